@@ -1,0 +1,251 @@
+//! Command-line interface (clap derive). The binary parses `Cli`, and `commands::run` dispatches;
+//! every command returns an exit code or an `Error` (which the binary prints and maps to 2).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::finding::Severity;
+use crate::lockfile::LockKind;
+use crate::report::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pyvet",
+    version,
+    about = "Vet Python dependencies before you install them",
+    long_about = "Vet Python dependencies before you install them.\n\n\
+pyvet reads a lockfile (requirements.txt, poetry.lock, uv.lock, pylock.toml), fetches exactly the \
+artifacts it pins, verifies their hashes, inspects them statically for malicious techniques, checks \
+index metadata and known vulnerabilities, and reports. Package code is never executed."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", global = true, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Cache directory (default: the platform cache dir + /pyvet).
+    #[arg(long, global = true, env = "PYVET_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Use no network at all: everything comes from the cache.
+    #[arg(long, global = true, env = "PYVET_OFFLINE")]
+    pub offline: bool,
+    /// Package index (simple API root). Overrides pip/uv configuration.
+    #[arg(long, global = true, env = "PYVET_INDEX_URL", value_name = "URL")]
+    pub index_url: Option<String>,
+    /// Additional package index; may be repeated.
+    #[arg(long, global = true, value_name = "URL")]
+    pub extra_index_url: Vec<String>,
+    /// Configuration file (default: pyvet.toml or [tool.pyvet] in pyproject.toml, found upwards).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Less output (no progress bars).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// More output; repeat for more.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// When to use colour (NO_COLOR is respected with `auto`).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Pretend the current time is this RFC 3339 timestamp (for reproducible age checks).
+    #[arg(long, global = true, hide = true, value_name = "RFC3339")]
+    pub now: Option<jiff::Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit a lockfile: fetch, verify, inspect, check metadata and vulnerabilities, report.
+    Audit(AuditArgs),
+    /// Inspect local artifacts (wheels, sdists) or unpacked directories.
+    Scan(ScanArgs),
+    /// Lockfile commands.
+    #[command(subcommand)]
+    Lock(LockCommand),
+    /// Show what changed between two lockfiles (added, removed, upgraded, source changed).
+    Diff(DiffArgs),
+    /// Manage the artifact and index cache.
+    #[command(subcommand)]
+    Cache(CacheCommand),
+    /// Manage the vulnerability database.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// List the rules, or explain one.
+    Rules(RulesArgs),
+}
+
+/// Which checks to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
+pub enum Check {
+    /// Download and verify artifact hashes.
+    Hashes,
+    /// Static inspection of artifact contents (implies downloading).
+    Code,
+    /// Index metadata: age, yanked, typosquats, maintainers, provenance.
+    Metadata,
+    /// Known vulnerabilities and known-malicious packages (OSV database).
+    Vulns,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// Target Python version for artifact selection, e.g. 3.12 (default: this machine's python3,
+    /// else 3.12).
+    #[arg(long, value_name = "X.Y")]
+    pub python_version: Option<String>,
+    /// Target platform for artifact selection: linux, macos or windows, optionally with an
+    /// architecture (linux-x86_64, macos-arm64, windows-amd64). Default: this machine.
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
+    /// Fetch and vet every file the lockfile lists, for every platform.
+    #[arg(long)]
+    pub all_artifacts: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AuditArgs {
+    /// Lockfile (default: uv.lock, pylock.toml, poetry.lock or requirements.txt here).
+    pub lockfile: Option<PathBuf>,
+    /// Lockfile format (default: from the file's name and content).
+    #[arg(long, value_enum)]
+    pub kind: Option<LockKind>,
+    /// Pre-merge mode: only vet what changed since this git revision or lockfile.
+    #[arg(long, value_name = "REV|FILE")]
+    pub base: Option<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Parallel downloads.
+    #[arg(short, long, default_value_t = 8)]
+    pub jobs: usize,
+    /// Block (exit 1) on findings at or above this severity (default from config, else high).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+    /// Checks to run (comma-separated; default: all).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub checks: Vec<Check>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ScanArgs {
+    /// Wheels, sdists or directories.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Block (exit 1) on findings at or above this severity.
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LockCommand {
+    /// Show the packages, versions, sources and artifacts a lockfile pins.
+    Show(LockShowArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LockShowArgs {
+    /// Lockfile (default: detected in the current directory).
+    pub lockfile: Option<PathBuf>,
+    #[arg(long, value_enum)]
+    pub kind: Option<LockKind>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    /// Old lockfile (or git revision with --git).
+    pub old: String,
+    /// New lockfile.
+    pub new: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Download and verify everything a lockfile pins, so a later audit can run offline.
+    Fetch(CacheFetchArgs),
+    /// Show the cache location, size and contents.
+    Info,
+    /// Remove cache entries (all, or those older than --older-than days).
+    Prune(CachePruneArgs),
+    /// Write the cache to a tar file to carry to a machine with no network.
+    Export(CacheFileArgs),
+    /// Load a cache exported with `pyvet cache export`.
+    Import(CacheFileArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CacheFetchArgs {
+    pub lockfile: Option<PathBuf>,
+    #[arg(long, value_enum)]
+    pub kind: Option<LockKind>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[arg(short, long, default_value_t = 8)]
+    pub jobs: usize,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CachePruneArgs {
+    /// Only remove entries not used for this many days.
+    #[arg(long, value_name = "DAYS")]
+    pub older_than: Option<u64>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CacheFileArgs {
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Import OSV records from a directory (JSON/YAML) or an OSV export zip.
+    Import(DbImportArgs),
+    /// Download the OSV export for Python packages from URL (or PYVET_OSV_URL).
+    Update(DbUpdateArgs),
+    /// Show what is loaded and how old it is.
+    Info,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DbImportArgs {
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DbUpdateArgs {
+    /// URL of an OSV export zip.
+    #[arg(long, env = "PYVET_OSV_URL")]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RulesArgs {
+    /// Explain this rule.
+    pub id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

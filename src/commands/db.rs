@@ -1,0 +1,11 @@
+//! `pyvet db`.
+
+use std::process::ExitCode;
+
+use crate::cli::GlobalArgs;
+use crate::error::Error;
+
+pub fn run(g: &GlobalArgs, args: crate::cli::DbCommand) -> Result<ExitCode, Error> {
+    let _ = (g, args);
+    Err(Error::NotYet("pyvet db"))
+}

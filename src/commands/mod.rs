@@ -1,0 +1,68 @@
+//! Command implementations. Each returns the process exit code, or an `Error` that the binary
+//! prints and turns into exit code 2.
+
+pub mod audit;
+pub mod cache;
+pub mod db;
+pub mod diff;
+pub mod lock;
+pub mod rules;
+pub mod scan;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use crate::cli::{Cli, ColorChoice, Command, GlobalArgs};
+use crate::error::Error;
+
+/// Exit codes.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_BLOCKED: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+pub fn run(cli: Cli) -> Result<ExitCode, Error> {
+    let g = &cli.global;
+    match cli.command {
+        Command::Audit(a) => audit::run(g, &a),
+        Command::Scan(a) => scan::run(g, &a),
+        Command::Lock(c) => lock::run(g, c),
+        Command::Diff(a) => diff::run(g, &a),
+        Command::Cache(c) => cache::run(g, c),
+        Command::Db(c) => db::run(g, c),
+        Command::Rules(a) => rules::run(g, &a),
+    }
+}
+
+/// Whether to colour output written to stdout.
+pub fn use_color(g: &GlobalArgs) -> bool {
+    match g.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && g.output.is_none()
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Write command output to `-o FILE` or stdout.
+pub fn emit(g: &GlobalArgs, text: &str) -> Result<(), Error> {
+    match &g.output {
+        Some(path) => crate::fsutil::write_atomic(path, text.as_bytes())
+            .map_err(|e| Error::io(format!("writing {}", path.display()), e)),
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`pyvet ... | head`) is not an error worth a message.
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                r => r.map_err(|e| Error::io("writing to standard output", e)),
+            }
+        }
+    }
+}
+
+/// The current time, or `--now`.
+pub fn now(g: &GlobalArgs) -> jiff::Timestamp {
+    g.now.unwrap_or_else(jiff::Timestamp::now)
+}

@@ -1,0 +1,11 @@
+//! `pyvet scan`.
+
+use std::process::ExitCode;
+
+use crate::cli::GlobalArgs;
+use crate::error::Error;
+
+pub fn run(g: &GlobalArgs, args: &crate::cli::ScanArgs) -> Result<ExitCode, Error> {
+    let _ = (g, args);
+    Err(Error::NotYet("pyvet scan"))
+}

@@ -1,0 +1,226 @@
+//! Findings are data: what a check observed about a package, with enough context (rule id,
+//! severity, confidence, where, evidence) for a person to judge it and for policy to gate on it.
+//! Errors — the tool failing — live in `error.rs` and never become findings.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Ordered from least to most severe, so `max()` gives the worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "info" => Ok(Severity::Info),
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            "critical" => Ok(Severity::Critical),
+            other => Err(format!(
+                "unknown severity `{other}` (expected info, low, medium, high or critical)"
+            )),
+        }
+    }
+}
+
+/// How sure the rule is that the observation means what its message says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+/// A package's overall verdict: `fail` when any finding is high or critical, `warn` for medium,
+/// otherwise `pass`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Warn,
+    Fail,
+}
+
+impl Verdict {
+    pub fn from_worst(worst: Option<Severity>) -> Self {
+        match worst {
+            Some(Severity::High | Severity::Critical) => Verdict::Fail,
+            Some(Severity::Medium) => Verdict::Warn,
+            _ => Verdict::Pass,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Warn => "warn",
+            Verdict::Fail => "fail",
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a finding points.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    /// Path inside the artifact (code findings), or the lockfile path (package-level findings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// 1-based line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// 1-based column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+}
+
+/// One observation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable kebab-case rule id (see `pyvet rules`).
+    pub rule: String,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    /// Normalised package name, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Artifact filename the finding is about, when it is about a file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<String>,
+    pub location: Location,
+    /// One short sentence.
+    pub message: String,
+    /// The source line(s) and any decoded text that support the finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+    /// Set by policy when an ignore entry matched: the reason given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
+}
+
+impl Finding {
+    pub fn new(
+        rule: impl Into<String>,
+        severity: Severity,
+        confidence: Confidence,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            rule: rule.into(),
+            severity,
+            confidence,
+            package: None,
+            version: None,
+            artifact: None,
+            location: Location::default(),
+            message: message.into(),
+            evidence: None,
+            suppressed: None,
+        }
+    }
+
+    pub fn at(mut self, path: impl Into<String>, line: Option<u32>) -> Self {
+        self.location.path = Some(path.into());
+        self.location.line = line;
+        self
+    }
+
+    pub fn with_evidence(mut self, evidence: impl Into<String>) -> Self {
+        self.evidence = Some(evidence.into());
+        self
+    }
+
+    pub fn for_package(mut self, name: &str, version: Option<&str>) -> Self {
+        self.package = Some(name.to_string());
+        self.version = version.map(str::to_string);
+        self
+    }
+
+    pub fn in_artifact(mut self, filename: &str) -> Self {
+        self.artifact = Some(filename.to_string());
+        self
+    }
+}
+
+/// The worst severity among findings that are not suppressed.
+pub fn worst(findings: &[Finding]) -> Option<Severity> {
+    findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .map(|f| f.severity)
+        .max()
+}
+
+/// Sort worst first, then by rule, path and line: stable output for reports and snapshots.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| a.artifact.cmp(&b.artifact))
+            .then_with(|| a.location.path.cmp(&b.location.path))
+            .then_with(|| a.location.line.cmp(&b.location.line))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdict_follows_worst_unsuppressed() {
+        let mut f = vec![
+            Finding::new("a", Severity::High, Confidence::High, "x"),
+            Finding::new("b", Severity::Medium, Confidence::High, "y"),
+        ];
+        assert_eq!(Verdict::from_worst(worst(&f)), Verdict::Fail);
+        f[0].suppressed = Some("vetted".into());
+        assert_eq!(Verdict::from_worst(worst(&f)), Verdict::Warn);
+        assert_eq!(Verdict::from_worst(None), Verdict::Pass);
+    }
+}

@@ -1,0 +1,29 @@
+//! pyvet: vet Python dependencies before you install them.
+//!
+//! Data flows one way: `lockfile::load` -> `Vec<LockedPackage>` -> `select` artifacts ->
+//! `fetch` into the `cache` (verifying hashes) -> `archive` + `inspect`, `metadata`, `vulns` ->
+//! `Vec<Finding>` -> `report::Report` -> a renderer. Package code is never executed.
+
+pub mod archive;
+pub mod cache;
+pub mod catalog;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod diff;
+pub mod error;
+pub mod fetch;
+pub mod finding;
+pub mod fsutil;
+pub mod hash;
+pub mod index;
+pub mod inspect;
+pub mod lockfile;
+pub mod metadata;
+pub mod network;
+pub mod package;
+pub mod project;
+pub mod redact;
+pub mod report;
+pub mod select;
+pub mod vulns;

@@ -1,0 +1,24 @@
+//! The `pyvet` binary: parse arguments, run, map the result to an exit code
+//! (0 clean, 1 blocked by policy, 2 tool error).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = match pyvet::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match pyvet::commands::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", pyvet::redact::redact_text(&e.to_string()));
+            ExitCode::from(pyvet::commands::EXIT_ERROR)
+        }
+    }
+}
