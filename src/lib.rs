@@ -5,6 +5,7 @@
 //! `Vec<Finding>` -> `report::Report` -> a renderer. Package code is never executed.
 
 pub mod archive;
+pub mod audit;
 pub mod cache;
 pub mod catalog;
 pub mod cli;

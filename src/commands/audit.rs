@@ -1,11 +1,247 @@
-//! `pyvet audit`.
+//! `pyvet audit`: the main job. Loads the lockfile and configuration, sets up the cache, the
+//! network (unless offline) and the index, runs the pipeline in `crate::audit` with a progress
+//! display on a terminal, applies policy, renders the report and returns the exit code.
 
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
 
-use crate::cli::GlobalArgs;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::audit::{self, AuditOptions, Checks, Event, Services};
+use crate::cache::Cache;
+use crate::cli::{AuditArgs, Check, GlobalArgs, TargetArgs};
+use crate::config::Config;
 use crate::error::Error;
+use crate::fetch::FetchEvent;
+use crate::index::{IndexClient, IndexSettings};
+use crate::lockfile::{self, LockKind, Lockfile};
+use crate::network::{Network, NetworkOptions};
+use crate::select::Target;
+use crate::vulns::VulnDb;
 
-pub fn run(g: &GlobalArgs, args: &crate::cli::AuditArgs) -> Result<ExitCode, Error> {
-    let _ = (g, args);
-    Err(Error::NotYet("pyvet audit"))
+pub fn run(g: &GlobalArgs, args: &AuditArgs) -> Result<ExitCode, Error> {
+    let lock = load_lockfile(args.lockfile.as_deref(), args.kind)?;
+    let config = load_config(g, &lock.path)?;
+    let checks = checks_from(&args.checks);
+    let env = Environment::open(g, &lock, &args.target, &config)?;
+    let opts = env.options(g, args.jobs, checks, &args.target, None);
+    let mut report = env.run(g, &lock, &opts)?;
+    if let Some(sev) = args.fail_on {
+        report.fail_on = sev;
+    }
+    finish(g, report, &config)
+}
+
+/// Resolve the lockfile argument (or detect one in the current directory) and parse it.
+pub fn load_lockfile(path: Option<&Path>, kind: Option<LockKind>) -> Result<Lockfile, Error> {
+    let path = match path {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let cwd = std::env::current_dir()
+                .map_err(|e| Error::io("reading the current directory", e))?;
+            lockfile::detect(&cwd).ok_or_else(|| {
+                Error::Usage(
+                    "no lockfile given and none found here (looked for uv.lock, pylock.toml, \
+                     poetry.lock, requirements.txt); name one: `pyvet audit path/to/lockfile`"
+                        .into(),
+                )
+            })?
+        }
+    };
+    lockfile::load(&path, kind)
+}
+
+/// The configuration for a lockfile: `--config`, else found from its directory upwards.
+pub fn load_config(g: &GlobalArgs, lock_path: &Path) -> Result<Config, Error> {
+    let _ = (g, lock_path);
+    Ok(Config::default())
+}
+
+/// `--checks` values; none given means all.
+pub fn checks_from(list: &[Check]) -> Checks {
+    if list.is_empty() {
+        return Checks::ALL;
+    }
+    Checks {
+        hashes: list.contains(&Check::Hashes),
+        code: list.contains(&Check::Code),
+        metadata: list.contains(&Check::Metadata),
+        vulns: list.contains(&Check::Vulns),
+    }
+}
+
+/// Cache, network, index settings and vulnerability database for one run.
+pub struct Environment {
+    pub cache: Cache,
+    pub net: Option<Network>,
+    pub settings: IndexSettings,
+    pub vulns: Option<VulnDb>,
+    pub target: Target,
+}
+
+impl Environment {
+    pub fn open(
+        g: &GlobalArgs,
+        lock: &Lockfile,
+        target: &TargetArgs,
+        config: &Config,
+    ) -> Result<Self, Error> {
+        let _ = config;
+        let cache_dir = cache_dir(g)?;
+        let cache = Cache::open(&cache_dir)?;
+        let net = Network::acquire(g.offline, &NetworkOptions::default())?;
+        let mut settings = IndexSettings::default();
+        settings.index_urls.extend(lock.index_urls.iter().cloned());
+        settings.index_urls.extend(g.index_url.iter().cloned());
+        settings
+            .extra_index_urls
+            .extend(g.extra_index_url.iter().cloned());
+        let vulns = VulnDb::open(&cache_dir)?;
+        let lock_dir = lock.path.parent().unwrap_or(Path::new("."));
+        let python = match &target.python_version {
+            Some(v) => Some(v.clone()),
+            None => crate::select::python_version_file(lock_dir).map(|(a, b)| format!("{a}.{b}")),
+        };
+        let target = Target::from_args(python.as_deref(), target.platform.as_deref())
+            .map_err(Error::Usage)?;
+        Ok(Self {
+            cache,
+            net,
+            settings,
+            vulns,
+            target,
+        })
+    }
+
+    pub fn options(
+        &self,
+        g: &GlobalArgs,
+        jobs: usize,
+        checks: Checks,
+        target: &TargetArgs,
+        only: Option<Vec<usize>>,
+    ) -> AuditOptions {
+        AuditOptions {
+            target: self.target.clone(),
+            all_artifacts: target.all_artifacts,
+            jobs: jobs.max(1),
+            checks,
+            now: super::now(g),
+            thresholds: Default::default(),
+            inspect: Default::default(),
+            limits: Default::default(),
+            only,
+        }
+    }
+
+    /// Run the pipeline with a progress display when stderr is a terminal.
+    pub fn run(
+        &self,
+        g: &GlobalArgs,
+        lock: &Lockfile,
+        opts: &AuditOptions,
+    ) -> Result<crate::report::Report, Error> {
+        let index = IndexClient {
+            net: self.net.as_ref(),
+            cache: &self.cache,
+            settings: self.settings.clone(),
+        };
+        let have_index =
+            !self.settings.index_urls.is_empty() || !self.settings.extra_index_urls.is_empty();
+        let services = Services {
+            cache: &self.cache,
+            net: self.net.as_ref(),
+            index: have_index.then_some(&index),
+            vulns: self.vulns.as_ref(),
+        };
+        let progress = Progress::new(g);
+        let result = audit::run(lock, opts, &services, &|e| progress.event(e));
+        progress.finish();
+        result
+    }
+}
+
+/// Apply policy, render, write, and turn the verdict into an exit code.
+pub fn finish(
+    g: &GlobalArgs,
+    mut report: crate::report::Report,
+    config: &Config,
+) -> Result<ExitCode, Error> {
+    let _ = config;
+    report.summary.blocked = report
+        .packages
+        .iter()
+        .flat_map(|p| &p.findings)
+        .any(|f| f.suppressed.is_none() && f.severity >= report.fail_on);
+    let text = crate::report::render(&report, g.format, super::use_color(g));
+    super::emit(g, &text)?;
+    Ok(ExitCode::from(if report.summary.blocked {
+        super::EXIT_BLOCKED
+    } else {
+        super::EXIT_OK
+    }))
+}
+
+/// `--cache-dir`, PYVET_CACHE_DIR, or the platform cache directory.
+pub fn cache_dir(g: &GlobalArgs) -> Result<PathBuf, Error> {
+    g.cache_dir
+        .clone()
+        .or_else(Cache::default_dir)
+        .ok_or_else(|| {
+            Error::Usage("no cache directory: set --cache-dir or PYVET_CACHE_DIR".into())
+        })
+}
+
+/// The terminal progress display: a spinner for index lookups, a byte bar for downloads.
+struct Progress {
+    bar: Option<ProgressBar>,
+    files: Mutex<(usize, usize)>,
+}
+
+impl Progress {
+    fn new(g: &GlobalArgs) -> Self {
+        let show = !g.quiet && std::io::stderr().is_terminal();
+        let bar = show.then(|| {
+            let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            b.set_style(
+                ProgressStyle::with_template("{spinner} {msg} {wide_bar} {bytes}/{total_bytes}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            b
+        });
+        Self {
+            bar,
+            files: Mutex::new((0, 0)),
+        }
+    }
+
+    fn event(&self, e: Event) {
+        let Some(bar) = &self.bar else { return };
+        match e {
+            Event::Index { done, total } => bar.set_message(format!("index {done}/{total}")),
+            Event::FetchTotal { files, bytes } => {
+                *self.files.lock().expect("poisoned") = (0, files);
+                if let Some(b) = bytes {
+                    bar.set_length(b);
+                }
+                bar.set_message(format!("downloading 0/{files}"));
+            }
+            Event::Fetch(FetchEvent::Bytes(n)) => bar.inc(n),
+            Event::Fetch(FetchEvent::Finished { .. }) => {
+                let mut f = self.files.lock().expect("poisoned");
+                f.0 += 1;
+                bar.set_message(format!("downloading {}/{}", f.0, f.1));
+            }
+            Event::Fetch(FetchEvent::Started { .. }) => {}
+            Event::Inspected { filename } => bar.set_message(format!("inspected {filename}")),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
 }

@@ -1,11 +1,170 @@
-//! `pyvet scan`.
+//! `pyvet scan PATH...`: inspect local wheels, sdists or unpacked directories with the same
+//! engine `pyvet audit` uses, without a lockfile or a network.
 
+use std::path::Path;
 use std::process::ExitCode;
 
-use crate::cli::GlobalArgs;
-use crate::error::Error;
+use rayon::prelude::*;
 
-pub fn run(g: &GlobalArgs, args: &crate::cli::ScanArgs) -> Result<ExitCode, Error> {
-    let _ = (g, args);
-    Err(Error::NotYet("pyvet scan"))
+use crate::archive;
+use crate::cli::{GlobalArgs, ScanArgs};
+use crate::error::Error;
+use crate::finding::{Confidence, Finding, Severity, Verdict};
+use crate::inspect;
+use crate::package::ArtifactKind;
+use crate::report::{ArtifactReport, ArtifactStatus, PackageReport, Report, Summary, Tool};
+
+pub fn run(g: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode, Error> {
+    for p in &args.paths {
+        if !p.exists() {
+            return Err(Error::Usage(format!(
+                "{}: no such file or directory",
+                p.display()
+            )));
+        }
+    }
+    let config = super::audit::load_config(g, args.paths[0].as_path())?;
+    let limits = archive::Limits::default();
+    let opts = inspect::InspectOptions::default();
+    let packages: Vec<PackageReport> = args
+        .paths
+        .par_iter()
+        .map(|p| scan_one(p, &limits, &opts))
+        .collect();
+    let mut report = Report {
+        schema_version: crate::report::SCHEMA_VERSION,
+        tool: Tool::default(),
+        command: "scan".into(),
+        inputs: args.paths.iter().map(|p| p.display().to_string()).collect(),
+        generated_at: super::now(g),
+        fail_on: args.fail_on.unwrap_or(Severity::High),
+        summary: Summary {
+            packages: packages.len(),
+            artifacts_checked: packages.len(),
+            ..Summary::default()
+        },
+        packages,
+        notes: Vec::new(),
+    };
+    if let Some(sev) = args.fail_on {
+        report.fail_on = sev;
+    }
+    super::audit::finish(g, report, &config)
+}
+
+/// Read and inspect one path into a package report.
+fn scan_one(
+    path: &Path,
+    limits: &archive::Limits,
+    opts: &inspect::InspectOptions,
+) -> PackageReport {
+    let filename = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let kind = if path.is_dir() {
+        ArtifactKind::Sdist
+    } else {
+        ArtifactKind::from_filename(&filename)
+    };
+    let (mut findings, meta, sha256) = match archive::read_path(path, limits) {
+        Ok(contents) => {
+            let mut f = contents.findings.clone();
+            f.extend(inspect::inspect(&contents, opts));
+            let sha = if path.is_file() {
+                std::fs::read(path)
+                    .ok()
+                    .map(|b| crate::hash::sha256_hex(&b))
+            } else {
+                None
+            };
+            (f, contents.metadata, sha)
+        }
+        Err(e) => (
+            vec![Finding::new(
+                "archive-unreadable",
+                Severity::High,
+                Confidence::Medium,
+                format!("cannot read the artifact: {e}"),
+            )],
+            None,
+            None,
+        ),
+    };
+    let (name, version) = match &meta {
+        Some(m) if m.name.is_some() => (m.name.clone().unwrap_or_default(), m.version.clone()),
+        _ => name_version_from_filename(&filename),
+    };
+    let normalized = crate::package::normalize_name(&name);
+    for f in &mut findings {
+        f.package.get_or_insert_with(|| normalized.clone());
+        if f.version.is_none() {
+            f.version = version.clone();
+        }
+        f.artifact.get_or_insert_with(|| filename.clone());
+    }
+    crate::finding::sort(&mut findings);
+    PackageReport {
+        name,
+        version,
+        source: None,
+        line: None,
+        change: None,
+        artifacts: vec![ArtifactReport {
+            filename: filename.clone(),
+            url: None,
+            kind,
+            expected_hashes: Default::default(),
+            sha256,
+            status: ArtifactStatus::Local,
+            detail: Some(path.display().to_string()),
+        }],
+        verdict: Verdict::from_worst(crate::finding::worst(&findings)),
+        findings,
+        metadata: None,
+    }
+}
+
+/// `name-1.0-py3-none-any.whl` / `name-1.0.tar.gz` -> ("name", Some("1.0")).
+pub fn name_version_from_filename(filename: &str) -> (String, Option<String>) {
+    let stem = [
+        ".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".tar",
+    ]
+    .iter()
+    .find_map(|ext| filename.strip_suffix(ext))
+    .unwrap_or(filename);
+    if filename.ends_with(".whl") {
+        let mut parts = stem.split('-');
+        let name = parts.next().unwrap_or(stem).to_string();
+        return (name, parts.next().map(str::to_string));
+    }
+    // sdist: the version starts after the last '-' followed by a digit.
+    match stem
+        .rfind('-')
+        .filter(|&i| stem[i + 1..].starts_with(|c: char| c.is_ascii_digit()))
+    {
+        Some(i) => (stem[..i].to_string(), Some(stem[i + 1..].to_string())),
+        None => (stem.to_string(), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_filenames() {
+        assert_eq!(
+            name_version_from_filename("requests-2.32.3-py3-none-any.whl"),
+            ("requests".into(), Some("2.32.3".into()))
+        );
+        assert_eq!(
+            name_version_from_filename("python-dateutil-2.9.0.tar.gz"),
+            ("python-dateutil".into(), Some("2.9.0".into()))
+        );
+        assert_eq!(
+            name_version_from_filename("somedir"),
+            ("somedir".into(), None)
+        );
+    }
 }

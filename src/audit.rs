@@ -1,0 +1,671 @@
+//! The audit pipeline, independent of the terminal: lockfile packages -> candidate artifacts
+//! (from the lockfile, completed by the index) -> selection for the target -> fetch + verify ->
+//! archive + inspection, metadata and vulnerability checks -> one `Report`.
+//!
+//! Progress is reported through a callback; drawing it is the CLI's job.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use crate::archive;
+use crate::cache::Cache;
+use crate::catalog;
+use crate::error::Error;
+use crate::fetch::{self, FetchEvent, FetchJob, FetchStatus};
+use crate::finding::{Confidence, Finding, Severity, Verdict};
+use crate::hash::{Digest, Hashes};
+use crate::index::IndexClient;
+use crate::inspect;
+use crate::lockfile::Lockfile;
+use crate::metadata;
+use crate::network::Network;
+use crate::package::{Artifact, LockedPackage, Problem, Source};
+use crate::project::{IndexFile, ProjectInfo};
+use crate::redact::redact_url;
+use crate::report::{ArtifactReport, ArtifactStatus, PackageReport, Report, Summary, Tool};
+use crate::select::{self, Choice, Target};
+use crate::vulns::VulnDb;
+
+/// Which checks run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checks {
+    pub hashes: bool,
+    pub code: bool,
+    pub metadata: bool,
+    pub vulns: bool,
+}
+
+impl Checks {
+    pub const ALL: Checks = Checks {
+        hashes: true,
+        code: true,
+        metadata: true,
+        vulns: true,
+    };
+
+    /// Whether artifacts must be downloaded.
+    pub fn needs_artifacts(&self) -> bool {
+        self.hashes || self.code
+    }
+}
+
+/// Everything the pipeline needs besides the lockfile.
+pub struct Services<'a> {
+    pub cache: &'a Cache,
+    pub net: Option<&'a Network>,
+    /// `None` when no index is configured (only possible when nothing needs one).
+    pub index: Option<&'a IndexClient<'a>>,
+    pub vulns: Option<&'a VulnDb>,
+}
+
+pub struct AuditOptions {
+    pub target: Target,
+    pub all_artifacts: bool,
+    pub jobs: usize,
+    pub checks: Checks,
+    pub now: jiff::Timestamp,
+    pub thresholds: metadata::Thresholds,
+    pub inspect: inspect::InspectOptions,
+    pub limits: archive::Limits,
+    /// Only these package indices (into `lock.packages`) are vetted; `None` means all.
+    pub only: Option<Vec<usize>>,
+}
+
+/// Pipeline progress, for the caller's progress display.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Index lookups: `done` of `total`.
+    Index {
+        done: usize,
+        total: usize,
+    },
+    Fetch(FetchEvent),
+    FetchTotal {
+        files: usize,
+        bytes: Option<u64>,
+    },
+    Inspected {
+        filename: String,
+    },
+}
+
+/// One package being audited.
+struct Work {
+    pkg: usize,
+    project: Option<ProjectInfo>,
+    candidates: Vec<Artifact>,
+    /// Per candidate: digests the index publishes that differ from the lockfile's own.
+    index_conflicts: Vec<Vec<Digest>>,
+    choices: Vec<Choice>,
+    findings: Vec<Finding>,
+}
+
+/// The rule id reported for a lockfile `Problem`.
+pub fn problem_rule(p: &Problem) -> &'static str {
+    match p {
+        Problem::Unpinned { .. } => "unpinned",
+        Problem::Unhashed => "unhashed",
+        Problem::VcsSource => "vcs-source",
+        Problem::LocalSource => "local-source",
+        Problem::Editable => "editable-source",
+        Problem::UrlWithoutHash => "url-without-hash",
+        Problem::NoArtifacts => "no-artifacts",
+    }
+}
+
+fn rule_finding(rule: &str, fallback: Severity, message: String) -> Finding {
+    let severity = catalog::find(rule).map(|r| r.severity).unwrap_or(fallback);
+    Finding::new(rule, severity, Confidence::High, message)
+}
+
+/// Run the audit. Errors are tool failures (offline with a cold cache, no index configured).
+pub fn run(
+    lock: &Lockfile,
+    opts: &AuditOptions,
+    services: &Services<'_>,
+    on_event: &(dyn Fn(Event) + Sync),
+) -> Result<Report, Error> {
+    let selected: Vec<usize> = match &opts.only {
+        Some(v) => v.clone(),
+        None => (0..lock.packages.len()).collect(),
+    };
+    let lock_path = lock.path.display().to_string();
+
+    // 1. Index lookups, in parallel (I/O bound): needed for metadata, and to find the files of
+    //    packages whose lockfile names none (requirements.txt).
+    let needs_index = |p: &LockedPackage| {
+        matches!(p.source, Source::Registry { .. })
+            && (opts.checks.metadata
+                || (opts.checks.needs_artifacts()
+                    && (p.artifacts.is_empty() || p.artifacts.iter().any(|a| a.url.is_none()))))
+    };
+    let lookups: Vec<usize> = selected
+        .iter()
+        .copied()
+        .filter(|&i| needs_index(&lock.packages[i]))
+        .collect();
+    let projects: Mutex<BTreeMap<usize, ProjectInfo>> = Mutex::new(BTreeMap::new());
+    let missing: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let lookup_errors: Mutex<Vec<(usize, String)>> = Mutex::new(Vec::new());
+    if !lookups.is_empty() {
+        let index = services.index.ok_or_else(|| {
+            Error::Usage(
+                "no package index is configured: name one with --index-url URL, PIP_INDEX_URL, \
+                 pip.conf or uv.toml"
+                    .into(),
+            )
+        })?;
+        let next = AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
+        let total = lookups.len();
+        std::thread::scope(|s| {
+            for _ in 0..opts.jobs.clamp(1, 32).min(total) {
+                s.spawn(|| loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&i) = lookups.get(k) else { break };
+                    let pkg = &lock.packages[i];
+                    match index.project(&pkg.name.normalized) {
+                        Ok(Some(info)) => {
+                            projects.lock().expect("poisoned").insert(i, info);
+                        }
+                        Ok(None) if services.net.is_none() => missing
+                            .lock()
+                            .expect("poisoned")
+                            .push(format!("index data for {}", pkg.name.normalized)),
+                        Ok(None) => {}
+                        Err(e) => lookup_errors
+                            .lock()
+                            .expect("poisoned")
+                            .push((i, e.to_string())),
+                    }
+                    let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    on_event(Event::Index { done: d, total });
+                });
+            }
+        });
+    }
+    let mut projects = projects.into_inner().expect("poisoned");
+    let lookup_errors = lookup_errors.into_inner().expect("poisoned");
+
+    // 2. Candidate artifacts and selection.
+    let mut work: Vec<Work> = selected
+        .iter()
+        .map(|&i| {
+            let pkg = &lock.packages[i];
+            let project = projects.remove(&i);
+            let (candidates, index_conflicts) = candidates(pkg, project.as_ref());
+            let choices = select::select(pkg, &candidates, &opts.target, opts.all_artifacts);
+            let mut findings: Vec<Finding> = pkg
+                .problems
+                .iter()
+                .map(|p| rule_finding(problem_rule(p), Severity::Medium, p.describe()))
+                .collect();
+            if pkg.artifacts.is_empty()
+                && candidates.is_empty()
+                && matches!(pkg.source, Source::Registry { .. })
+                && pkg.version.is_some()
+                && project.is_some()
+                && opts.checks.needs_artifacts()
+            {
+                findings.push(rule_finding(
+                    "artifact-not-found",
+                    Severity::Medium,
+                    format!(
+                        "the index lists no file for {} {}{}",
+                        pkg.name,
+                        pkg.version.as_deref().unwrap_or(""),
+                        if pkg.requirement_hashes.is_empty() {
+                            ""
+                        } else {
+                            " matching the pinned hashes"
+                        }
+                    ),
+                ));
+            }
+            Work {
+                pkg: i,
+                project,
+                candidates,
+                index_conflicts,
+                choices,
+                findings,
+            }
+        })
+        .collect();
+    for (i, msg) in lookup_errors {
+        if let Some(w) = work.iter_mut().find(|w| w.pkg == i) {
+            w.findings.push(rule_finding(
+                "fetch-failed",
+                Severity::Medium,
+                format!("index lookup failed: {}", crate::redact::redact_text(&msg)),
+            ));
+        }
+    }
+
+    // 3. Fetch and verify.
+    let mut jobs: Vec<FetchJob> = Vec::new();
+    let mut job_of: Vec<(usize, usize)> = Vec::new(); // (work index, candidate index)
+    let mut no_url: Vec<(usize, usize)> = Vec::new();
+    if opts.checks.needs_artifacts() {
+        for (wi, w) in work.iter().enumerate() {
+            let pkg = &lock.packages[w.pkg];
+            for (ci, (a, c)) in w.candidates.iter().zip(&w.choices).enumerate() {
+                if *c != Choice::Selected {
+                    continue;
+                }
+                let Some(url) = a.url.clone() else {
+                    no_url.push((wi, ci));
+                    continue;
+                };
+                let any_of: Vec<Digest> = if a.hashes.is_empty() {
+                    pkg.requirement_hashes.clone()
+                } else {
+                    Vec::new()
+                };
+                let mut expected: Vec<Digest> = a.hashes.digests().collect();
+                expected.extend(w.index_conflicts[ci].iter().cloned());
+                jobs.push(FetchJob {
+                    filename: a.filename.clone(),
+                    url,
+                    expected,
+                    any_of,
+                });
+                job_of.push((wi, ci));
+            }
+        }
+    }
+    on_event(Event::FetchTotal {
+        files: jobs.len(),
+        bytes: work
+            .iter()
+            .flat_map(|w| w.candidates.iter().zip(&w.choices))
+            .filter(|(_, c)| **c == Choice::Selected)
+            .map(|(a, _)| a.size)
+            .sum(),
+    });
+    let statuses = fetch::fetch_all(
+        &jobs,
+        services.cache,
+        services.net,
+        opts.jobs.max(1),
+        &|e| on_event(Event::Fetch(e)),
+    );
+
+    let mut artifact_reports: Vec<Vec<ArtifactReport>> = work
+        .iter()
+        .map(|w| {
+            w.candidates
+                .iter()
+                .zip(&w.choices)
+                .map(|(a, c)| ArtifactReport {
+                    filename: a.filename.clone(),
+                    url: a.url.as_deref().map(redact_url),
+                    kind: a.kind,
+                    expected_hashes: a.hashes.clone(),
+                    sha256: None,
+                    status: ArtifactStatus::Skipped,
+                    detail: match c {
+                        Choice::Selected if !opts.checks.needs_artifacts() => {
+                            Some("not downloaded: hash and code checks are off".into())
+                        }
+                        Choice::Selected => None,
+                        Choice::Skipped(why) => Some(why.clone()),
+                    },
+                })
+                .collect()
+        })
+        .collect();
+    for &(wi, ci) in &no_url {
+        let r = &mut artifact_reports[wi][ci];
+        r.status = ArtifactStatus::Failed;
+        r.detail = Some("no URL known for this file (neither the lockfile nor the index)".into());
+        let filename = work[wi].candidates[ci].filename.clone();
+        work[wi].findings.push(
+            rule_finding(
+                "artifact-not-found",
+                Severity::Medium,
+                format!("no download URL for {filename}"),
+            )
+            .in_artifact(&filename),
+        );
+    }
+
+    let mut to_inspect: Vec<(usize, String, String)> = Vec::new(); // (work, filename, sha256)
+    let mut missing = missing.into_inner().expect("poisoned");
+    for ((wi, ci), status) in job_of.iter().copied().zip(statuses) {
+        let filename = work[wi].candidates[ci].filename.clone();
+        let expected_any =
+            !jobs_expected_empty(&work[wi].candidates[ci], &lock.packages[work[wi].pkg]);
+        let r = &mut artifact_reports[wi][ci];
+        match status {
+            FetchStatus::Verified { sha256, .. } => {
+                r.sha256 = Some(sha256.clone());
+                if expected_any {
+                    r.status = ArtifactStatus::Verified;
+                } else {
+                    r.status = ArtifactStatus::Unverified;
+                    work[wi].findings.push(
+                        rule_finding(
+                            "artifact-unverified",
+                            Severity::Low,
+                            "neither the lockfile nor the index states a hash for this file".into(),
+                        )
+                        .in_artifact(&filename)
+                        .with_evidence(format!("sha256:{sha256}")),
+                    );
+                }
+                if opts.checks.code {
+                    to_inspect.push((wi, filename, sha256));
+                }
+            }
+            FetchStatus::HashMismatch { expected, actual } => {
+                r.status = ArtifactStatus::HashMismatch;
+                r.detail = Some(format!(
+                    "expected {expected}, got {}:{actual}",
+                    expected.algorithm
+                ));
+                work[wi].findings.push(
+                    rule_finding(
+                        "hash-mismatch",
+                        Severity::Critical,
+                        "downloaded bytes do not match the pinned hash".into(),
+                    )
+                    .in_artifact(&filename)
+                    .with_evidence(format!(
+                        "expected {expected}\nactual   {}:{actual}",
+                        expected.algorithm
+                    )),
+                );
+            }
+            FetchStatus::NotFound { url } => {
+                r.status = ArtifactStatus::NotFound;
+                r.detail = Some(format!("{} answered not found", redact_url(&url)));
+                work[wi].findings.push(
+                    rule_finding(
+                        "artifact-not-found",
+                        Severity::Medium,
+                        "the index no longer serves this file".into(),
+                    )
+                    .in_artifact(&filename)
+                    .with_evidence(redact_url(&url)),
+                );
+            }
+            FetchStatus::MissingOffline => {
+                r.status = ArtifactStatus::Missing;
+                missing.push(format!(
+                    "{} ({})",
+                    filename,
+                    lock.packages[work[wi].pkg].id()
+                ));
+            }
+            FetchStatus::Failed { message } => {
+                r.status = ArtifactStatus::Failed;
+                let message = crate::redact::redact_text(&message);
+                r.detail = Some(message.clone());
+                work[wi].findings.push(
+                    rule_finding(
+                        "fetch-failed",
+                        Severity::Medium,
+                        format!("download failed: {message}"),
+                    )
+                    .in_artifact(&filename),
+                );
+            }
+        }
+    }
+    if !missing.is_empty() {
+        missing.sort();
+        missing.dedup();
+        return Err(Error::Offline { missing });
+    }
+
+    // 4. Inspect (CPU bound, parallel over artifacts; the engine is parallel over files).
+    if !to_inspect.is_empty() {
+        let results: Vec<(usize, Vec<Finding>)> = to_inspect
+            .par_iter()
+            .map(|(wi, filename, sha256)| {
+                let out = inspect_cached(services.cache, filename, sha256, opts);
+                on_event(Event::Inspected {
+                    filename: filename.clone(),
+                });
+                (*wi, out)
+            })
+            .collect();
+        for (wi, f) in results {
+            work[wi].findings.extend(f);
+        }
+    }
+
+    // 5. Metadata and vulnerabilities.
+    let mctx = metadata::Context {
+        now: opts.now,
+        thresholds: opts.thresholds.clone(),
+    };
+    let mut packages = Vec::with_capacity(work.len());
+    let mut artifacts_checked = 0;
+    let mut artifacts_skipped = 0;
+    for (w, arts) in work.into_iter().zip(artifact_reports) {
+        let pkg = &lock.packages[w.pkg];
+        let mut findings = w.findings;
+        let mut meta = None;
+        if opts.checks.metadata && matches!(pkg.source, Source::Registry { .. }) {
+            let mut with_selected = pkg.clone();
+            with_selected.artifacts = w
+                .candidates
+                .iter()
+                .zip(&w.choices)
+                .filter(|(_, c)| **c == Choice::Selected)
+                .map(|(a, _)| a.clone())
+                .collect();
+            let (f, m) = metadata::check(&with_selected, w.project.as_ref(), &mctx);
+            findings.extend(f);
+            meta = Some(m);
+        }
+        if opts.checks.vulns {
+            if let (Some(db), Some(v)) = (services.vulns, pkg.version.as_deref()) {
+                findings.extend(db.check(&pkg.name.normalized, v));
+            }
+        }
+        for f in &mut findings {
+            if f.package.is_none() {
+                f.package = Some(pkg.name.normalized.clone());
+                f.version = pkg.version.clone();
+            }
+            if f.artifact.is_none() && f.location.path.is_none() {
+                f.location.path = Some(lock_path.clone());
+                f.location.line = pkg.line;
+            }
+        }
+        crate::finding::sort(&mut findings);
+        artifacts_checked += arts
+            .iter()
+            .filter(|a| !matches!(a.status, ArtifactStatus::Skipped))
+            .count();
+        artifacts_skipped += arts
+            .iter()
+            .filter(|a| matches!(a.status, ArtifactStatus::Skipped))
+            .count();
+        packages.push(PackageReport {
+            name: pkg.name.display.clone(),
+            version: pkg.version.clone(),
+            source: Some(pkg.source.clone()),
+            line: pkg.line,
+            change: None,
+            artifacts: arts,
+            verdict: Verdict::from_worst(crate::finding::worst(&findings)),
+            findings,
+            metadata: meta,
+        });
+    }
+
+    let mut notes = Vec::new();
+    if opts.checks.vulns {
+        match services.vulns {
+            None => notes.push(
+                "no vulnerability database: run `pyvet db import PATH` or `pyvet db update` to check known vulnerabilities"
+                    .to_string(),
+            ),
+            Some(db) if db.is_stale(opts.now) => notes.push(format!(
+                "the vulnerability database is older than 7 days (imported {}); run `pyvet db update`",
+                db.imported_at()
+            )),
+            Some(_) => {}
+        }
+    }
+    if artifacts_skipped > 0 && !opts.all_artifacts {
+        notes.push(format!(
+            "{artifacts_skipped} artifact(s) not selected for {} were not vetted (use --all-artifacts to vet every file)",
+            opts.target
+        ));
+    }
+
+    Ok(Report {
+        schema_version: crate::report::SCHEMA_VERSION,
+        tool: Tool::default(),
+        command: "audit".into(),
+        inputs: vec![lock_path],
+        generated_at: opts.now,
+        fail_on: Severity::High,
+        summary: Summary {
+            packages: packages.len(),
+            artifacts_checked,
+            artifacts_skipped,
+            unchanged: lock.packages.len() - selected.len(),
+            ..Summary::default()
+        },
+        packages,
+        notes,
+    })
+}
+
+fn jobs_expected_empty(a: &Artifact, pkg: &LockedPackage) -> bool {
+    a.hashes.is_empty() && pkg.requirement_hashes.is_empty()
+}
+
+/// Read an artifact from the cache and inspect it: archive findings plus code findings.
+fn inspect_cached(
+    cache: &Cache,
+    filename: &str,
+    sha256: &str,
+    opts: &AuditOptions,
+) -> Vec<Finding> {
+    let bytes = match cache.artifact(sha256) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            return vec![rule_finding(
+                "fetch-failed",
+                Severity::Medium,
+                "the cached file vanished or was corrupt before inspection".into(),
+            )
+            .in_artifact(filename)]
+        }
+        Err(e) => {
+            return vec![
+                rule_finding("fetch-failed", Severity::Medium, e.to_string()).in_artifact(filename),
+            ]
+        }
+    };
+    inspect_bytes(filename, &bytes, opts)
+}
+
+/// Archive + code findings for one artifact held in memory.
+pub fn inspect_bytes(filename: &str, bytes: &[u8], opts: &AuditOptions) -> Vec<Finding> {
+    match archive::read_artifact(filename, bytes, &opts.limits) {
+        Ok(contents) => {
+            let mut out = contents.findings.clone();
+            out.extend(inspect::inspect(&contents, &opts.inspect));
+            for f in &mut out {
+                if f.artifact.is_none() {
+                    f.artifact = Some(filename.to_string());
+                }
+            }
+            out
+        }
+        Err(e) => vec![Finding::new(
+            "archive-unreadable",
+            Severity::High,
+            Confidence::Medium,
+            format!("cannot read the artifact: {e}"),
+        )
+        .in_artifact(filename)],
+    }
+}
+
+/// The files an installer may pick for `pkg`: the lockfile's own list, completed with URLs and
+/// hashes from the index, or (requirements.txt) the index's files of the pinned version that
+/// match the requirement's hashes.
+fn candidates(
+    pkg: &LockedPackage,
+    project: Option<&ProjectInfo>,
+) -> (Vec<Artifact>, Vec<Vec<Digest>>) {
+    let index_files: Vec<&IndexFile> = match (project, pkg.version.as_deref()) {
+        (Some(p), Some(v)) => p.files_for_version(v).collect(),
+        _ => Vec::new(),
+    };
+    if !pkg.artifacts.is_empty() {
+        return pkg
+            .artifacts
+            .iter()
+            .map(|a| {
+                let mut a = a.clone();
+                let mut conflicts = Vec::new();
+                if let Some(f) = index_files.iter().find(|f| f.filename == a.filename) {
+                    if a.url.is_none() {
+                        a.url = Some(f.url.clone());
+                    }
+                    conflicts = merge_hashes(&mut a.hashes, &f.hashes);
+                    a.upload_time = a.upload_time.or(f.upload_time);
+                    a.size = a.size.or(f.size);
+                }
+                (a, conflicts)
+            })
+            .unzip();
+    }
+    if !matches!(pkg.source, Source::Registry { .. }) {
+        return (Vec::new(), Vec::new());
+    }
+    let arts: Vec<Artifact> = index_files
+        .into_iter()
+        .filter(|f| {
+            pkg.requirement_hashes.is_empty()
+                || pkg
+                    .requirement_hashes
+                    .iter()
+                    .any(|d| f.hashes.get(d.algorithm) == Some(d.hex.as_str()))
+                // The index may not publish the algorithm the requirement uses: keep the file
+                // and let the download prove it.
+                || pkg
+                    .requirement_hashes
+                    .iter()
+                    .all(|d| f.hashes.get(d.algorithm).is_none())
+        })
+        .map(|f| {
+            let mut a = Artifact::new(f.filename.clone());
+            a.url = Some(f.url.clone());
+            a.hashes = f.hashes.clone();
+            a.size = f.size;
+            a.upload_time = f.upload_time;
+            a
+        })
+        .collect();
+    let none = vec![Vec::new(); arts.len()];
+    (arts, none)
+}
+
+/// Add the index's digests to the lockfile's. When both state the same algorithm with different
+/// values, the index's value is returned as a conflict: the download is checked against both,
+/// so it cannot pass, and the report shows which one the bytes matched.
+fn merge_hashes(into: &mut Hashes, from: &Hashes) -> Vec<Digest> {
+    let mut conflicts = Vec::new();
+    for d in from.digests() {
+        match into.get(d.algorithm) {
+            None => into.insert(d),
+            Some(h) if h != d.hex => conflicts.push(d),
+            Some(_) => {}
+        }
+    }
+    conflicts
+}
