@@ -26,12 +26,144 @@ pub fn run(g: &GlobalArgs, args: &AuditArgs) -> Result<ExitCode, Error> {
     let config = load_config(g, &lock.path)?;
     let checks = checks_from(&args.checks);
     let env = Environment::open(g, &lock, &args.target, &config)?;
-    let opts = env.options(g, args.jobs, checks, &args.target, None);
-    let mut report = env.run(g, &lock, &opts)?;
+    let mut report = match &args.base {
+        None => {
+            let opts = env.options(g, args.jobs, checks, &args.target, None);
+            env.run(g, &lock, &opts)?
+        }
+        Some(spec) => premerge(g, args, &env, &lock, spec, checks)?,
+    };
     if let Some(sev) = args.fail_on {
         report.fail_on = sev;
     }
     finish(g, report, &config)
+}
+
+/// Pre-merge mode: vet only what changed since `spec`, and for upgrades only what is new.
+fn premerge(
+    g: &GlobalArgs,
+    args: &AuditArgs,
+    env: &Environment,
+    lock: &Lockfile,
+    spec: &str,
+    checks: Checks,
+) -> Result<crate::report::Report, Error> {
+    let base = super::diff::load_base(spec, &lock.path, None)?;
+    let rows = crate::diff::diff(&base, lock);
+    let only: Vec<usize> = rows
+        .iter()
+        .filter(|r| r.change.needs_vetting())
+        .filter_map(|r| r.head)
+        .collect();
+    let opts = env.options(g, args.jobs, checks, &args.target, Some(only));
+    let mut report = env.run(g, lock, &opts)?;
+
+    // The previous versions of upgraded packages: inspect them too, to keep only new findings.
+    let upgraded: Vec<&crate::diff::PackageDiff> = rows
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.change,
+                crate::diff::Change::Upgraded { .. } | crate::diff::Change::Downgraded { .. }
+            )
+        })
+        .collect();
+    let mut old_reports: std::collections::BTreeMap<String, crate::report::PackageReport> =
+        Default::default();
+    if checks.code && !upgraded.is_empty() {
+        let old_only: Vec<usize> = upgraded.iter().filter_map(|r| r.base).collect();
+        let old_checks = Checks {
+            hashes: true,
+            code: true,
+            metadata: false,
+            vulns: false,
+        };
+        let old_opts = env.options(g, args.jobs, old_checks, &args.target, Some(old_only));
+        let old = env.run(g, &base, &old_opts)?;
+        for p in old.packages {
+            old_reports.insert(crate::package::normalize_name(&p.name), p);
+        }
+    }
+    let by_head: std::collections::BTreeMap<usize, &crate::diff::PackageDiff> =
+        rows.iter().filter_map(|r| r.head.map(|h| (h, r))).collect();
+    let vetted: Vec<usize> = rows
+        .iter()
+        .filter(|r| r.change.needs_vetting())
+        .filter_map(|r| r.head)
+        .collect();
+    for (p, head_idx) in report.packages.iter_mut().zip(vetted) {
+        let Some(row) = by_head.get(&head_idx) else {
+            continue;
+        };
+        let mut label = row.change.label();
+        p.findings.extend(row.findings.iter().cloned().map(|mut f| {
+            f.package = Some(crate::package::normalize_name(&p.name));
+            f.version = p.version.clone();
+            f.location.path = Some(lock.path.display().to_string());
+            f.location.line = p.line;
+            f
+        }));
+        if let Some(old) = old_reports.get(&crate::package::normalize_name(&p.name)) {
+            let (code, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut p.findings)
+                .into_iter()
+                .partition(|f| f.artifact.is_some());
+            let kept = crate::diff::new_findings(&old.findings, code);
+            p.findings = rest.into_iter().chain(kept).collect();
+            if let Some(summary) = upgrade_summary(&env.cache, old, p) {
+                label = format!("{label} ({summary})");
+            }
+        }
+        crate::finding::sort(&mut p.findings);
+        p.verdict = crate::finding::Verdict::from_worst(crate::finding::worst(&p.findings));
+        p.change = Some(label);
+    }
+    let removed = rows
+        .iter()
+        .filter(|r| r.change == crate::diff::Change::Removed)
+        .count();
+    if removed > 0 {
+        report
+            .notes
+            .push(format!("{removed} package(s) removed since {spec}"));
+    }
+    report.notes.push(format!(
+        "pre-merge mode: {} package(s) changed since {spec}, {} unchanged and not vetted",
+        report.packages.len(),
+        report.summary.unchanged
+    ));
+    Ok(report)
+}
+
+/// "3 files added, 1 removed, 2 modified; new hooks: setup.py; new dependencies: x" for an
+/// upgrade, from the two selected artifacts in the cache.
+fn upgrade_summary(
+    cache: &Cache,
+    old: &crate::report::PackageReport,
+    new: &crate::report::PackageReport,
+) -> Option<String> {
+    let read = |p: &crate::report::PackageReport| {
+        let a = p.artifacts.iter().find(|a| a.sha256.is_some())?;
+        let bytes = cache.artifact(a.sha256.as_deref()?).ok()??;
+        crate::archive::read_artifact(&a.filename, &bytes, &Default::default()).ok()
+    };
+    let (o, n) = (read(old)?, read(new)?);
+    let ch = crate::diff::file_changes(&o, &n);
+    let mut s = format!(
+        "{} files added, {} removed, {} modified",
+        ch.added.len(),
+        ch.removed.len(),
+        ch.modified.len()
+    );
+    if !ch.new_hooks.is_empty() {
+        s.push_str(&format!("; new install hooks: {}", ch.new_hooks.join(", ")));
+    }
+    if !ch.new_dependencies.is_empty() {
+        s.push_str(&format!(
+            "; new dependencies: {}",
+            ch.new_dependencies.join(", ")
+        ));
+    }
+    Some(s)
 }
 
 /// Resolve the lockfile argument (or detect one in the current directory) and parse it.

@@ -1,11 +1,116 @@
-//! `pyvet diff`.
+//! `pyvet diff OLD NEW`: the package-level change between two lockfiles (added, removed,
+//! upgraded, downgraded, source or hashes changed), without fetching anything. OLD may be a
+//! file or a git revision (then NEW's path is read at that revision).
 
-use std::process::ExitCode;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::{Command, ExitCode};
 
-use crate::cli::GlobalArgs;
+use crate::cli::{DiffArgs, GlobalArgs};
+use crate::diff::{self, Change};
 use crate::error::Error;
+use crate::lockfile::{self, LockKind, Lockfile};
+use crate::report::Format;
 
-pub fn run(g: &GlobalArgs, args: &crate::cli::DiffArgs) -> Result<ExitCode, Error> {
-    let _ = (g, args);
-    Err(Error::NotYet("pyvet diff"))
+pub fn run(g: &GlobalArgs, args: &DiffArgs) -> Result<ExitCode, Error> {
+    let head = lockfile::load(&args.new, None)?;
+    let base = load_base(&args.old, &head.path, None)?;
+    let rows = diff::diff(&base, &head);
+    let out =
+        match g.format {
+            Format::Json => {
+                let v = serde_json::json!({
+                    "base": base.path.display().to_string(),
+                    "head": head.path.display().to_string(),
+                    "packages": rows,
+                });
+                serde_json::to_string_pretty(&v).expect("serialisable") + "\n"
+            }
+            Format::Table | Format::Markdown => {
+                let md = g.format == Format::Markdown;
+                let mut s = String::new();
+                if md {
+                    s.push_str("| package | version | change |\n|---|---|---|\n");
+                }
+                let changed: Vec<_> = rows
+                    .iter()
+                    .filter(|r| r.change != Change::Unchanged)
+                    .collect();
+                for r in &changed {
+                    let v = r.version.as_deref().unwrap_or("-");
+                    if md {
+                        let _ = writeln!(s, "| {} | {} | {} |", r.name, v, r.change.label());
+                    } else {
+                        let _ = writeln!(s, "{:<30} {:<16} {}", r.name, v, r.change.label());
+                    }
+                    for f in &r.findings {
+                        let _ = writeln!(
+                            s,
+                            "{}  {} ({}): {}",
+                            if md { ">" } else { "   " },
+                            f.rule,
+                            f.severity,
+                            f.message
+                        );
+                    }
+                }
+                let unchanged = rows.len() - changed.len();
+                let _ = writeln!(s, "\n{} changed, {unchanged} unchanged", changed.len());
+                s
+            }
+            Format::Sarif => return Err(Error::Usage(
+                "`pyvet diff` prints table, json or markdown; use `pyvet audit --base` for SARIF"
+                    .into(),
+            )),
+        };
+    super::emit(g, &out)?;
+    let blocked = rows
+        .iter()
+        .flat_map(|r| &r.findings)
+        .any(|f| f.severity >= crate::finding::Severity::High);
+    Ok(ExitCode::from(if blocked {
+        super::EXIT_BLOCKED
+    } else {
+        super::EXIT_OK
+    }))
+}
+
+/// Load the base lockfile: `spec` is a file path, or a git revision at which `head_path` is read.
+pub fn load_base(spec: &str, head_path: &Path, kind: Option<LockKind>) -> Result<Lockfile, Error> {
+    let as_path = Path::new(spec);
+    if as_path.is_file() {
+        return lockfile::load(as_path, kind);
+    }
+    let dir = head_path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = head_path
+        .file_name()
+        .ok_or_else(|| Error::Usage(format!("{}: not a file", head_path.display())))?;
+    let object = format!("{spec}:./{}", name.to_string_lossy());
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["show", &object])
+        .output()
+        .map_err(|e| Error::io("running git (needed to read the base revision)", e))?;
+    if !output.status.success() {
+        return Err(Error::Usage(format!(
+            "`{spec}` is neither a file nor a git revision holding {}: {}",
+            head_path.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    let text = String::from_utf8(output.stdout).map_err(|_| {
+        Error::Usage(format!(
+            "{object}: the lockfile at that revision is not UTF-8"
+        ))
+    })?;
+    // Parse with the head's path so format detection by name and relative includes work; name
+    // the revision in messages.
+    let shown = head_path.with_file_name(format!("{}@{spec}", name.to_string_lossy()));
+    let mut lock = lockfile::load_str(head_path, &text, kind)?;
+    lock.path = shown;
+    Ok(lock)
 }
