@@ -146,6 +146,49 @@ def main():
     with open(os.path.join(ROOT, "uv.lock"), "w") as f:
         f.write("\n".join(lock))
 
+    # The index's view of each project (PEP 691 JSON), as a cache would hold it, so metadata
+    # checks run offline too.
+    import json
+    os.makedirs(os.path.join(ROOT, "index"), exist_ok=True)
+    for name, version, uploaded, (fname, data) in pkgs:
+        page = {
+            "meta": {"api-version": "1.1"},
+            "name": name,
+            "versions": [version],
+            "files": [{
+                "filename": fname,
+                "url": f"{FILES}/{fname}",
+                "hashes": {"sha256": hashlib.sha256(data).hexdigest()},
+                "requires-python": ">=3.9",
+                "size": len(data),
+                "upload-time": uploaded,
+                "yanked": False,
+            }],
+        }
+        with open(os.path.join(ROOT, "index", f"{name}.json"), "w") as f:
+            json.dump(page, f, indent=1, sort_keys=True)
+            f.write("\n")
+
+    # A fictional advisory for the demo's old library.
+    os.makedirs(os.path.join(ROOT, "osv"), exist_ok=True)
+    advisory = {
+        "schema_version": "1.6.0",
+        "id": "PYVET-DEMO-2024-0001",
+        "aliases": ["CVE-0000-00001"],
+        "modified": "2024-07-01T00:00:00Z",
+        "published": "2024-07-01T00:00:00Z",
+        "summary": "oldparse: catastrophic backtracking in tokens() (fictional demo advisory)",
+        "details": "A fictional advisory shipped with the pyvet demo.",
+        "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}],
+        "affected": [{
+            "package": {"ecosystem": "PyPI", "name": "oldparse"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.3.0"}]}],
+        }],
+    }
+    with open(os.path.join(ROOT, "osv", "PYVET-DEMO-2024-0001.json"), "w") as f:
+        json.dump(advisory, f, indent=1, sort_keys=True)
+        f.write("\n")
+
 
 if __name__ == "__main__":
     main()
