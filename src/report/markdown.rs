@@ -177,7 +177,8 @@ fn details(report: &Report, p: &PackageReport) -> String {
             s.push('\n');
         }
     }
-    s.push_str("\n</details>\n");
+    s.truncate(s.trim_end().len());
+    s.push_str("\n\n</details>\n");
     s
 }
 

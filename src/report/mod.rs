@@ -144,13 +144,51 @@ pub struct ArtifactReport {
 
 /// Render `report` in `format`. `color` only affects the table; the table follows the terminal
 /// width when standard output is a terminal and is laid out at a fixed width otherwise.
+/// Credentials in URLs are removed first, whatever the caller did.
 pub fn render(report: &Report, format: Format, color: bool) -> String {
+    let report = &redacted(report);
     match format {
         Format::Table => table::render(report, color),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
         Format::Markdown => markdown::render(report),
     }
+}
+
+/// A copy of `report` with the userinfo of every URL replaced (`https://***@host/...`): package
+/// sources, artifact URLs, repositories, inputs and notes. Index URLs often carry tokens.
+pub fn redacted(report: &Report) -> Report {
+    use crate::redact::{redact_text, redact_url};
+    let mut r = report.clone();
+    r.inputs = r.inputs.iter().map(|i| redact_text(i)).collect();
+    r.notes = r.notes.iter().map(|n| redact_text(n)).collect();
+    for p in &mut r.packages {
+        if let Some(source) = &mut p.source {
+            match source {
+                Source::Registry { url: Some(url) } | Source::Url { url } | Source::Vcs { url, .. } => {
+                    *url = redact_url(url);
+                }
+                Source::Registry { url: None } | Source::Path { .. } | Source::Virtual { .. } => {}
+            }
+        }
+        for a in &mut p.artifacts {
+            if let Some(url) = &mut a.url {
+                *url = redact_url(url);
+            }
+            if let Some(detail) = &mut a.detail {
+                *detail = redact_text(detail);
+            }
+        }
+        if let Some(m) = &mut p.metadata {
+            if let Some(repo) = &mut m.repository {
+                *repo = redact_url(repo);
+            }
+        }
+        for f in &mut p.findings {
+            f.message = redact_text(&f.message);
+        }
+    }
+    r
 }
 
 /// One line that says how the audit went, shared by the table and Markdown renderers:
@@ -313,9 +351,64 @@ pub(crate) fn clip_lines(text: &str, max_lines: usize, max_width: usize) -> (Vec
     (out, truncated)
 }
 
+/// Word-wrap one paragraph to `width` characters, at most `max_lines` lines (the last one ends
+/// with `…` when text was left out). Words longer than a line are split.
+pub(crate) fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
+    let width = width.max(10);
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut cur_len = 0;
+    for word in text.split_whitespace() {
+        let mut chars: Vec<char> = word.chars().collect();
+        loop {
+            let sep = usize::from(cur_len > 0);
+            if cur_len + sep + chars.len() <= width {
+                if sep == 1 {
+                    cur.push(' ');
+                }
+                cur.extend(chars.iter());
+                cur_len += sep + chars.len();
+                break;
+            }
+            if cur_len > 0 {
+                lines.push(std::mem::take(&mut cur));
+                cur_len = 0;
+                continue;
+            }
+            // A word longer than the line: split it.
+            let rest = chars.split_off(width);
+            lines.push(chars.into_iter().collect());
+            chars = rest;
+        }
+    }
+    if cur_len > 0 {
+        lines.push(cur);
+    }
+    if lines.len() > max_lines {
+        lines.truncate(max_lines);
+        if let Some(last) = lines.last_mut() {
+            while last.chars().count() + 1 > width {
+                last.pop();
+            }
+            last.push('…');
+        }
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrap_breaks_words_and_caps_lines() {
+        assert_eq!(wrap("aaa bbb ccc", 10, 5), vec!["aaa bbb", "ccc"]);
+        assert_eq!(wrap(&"x".repeat(25), 10, 5), vec!["x".repeat(10), "x".repeat(10), "x".repeat(5)]);
+        let w = wrap("one two three four five six", 10, 2);
+        assert_eq!(w.len(), 2);
+        assert!(w[1].ends_with('…') && w[1].chars().count() <= 10, "{w:?}");
+        assert!(wrap("", 10, 2).is_empty());
+    }
 
     #[test]
     fn sanitize_neutralises_escapes_and_bidi() {

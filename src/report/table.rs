@@ -9,7 +9,9 @@ use std::io::IsTerminal;
 
 use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
 
-use super::{Report, clip_lines, display_location, packages_by_verdict, sanitize, summary_line};
+use super::{
+    Report, clip_lines, display_location, packages_by_verdict, sanitize, summary_line, wrap,
+};
 use crate::finding::{Finding, Severity, Verdict};
 
 /// When there are at most this many findings, all are listed, whatever their severity;
@@ -219,8 +221,7 @@ fn findings_section(
                 sanitize(&f.rule, false),
                 sanitize(&display_location(report, p, f), false)
             ));
-            let (msg, _) = clip_lines(&sanitize(&f.message, false), 1, width.saturating_sub(6));
-            for line in msg {
+            for line in wrap(&sanitize(&f.message, false), width.saturating_sub(6), 4) {
                 out.push_str(&format!("      {line}\n"));
             }
             if let Some(ev) = &f.evidence {
@@ -262,17 +263,15 @@ fn suppressed_section(
     ));
     for (p, f) in items {
         let reason = f.suppressed.as_deref().unwrap_or_default();
-        let line = format!(
-            "{} {} ({}) at {}: {}",
-            p.id(),
-            f.rule,
+        out.push_str(&format!(
+            "  - {} {} ({}) at {}\n",
+            sanitize(&p.id(), false),
+            sanitize(&f.rule, false),
             f.severity,
-            display_location(report, p, f),
-            reason
-        );
-        let (lines, _) = clip_lines(&sanitize(&line, false), 1, width.saturating_sub(4));
-        for l in lines {
-            out.push_str(&format!("  - {l}\n"));
+            sanitize(&display_location(report, p, f), false)
+        ));
+        for l in wrap(&format!("reason: {}", sanitize(reason, false)), width.saturating_sub(6), 3) {
+            out.push_str(&format!("      {l}\n"));
         }
     }
 }
