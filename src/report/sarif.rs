@@ -167,7 +167,7 @@ fn result(report: &Report, p: &PackageReport, f: &Finding, rule_index: usize) ->
         }
     });
     if let Some(reason) = &f.suppressed {
-        out["suppressions"] = json!([{ "kind": "external", "justification": reason }]);
+        out["suppressions"] = json!([{ "kind": "external", "status": "accepted", "justification": reason }]);
     }
     out
 }
