@@ -76,8 +76,12 @@ fn matches(ignore: &Ignore, name: &str, version: Option<&str>, f: &Finding) -> b
     ignore.rule.as_ref().is_none_or(|r| *r == f.rule)
 }
 
+/// PEP 440 equality (`1.0` == `1.0.0`, `1.0RC1` == `1.0rc1`), else the normalised text.
 fn same_version(a: &str, b: &str) -> bool {
-    crate::project::normalize_version(a) == crate::project::normalize_version(b)
+    match (a.trim().parse::<pep440_rs::Version>(), b.trim().parse::<pep440_rs::Version>()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => crate::project::normalize_version(a) == crate::project::normalize_version(b),
+    }
 }
 
 /// Counts over the report as it stands (verdicts must already be set).

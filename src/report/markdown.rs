@@ -72,8 +72,10 @@ pub fn render_with_budget(report: &Report, budget: usize) -> String {
     }
     let pass_line = match (flagged.is_empty(), passing) {
         (_, 0) => String::new(),
-        (true, n) => format!("All {n} package{} pass.\n", plural(n)),
-        (false, n) => format!("\n{n} other package{} pass.\n", plural(n)),
+        (true, 1) => "The package passes.\n".to_string(),
+        (true, n) => format!("All {n} packages pass.\n"),
+        (false, 1) => "\n1 other package passes.\n".to_string(),
+        (false, n) => format!("\n{n} other packages pass.\n"),
     };
     pieces.push(pass_line);
 
