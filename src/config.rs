@@ -125,8 +125,13 @@ impl Config {
     /// Load `explicit` if given, else search from `start_dir` upwards. Returns the config and the
     /// file it came from (`None`: defaults, no file found). Rule ids are checked against the
     /// rule catalogue.
-    pub fn load(explicit: Option<&Path>, start_dir: &Path) -> Result<(Config, Option<PathBuf>), Error> {
-        Self::load_with(explicit, start_dir, &|id| crate::catalog::find(id).is_some())
+    pub fn load(
+        explicit: Option<&Path>,
+        start_dir: &Path,
+    ) -> Result<(Config, Option<PathBuf>), Error> {
+        Self::load_with(explicit, start_dir, &|id| {
+            crate::catalog::find(id).is_some()
+        })
     }
 
     /// [`Config::load`] with the rule-id check supplied (tests use a fixed set of ids).
@@ -151,7 +156,10 @@ impl Config {
             let candidate = dir.join(CONFIG_FILE);
             if candidate.is_file() {
                 let text = read(&candidate)?;
-                return Ok((Self::from_toml(&candidate, &text, known_rule)?, Some(candidate)));
+                return Ok((
+                    Self::from_toml(&candidate, &text, known_rule)?,
+                    Some(candidate),
+                ));
             }
             let candidate = dir.join(PYPROJECT_FILE);
             if candidate.is_file() {
@@ -165,7 +173,11 @@ impl Config {
     }
 
     /// Parse a `pyvet.toml` (keys at the top level).
-    pub fn from_toml(path: &Path, text: &str, known_rule: &dyn Fn(&str) -> bool) -> Result<Config, Error> {
+    pub fn from_toml(
+        path: &Path,
+        text: &str,
+        known_rule: &dyn Fn(&str) -> bool,
+    ) -> Result<Config, Error> {
         let wire: WireConfig = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
         Ok(wire.validate(path, text, known_rule)?)
     }
@@ -204,12 +216,16 @@ fn is_pyproject(path: &Path) -> bool {
 }
 
 fn read(path: &Path) -> Result<String, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
     String::from_utf8(bytes).map_err(|e| {
         Error::Input(InputError::new(
             path,
             None,
-            format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
         ))
     })
 }
@@ -217,7 +233,11 @@ fn read(path: &Path) -> Result<String, Error> {
 /// 1-based line of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> Error {
@@ -268,13 +288,26 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn err<T>(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> Result<T, InputError> {
-        Err(InputError::new(self.path, Some(line_of(self.text, span.start)), message))
+    fn err<T>(
+        &self,
+        span: std::ops::Range<usize>,
+        message: impl Into<String>,
+    ) -> Result<T, InputError> {
+        Err(InputError::new(
+            self.path,
+            Some(line_of(self.text, span.start)),
+            message,
+        ))
     }
 }
 
 impl WireConfig {
-    fn validate(self, path: &Path, text: &str, known_rule: &dyn Fn(&str) -> bool) -> Result<Config, InputError> {
+    fn validate(
+        self,
+        path: &Path,
+        text: &str,
+        known_rule: &dyn Fn(&str) -> bool,
+    ) -> Result<Config, InputError> {
         let cx = Ctx { path, text };
         let mut c = Config::default();
 
@@ -290,7 +323,12 @@ impl WireConfig {
         if let Some(v) = self.dormant_years {
             c.dormant_years = match v.get_ref() {
                 toml::Value::Integer(n) if (1..=100).contains(n) => *n as u32,
-                _ => return cx.err(v.span(), "`dormant-years` must be a whole number of years from 1 to 100"),
+                _ => {
+                    return cx.err(
+                        v.span(),
+                        "`dormant-years` must be a whole number of years from 1 to 100",
+                    )
+                }
             };
         }
         if let Some(checks) = self.checks {
@@ -316,7 +354,10 @@ impl WireConfig {
                 (Some(a), Some(b), None) if !a.is_empty() && !b.is_empty()
                     && a.bytes().all(|x| x.is_ascii_digit()) && b.bytes().all(|x| x.is_ascii_digit()));
             if !ok {
-                return cx.err(s.span(), format!("`python-version` must look like 3.12, not `{v}`"));
+                return cx.err(
+                    s.span(),
+                    format!("`python-version` must look like 3.12, not `{v}`"),
+                );
             }
             c.python_version = Some(v.to_string());
         }
@@ -335,7 +376,10 @@ impl WireConfig {
             for (id, setting) in rules {
                 let rule = id.get_ref().trim();
                 if !known_rule(rule) {
-                    return cx.err(id.span(), format!("unknown rule `{rule}` in [rules] (see `pyvet rules`)"));
+                    return cx.err(
+                        id.span(),
+                        format!("unknown rule `{rule}` in [rules] (see `pyvet rules`)"),
+                    );
                 }
                 let value = setting.get_ref().trim();
                 let parsed = if value.eq_ignore_ascii_case("off") {
@@ -356,7 +400,10 @@ impl WireConfig {
             let entry_span = entry.span();
             let w = entry.into_inner();
             let Some(package) = w.package.filter(|p| !p.get_ref().trim().is_empty()) else {
-                return cx.err(entry_span, format!("[[ignore]] entry #{n} has no `package`"));
+                return cx.err(
+                    entry_span,
+                    format!("[[ignore]] entry #{n} has no `package`"),
+                );
             };
             let pkg = crate::package::normalize_name(package.get_ref());
             let reason = match w.reason {
@@ -365,20 +412,28 @@ impl WireConfig {
                     return cx.err(r.span(), format!("[[ignore]] entry #{n} (package `{pkg}`) has an empty `reason`: say why the finding is acceptable"));
                 }
                 None => {
-                    return cx.err(package.span(), format!("[[ignore]] entry #{n} (package `{pkg}`) has no `reason`: say why the finding is acceptable"));
+                    return cx.err(entry_span, format!("[[ignore]] entry #{n} (package `{pkg}`) has no `reason`: say why the finding is acceptable"));
                 }
             };
             let rule = match w.rule {
                 Some(r) => {
                     let id = r.get_ref().trim().to_string();
                     if !known_rule(&id) {
-                        return cx.err(r.span(), format!("unknown rule `{id}` in [[ignore]] entry #{n} (see `pyvet rules`)"));
+                        return cx.err(
+                            r.span(),
+                            format!(
+                                "unknown rule `{id}` in [[ignore]] entry #{n} (see `pyvet rules`)"
+                            ),
+                        );
                     }
                     Some(id)
                 }
                 None => None,
             };
-            let version = w.version.map(|v| v.into_inner().trim().to_string()).filter(|v| !v.is_empty());
+            let version = w
+                .version
+                .map(|v| v.into_inner().trim().to_string())
+                .filter(|v| !v.is_empty());
             let expires = match w.expires {
                 Some(v) => Some(parse_date(&cx, &v, n)?),
                 None => None,
@@ -389,7 +444,7 @@ impl WireConfig {
                 rule,
                 reason,
                 expires,
-                origin: format!("{}:{}", path.display(), line_of(text, package.span().start)),
+                origin: format!("{}:{}", path.display(), line_of(text, entry_span.start)),
             });
         }
         Ok(c)
@@ -404,7 +459,11 @@ fn parse_severity(cx: &Ctx<'_>, s: &Spanned<String>, key: &str) -> Result<Severi
 }
 
 /// Days as an integer, or a string with a `d` (days) or `h` (hours) suffix.
-fn parse_age(cx: &Ctx<'_>, v: &Spanned<toml::Value>, key: &str) -> Result<jiff::SignedDuration, InputError> {
+fn parse_age(
+    cx: &Ctx<'_>,
+    v: &Spanned<toml::Value>,
+    key: &str,
+) -> Result<jiff::SignedDuration, InputError> {
     let bad = || {
         cx.err(
             v.span(),
@@ -416,7 +475,9 @@ fn parse_age(cx: &Ctx<'_>, v: &Spanned<toml::Value>, key: &str) -> Result<jiff::
         toml::Value::String(s) => {
             let s = s.trim().to_ascii_lowercase();
             let (num, unit) = s.split_at(s.len().saturating_sub(1));
-            let Ok(n) = num.trim().parse::<i64>() else { return bad() };
+            let Ok(n) = num.trim().parse::<i64>() else {
+                return bad();
+            };
             match unit {
                 "d" if (0..=36_500).contains(&n) => n * 24,
                 "h" if (0..=876_000).contains(&n) => n,
@@ -429,7 +490,11 @@ fn parse_age(cx: &Ctx<'_>, v: &Spanned<toml::Value>, key: &str) -> Result<jiff::
 }
 
 /// `YYYY-MM-DD`, as a string or a TOML date.
-fn parse_date(cx: &Ctx<'_>, v: &Spanned<toml::Value>, n: usize) -> Result<jiff::civil::Date, InputError> {
+fn parse_date(
+    cx: &Ctx<'_>,
+    v: &Spanned<toml::Value>,
+    n: usize,
+) -> Result<jiff::civil::Date, InputError> {
     let text = match v.get_ref() {
         toml::Value::String(s) => s.trim().to_string(),
         toml::Value::Datetime(d) if d.date.is_some() && d.time.is_none() => d.to_string(),
@@ -438,7 +503,10 @@ fn parse_date(cx: &Ctx<'_>, v: &Spanned<toml::Value>, n: usize) -> Result<jiff::
     let ok = text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-';
     match text.parse::<jiff::civil::Date>() {
         Ok(d) if ok => Ok(d),
-        _ => cx.err(v.span(), format!("[[ignore]] entry #{n}: `expires` must be a date YYYY-MM-DD")),
+        _ => cx.err(
+            v.span(),
+            format!("[[ignore]] entry #{n}: `expires` must be a date YYYY-MM-DD"),
+        ),
     }
 }
 
@@ -459,16 +527,28 @@ mod tests {
 
     #[test]
     fn ages_accept_days_and_hours() {
-        let c = Config::from_toml(Path::new("p.toml"), "min-release-age = \"48h\"\nnew-project-age = 30\n", &any_rule).unwrap();
+        let c = Config::from_toml(
+            Path::new("p.toml"),
+            "min-release-age = \"48h\"\nnew-project-age = 30\n",
+            &any_rule,
+        )
+        .unwrap();
         assert_eq!(c.min_release_age, jiff::SignedDuration::from_hours(48));
         assert_eq!(c.new_project_age, jiff::SignedDuration::from_hours(30 * 24));
         assert_eq!(c.thresholds().min_release_age_days, 2);
-        let c = Config::from_toml(Path::new("p.toml"), "min-release-age = \"7d\"", &any_rule).unwrap();
+        let c =
+            Config::from_toml(Path::new("p.toml"), "min-release-age = \"7d\"", &any_rule).unwrap();
         assert_eq!(c.thresholds().min_release_age_days, 7);
-        let c = Config::from_toml(Path::new("p.toml"), "min-release-age = \"25h\"", &any_rule).unwrap();
+        let c =
+            Config::from_toml(Path::new("p.toml"), "min-release-age = \"25h\"", &any_rule).unwrap();
         assert_eq!(c.thresholds().min_release_age_days, 2, "rounded up");
         for bad in ["\"7w\"", "\"d\"", "-1", "\"-3d\"", "1.5", "true"] {
-            let e = Config::from_toml(Path::new("p.toml"), &format!("\nmin-release-age = {bad}"), &any_rule).unwrap_err();
+            let e = Config::from_toml(
+                Path::new("p.toml"),
+                &format!("\nmin-release-age = {bad}"),
+                &any_rule,
+            )
+            .unwrap_err();
             assert!(e.to_string().starts_with("p.toml:2: "), "{bad}: {e}");
         }
     }
@@ -480,7 +560,12 @@ mod tests {
             let c = Config::from_toml(Path::new("p.toml"), &t, &any_rule).unwrap();
             assert_eq!(c.ignores[0].expires, Some(jiff::civil::date(2027, 1, 31)));
         }
-        for v in ["\"2027-13-01\"", "\"soon\"", "2027-01-31T00:00:00Z", "\"2027-1-3\""] {
+        for v in [
+            "\"2027-13-01\"",
+            "\"soon\"",
+            "2027-01-31T00:00:00Z",
+            "\"2027-1-3\"",
+        ] {
             let t = format!("[[ignore]]\npackage = \"a\"\nreason = \"r\"\nexpires = {v}\n");
             let e = Config::from_toml(Path::new("p.toml"), &t, &any_rule).unwrap_err();
             assert!(e.to_string().contains("p.toml:4:"), "{v}: {e}");

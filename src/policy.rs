@@ -25,19 +25,24 @@ pub fn apply(report: &mut Report, config: &Config, now: jiff::Timestamp) {
             }
         }
     }
-    let live: Vec<&Ignore> = config.ignores.iter().filter(|i| !i.expired(today)).collect();
+    let live: Vec<&Ignore> = config
+        .ignores
+        .iter()
+        .filter(|i| !i.expired(today))
+        .collect();
 
     for pkg in &mut report.packages {
         let pkg_name = crate::package::normalize_name(&pkg.name);
         let pkg_version = pkg.version.clone();
-        pkg.findings.retain_mut(|f| match config.rules.get(&f.rule) {
-            Some(RuleSetting::Off) => false,
-            Some(RuleSetting::Severity(s)) => {
-                f.severity = *s;
-                true
-            }
-            None => true,
-        });
+        pkg.findings
+            .retain_mut(|f| match config.rules.get(&f.rule) {
+                Some(RuleSetting::Off) => false,
+                Some(RuleSetting::Severity(s)) => {
+                    f.severity = *s;
+                    true
+                }
+                None => true,
+            });
         for f in &mut pkg.findings {
             if f.suppressed.is_some() {
                 continue;
@@ -78,7 +83,10 @@ fn matches(ignore: &Ignore, name: &str, version: Option<&str>, f: &Finding) -> b
 
 /// PEP 440 equality (`1.0` == `1.0.0`, `1.0RC1` == `1.0rc1`), else the normalised text.
 fn same_version(a: &str, b: &str) -> bool {
-    match (a.trim().parse::<pep440_rs::Version>(), b.trim().parse::<pep440_rs::Version>()) {
+    match (
+        a.trim().parse::<pep440_rs::Version>(),
+        b.trim().parse::<pep440_rs::Version>(),
+    ) {
         (Ok(x), Ok(y)) => x == y,
         _ => crate::project::normalize_version(a) == crate::project::normalize_version(b),
     }

@@ -50,7 +50,11 @@ fn verdicts_and_summary_without_config() {
 #[test]
 fn findings_sorted_worst_first() {
     let r = applied("");
-    let sev: Vec<Severity> = pkg(&r, "evil-pkg").findings.iter().map(|f| f.severity).collect();
+    let sev: Vec<Severity> = pkg(&r, "evil-pkg")
+        .findings
+        .iter()
+        .map(|f| f.severity)
+        .collect();
     assert_eq!(sev, vec![Severity::Critical, Severity::High, Severity::Low]);
 }
 
@@ -71,7 +75,8 @@ fn exit_code_follows_fail_on() {
     // Without the critical findings, critical no longer blocks but high still does.
     let without_critical = |text: &str| {
         let mut r = raw_report();
-        r.packages.retain(|p| p.name != "evil-pkg" && p.name != "mirror-pkg");
+        r.packages
+            .retain(|p| p.name != "evil-pkg" && p.name != "mirror-pkg");
         apply(&mut r, &config(text), now());
         r
     };
@@ -79,7 +84,8 @@ fn exit_code_follows_fail_on() {
     assert_eq!(exit_code(&without_critical("fail-on = \"high\"")), 1);
     // Only a medium and lows left: medium blocks at medium, not at high.
     let mut r = raw_report();
-    r.packages.retain(|p| ["tinyhelper", "oldlib", "requests"].contains(&p.name.as_str()));
+    r.packages
+        .retain(|p| ["tinyhelper", "oldlib", "requests"].contains(&p.name.as_str()));
     apply(&mut r, &config("fail-on = \"medium\""), now());
     assert_eq!(exit_code(&r), 1);
     apply(&mut r, &config("fail-on = \"high\""), now());
@@ -102,7 +108,10 @@ fn rules_off_drops_findings_and_regrade_changes_verdicts() {
         "[rules]\nexec-encoded-payload = \"off\"\nnetwork-at-import = \"medium\"\nhash-mismatch = \"OFF\"\nno-source-repository = \"info\"\n",
     );
     let evil = pkg(&r, "evil-pkg");
-    assert!(evil.findings.iter().all(|f| f.rule != "exec-encoded-payload"));
+    assert!(evil
+        .findings
+        .iter()
+        .all(|f| f.rule != "exec-encoded-payload"));
     assert_eq!(evil.findings[0].rule, "network-at-import");
     assert_eq!(evil.findings[0].severity, Severity::Medium);
     assert_eq!(evil.verdict, Verdict::Warn);
@@ -115,7 +124,11 @@ fn rules_off_drops_findings_and_regrade_changes_verdicts() {
     // Re-grading up makes something block that did not.
     let mut r = raw_report();
     r.packages.retain(|p| p.name == "oldlib");
-    apply(&mut r, &config("[rules]\ndormant-project = \"critical\""), now());
+    apply(
+        &mut r,
+        &config("[rules]\ndormant-project = \"critical\""),
+        now(),
+    );
     assert_eq!(r.packages[0].verdict, Verdict::Fail);
     assert_eq!(exit_code(&r), 1);
 }
@@ -141,13 +154,24 @@ reason = "whole package reviewed"
 "#,
     );
     let evil = pkg(&r, "evil-pkg");
-    let exec = evil.findings.iter().find(|f| f.rule == "exec-encoded-payload").unwrap();
+    let exec = evil
+        .findings
+        .iter()
+        .find(|f| f.rule == "exec-encoded-payload")
+        .unwrap();
     assert_eq!(exec.suppressed.as_deref(), Some("sandboxed"));
-    assert!(evil.findings.iter().filter(|f| f.rule != "exec-encoded-payload").all(|f| f.suppressed.is_none()));
+    assert!(evil
+        .findings
+        .iter()
+        .filter(|f| f.rule != "exec-encoded-payload")
+        .all(|f| f.suppressed.is_none()));
     assert_eq!(evil.verdict, Verdict::Fail, "network-at-import still high");
     assert!(pkg(&r, "mirror-pkg").findings[0].suppressed.is_none());
     let tiny = pkg(&r, "tinyhelper");
-    assert!(tiny.findings.iter().all(|f| f.suppressed.as_deref() == Some("whole package reviewed")));
+    assert!(tiny
+        .findings
+        .iter()
+        .all(|f| f.suppressed.as_deref() == Some("whole package reviewed")));
     assert_eq!(tiny.verdict, Verdict::Pass);
     assert_eq!(r.summary.suppressed, 3);
     assert_eq!(r.summary.findings.get(&Severity::Critical), Some(&1));
@@ -157,19 +181,32 @@ reason = "whole package reviewed"
 
 #[test]
 fn ignore_version_compares_normalised() {
-    let r = applied("[[ignore]]\npackage = \"oldlib\"\nversion = \"1.0.0\"\nreason = \"same as 1.0\"\n");
-    assert_eq!(pkg(&r, "oldlib").findings[0].suppressed.as_deref(), Some("same as 1.0"));
+    let r = applied(
+        "[[ignore]]\npackage = \"oldlib\"\nversion = \"1.0.0\"\nreason = \"same as 1.0\"\n",
+    );
+    assert_eq!(
+        pkg(&r, "oldlib").findings[0].suppressed.as_deref(),
+        Some("same as 1.0")
+    );
 }
 
 #[test]
 fn suppression_lifts_a_block() {
     let mut r = raw_report();
-    r.packages.retain(|p| p.name == "vetted-tool" || p.name == "requests");
+    r.packages
+        .retain(|p| p.name == "vetted-tool" || p.name == "requests");
     apply(&mut r, &Config::default(), now());
     assert_eq!(exit_code(&r), 1);
     apply(&mut r, &report_support::fixture_config(), now());
     assert_eq!(exit_code(&r), 0);
-    assert_eq!(r.packages.iter().find(|p| p.name == "vetted-tool").unwrap().verdict, Verdict::Pass);
+    assert_eq!(
+        r.packages
+            .iter()
+            .find(|p| p.name == "vetted-tool")
+            .unwrap()
+            .verdict,
+        Verdict::Pass
+    );
 }
 
 #[test]
@@ -178,12 +215,18 @@ fn expired_ignore_stops_applying_and_leaves_a_note() {
     let r = applied(text);
     assert!(pkg(&r, "vetted-tool").findings[0].suppressed.is_none());
     assert_eq!(pkg(&r, "vetted-tool").verdict, Verdict::Fail);
-    let note = r.notes.iter().find(|n| n.contains("expired")).expect("a note");
+    let note = r
+        .notes
+        .iter()
+        .find(|n| n.contains("expired"))
+        .expect("a note");
     assert!(
-        note.starts_with("ignore for vetted-tool (rule install-hook-download) expired on 2026-11-19"),
+        note.starts_with(
+            "ignore for vetted-tool (rule install-hook-download) expired on 2026-11-19"
+        ),
         "{note}"
     );
-    assert!(note.contains("pyvet.toml:2"), "{note}");
+    assert!(note.contains("pyvet.toml:1"), "{note}");
     // On the expiry day itself it still applies.
     let mut r = raw_report();
     apply(&mut r, &config(text), ts("2026-11-19T23:59:59Z"));
@@ -199,7 +242,10 @@ fn apply_is_idempotent() {
     let mut twice = once.clone();
     apply(&mut twice, &cfg, now());
     assert!(once == twice, "second apply changed the report");
-    assert_eq!(twice.notes.iter().filter(|n| n.contains("expired")).count(), 1);
+    assert_eq!(
+        twice.notes.iter().filter(|n| n.contains("expired")).count(),
+        1
+    );
 }
 
 #[test]

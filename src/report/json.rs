@@ -9,8 +9,10 @@ pub fn render(report: &Report) -> String {
     match serde_json::to_string_pretty(report) {
         Ok(s) => s + "\n",
         // Serialising plain data with string keys cannot fail; keep the output valid JSON anyway.
-        Err(e) => serde_json::json!({ "schema_version": report.schema_version, "error": e.to_string() })
-            .to_string()
-            + "\n",
+        Err(e) => {
+            serde_json::json!({ "schema_version": report.schema_version, "error": e.to_string() })
+                .to_string()
+                + "\n"
+        }
     }
 }

@@ -6,7 +6,7 @@
 //! it is escaped so it cannot add HTML, links, mentions or break out of a code block, and the
 //! whole comment is kept under GitHub's 65,536-character limit, with a note when cut.
 
-use super::{PackageReport, Report, display_location, packages_by_verdict, sanitize, summary_line};
+use super::{display_location, packages_by_verdict, sanitize, summary_line, PackageReport, Report};
 use crate::finding::{Finding, Verdict};
 
 /// GitHub's limit on a comment body, in characters.
@@ -130,7 +130,11 @@ fn assemble(pieces: Vec<String>, budget: usize) -> String {
     let mut kept = 0;
     let full: usize = pieces.iter().map(String::len).sum();
     for (i, piece) in pieces.into_iter().enumerate() {
-        let room = if full <= budget { budget } else { budget.saturating_sub(NOTE_RESERVE) };
+        let room = if full <= budget {
+            budget
+        } else {
+            budget.saturating_sub(NOTE_RESERVE)
+        };
         if i > 0 && out.len() + piece.len() > room {
             break;
         }
@@ -274,7 +278,11 @@ fn verdict_label(v: Verdict) -> &'static str {
 }
 
 fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }
 
 #[cfg(test)]

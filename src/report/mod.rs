@@ -165,7 +165,9 @@ pub fn redacted(report: &Report) -> Report {
     for p in &mut r.packages {
         if let Some(source) = &mut p.source {
             match source {
-                Source::Registry { url: Some(url) } | Source::Url { url } | Source::Vcs { url, .. } => {
+                Source::Registry { url: Some(url) }
+                | Source::Url { url }
+                | Source::Vcs { url, .. } => {
                     *url = redact_url(url);
                 }
                 Source::Registry { url: None } | Source::Path { .. } | Source::Virtual { .. } => {}
@@ -195,7 +197,11 @@ pub fn redacted(report: &Report) -> Report {
 /// `52 packages: 50 pass, 1 warn, 1 fail — blocked (fail-on: high)` or `... — OK`.
 pub fn summary_line(report: &Report) -> String {
     let s = &report.summary;
-    let noun = if s.packages == 1 { "package" } else { "packages" };
+    let noun = if s.packages == 1 {
+        "package"
+    } else {
+        "packages"
+    };
     let mut line = format!(
         "{} {noun}: {} pass, {} warn, {} fail",
         s.packages, s.pass, s.warn, s.fail
@@ -279,7 +285,11 @@ pub(crate) struct ResolvedLocation {
     pub in_artifact: bool,
 }
 
-pub(crate) fn resolve_location(report: &Report, pkg: &PackageReport, f: &Finding) -> ResolvedLocation {
+pub(crate) fn resolve_location(
+    report: &Report,
+    pkg: &PackageReport,
+    f: &Finding,
+) -> ResolvedLocation {
     match &f.artifact {
         Some(artifact) => {
             let mut parts = vec![artifact.clone()];
@@ -294,7 +304,11 @@ pub(crate) fn resolve_location(report: &Report, pkg: &PackageReport, f: &Finding
         }
         None => {
             // A package-level finding: it points into the lockfile (the finding may name it).
-            let file = f.location.path.clone().or_else(|| report.inputs.first().cloned());
+            let file = f
+                .location
+                .path
+                .clone()
+                .or_else(|| report.inputs.first().cloned());
             let line = if f.location.path.is_some() {
                 f.location.line.or(pkg.line)
             } else {
@@ -343,7 +357,12 @@ pub(crate) fn clip_lines(text: &str, max_lines: usize, max_width: usize) -> (Vec
         let count = line.chars().count();
         if count > max_width {
             truncated = true;
-            out.push(line.chars().take(max_width.saturating_sub(1)).collect::<String>() + "…");
+            out.push(
+                line.chars()
+                    .take(max_width.saturating_sub(1))
+                    .collect::<String>()
+                    + "…",
+            );
         } else {
             out.push((*line).to_string());
         }
@@ -403,7 +422,10 @@ mod tests {
     #[test]
     fn wrap_breaks_words_and_caps_lines() {
         assert_eq!(wrap("aaa bbb ccc", 10, 5), vec!["aaa bbb", "ccc"]);
-        assert_eq!(wrap(&"x".repeat(25), 10, 5), vec!["x".repeat(10), "x".repeat(10), "x".repeat(5)]);
+        assert_eq!(
+            wrap(&"x".repeat(25), 10, 5),
+            vec!["x".repeat(10), "x".repeat(10), "x".repeat(5)]
+        );
         let w = wrap("one two three four five six", 10, 2);
         assert_eq!(w.len(), 2);
         assert!(w[1].ends_with('…') && w[1].chars().count() <= 10, "{w:?}");

@@ -10,9 +10,9 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use serde_json::{json, Value};
 
-use super::{PackageReport, Report, resolve_location};
+use super::{resolve_location, PackageReport, Report};
 use crate::catalog::RuleInfo;
 use crate::finding::{Finding, Severity};
 
@@ -132,7 +132,11 @@ fn result(report: &Report, p: &PackageReport, f: &Finding, rule_index: usize) ->
 
     let mut text = format!("{}: {}", p.id(), f.message);
     if let Some(ev) = &f.evidence {
-        let first = ev.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+        let first = ev
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim();
         if !first.is_empty() {
             let cut: String = first.chars().take(200).collect();
             text.push_str(&format!(" (evidence: {cut})"));
@@ -167,7 +171,8 @@ fn result(report: &Report, p: &PackageReport, f: &Finding, rule_index: usize) ->
         }
     });
     if let Some(reason) = &f.suppressed {
-        out["suppressions"] = json!([{ "kind": "external", "status": "accepted", "justification": reason }]);
+        out["suppressions"] =
+            json!([{ "kind": "external", "status": "accepted", "justification": reason }]);
     }
     out
 }
@@ -201,8 +206,22 @@ pub fn encode_uri(path: &str) -> String {
         let keep = b.is_ascii_alphanumeric()
             || matches!(
                 b,
-                b'-' | b'.' | b'_' | b'~' | b'/' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')'
-                    | b'*' | b'+' | b',' | b';' | b'=' | b'@'
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'/'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b'@'
             );
         if keep {
             out.push(b as char);

@@ -7,10 +7,10 @@
 
 use std::io::IsTerminal;
 
-use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
+use comfy_table::{presets, Attribute, Cell, Color, ContentArrangement, Table};
 
 use super::{
-    Report, clip_lines, display_location, packages_by_verdict, sanitize, summary_line, wrap,
+    clip_lines, display_location, packages_by_verdict, sanitize, summary_line, wrap, Report,
 };
 use crate::finding::{Finding, Severity, Verdict};
 
@@ -88,7 +88,11 @@ pub fn render_with(report: &Report, opts: Options) -> String {
     let summary = summary_line(report);
     out.push('\n');
     if opts.color {
-        let code = if report.summary.blocked { "1;31" } else { "1;32" };
+        let code = if report.summary.blocked {
+            "1;31"
+        } else {
+            "1;32"
+        };
         out.push_str(&format!("\u{1b}[{code}m{summary}\u{1b}[0m\n"));
     } else {
         out.push_str(&summary);
@@ -134,7 +138,9 @@ fn package_table(packages: &[&super::PackageReport], opts: Options) -> String {
         };
         let mut verdict = Cell::new(p.verdict.as_str());
         if opts.color {
-            verdict = verdict.fg(verdict_color(p.verdict)).add_attribute(Attribute::Bold);
+            verdict = verdict
+                .fg(verdict_color(p.verdict))
+                .add_attribute(Attribute::Bold);
         }
         let mut name = sanitize(&p.name, false);
         if let Some(change) = &p.change {
@@ -142,7 +148,10 @@ fn package_table(packages: &[&super::PackageReport], opts: Options) -> String {
         }
         table.add_row(vec![
             Cell::new(name),
-            Cell::new(sanitize(p.version.as_deref().unwrap_or("(unpinned)"), false)),
+            Cell::new(sanitize(
+                p.version.as_deref().unwrap_or("(unpinned)"),
+                false,
+            )),
             verdict,
             Cell::new(worst),
             Cell::new(count),
@@ -213,7 +222,11 @@ fn findings_section(
             continue;
         }
         sort_refs(&mut list);
-        out.push_str(&format!("\n  {} — {}\n", sanitize(&p.id(), false), p.verdict));
+        out.push_str(&format!(
+            "\n  {} — {}\n",
+            sanitize(&p.id(), false),
+            p.verdict
+        ));
         for f in list {
             out.push_str(&format!(
                 "    {} {}  at {}\n",
@@ -270,7 +283,11 @@ fn suppressed_section(
             f.severity,
             sanitize(&display_location(report, p, f), false)
         ));
-        for l in wrap(&format!("reason: {}", sanitize(reason, false)), width.saturating_sub(6), 3) {
+        for l in wrap(
+            &format!("reason: {}", sanitize(reason, false)),
+            width.saturating_sub(6),
+            3,
+        ) {
             out.push_str(&format!("      {l}\n"));
         }
     }

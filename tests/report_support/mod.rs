@@ -13,7 +13,7 @@ use pyvet::hash::{Digest, Hashes};
 use pyvet::metadata::PackageMetadata;
 use pyvet::package::{ArtifactKind, Source};
 use pyvet::report::{
-    ArtifactReport, ArtifactStatus, PackageReport, Report, SCHEMA_VERSION, Summary, Tool,
+    ArtifactReport, ArtifactStatus, PackageReport, Report, Summary, Tool, SCHEMA_VERSION,
 };
 
 pub const RULE_IDS: &[&str] = &[
@@ -41,7 +41,12 @@ pub fn test_catalog(id: &str) -> Option<RuleInfo> {
         "dormant-project" => (Severity::Low, "No release for years, then a new one", "A dormant project that suddenly releases may have changed hands."),
         _ => return None,
     };
-    Some(RuleInfo { id: RULE_IDS.iter().find(|r| **r == id)?, severity, summary, help })
+    Some(RuleInfo {
+        id: RULE_IDS.iter().find(|r| **r == id)?,
+        severity,
+        summary,
+        help,
+    })
 }
 
 pub fn known_rule(id: &str) -> bool {
@@ -61,8 +66,14 @@ pub fn artifact(filename: &str, status: ArtifactStatus) -> ArtifactReport {
         filename: filename.into(),
         url: Some(format!("https://example.invalid/files/{filename}")),
         kind: ArtifactKind::from_filename(filename),
-        expected_hashes: Hashes::from_digest(Digest::parse(&format!("sha256:{}", sha('a'))).unwrap()),
-        sha256: Some(sha(if status == ArtifactStatus::HashMismatch { 'b' } else { 'a' })),
+        expected_hashes: Hashes::from_digest(
+            Digest::parse(&format!("sha256:{}", sha('a'))).unwrap(),
+        ),
+        sha256: Some(sha(if status == ArtifactStatus::HashMismatch {
+            'b'
+        } else {
+            'a'
+        })),
         status,
         detail: None,
     }
@@ -72,7 +83,9 @@ pub fn package(name: &str, version: &str, line: u32, findings: Vec<Finding>) -> 
     PackageReport {
         name: name.into(),
         version: Some(version.into()),
-        source: Some(Source::Registry { url: Some("https://user:pw@example.invalid/simple/".into()) }),
+        source: Some(Source::Registry {
+            url: Some("https://user:pw@example.invalid/simple/".into()),
+        }),
         line: Some(line),
         change: None,
         artifacts: vec![artifact(
@@ -85,7 +98,17 @@ pub fn package(name: &str, version: &str, line: u32, findings: Vec<Finding>) -> 
     }
 }
 
-fn code(rule: &str, sev: Severity, pkg: &str, ver: &str, path: &str, line: u32, msg: &str, ev: &str) -> Finding {
+#[allow(clippy::too_many_arguments)]
+fn code(
+    rule: &str,
+    sev: Severity,
+    pkg: &str,
+    ver: &str,
+    path: &str,
+    line: u32,
+    msg: &str,
+    ev: &str,
+) -> Finding {
     Finding::new(rule, sev, Confidence::High, msg)
         .for_package(pkg, Some(ver))
         .in_artifact(&format!("{}-{ver}-py3-none-any.whl", pkg.replace('-', "_")))
@@ -193,7 +216,9 @@ pub fn raw_report() -> Report {
         yanked: false,
         yanked_reason: None,
     });
-    packages[0].artifacts.push(artifact("requests-2.32.3.tar.gz", ArtifactStatus::Skipped));
+    packages[0]
+        .artifacts
+        .push(artifact("requests-2.32.3.tar.gz", ArtifactStatus::Skipped));
     Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool::default(),
@@ -201,7 +226,10 @@ pub fn raw_report() -> Report {
         inputs: vec!["requirements.txt".into()],
         generated_at: ts("2026-11-20T10:00:00Z"),
         fail_on: Severity::High,
-        summary: Summary { findings: BTreeMap::new(), ..Summary::default() },
+        summary: Summary {
+            findings: BTreeMap::new(),
+            ..Summary::default()
+        },
         packages,
         notes: vec!["The vulnerability database is 12 days old; run `pyvet db update`.".into()],
     }
