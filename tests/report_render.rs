@@ -239,3 +239,97 @@ fn empty_report_renders_everywhere() {
         serde_json::from_str(&report::render(&r, Format::Sarif, false)).unwrap();
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn table_lists_only_medium_and_above_when_findings_are_many() {
+    use pyvet::finding::{Confidence, Finding, Severity};
+    let mut r = report_support::raw_report();
+    let oldlib = r.packages.iter_mut().find(|p| p.name == "oldlib").unwrap();
+    for i in 0..table::SHOW_ALL_BELOW {
+        oldlib.findings.push(
+            Finding::new(
+                "dormant-project",
+                Severity::Info,
+                Confidence::Low,
+                format!("info number {i}"),
+            )
+            .for_package("oldlib", Some("1.0")),
+        );
+    }
+    pyvet::policy::apply(
+        &mut r,
+        &report_support::fixture_config(),
+        report_support::now(),
+    );
+    let out = table::render_with(
+        &r,
+        table::Options {
+            color: false,
+            width: None,
+        },
+    );
+    assert!(out.contains("\nFindings (medium and above)\n"), "{out}");
+    assert!(!out.contains("info number"), "{out}");
+    assert!(
+        !out.contains("obfuscated-identifiers  at"),
+        "low finding listed:\n{out}"
+    );
+    assert!(out.contains("exec-encoded-payload  at"), "{out}");
+    assert!(out.contains("release-too-new  at"), "{out}");
+    // 3 lows from the fixture + the infos.
+    let hidden = 3 + table::SHOW_ALL_BELOW;
+    assert!(
+        out.contains(&format!("{hidden} low/info findings not shown")),
+        "{out}"
+    );
+    // The package table still counts them.
+    assert!(out.contains("│ oldlib"), "{out}");
+}
+
+#[test]
+fn table_output_does_not_depend_on_the_environment() {
+    let r = report();
+    let a = table::render_with(
+        &r,
+        table::Options {
+            color: false,
+            width: None,
+        },
+    );
+    let b = table::render_with(
+        &r,
+        table::Options {
+            color: false,
+            width: None,
+        },
+    );
+    assert_eq!(a, b);
+    // Width only changes the layout, not the content of the summary line.
+    let narrow = table::render_with(
+        &r,
+        table::Options {
+            color: false,
+            width: Some(50),
+        },
+    );
+    assert_eq!(a.lines().last(), narrow.lines().last());
+}
+
+#[test]
+fn hostile_package_name_in_markdown_summary_is_entity_escaped() {
+    let mut r = report();
+    r.packages
+        .iter_mut()
+        .find(|p| p.name == "evil-pkg")
+        .unwrap()
+        .name = "Evil_Pkg</summary><img src=x>".into();
+    let md = report::render(&r, Format::Markdown, false);
+    assert!(
+        md.contains("<summary><strong>Evil_Pkg&lt;/summary&gt;&lt;img src=x&gt;</strong>"),
+        "{md}"
+    );
+    assert_eq!(
+        md.matches("</summary>").count(),
+        md.matches("<summary>").count()
+    );
+}

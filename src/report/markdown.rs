@@ -163,8 +163,8 @@ fn details(report: &Report, p: &PackageReport) -> String {
     let active: Vec<&Finding> = p.active_findings().collect();
     let mut s = format!(
         "\n<details>\n<summary><strong>{}</strong> {} — {}, {} finding{}</summary>\n\n",
-        md_text(&p.name),
-        md_text(p.version.as_deref().unwrap_or("(unpinned)")),
+        html_text(&p.name),
+        html_text(p.version.as_deref().unwrap_or("(unpinned)")),
         p.verdict,
         active.len(),
         plural(active.len())
@@ -264,6 +264,25 @@ pub fn md_text(text: &str) -> String {
     out
 }
 
+/// Text inside raw HTML (the `<summary>` line), where Markdown escapes are not processed:
+/// HTML entities instead, and the same zero-width space after `@`.
+pub fn html_text(text: &str) -> String {
+    let clean = sanitize(text, false);
+    let mut out = String::with_capacity(clean.len());
+    for c in clean.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '@' => out.push_str("@&#8203;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Table cells must not contain raw newlines.
 fn cell(text: &str) -> String {
     text.replace(['\n', '\r'], " ")
@@ -302,6 +321,12 @@ mod tests {
         let b = code_block("x ```` y");
         assert!(b.starts_with("  `````text\n"), "{b}");
         assert!(b.ends_with("  `````\n"), "{b}");
+    }
+
+    #[test]
+    fn html_text_uses_entities() {
+        assert_eq!(html_text("Foo_Bar"), "Foo_Bar");
+        assert_eq!(html_text("<b>&\"@x"), "&lt;b&gt;&amp;&quot;@&#8203;x");
     }
 
     #[test]
