@@ -151,6 +151,12 @@ impl Config {
             };
             return Ok((config, Some(path.to_path_buf())));
         }
+        // `Path::new("requirements.txt").parent()` is the empty path: the current directory.
+        let start_dir = if start_dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            start_dir
+        };
         let start = std::path::absolute(start_dir).unwrap_or_else(|_| start_dir.to_path_buf());
         for dir in start.ancestors() {
             let candidate = dir.join(CONFIG_FILE);
@@ -265,7 +271,7 @@ struct WireConfig {
     min_release_age: Option<Spanned<toml::Value>>,
     new_project_age: Option<Spanned<toml::Value>>,
     dormant_years: Option<Spanned<toml::Value>>,
-    checks: Option<Vec<Spanned<String>>>,
+    checks: Option<Spanned<Vec<Spanned<String>>>>,
     python_version: Option<Spanned<String>>,
     platform: Option<Spanned<String>>,
     rules: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
@@ -332,7 +338,13 @@ impl WireConfig {
             };
         }
         if let Some(checks) = self.checks {
-            for s in checks {
+            if checks.get_ref().is_empty() {
+                return cx.err(
+                    checks.span(),
+                    "`checks` is empty: list at least one of hashes, code, metadata, vulns (or remove the key to run all)",
+                );
+            }
+            for s in checks.into_inner() {
                 let check = Check::from_str(s.get_ref().trim(), true).or_else(|_| {
                     cx.err(
                         s.span(),

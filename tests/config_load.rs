@@ -333,3 +333,26 @@ fn hostile_config_text_never_panics() {
     let e = input_err(load(None, &t.0));
     assert!(e.message.contains("UTF-8"), "{e}");
 }
+
+#[test]
+fn empty_start_dir_means_the_current_directory() {
+    let a = load(None, Path::new(""));
+    let b = load(None, Path::new("."));
+    match (a, b) {
+        (Ok((ca, fa)), Ok((cb, fb))) => {
+            assert_eq!(ca, cb);
+            assert_eq!(fa, fb);
+        }
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        (a, b) => panic!("differ: {a:?} vs {b:?}"),
+    }
+}
+
+#[test]
+fn empty_checks_list_is_an_error() {
+    let e = input_err(parse(
+        "# checks are listed below\nfail-on = \"high\"\nchecks = []\n",
+    ));
+    assert_eq!(e.line, Some(3), "{e}");
+    assert!(e.message.contains("`checks` is empty"), "{e}");
+}
