@@ -53,7 +53,7 @@ pub fn render_with_budget(report: &Report, budget: usize) -> String {
     for p in &flagged {
         let worst = p
             .worst_finding()
-            .map(|f| format!("{} ({})", code_span(&f.rule), f.severity))
+            .map(|f| format!("{} ({})", table_code_span(&f.rule), f.severity))
             .unwrap_or_else(|| "-".into());
         let suppressed = p.suppressed_findings().count();
         let count = if suppressed > 0 {
@@ -220,9 +220,10 @@ pub fn code_block(text: &str) -> String {
     s
 }
 
-/// An inline code span that works whatever backticks the text holds.
+/// An inline code span that works whatever backticks the text holds. (Backslash escapes do
+/// not work inside code spans, so nothing else is escaped; see [`table_code_span`].)
 pub fn code_span(text: &str) -> String {
-    let text = sanitize(text, false).replace('|', "\\|");
+    let text = sanitize(text, false);
     let ticks = "`".repeat(longest_backtick_run(&text) + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') || text.is_empty() {
         " "
@@ -262,6 +263,11 @@ pub fn md_text(text: &str) -> String {
         }
     }
     out
+}
+
+/// A code span inside a GFM table cell, where `|` must be escaped even in code.
+pub fn table_code_span(text: &str) -> String {
+    code_span(text).replace('|', "\\|")
 }
 
 /// Text inside raw HTML (the `<summary>` line), where Markdown escapes are not processed:
@@ -313,7 +319,8 @@ mod tests {
         assert_eq!(code_span("a"), "`a`");
         assert_eq!(code_span("a`b"), "``a`b``");
         assert_eq!(code_span("`x"), "`` `x ``");
-        assert_eq!(code_span("a|b"), "`a\\|b`");
+        assert_eq!(code_span("a|b"), "`a|b`");
+        assert_eq!(table_code_span("a|b"), "`a\\|b`");
     }
 
     #[test]
