@@ -23,19 +23,23 @@ use crate::vulns::VulnDb;
 
 pub fn run(g: &GlobalArgs, args: &AuditArgs) -> Result<ExitCode, Error> {
     let lock = load_lockfile(args.lockfile.as_deref(), args.kind)?;
-    let config = load_config(g, &lock.path)?;
-    let checks = checks_from(&args.checks);
+    let mut config = load_config(g, &lock.path)?;
+    if let Some(sev) = args.fail_on {
+        config.fail_on = sev;
+    }
+    let checks = if args.checks.is_empty() {
+        checks_from(&config.checks)
+    } else {
+        checks_from(&args.checks)
+    };
     let env = Environment::open(g, &lock, &args.target, &config)?;
-    let mut report = match &args.base {
+    let report = match &args.base {
         None => {
             let opts = env.options(g, args.jobs, checks, &args.target, None);
             env.run(g, &lock, &opts)?
         }
         Some(spec) => premerge(g, args, &env, &lock, spec, checks)?,
     };
-    if let Some(sev) = args.fail_on {
-        report.fail_on = sev;
-    }
     finish(g, report, &config)
 }
 
@@ -187,8 +191,16 @@ pub fn load_lockfile(path: Option<&Path>, kind: Option<LockKind>) -> Result<Lock
 
 /// The configuration for a lockfile: `--config`, else found from its directory upwards.
 pub fn load_config(g: &GlobalArgs, lock_path: &Path) -> Result<Config, Error> {
-    let _ = (g, lock_path);
-    Ok(Config::default())
+    let start = match lock_path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let start = if lock_path.is_dir() {
+        lock_path.to_path_buf()
+    } else {
+        start
+    };
+    Ok(Config::load(g.config.as_deref(), &start)?.0)
 }
 
 /// `--checks` values; none given means all.
@@ -211,6 +223,7 @@ pub struct Environment {
     pub settings: IndexSettings,
     pub vulns: Option<VulnDb>,
     pub target: Target,
+    pub thresholds: crate::metadata::Thresholds,
 }
 
 impl Environment {
@@ -220,7 +233,6 @@ impl Environment {
         target: &TargetArgs,
         config: &Config,
     ) -> Result<Self, Error> {
-        let _ = config;
         let cache_dir = cache_dir(g)?;
         let cache = Cache::open(&cache_dir)?;
         let net = Network::acquire(g.offline, &NetworkOptions::default())?;
@@ -232,18 +244,25 @@ impl Environment {
             .extend(g.extra_index_url.iter().cloned());
         let vulns = VulnDb::open(&cache_dir)?;
         let lock_dir = lock.path.parent().unwrap_or(Path::new("."));
-        let python = match &target.python_version {
-            Some(v) => Some(v.clone()),
+        let python = match target
+            .python_version
+            .clone()
+            .or_else(|| config.python_version.clone())
+        {
+            Some(v) => Some(v),
             None => crate::select::python_version_file(lock_dir).map(|(a, b)| format!("{a}.{b}")),
         };
-        let target = Target::from_args(python.as_deref(), target.platform.as_deref())
-            .map_err(Error::Usage)?;
+        let platform = target.platform.clone().or_else(|| config.platform.clone());
+        let target =
+            Target::from_args(python.as_deref(), platform.as_deref()).map_err(Error::Usage)?;
+        let thresholds = config.thresholds();
         Ok(Self {
             cache,
             net,
             settings,
             vulns,
             target,
+            thresholds,
         })
     }
 
@@ -261,7 +280,7 @@ impl Environment {
             jobs: jobs.max(1),
             checks,
             now: super::now(g),
-            thresholds: Default::default(),
+            thresholds: self.thresholds.clone(),
             inspect: Default::default(),
             limits: Default::default(),
             only,
@@ -301,19 +320,10 @@ pub fn finish(
     mut report: crate::report::Report,
     config: &Config,
 ) -> Result<ExitCode, Error> {
-    let _ = config;
-    report.summary.blocked = report
-        .packages
-        .iter()
-        .flat_map(|p| &p.findings)
-        .any(|f| f.suppressed.is_none() && f.severity >= report.fail_on);
+    crate::policy::apply(&mut report, config, super::now(g));
     let text = crate::report::render(&report, g.format, super::use_color(g));
     super::emit(g, &text)?;
-    Ok(ExitCode::from(if report.summary.blocked {
-        super::EXIT_BLOCKED
-    } else {
-        super::EXIT_OK
-    }))
+    Ok(ExitCode::from(crate::policy::exit_code(&report)))
 }
 
 /// `--cache-dir`, PYVET_CACHE_DIR, or the platform cache directory.

@@ -23,7 +23,10 @@ pub fn run(g: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode, Error> {
             )));
         }
     }
-    let config = super::audit::load_config(g, args.paths[0].as_path())?;
+    let mut config = super::audit::load_config(g, args.paths[0].as_path())?;
+    if let Some(sev) = args.fail_on {
+        config.fail_on = sev;
+    }
     let limits = archive::Limits::default();
     let opts = inspect::InspectOptions::default();
     let packages: Vec<PackageReport> = args
@@ -31,13 +34,13 @@ pub fn run(g: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode, Error> {
         .par_iter()
         .map(|p| scan_one(p, &limits, &opts))
         .collect();
-    let mut report = Report {
+    let report = Report {
         schema_version: crate::report::SCHEMA_VERSION,
         tool: Tool::default(),
         command: "scan".into(),
         inputs: args.paths.iter().map(|p| p.display().to_string()).collect(),
         generated_at: super::now(g),
-        fail_on: args.fail_on.unwrap_or(Severity::High),
+        fail_on: config.fail_on,
         summary: Summary {
             packages: packages.len(),
             artifacts_checked: packages.len(),
@@ -46,9 +49,6 @@ pub fn run(g: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode, Error> {
         packages,
         notes: Vec::new(),
     };
-    if let Some(sev) = args.fail_on {
-        report.fail_on = sev;
-    }
     super::audit::finish(g, report, &config)
 }
 
