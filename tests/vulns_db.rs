@@ -85,7 +85,10 @@ fn import_counts_and_skips() {
     assert_eq!(s.info.malicious, 1);
     assert_eq!(s.info.packages, 7);
     assert_eq!(s.info.imported_at, now());
-    assert_eq!(s.info.newest_modified.as_deref(), Some("2025-10-01T00:00:00Z"));
+    assert_eq!(
+        s.info.newest_modified.as_deref(),
+        Some("2025-10-01T00:00:00Z")
+    );
     assert!(s.path.ends_with("osv/db.jsonl"));
 }
 
@@ -107,7 +110,10 @@ fn folded_aliases_give_one_finding_with_all_ids() {
     assert!(clean(&db, "alpha-http", "2.32.0"));
     assert!(clean(&db, "alpha-http", "3.0"));
     // Pre-release of the fix is still below it.
-    assert_eq!(ids(&one(&db, "alpha-http", "2.32.0rc1"))[0], "PYSEC-0000-0001");
+    assert_eq!(
+        ids(&one(&db, "alpha-http", "2.32.0rc1"))[0],
+        "PYSEC-0000-0001"
+    );
 }
 
 #[test]
@@ -116,10 +122,19 @@ fn several_introduced_fixed_pairs() {
     for v in ["0.9", "1.2.5", "1.9", "2.1.1", "2.2"] {
         assert!(clean(&db, "beta-parser", v), "{v} should be clean");
     }
-    for (v, fix) in [("1.0", "1.2.5"), ("1.2.4", "1.2.5"), ("2.0", "2.1.1"), ("2.1.0", "2.1.1")] {
+    for (v, fix) in [
+        ("1.0", "1.2.5"),
+        ("1.2.4", "1.2.5"),
+        ("2.0", "2.1.1"),
+        ("2.1.0", "2.1.1"),
+    ] {
         let f = one(&db, "beta-parser", v);
         assert_eq!(f.severity, Severity::Critical, "CVSS 9.8");
-        assert!(f.message.contains(&format!("(fixed in {fix})")), "{v}: {}", f.message);
+        assert!(
+            f.message.contains(&format!("(fixed in {fix})")),
+            "{v}: {}",
+            f.message
+        );
     }
 }
 
@@ -219,10 +234,19 @@ fn requirements_old_fixture_matches_its_readme() {
     let (_d, db) = imported("e2e");
     let text = std::fs::read_to_string(fixtures().join("requirements-old.txt")).unwrap();
     let mut got = Vec::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
         let (name, version) = line.split_once("==").unwrap();
         for f in db.check(name, version) {
-            got.push(format!("{name} {} {} {}", f.rule, f.severity, ids(&f).join("+")));
+            got.push(format!(
+                "{name} {} {} {}",
+                f.rule,
+                f.severity,
+                ids(&f).join("+")
+            ));
         }
     }
     assert_eq!(

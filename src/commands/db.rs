@@ -32,9 +32,7 @@ pub fn cache_dir(g: &GlobalArgs) -> Result<PathBuf, Error> {
         .clone()
         .or_else(crate::cache::Cache::default_dir)
         .ok_or_else(|| {
-            Error::Usage(
-                "no cache directory: pass --cache-dir DIR or set PYVET_CACHE_DIR".into(),
-            )
+            Error::Usage("no cache directory: pass --cache-dir DIR or set PYVET_CACHE_DIR".into())
         })
 }
 
@@ -55,11 +53,12 @@ fn update(g: &GlobalArgs, args: &DbUpdateArgs) -> Result<ExitCode, Error> {
     };
     let shown = redact_url(url);
     let dir = cache_dir(g)?;
-    let net = crate::network::Network::acquire(g.offline, &Default::default())?.ok_or_else(|| {
-        Error::Offline {
-            missing: vec![format!("OSV database from {shown}")],
-        }
-    })?;
+    let net =
+        crate::network::Network::acquire(g.offline, &Default::default())?.ok_or_else(|| {
+            Error::Offline {
+                missing: vec![format!("OSV database from {shown}")],
+            }
+        })?;
     let resp = net.get(url, Some("application/zip"))?;
     if !(200..300).contains(&resp.status) {
         return Err(Error::Network {
@@ -67,7 +66,10 @@ fn update(g: &GlobalArgs, args: &DbUpdateArgs) -> Result<ExitCode, Error> {
             message: format!("HTTP status {}", resp.status),
         });
     }
-    if resp.content_length.is_some_and(|n| n > vulns::store::MAX_ZIP) {
+    if resp
+        .content_length
+        .is_some_and(|n| n > vulns::store::MAX_ZIP)
+    {
         return Err(Error::Network {
             url: shown,
             message: format!("the export is larger than {} bytes", vulns::store::MAX_ZIP),

@@ -149,9 +149,8 @@ impl Range {
             _ => false,
         });
         let mut parts = Vec::new();
-        match lower {
-            Some(Bound::At(v)) => parts.push(format!(">={v}")),
-            _ => {}
+        if let Some(Bound::At(v)) = lower {
+            parts.push(format!(">={v}"));
         }
         let mut fixed = None;
         match upper {
