@@ -104,6 +104,13 @@ fn folded_aliases_give_one_finding_with_all_ids() {
     let ev = f.evidence.unwrap();
     assert!(ev.contains("aliases: CVE-0000-0001"), "{ev}");
     assert!(ev.contains("base score 6.1"), "{ev}");
+    let pysec = ev
+        .find("affected (PYSEC-0000-0001)")
+        .expect("PYSEC range shown");
+    let ghsa = ev
+        .find("affected (GHSA-0000-aaaa-0001)")
+        .expect("GHSA range shown");
+    assert!(pysec < ghsa, "PYSEC listed first: {ev}");
     assert_eq!(f.package.as_deref(), Some("alpha-http"));
     assert_eq!(f.version.as_deref(), Some("2.31.0"));
     // The withdrawn PYSEC-0000-0006 (introduced 0, never fixed) must not show up above 2.32.0.
@@ -194,6 +201,12 @@ fn malicious_package_is_critical() {
     assert_eq!(f.rule, "known-malicious");
     assert_eq!(f.severity, Severity::Critical);
     assert_eq!(ids(&f), ["MAL-0000-0001"]);
+    assert!(
+        f.message
+            .contains("evil-pkg-demo 0.0.1 is a known-malicious package"),
+        "{}",
+        f.message
+    );
     one(&db, "evil-pkg-demo", "99.0");
 }
 

@@ -373,11 +373,11 @@ fn group_finding(group: &[&Hit<'_>], norm: &str, version: &str) -> Finding {
     let mut message = ids.join(" / ");
     if malicious {
         message.push_str(&format!(
-            ": {norm} {} is reported as malicious",
+            ": {norm} {} is a known-malicious package",
             version.trim()
         ));
         if !summary.is_empty() {
-            message.push_str(&format!(" ({summary})"));
+            message.push_str(&format!(": {summary}"));
         }
     } else {
         if !summary.is_empty() {
@@ -396,7 +396,9 @@ fn group_finding(group: &[&Hit<'_>], norm: &str, version: &str) -> Finding {
             aliases.into_iter().collect::<Vec<_>>().join(", ")
         ));
     }
-    for (a, _, ranges, _) in group.iter().map(|h| (h.0, &h.1, &h.2, h.3)) {
+    let mut by_rank: Vec<&&Hit<'_>> = group.iter().collect();
+    by_rank.sort_by_key(|h| id_rank(&h.0.id));
+    for (a, _, ranges, _) in by_rank {
         evidence.push(format!("affected ({}): {}", a.id, ranges.join("; ")));
     }
     if fixed.len() > 1 {

@@ -579,3 +579,44 @@ mod tests {
         assert_eq!(severity_from_score(0.0), Severity::Info);
     }
 }
+
+#[cfg(test)]
+mod hostile {
+    use super::*;
+
+    /// Regression guard: YAML alias expansion ("billion laughs") must fail fast, not exhaust
+    /// memory.
+    #[test]
+    fn yaml_alias_bomb_is_rejected() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let prev = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        text.push_str("id: X\ndatabase_specific: *a11\n");
+        let start = std::time::Instant::now();
+        let r = parse_file(Path::new("bomb.yaml"), &text, Format::Yaml);
+        assert!(r.is_err(), "alias bomb accepted");
+        assert!(start.elapsed().as_secs() < 5);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let seeds = [
+            "{\"id\":\"A\",\"affected\":[{\"package\":{\"ecosystem\":\"PyPI\",\"name\":\"é\"},\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"}]}]}]}",
+            "id: A\naffected:\n- package: {ecosystem: PyPI, name: x}\n  versions: [1, 2.0, ~, true]\n",
+        ];
+        for seed in seeds {
+            for cut in 0..seed.len() {
+                if !seed.is_char_boundary(cut) {
+                    continue;
+                }
+                for format in [Format::Json, Format::Yaml] {
+                    let _ = parse_file(Path::new("f"), &seed[..cut], format);
+                }
+            }
+        }
+    }
+}
