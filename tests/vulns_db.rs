@@ -319,3 +319,25 @@ fn corrupt_database_is_an_error_not_a_panic() {
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].rule, "vuln-unchecked");
 }
+
+#[test]
+fn locked_packages_pinned_and_unpinned() {
+    use pyvet::package::{LockedPackage, Source};
+    let (_d, db) = imported("locked");
+    let registry = || Source::Registry { url: None };
+    let mut pinned = LockedPackage::new("Beta_Parser", Some("1.1".into()), registry());
+    pinned.line = Some(7);
+    let f = db.check_locked(&pinned);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].location.line, Some(7));
+    assert_eq!(f[0].package.as_deref(), Some("beta-parser"));
+
+    // Unpinned: only what affects every version can be said.
+    let evil = LockedPackage::new("evil-pkg-demo", None, registry());
+    let f = db.check_locked(&evil);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].rule, "known-malicious");
+    assert_eq!(f[0].version, None);
+    let alpha = LockedPackage::new("alpha-http", None, registry());
+    assert!(db.check_locked(&alpha).is_empty());
+}

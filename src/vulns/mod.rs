@@ -136,18 +136,26 @@ impl VulnDb {
     pub fn check(&self, name: &str, version: &str) -> Vec<Finding> {
         match self.try_check(name, version) {
             Ok(f) => f,
-            Err(e) => {
-                let norm = normalize_name(name);
-                vec![Finding::new(
-                    VULN_UNCHECKED,
-                    Severity::Medium,
-                    Confidence::High,
-                    format!("known vulnerabilities of {norm} could not be checked: the database entry is unreadable"),
-                )
-                .with_evidence(crate::redact::redact_text(&e.to_string()))
-                .for_package(&norm, Some(version))]
-            }
+            Err(e) => vec![unreadable(&normalize_name(name), Some(version), &e)],
         }
+    }
+
+    /// Findings for a locked package. A pinned package is checked like [`check`](Self::check);
+    /// an unpinned one (any version may be installed) only reports records that affect every
+    /// version, such as a malicious-package report with `introduced: "0"` and no fix.
+    pub fn check_locked(&self, pkg: &crate::package::LockedPackage) -> Vec<Finding> {
+        let name = &pkg.name.normalized;
+        let mut findings = match &pkg.version {
+            Some(v) => self.check(name, v),
+            None => match self.store.advisories(name) {
+                Ok(advs) => check_unpinned(&advs, name),
+                Err(e) => vec![unreadable(name, None, &e)],
+            },
+        };
+        for f in &mut findings {
+            f.location.line = pkg.line;
+        }
+        findings
     }
 
     /// Like [`check`](Self::check), but a database read error is an error.
@@ -156,6 +164,18 @@ impl VulnDb {
         let advisories = self.store.advisories(&norm)?;
         Ok(check_advisories(&advisories, &norm, version))
     }
+}
+
+/// The `vuln-unchecked` finding for a database entry that cannot be read.
+fn unreadable(norm: &str, version: Option<&str>, e: &Error) -> Finding {
+    Finding::new(
+        VULN_UNCHECKED,
+        Severity::Medium,
+        Confidence::High,
+        format!("known vulnerabilities of {norm} could not be checked: the database entry is unreadable"),
+    )
+    .with_evidence(crate::redact::redact_text(&e.to_string()))
+    .for_package(norm, version)
 }
 
 /// What one advisory says about one version.
@@ -304,6 +324,43 @@ pub fn check_advisories(advisories: &[Advisory], name: &str, version: &str) -> V
     }
     crate::finding::sort(&mut findings);
     findings
+}
+
+/// Records that affect every version of `name`, reported for an unpinned requirement.
+pub fn check_unpinned(advisories: &[Advisory], name: &str) -> Vec<Finding> {
+    let norm = normalize_name(name);
+    let every: Vec<Advisory> = advisories
+        .iter()
+        .filter(|a| a.package == norm && affects_every_version(a))
+        .cloned()
+        .collect();
+    if every.is_empty() {
+        return Vec::new();
+    }
+    // Any version will do: every one of them is affected.
+    let mut findings = check_advisories(&every, &norm, "0");
+    for f in &mut findings {
+        f.version = None;
+        f.message = f
+            .message
+            .replace(&format!("{norm} 0 "), &format!("{norm} (any version) "));
+    }
+    findings
+}
+
+/// `all_versions`, or a range that opens at `0` and never closes.
+fn affects_every_version(a: &Advisory) -> bool {
+    a.all_versions
+        || a.ranges.iter().any(|r| {
+            r.events
+                .iter()
+                .any(|e| matches!(e, Event::Introduced(v) if v.trim() == "0"))
+                && r.events.iter().all(|e| match e {
+                    Event::Introduced(_) => true,
+                    Event::Limit(v) => v.trim() == "*",
+                    _ => false,
+                })
+        })
 }
 
 /// Sort ids for display: PYSEC, then GHSA, then MAL, then anything else; CVE-style aliases go
@@ -555,6 +612,42 @@ mod tests {
         let f = check_advisories(&advs, "demo", "0.0.1");
         assert_eq!(f[0].rule, KNOWN_MALICIOUS);
         assert_eq!(f[0].severity, Severity::Critical);
+    }
+
+    #[test]
+    fn unpinned_reports_only_records_covering_every_version() {
+        let advs = vec![
+            adv("MAL-0000-0001", &[], &[("introduced", "0")], None),
+            adv(
+                "PYSEC-0000-0001",
+                &[],
+                &[("introduced", "0"), ("fixed", "2.0")],
+                None,
+            ),
+            adv(
+                "PYSEC-0000-0002",
+                &[],
+                &[("introduced", "0"), ("limit", "*")],
+                None,
+            ),
+        ];
+        let f = check_unpinned(&advs, "Demo");
+        assert_eq!(f.len(), 2, "{f:#?}");
+        assert_eq!(f[0].rule, KNOWN_MALICIOUS);
+        assert!(
+            f[0].message.contains("demo (any version)"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(f[0].version, None);
+        assert!(f[1].message.starts_with("PYSEC-0000-0002"));
+        assert!(check_unpinned(&advs[1..2], "demo").is_empty());
+    }
+
+    #[test]
+    fn database_is_shareable_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<VulnDb>();
     }
 
     #[test]

@@ -230,7 +230,9 @@ impl Collector {
         let mut zip = ZipReader::new(bytes, ZipLimits::default()).map_err(bad)?;
         let entries = zip.entries().to_vec();
         for entry in entries {
-            if entry.is_dir() {
+            // Hidden members (`repo-main/.github/workflows/ci.yml` in a repository archive)
+            // are not records, as in a directory import.
+            if entry.is_dir() || entry.name.split(['/', '\\']).any(|c| c.starts_with('.')) {
                 continue;
             }
             let Some(format) = Format::from_path(&entry.name) else {
