@@ -135,6 +135,8 @@ pub struct Grade {
 #[derive(Debug, Default)]
 pub struct Parsed {
     pub id: String,
+    /// The record's `modified` time as written (to pick the newer of two copies).
+    pub modified: Option<String>,
     pub withdrawn: bool,
     /// One advisory per PyPI package the record affects (empty when it affects none).
     pub advisories: Vec<Advisory>,
@@ -208,6 +210,7 @@ fn validate(path: &Path, w: WireRecord) -> Result<Parsed, InputError> {
     }
     let mut parsed = Parsed {
         id: id.clone(),
+        modified: w.modified.clone(),
         withdrawn: w.withdrawn.as_deref().is_some_and(|s| !s.trim().is_empty()),
         ..Parsed::default()
     };

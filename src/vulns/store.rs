@@ -8,7 +8,7 @@
 //! packages never parses the tens of thousands of other records. The whole file is replaced
 //! atomically (`fsutil::write_atomic`), so a reader sees the old database or the new one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -152,12 +152,18 @@ pub struct ImportSummary {
     pub warning_count: usize,
 }
 
+struct Kept {
+    modified: Option<String>,
+    withdrawn: bool,
+    /// One per package (empty when withdrawn).
+    advisories: Vec<Advisory>,
+}
+
 /// Collects validated records before writing.
 #[derive(Default)]
 struct Collector {
-    /// id -> advisories for that id (one per package).
-    by_id: BTreeMap<String, Vec<Advisory>>,
-    withdrawn: BTreeSet<String>,
+    /// id -> the newest copy of that record seen.
+    by_id: BTreeMap<String, Kept>,
     other_ecosystem: usize,
     files: usize,
     warnings: Vec<String>,
@@ -177,26 +183,27 @@ impl Collector {
                     self.warnings.push(format!("{}: {w}", path.display()));
                 }
             }
-            if parsed.withdrawn {
-                self.withdrawn.insert(parsed.id);
-                continue;
-            }
             if parsed.other_ecosystem {
                 self.other_ecosystem += 1;
             }
-            if parsed.advisories.is_empty() {
+            if parsed.advisories.is_empty() && !parsed.withdrawn {
                 continue;
             }
-            // The same id twice (a directory holding two copies): keep the newer one.
-            match self.by_id.get(&parsed.id) {
-                Some(old)
-                    if newer(
-                        old[0].modified.as_deref(),
-                        parsed.advisories[0].modified.as_deref(),
-                    ) => {}
-                _ => {
-                    self.by_id.insert(parsed.id, parsed.advisories);
-                }
+            // The same id twice (a directory holding two copies): keep the newer one, which
+            // may be a withdrawal. On a tie the first one read stays.
+            let replace = match self.by_id.get(&parsed.id) {
+                Some(old) => newer(old.modified.as_deref(), parsed.modified.as_deref()),
+                None => true,
+            };
+            if replace {
+                self.by_id.insert(
+                    parsed.id,
+                    Kept {
+                        modified: parsed.modified,
+                        withdrawn: parsed.withdrawn,
+                        advisories: parsed.advisories,
+                    },
+                );
             }
         }
         Ok(())
@@ -255,7 +262,15 @@ impl Collector {
         let mut by_package: BTreeMap<String, Vec<Advisory>> = BTreeMap::new();
         let mut malicious = 0;
         let mut newest: Option<String> = None;
-        for advisories in self.by_id.values() {
+        let mut records = 0;
+        let mut withdrawn = 0;
+        for kept in self.by_id.values() {
+            if kept.withdrawn {
+                withdrawn += 1;
+                continue;
+            }
+            records += 1;
+            let advisories = &kept.advisories;
             if advisories.iter().any(|a| a.malicious) {
                 malicious += 1;
             }
@@ -284,10 +299,10 @@ impl Collector {
             format: FORMAT.into(),
             imported_at: now,
             source: source.to_string(),
-            records: self.by_id.len(),
+            records,
             malicious,
             packages: by_package.len(),
-            withdrawn: self.withdrawn.len(),
+            withdrawn,
             newest_modified: newest,
         };
         let header = Header {
@@ -410,4 +425,123 @@ pub fn import_zip_bytes(
         )));
     }
     c.finish(cache_dir, source, now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vulns::zip::write_zip;
+
+    struct Tmp(PathBuf);
+    impl Drop for Tmp {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    fn tmp(tag: &str) -> Tmp {
+        let p = std::env::temp_dir().join(format!("pyvet-store-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        Tmp(p)
+    }
+
+    fn rec(id: &str, modified: &str, fixed: &str) -> String {
+        format!(
+            r#"{{"id":"{id}","modified":"{modified}","affected":[{{"package":{{"ecosystem":"PyPI","name":"pkg"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"{fixed}"}}]}}]}}]}}"#
+        )
+    }
+
+    #[test]
+    fn repository_archive_layout_with_hidden_members() {
+        let dir = tmp("repo");
+        let yaml = "id: PYSEC-0000-0100\naffected:\n- package: {name: pkg, ecosystem: PyPI}\n  versions: [\"1.0\"]\n";
+        let zip = write_zip(
+            &[
+                ("db-main/.github/workflows/ci.yml", b"on: push\njobs: {}\n"),
+                ("db-main/vulns/pkg/PYSEC-0000-0100.yaml", yaml.as_bytes()),
+                ("db-main/README.md", b"# not a record"),
+            ],
+            true,
+        );
+        let now = jiff::Timestamp::UNIX_EPOCH;
+        let s = import_zip_bytes(&dir.0, &zip, "https://***@example.invalid/db.zip", now).unwrap();
+        assert_eq!((s.files, s.info.records, s.info.packages), (1, 1, 1));
+        let store = Store::open(&dir.0).unwrap().unwrap();
+        assert_eq!(store.info.source, "https://***@example.invalid/db.zip");
+        assert!(store.has_package("pkg"));
+        assert_eq!(store.advisories("pkg").unwrap()[0].id, "PYSEC-0000-0100");
+        assert!(store.advisories("other").unwrap().is_empty());
+    }
+
+    #[test]
+    fn duplicate_ids_keep_the_newest_record() {
+        let dir = tmp("dups");
+        let new = rec("PYSEC-0000-0200", "2025-02-01T00:00:00Z", "2.0");
+        let old = rec("PYSEC-0000-0200", "2024-01-01T00:00:00Z", "1.0");
+        for order in [[&new, &old], [&old, &new]] {
+            let zip = write_zip(
+                &[
+                    ("a.json", order[0].as_bytes()),
+                    ("b.json", order[1].as_bytes()),
+                ],
+                false,
+            );
+            let s = import_zip_bytes(&dir.0, &zip, "t", jiff::Timestamp::UNIX_EPOCH).unwrap();
+            assert_eq!(s.info.records, 1);
+            let store = Store::open(&dir.0).unwrap().unwrap();
+            let advs = store.advisories("pkg").unwrap();
+            assert_eq!(advs.len(), 1);
+            assert_eq!(advs[0].modified.as_deref(), Some("2025-02-01T00:00:00Z"));
+        }
+    }
+
+    #[test]
+    fn a_newer_withdrawal_removes_the_record() {
+        let dir = tmp("withdrawn");
+        let live = rec("PYSEC-0000-0250", "2025-01-01T00:00:00Z", "2.0");
+        let gone = r#"{"id":"PYSEC-0000-0250","modified":"2025-03-01T00:00:00Z","withdrawn":"2025-03-01T00:00:00Z"}"#;
+        for order in [[live.as_str(), gone], [gone, live.as_str()]] {
+            let zip = write_zip(
+                &[
+                    ("a.json", order[0].as_bytes()),
+                    ("b.json", order[1].as_bytes()),
+                ],
+                false,
+            );
+            let s = import_zip_bytes(&dir.0, &zip, "t", jiff::Timestamp::UNIX_EPOCH).unwrap();
+            assert_eq!(
+                (s.info.records, s.info.withdrawn, s.info.packages),
+                (0, 1, 0)
+            );
+            let store = Store::open(&dir.0).unwrap().unwrap();
+            assert!(store.advisories("pkg").unwrap().is_empty());
+        }
+    }
+
+    #[test]
+    fn a_zip_without_records_is_an_error() {
+        let dir = tmp("norec");
+        let zip = write_zip(&[("README.md", b"hi")], false);
+        let e = import_zip_bytes(&dir.0, &zip, "src.zip", jiff::Timestamp::UNIX_EPOCH).unwrap_err();
+        assert!(e.to_string().contains("no OSV records"), "{e}");
+        assert!(Store::open(&dir.0).unwrap().is_none());
+    }
+
+    #[test]
+    fn json_array_file_and_wrong_format_version() {
+        let dir = tmp("array");
+        let src = tmp("array-src");
+        std::fs::create_dir_all(&src.0).unwrap();
+        let file = src.0.join("batch.json");
+        let a = rec("PYSEC-0000-0300", "2025-01-01T00:00:00Z", "1.0");
+        let b = rec("PYSEC-0000-0301", "2025-01-01T00:00:00Z", "1.1");
+        std::fs::write(&file, format!("[{a},\n{b}]")).unwrap();
+        let s = import_path(&dir.0, &file, jiff::Timestamp::UNIX_EPOCH).unwrap();
+        assert_eq!(s.info.records, 2);
+
+        let path = db_path(&dir.0);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replacen(FORMAT, "pyvet-osv-0", 1)).unwrap();
+        let e = Store::open(&dir.0).err().expect("old format rejected");
+        assert!(e.to_string().contains("re-import"), "{e}");
+    }
 }
