@@ -357,7 +357,7 @@ fn affects_every_version(a: &Advisory) -> bool {
                 .any(|e| matches!(e, Event::Introduced(v) if v.trim() == "0"))
                 && r.events.iter().all(|e| match e {
                     Event::Introduced(_) => true,
-                    Event::Limit(v) => v.trim() == "*",
+                    Event::Limit(v) => v.contains('*'),
                     _ => false,
                 })
         })

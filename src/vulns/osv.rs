@@ -339,7 +339,8 @@ fn validate(path: &Path, w: WireRecord) -> Result<Parsed, InputError> {
 fn check_version_text(id: &str, event: &Event, warnings: &mut Vec<String>) {
     let (text, special) = match event {
         Event::Introduced(v) => (v, "0"),
-        Event::Limit(v) => (v, "*"),
+        Event::Limit(v) if v.contains('*') => return,
+        Event::Limit(v) => (v, ""),
         Event::Fixed(v) | Event::LastAffected(v) => (v, ""),
     };
     let t = text.trim();

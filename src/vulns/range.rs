@@ -91,7 +91,7 @@ impl Range {
             let text = e.version_text().trim();
             let bound = match (e, text) {
                 (Event::Introduced(_), "0") => Bound::Min,
-                (Event::Limit(_), "*") => Bound::Max,
+                (Event::Limit(_), t) if t.contains('*') => Bound::Max,
                 _ => match text.parse::<Version>() {
                     Ok(v) => Bound::At(v),
                     Err(_) => {
