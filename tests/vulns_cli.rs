@@ -315,3 +315,27 @@ fn update_offline_is_an_error_without_leaking_credentials() {
     );
     assert!(!stderr.contains("s3cret"), "{stderr}");
 }
+
+#[test]
+fn update_from_a_file_url_in_the_environment() {
+    let cache = TempDir::new("fileurl");
+    let mut files = Vec::new();
+    fixture_files(&fixtures().join("records"), &mut files);
+    let zip = cache.0.join("mirror.zip");
+    std::fs::write(&zip, write_zip(&files)).unwrap();
+    let url = format!("file://{}", zip.display());
+    let out = Command::new(env!("CARGO_BIN_EXE_pyvet"))
+        .arg("--cache-dir")
+        .arg(&cache.0)
+        .args(["--offline", "db", "update"])
+        .env("PYVET_OSV_URL", &url)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("imported 8 records"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(vulns_db_exists(&cache.0));
+}

@@ -2,7 +2,8 @@
 //!
 //! The database lives in the cache directory (`<cache>/osv/db.jsonl`) so that audits can check
 //! known vulnerabilities with no network. `import` reads local files or an export zip; `update`
-//! downloads an export zip from a URL the user configures (there is no built-in default host);
+//! downloads an export zip from a URL the user configures (there is no built-in default host;
+//! `file://` URLs read a local mirror);
 //! `info` says what is loaded and warns when it is stale.
 
 use std::fmt::Write as _;
@@ -53,6 +54,16 @@ fn update(g: &GlobalArgs, args: &DbUpdateArgs) -> Result<ExitCode, Error> {
     };
     let shown = redact_url(url);
     let dir = cache_dir(g)?;
+    // A mirrored export on disk or a network share: no network needed, even offline.
+    if let Ok(parsed) = url::Url::parse(url) {
+        if parsed.scheme() == "file" {
+            let path = parsed
+                .to_file_path()
+                .map_err(|_| Error::Usage(format!("{shown}: not a usable file URL")))?;
+            let summary = vulns::import_path(&dir, &path, super::now(g))?;
+            return report_import(g, &summary);
+        }
+    }
     let net =
         crate::network::Network::acquire(g.offline, &Default::default())?.ok_or_else(|| {
             Error::Offline {
