@@ -341,3 +341,27 @@ fn locked_packages_pinned_and_unpinned() {
     let alpha = LockedPackage::new("alpha-http", None, registry());
     assert!(db.check_locked(&alpha).is_empty());
 }
+
+/// Checking a package reads only that package's entry: damage to another entry does not
+/// matter (and is reported only for the package it belongs to).
+#[test]
+fn entries_are_read_per_package() {
+    let (dir, _db) = imported("lazy");
+    let path = vulns::db_path(&dir.0);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let header_end = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[..header_end]).unwrap();
+    let span = &header["index"]["beta-parser"];
+    let (offset, len) = (
+        span[0].as_u64().unwrap() as usize,
+        span[1].as_u64().unwrap() as usize,
+    );
+    for b in &mut bytes[header_end + offset..header_end + offset + len] {
+        *b = b'!';
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let db = VulnDb::open(&dir.0).unwrap().unwrap();
+    assert_eq!(one(&db, "alpha-http", "2.31.0").rule, "known-vulnerability");
+    assert_eq!(one(&db, "gamma-tools", "1.4").rule, "known-vulnerability");
+    assert_eq!(one(&db, "beta-parser", "2.1.0").rule, "vuln-unchecked");
+}

@@ -57,6 +57,9 @@ struct WireAffected {
     ranges: Option<Vec<WireRange>>,
     #[serde(default)]
     versions: Option<Vec<String>>,
+    /// Per-package severity (schema 1.5+); overrides the record's when present.
+    #[serde(default)]
+    severity: Option<Vec<WireSeverity>>,
     #[serde(default)]
     database_specific: Option<serde_json::Value>,
 }
@@ -316,14 +319,16 @@ fn validate(path: &Path, w: WireRecord) -> Result<Parsed, InputError> {
                 summary: summary.clone(),
                 published: w.published.clone(),
                 modified: w.modified.clone(),
-                grade: if entry_malicious {
-                    Grade {
+                grade: match a.severity.as_deref() {
+                    _ if entry_malicious => Grade {
                         severity: Severity::Critical,
                         score: grade.score,
                         basis: "known-malicious package".into(),
+                    },
+                    Some(own) if !own.is_empty() => {
+                        self::grade(own, w.database_specific.as_ref(), false)
                     }
-                } else {
-                    grade.clone()
+                    _ => grade.clone(),
                 },
                 malicious: entry_malicious,
                 ranges,
@@ -538,6 +543,23 @@ mod tests {
         let p = parse_json(r#"{"id":"GHSA-4","severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:L/I:N/A:N"}],"affected":[{"package":{"ecosystem":"PyPI","name":"a"},"versions":["1"]}]}"#).unwrap();
         assert_eq!(p[0].advisories[0].grade.severity, Severity::Medium);
         assert_eq!(p[0].advisories[0].grade.score, Some(4.3));
+    }
+
+    #[test]
+    fn per_package_severity_overrides_the_record() {
+        let p = parse_json(
+            r#"{"id":"GHSA-5",
+               "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+               "affected":[
+                 {"package":{"ecosystem":"PyPI","name":"a"},"versions":["1"],
+                  "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:L/I:N/A:N"}]},
+                 {"package":{"ecosystem":"PyPI","name":"b"},"versions":["1"]}
+               ]}"#,
+        )
+        .unwrap();
+        let a = &p[0].advisories;
+        assert_eq!(a[0].grade.score, Some(4.3));
+        assert_eq!(a[1].grade.score, Some(9.8));
     }
 
     #[test]
