@@ -205,7 +205,12 @@ fn evaluate(a: &Advisory, raw: &str, parsed: Option<&Version>) -> Verdict {
     }
     for r in &a.ranges {
         let Some(v) = parsed else {
-            unknown = Some(format!("`{}` is not a PEP 440 version", raw.trim()));
+            // A range that never closes covers even versions that cannot be ordered.
+            if covers_every_version(r) {
+                ranges.push("all versions".into());
+            } else {
+                unknown = Some(format!("`{}` is not a PEP 440 version", raw.trim()));
+            }
             continue;
         };
         match r.check(v) {
@@ -319,7 +324,7 @@ pub fn check_advisories(advisories: &[Advisory], name: &str, version: &str) -> V
                 ),
             )
             .with_evidence(evidence.join("\n"))
-            .for_package(&norm, Some(version)),
+            .for_package(&norm, Some(version.trim())),
         );
     }
     crate::finding::sort(&mut findings);
@@ -350,16 +355,18 @@ pub fn check_unpinned(advisories: &[Advisory], name: &str) -> Vec<Finding> {
 
 /// `all_versions`, or a range that opens at `0` and never closes.
 fn affects_every_version(a: &Advisory) -> bool {
-    a.all_versions
-        || a.ranges.iter().any(|r| {
-            r.events
-                .iter()
-                .any(|e| matches!(e, Event::Introduced(v) if v.trim() == "0"))
-                && r.events.iter().all(|e| match e {
-                    Event::Introduced(_) => true,
-                    Event::Limit(v) => v.contains('*'),
-                    _ => false,
-                })
+    a.all_versions || a.ranges.iter().any(covers_every_version)
+}
+
+/// A range that opens at `0` and has no closing event and no finite limit.
+fn covers_every_version(r: &Range) -> bool {
+    r.events
+        .iter()
+        .any(|e| matches!(e, Event::Introduced(v) if v.trim() == "0"))
+        && r.events.iter().all(|e| match e {
+            Event::Introduced(_) => true,
+            Event::Limit(v) => v.contains('*'),
+            _ => false,
         })
 }
 
@@ -612,6 +619,10 @@ mod tests {
         let f = check_advisories(&advs, "demo", "0.0.1");
         assert_eq!(f[0].rule, KNOWN_MALICIOUS);
         assert_eq!(f[0].severity, Severity::Critical);
+        // Every version is malicious, even one PEP 440 cannot order.
+        let f = check_advisories(&advs, "demo", "not-pep-440!");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rule, KNOWN_MALICIOUS);
     }
 
     #[test]
