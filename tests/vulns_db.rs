@@ -365,3 +365,21 @@ fn entries_are_read_per_package() {
     assert_eq!(one(&db, "gamma-tools", "1.4").rule, "known-vulnerability");
     assert_eq!(one(&db, "beta-parser", "2.1.0").rule, "vuln-unchecked");
 }
+
+/// The full findings (message, evidence, severity) for the old-pins fixture, as the report
+/// will show them.
+#[test]
+fn requirements_old_findings_snapshot() {
+    let (_d, db) = imported("snap");
+    let text = std::fs::read_to_string(fixtures().join("requirements-old.txt")).unwrap();
+    let mut all = Vec::new();
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let (name, version) = line.split_once("==").unwrap();
+        all.extend(db.check(name, version));
+    }
+    insta::assert_json_snapshot!("requirements_old_findings", all);
+}
