@@ -297,7 +297,8 @@ impl Collector {
         }
         let info = DbInfo {
             format: FORMAT.into(),
-            imported_at: now,
+            // Whole seconds: nobody needs the nanoseconds in `db info`.
+            imported_at: jiff::Timestamp::from_second(now.as_second()).unwrap_or(now),
             source: source.to_string(),
             records,
             malicious,
