@@ -465,8 +465,8 @@ pub fn run(
             meta = Some(m);
         }
         if opts.checks.vulns {
-            if let (Some(db), Some(v)) = (services.vulns, pkg.version.as_deref()) {
-                findings.extend(db.check(&pkg.name.normalized, v));
+            if let Some(db) = services.vulns {
+                findings.extend(db.check_locked(pkg));
             }
         }
         for f in &mut findings {

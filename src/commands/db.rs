@@ -1,11 +1,223 @@
-//! `pyvet db`.
+//! `pyvet db`: import, update and describe the offline OSV vulnerability database.
+//!
+//! The database lives in the cache directory (`<cache>/osv/db.jsonl`) so that audits can check
+//! known vulnerabilities with no network. `import` reads local files or an export zip; `update`
+//! downloads an export zip from a URL the user configures (there is no built-in default host;
+//! `file://` URLs read a local mirror);
+//! `info` says what is loaded and warns when it is stale.
 
+use std::fmt::Write as _;
+use std::io::Read;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::GlobalArgs;
-use crate::error::Error;
+use serde::Serialize;
 
-pub fn run(g: &GlobalArgs, args: crate::cli::DbCommand) -> Result<ExitCode, Error> {
-    let _ = (g, args);
-    Err(Error::NotYet("pyvet db"))
+use crate::cli::{DbCommand, DbImportArgs, DbUpdateArgs, GlobalArgs};
+use crate::error::Error;
+use crate::redact::redact_url;
+use crate::report::Format;
+use crate::vulns::{self, ImportSummary, VulnDb};
+
+pub fn run(g: &GlobalArgs, args: DbCommand) -> Result<ExitCode, Error> {
+    match args {
+        DbCommand::Import(a) => import(g, &a),
+        DbCommand::Update(a) => update(g, &a),
+        DbCommand::Info => info(g),
+    }
+}
+
+/// `--cache-dir`, else the platform default.
+pub fn cache_dir(g: &GlobalArgs) -> Result<PathBuf, Error> {
+    g.cache_dir
+        .clone()
+        .or_else(crate::cache::Cache::default_dir)
+        .ok_or_else(|| {
+            Error::Usage("no cache directory: pass --cache-dir DIR or set PYVET_CACHE_DIR".into())
+        })
+}
+
+fn import(g: &GlobalArgs, args: &DbImportArgs) -> Result<ExitCode, Error> {
+    let dir = cache_dir(g)?;
+    let summary = vulns::import_path(&dir, &args.path, super::now(g))?;
+    report_import(g, &summary)
+}
+
+fn update(g: &GlobalArgs, args: &DbUpdateArgs) -> Result<ExitCode, Error> {
+    let Some(url) = args.url.as_deref().map(str::trim).filter(|u| !u.is_empty()) else {
+        return Err(Error::Usage(
+            "no OSV database URL: pass `pyvet db update --url URL` or set PYVET_OSV_URL to the \
+             address of an OSV export zip for PyPI (or download it yourself and run \
+             `pyvet db import FILE.zip`)"
+                .into(),
+        ));
+    };
+    let shown = redact_url(url);
+    let dir = cache_dir(g)?;
+    // A mirrored export on disk or a network share: no network needed, even offline.
+    if let Ok(parsed) = url::Url::parse(url) {
+        if parsed.scheme() == "file" {
+            let path = parsed
+                .to_file_path()
+                .map_err(|_| Error::Usage(format!("{shown}: not a usable file URL")))?;
+            let summary = vulns::import_path(&dir, &path, super::now(g))?;
+            return report_import(g, &summary);
+        }
+    }
+    let net =
+        crate::network::Network::acquire(g.offline, &Default::default())?.ok_or_else(|| {
+            Error::Offline {
+                missing: vec![format!("OSV database from {shown}")],
+            }
+        })?;
+    let resp = net.get(url, Some("application/zip"))?;
+    if !(200..300).contains(&resp.status) {
+        return Err(Error::Network {
+            url: shown,
+            message: format!("HTTP status {}", resp.status),
+        });
+    }
+    if resp
+        .content_length
+        .is_some_and(|n| n > vulns::store::MAX_ZIP)
+    {
+        return Err(Error::Network {
+            url: shown,
+            message: format!("the export is larger than {} bytes", vulns::store::MAX_ZIP),
+        });
+    }
+    let mut bytes = Vec::new();
+    resp.body
+        .take(vulns::store::MAX_ZIP + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::Network {
+            url: shown.clone(),
+            message: crate::redact::redact_text(&e.to_string()),
+        })?;
+    if bytes.len() as u64 > vulns::store::MAX_ZIP {
+        return Err(Error::Network {
+            url: shown,
+            message: format!("the export is larger than {} bytes", vulns::store::MAX_ZIP),
+        });
+    }
+    let summary = vulns::import_zip_bytes(&dir, &bytes, &shown, super::now(g))?;
+    report_import(g, &summary)
+}
+
+#[derive(Serialize)]
+struct ImportReport<'a> {
+    path: String,
+    files: usize,
+    other_ecosystem: usize,
+    warnings: usize,
+    #[serde(flatten)]
+    info: &'a vulns::DbInfo,
+}
+
+fn report_import(g: &GlobalArgs, s: &ImportSummary) -> Result<ExitCode, Error> {
+    if !g.quiet {
+        for w in &s.warnings {
+            eprintln!("warning: {w}");
+        }
+        if s.warning_count > s.warnings.len() {
+            eprintln!(
+                "warning: ... and {} more version warnings",
+                s.warning_count - s.warnings.len()
+            );
+        }
+    }
+    let out = if g.format == Format::Json {
+        let r = ImportReport {
+            path: s.path.display().to_string(),
+            files: s.files,
+            other_ecosystem: s.other_ecosystem,
+            warnings: s.warning_count,
+            info: &s.info,
+        };
+        serde_json::to_string_pretty(&r).expect("serialisable") + "\n"
+    } else {
+        let mut out = format!(
+            "imported {} records ({} known-malicious) for {} packages from {}\n",
+            s.info.records, s.info.malicious, s.info.packages, s.info.source
+        );
+        let _ = writeln!(
+            out,
+            "  {} files read, {} withdrawn records skipped, {} records for other ecosystems skipped",
+            s.files, s.info.withdrawn, s.other_ecosystem
+        );
+        let _ = writeln!(out, "  database: {}", s.path.display());
+        out
+    };
+    super::emit(g, &out)?;
+    Ok(ExitCode::from(super::EXIT_OK))
+}
+
+#[derive(Serialize)]
+struct InfoReport<'a> {
+    path: String,
+    imported: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    age_days: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stale: Option<bool>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    info: Option<&'a vulns::DbInfo>,
+}
+
+fn info(g: &GlobalArgs) -> Result<ExitCode, Error> {
+    let dir = cache_dir(g)?;
+    let path = vulns::db_path(&dir);
+    let now = super::now(g);
+    let db = VulnDb::open(&dir)?;
+    let out = match (&db, g.format == Format::Json) {
+        (db, true) => {
+            let r = InfoReport {
+                path: path.display().to_string(),
+                imported: db.is_some(),
+                age_days: db.as_ref().map(|d| d.age_days(now)),
+                stale: db.as_ref().map(|d| d.is_stale(now)),
+                info: db.as_ref().map(|d| d.info()),
+            };
+            serde_json::to_string_pretty(&r).expect("serialisable") + "\n"
+        }
+        (None, false) => format!(
+            "location:  {}\nno vulnerability database imported: run `pyvet db import PATH` \
+             (a directory of OSV records or an OSV export zip) or `pyvet db update --url URL`\n",
+            path.display()
+        ),
+        (Some(db), false) => {
+            let i = db.info();
+            let mut out = String::new();
+            let _ = writeln!(out, "location:  {}", path.display());
+            let _ = writeln!(out, "source:    {}", i.source);
+            let _ = writeln!(
+                out,
+                "imported:  {} ({} days ago)",
+                i.imported_at,
+                db.age_days(now)
+            );
+            let _ = writeln!(
+                out,
+                "records:   {} ({} known-malicious, {} withdrawn skipped)",
+                i.records, i.malicious, i.withdrawn
+            );
+            let _ = writeln!(out, "packages:  {}", i.packages);
+            if let Some(m) = &i.newest_modified {
+                let _ = writeln!(out, "newest:    {m}");
+            }
+            out
+        }
+    };
+    super::emit(g, &out)?;
+    if let Some(db) = &db {
+        if db.is_stale(now) {
+            eprintln!(
+                "warning: the vulnerability database is {} days old (more than {}): refresh it \
+                 with `pyvet db update` or `pyvet db import`",
+                db.age_days(now),
+                vulns::STALE_AFTER_DAYS
+            );
+        }
+    }
+    Ok(ExitCode::from(super::EXIT_OK))
 }

@@ -1,0 +1,341 @@
+//! `pyvet db import | update | info` through the binary, with a temporary --cache-dir.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/osv")
+}
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "pyvet-vulns-cli-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn pyvet(cache: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pyvet"))
+        .arg("--cache-dir")
+        .arg(cache)
+        .args(args)
+        .env_remove("PYVET_OSV_URL")
+        .env_remove("PYVET_OFFLINE")
+        .env_remove("PYVET_CACHE_DIR")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run pyvet")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+const T0: &str = "2026-01-01T00:00:00Z";
+
+#[test]
+fn import_directory_then_info() {
+    let cache = TempDir::new("dir");
+    let records = fixtures().join("records");
+    let out = pyvet(
+        &cache.0,
+        &["--now", T0, "db", "import", records.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("imported 8 records (1 known-malicious) for 7 packages"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1 withdrawn records skipped"), "{stdout}");
+
+    let out = pyvet(&cache.0, &["--now", "2026-01-03T00:00:00Z", "db", "info"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "location:  {}",
+            cache.0.join("osv").join("db.jsonl").display()
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("records:   8 (1 known-malicious, 1 withdrawn skipped)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("packages:  7"), "{stdout}");
+    assert!(
+        stdout.contains("imported:  2026-01-01T00:00:00Z (2 days ago)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("testdata/osv/records"), "{stdout}");
+    assert!(
+        !text(&out.stderr).contains("warning"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn info_warns_when_stale_and_speaks_json() {
+    let cache = TempDir::new("stale");
+    let records = fixtures().join("records");
+    let out = pyvet(
+        &cache.0,
+        &["--now", T0, "db", "import", records.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let out = pyvet(&cache.0, &["--now", "2026-01-09T00:00:01Z", "db", "info"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("warning: the vulnerability database is 8 days old"),
+        "{stderr}"
+    );
+
+    let out = pyvet(
+        &cache.0,
+        &[
+            "--now",
+            "2026-01-09T00:00:01Z",
+            "--format",
+            "json",
+            "db",
+            "info",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["imported"], true);
+    assert_eq!(v["stale"], true);
+    assert_eq!(v["age_days"], 8);
+    assert_eq!(v["records"], 8);
+    assert_eq!(v["packages"], 7);
+    assert_eq!(v["imported_at"], T0);
+}
+
+#[test]
+fn info_without_database() {
+    let cache = TempDir::new("empty");
+    let out = pyvet(&cache.0, &["db", "info"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).contains("no vulnerability database imported"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = pyvet(&cache.0, &["--format", "json", "db", "info"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["imported"], false);
+}
+
+#[test]
+fn malformed_record_fails_naming_file_and_line() {
+    let cache = TempDir::new("bad");
+    let bad = fixtures().join("malformed");
+    let out = pyvet(&cache.0, &["db", "import", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("PYSEC-0000-9999.json:5:"), "{stderr}");
+    assert!(!vulns_db_exists(&cache.0));
+}
+
+fn vulns_db_exists(cache: &Path) -> bool {
+    cache.join("osv").join("db.jsonl").exists()
+}
+
+/// A stored-entry zip, written the way OSV exports are laid out (one JSON file per record).
+fn write_zip(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in data {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in files {
+        let crc = crc32(data);
+        let offset = out.len() as u32;
+        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        out.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        out.extend_from_slice(&crc.to_le_bytes());
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        central.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        central.extend_from_slice(&crc.to_le_bytes());
+        central.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        central.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        central.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        central.extend_from_slice(&[0; 12]);
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(name.as_bytes());
+    }
+    let cd_offset = out.len() as u32;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    out.extend_from_slice(&[0; 4]);
+    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    out.extend_from_slice(&cd_offset.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+fn fixture_files(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            fixture_files(&p, out);
+        } else {
+            out.push((
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            ));
+        }
+    }
+}
+
+#[test]
+fn import_zip_export() {
+    let cache = TempDir::new("zip");
+    let mut files = Vec::new();
+    fixture_files(&fixtures().join("records"), &mut files);
+    files.push(("README.txt".into(), b"not a record".to_vec()));
+    let zip = cache.0.join("PyPI-all.zip");
+    std::fs::write(&zip, write_zip(&files)).unwrap();
+    let out = pyvet(
+        &cache.0,
+        &["--now", T0, "db", "import", zip.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("imported 8 records (1 known-malicious) for 7 packages"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = pyvet(&cache.0, &["db", "info"]);
+    assert!(
+        text(&out.stdout).contains("PyPI-all.zip"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn broken_zip_member_is_named() {
+    let cache = TempDir::new("zipbad");
+    let bad = std::fs::read(fixtures().join("malformed/PYSEC-0000-9999.json")).unwrap();
+    let zip = cache.0.join("export.zip");
+    std::fs::write(&zip, write_zip(&[("PYSEC-0000-9999.json".into(), bad)])).unwrap();
+    let out = pyvet(&cache.0, &["db", "import", zip.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("export.zip!PYSEC-0000-9999.json:5:"),
+        "{stderr}"
+    );
+
+    let not_zip = cache.0.join("garbage.zip");
+    std::fs::write(&not_zip, b"PK\x03\x04 this is not really a zip").unwrap();
+    let out = pyvet(&cache.0, &["db", "import", not_zip.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("garbage.zip: bad OSV zip"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn update_needs_a_url() {
+    let cache = TempDir::new("nourl");
+    let out = pyvet(&cache.0, &["db", "update"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("--url") && stderr.contains("PYVET_OSV_URL"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn update_offline_is_an_error_without_leaking_credentials() {
+    let cache = TempDir::new("offline");
+    let out = pyvet(
+        &cache.0,
+        &[
+            "--offline",
+            "db",
+            "update",
+            "--url",
+            "https://user:s3cret@example.invalid/osv/PyPI.zip",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("offline"), "{stderr}");
+    assert!(
+        stderr.contains("https://***@example.invalid/osv/PyPI.zip"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+}
+
+#[test]
+fn update_from_a_file_url_in_the_environment() {
+    let cache = TempDir::new("fileurl");
+    let mut files = Vec::new();
+    fixture_files(&fixtures().join("records"), &mut files);
+    let zip = cache.0.join("mirror.zip");
+    std::fs::write(&zip, write_zip(&files)).unwrap();
+    let url = format!("file://{}", zip.display());
+    let out = Command::new(env!("CARGO_BIN_EXE_pyvet"))
+        .arg("--cache-dir")
+        .arg(&cache.0)
+        .args(["--offline", "db", "update"])
+        .env("PYVET_OSV_URL", &url)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("imported 8 records"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(vulns_db_exists(&cache.0));
+}
