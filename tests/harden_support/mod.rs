@@ -168,7 +168,8 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.home().join(".config"))
             .env("XDG_DATA_HOME", self.home().join(".local/share"))
             .env("PIP_CONFIG_FILE", "/dev/null")
-            .env("NO_COLOR", "1");
+            .env("NO_COLOR", "1")
+            .env("NO_PROXY", "127.0.0.1,localhost");
         for var in [
             "PYVET_CACHE_DIR",
             "PYVET_INDEX_URL",
@@ -181,6 +182,12 @@ impl Sandbox {
             "UV_INDEX",
             "UV_EXTRA_INDEX_URL",
             "RAYON_NUM_THREADS",
+            "http_proxy",
+            "https_proxy",
+            "all_proxy",
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "ALL_PROXY",
         ] {
             cmd.env_remove(var);
         }
@@ -610,4 +617,175 @@ pub fn sdist(name: &str, version: &str, extra: &[(&str, &[u8])]) -> Vec<u8> {
             tar_file(b, &format!("{top}/{p}"), d);
         }
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// A loopback file server that can drip a body slowly (to kill a client mid-download).
+
+/// One served file: the bytes and how fast they go out.
+#[derive(Clone)]
+pub struct SlowFile {
+    pub data: std::sync::Arc<Vec<u8>>,
+    /// Bytes written per step...
+    pub chunk: usize,
+    /// ...and the pause after each step.
+    pub delay: Duration,
+}
+
+/// A std-only HTTP/1.1 server on 127.0.0.1:0 serving fixed files, one thread per connection.
+/// Every loop is bounded: accept polls a shutdown flag, reads time out, and a body is at most
+/// `len / chunk` steps. Stops when dropped.
+pub struct SlowServer {
+    addr: std::net::SocketAddr,
+    shutdown: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Body bytes written so far, all connections together.
+    sent: std::sync::Arc<AtomicU64>,
+    accept: Option<std::thread::JoinHandle<()>>,
+}
+
+impl SlowServer {
+    pub fn start(files: Vec<(String, SlowFile)>) -> SlowServer {
+        use std::sync::atomic::AtomicBool;
+        use std::sync::Arc;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let addr = listener.local_addr().expect("addr");
+        let shutdown = Arc::new(AtomicBool::new(false));
+        let sent = Arc::new(AtomicU64::new(0));
+        let files: Arc<std::collections::HashMap<String, SlowFile>> =
+            Arc::new(files.into_iter().collect());
+        let (sd, st) = (shutdown.clone(), sent.clone());
+        let accept = std::thread::spawn(move || {
+            while !sd.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let (files, sd, st) = (files.clone(), sd.clone(), st.clone());
+                        std::thread::spawn(move || serve(stream, &files, &sd, &st));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        SlowServer {
+            addr,
+            shutdown,
+            sent,
+            accept: Some(accept),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn bytes_sent(&self) -> u64 {
+        self.sent.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for SlowServer {
+    fn drop(&mut self) {
+        self.shutdown.store(true, Ordering::SeqCst);
+        if let Some(t) = self.accept.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn serve(
+    mut stream: std::net::TcpStream,
+    files: &std::collections::HashMap<String, SlowFile>,
+    shutdown: &std::sync::atomic::AtomicBool,
+    sent: &AtomicU64,
+) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
+    // Read the request head (bounded).
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let head = String::from_utf8_lossy(&head);
+    let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let Some(file) = files.get(&path) else {
+        let _ = stream
+            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        return;
+    };
+    let header = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n",
+        file.data.len()
+    );
+    if stream.write_all(header.as_bytes()).is_err() {
+        return;
+    }
+    for piece in file.data.chunks(file.chunk.max(1)) {
+        if shutdown.load(Ordering::SeqCst) || stream.write_all(piece).is_err() {
+            return;
+        }
+        sent.fetch_add(piece.len() as u64, Ordering::SeqCst);
+        std::thread::sleep(file.delay);
+    }
+    let _ = stream.flush();
+}
+
+/// Bytes from a fixed xorshift sequence: incompressible, reproducible.
+pub fn pseudo_random(seed: u64, len: usize) -> Vec<u8> {
+    let mut s = seed | 1;
+    (0..len)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 24) as u8
+        })
+        .collect()
+}
+
+/// sha256 hex of `data`.
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(data))
+}
+
+/// Every artifact file in a cache must hash to its name (`artifacts/sha256/ab/cdef...`, or a
+/// file named by its full sha256). Returns the number of artifacts checked.
+pub fn assert_cache_consistent(cache: &Path) -> usize {
+    let mut checked = 0;
+    for p in list_files(cache) {
+        let rel = p.strip_prefix(cache).unwrap_or(&p);
+        let parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        if parts.first().is_none_or(|c| c != "artifacts") {
+            continue;
+        }
+        let n = parts.len();
+        let name = if n >= 2 && parts[n - 2].len() == 2 && parts[n - 1].len() == 62 {
+            format!("{}{}", parts[n - 2], parts[n - 1])
+        } else {
+            parts[n - 1].clone()
+        };
+        assert!(
+            name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit()),
+            "unexpected file among cached artifacts: {}",
+            p.display()
+        );
+        let data = std::fs::read(&p).expect("read cached artifact");
+        assert_eq!(
+            sha256_hex(&data),
+            name.to_ascii_lowercase(),
+            "corrupt cache entry {}",
+            p.display()
+        );
+        checked += 1;
+    }
+    checked
 }
