@@ -714,16 +714,41 @@ fn malformed_lockfiles_are_errors_naming_the_file() {
 }
 
 #[test]
-fn requirements_including_a_device_file_is_bounded() {
-    // `-r /dev/zero` would read forever without a size limit on included files.
-    let sb = Sandbox::new("hostile-include");
-    let path = sb.write("requirements.txt", b"-r /dev/zero\n");
-    let mut cmd = sb.pyvet();
-    cmd.args(["lock", "show"]).arg(&path);
-    let run = harden_support::run_bounded(cmd, Duration::from_secs(60));
-    assert_eq!(run.code(), Some(2), "{}", run.stderr);
-    assert!(run.stderr.contains("requirements.txt"), "{}", run.stderr);
-    sb.assert_clean();
+fn device_files_as_lockfiles_are_bounded() {
+    // `-r /dev/zero` (or the lockfile itself being a device) reads forever without a size
+    // limit or a regular-file check. The child's address space is capped so a bug here fails
+    // the test quickly instead of eating the machine's memory.
+    for (name, text, direct) in [
+        ("requirements.txt", &b"-r /dev/zero\n"[..], false),
+        ("requirements.txt", b"-c /dev/zero\n", false),
+        ("/dev/zero", b"", true),
+    ] {
+        let sb = Sandbox::new("hostile-device");
+        let path = if direct {
+            std::path::PathBuf::from(name)
+        } else {
+            sb.write(name, text)
+        };
+        let mut cmd = sb.pyvet_capped(4 << 20);
+        cmd.args(["lock", "show", "--kind", "requirements"])
+            .arg(&path);
+        let run = harden_support::run_bounded(cmd, Duration::from_secs(60));
+        assert_eq!(
+            run.code(),
+            Some(2),
+            "{name} {:?}: {}\n{}",
+            String::from_utf8_lossy(text),
+            run.status,
+            harden_support::tail(&run.stderr, 2000)
+        );
+        let shown = if direct {
+            "/dev/zero"
+        } else {
+            "requirements.txt"
+        };
+        assert!(run.stderr.contains(shown), "{}", run.stderr);
+        sb.assert_clean();
+    }
 }
 
 #[test]

@@ -157,7 +157,21 @@ impl Sandbox {
     /// A `pyvet` command confined to the sandbox: its cache, home, config and working
     /// directory are here, no index or offline setting leaks in from the environment.
     pub fn pyvet(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pyvet"));
+        let cmd = Command::new(env!("CARGO_BIN_EXE_pyvet"));
+        self.confine(cmd)
+    }
+
+    /// [`Sandbox::pyvet`] with its address space capped at `kib` KiB (`ulimit -v`), for inputs
+    /// that could make a buggy pyvet allocate without bound on a shared machine.
+    pub fn pyvet_capped(&self, kib: u64) -> Command {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_pyvet"));
+        self.confine(cmd)
+    }
+
+    fn confine(&self, mut cmd: Command) -> Command {
         cmd.current_dir(self.cwd())
             .arg("--cache-dir")
             .arg(self.cache())
