@@ -59,6 +59,11 @@ impl Outcome {
 fn scan(name: &str, bytes: &[u8]) -> Outcome {
     let sb = Sandbox::new("hostile");
     let path = sb.write(name, bytes);
+    scan_in(&sb, &path, name)
+}
+
+/// `pyvet scan --format json PATH` in `sb`, where `name` is the last component of `path`.
+fn scan_in(sb: &Sandbox, path: &std::path::Path, name: &str) -> Outcome {
     let mut cmd = sb.pyvet();
     cmd.args(["scan", "--format", "json"]).arg(&path);
     let run = harden_support::run_bounded(cmd, LIMIT);
@@ -333,6 +338,31 @@ fn symlink_in_zip_is_flagged() {
     w.add(&link);
     let out = scan("zlink-1.0-py3-none-any.whl", &w.finish());
     assert_flagged(&out, &["archive-link"], "zip symlink");
+}
+
+#[test]
+fn links_in_an_unpacked_directory_are_not_followed() {
+    let sb = Sandbox::new("hostile-dir");
+    let dir = sb.input_dir().join("linky-1.0");
+    std::fs::create_dir_all(dir.join("linky")).expect("mkdir");
+    std::fs::write(
+        dir.join("PKG-INFO"),
+        "Metadata-Version: 2.1\nName: linky\nVersion: 1.0\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("linky/__init__.py"), "x = 1\n").expect("write");
+    std::os::unix::fs::symlink("/etc/passwd", dir.join("linky/passwd.py")).expect("symlink");
+    std::os::unix::fs::symlink("..", dir.join("linky/up")).expect("symlink");
+    std::os::unix::fs::symlink("loop", dir.join("linky/loop")).expect("symlink");
+    let out = scan_in(&sb, &dir, "linky-1.0");
+    assert_flagged(&out, &["archive-link"], "symlinks in a directory");
+    if let Outcome::Report(r) = &out {
+        let text = r.to_string();
+        assert!(
+            !text.contains("root:x:0:0"),
+            "a symlink out of the tree was followed"
+        );
+    }
 }
 
 #[test]
