@@ -65,7 +65,7 @@ fn scan(name: &str, bytes: &[u8]) -> Outcome {
 /// `pyvet scan --format json PATH` in `sb`, where `name` is the last component of `path`.
 fn scan_in(sb: &Sandbox, path: &std::path::Path, name: &str) -> Outcome {
     let mut cmd = sb.pyvet();
-    cmd.args(["scan", "--format", "json"]).arg(&path);
+    cmd.args(["scan", "--format", "json"]).arg(path);
     let run = harden_support::run_bounded(cmd, LIMIT);
     let outcome = judge(&run, name);
     if let Outcome::Report(r) = &outcome {
