@@ -1,0 +1,313 @@
+//! Tarball sdists (.tar.gz, .tar.bz2, .tar.xz, .tar) read with the `tar` crate over a bounded
+//! reader: the decompressed stream is counted as it comes out and cut off at the total-size and
+//! overall-ratio limits, so a tar bomb (or a header declaring a huge size) costs at most the
+//! limit in work and nothing in memory beyond the kept files. xz is decoded by `lzma-rs`, which
+//! only writes to a sink, so it runs on a scoped thread feeding a small bounded channel; when
+//! the reader stops, the channel closes and the decoder stops too.
+
+use std::cell::Cell;
+use std::io::{self, BufWriter, Read, Write};
+use std::sync::mpsc;
+
+use ::tar::EntryType;
+
+use super::{ArchiveError, Collector, LinkKind, Sink, RATIO_MIN_SIZE};
+use crate::finding::Severity;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Compression {
+    None,
+    Gzip,
+    Bzip2,
+    Xz,
+}
+
+impl Compression {
+    fn name(self) -> &'static str {
+        match self {
+            Compression::None => "tar",
+            Compression::Gzip => "tar.gz",
+            Compression::Bzip2 => "tar.bz2",
+            Compression::Xz => "tar.xz",
+        }
+    }
+}
+
+/// Which limit cut the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tripped {
+    No,
+    Total,
+    Ratio,
+}
+
+/// Counts bytes out of the decompressor and fails once past `cap`.
+struct Bounded<'f, R> {
+    inner: R,
+    out: u64,
+    cap: u64,
+    cap_kind: Tripped,
+    tripped: &'f Cell<Tripped>,
+    out_seen: &'f Cell<u64>,
+}
+
+impl<R: Read> Read for Bounded<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.out >= self.cap {
+            self.tripped.set(self.cap_kind);
+            return Err(io::Error::other("archive size limit reached"));
+        }
+        let room = usize::try_from(self.cap - self.out).unwrap_or(usize::MAX);
+        let want = buf.len().min(room.max(1));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.out += n as u64;
+        self.out_seen.set(self.out);
+        Ok(n)
+    }
+}
+
+/// Reader end of the xz decoding thread.
+struct ChanReader {
+    rx: mpsc::Receiver<Result<Vec<u8>, String>>,
+    cur: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ChanReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos >= self.cur.len() {
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => {
+                    self.cur = chunk;
+                    self.pos = 0;
+                }
+                Ok(Err(msg)) => return Err(io::Error::new(io::ErrorKind::InvalidData, msg)),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.cur.len() - self.pos);
+        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+struct ChanWriter {
+    tx: mpsc::SyncSender<Result<Vec<u8>, String>>,
+}
+
+impl Write for ChanWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.tx
+            .send(Ok(buf.to_vec()))
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "reader stopped"))?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+pub(crate) fn read(
+    bytes: &[u8],
+    compression: Compression,
+    c: &mut Collector<'_>,
+) -> Result<(), ArchiveError> {
+    match compression {
+        Compression::None => read_stream(bytes, compression, c, bytes),
+        Compression::Gzip => {
+            if !bytes.starts_with(&[0x1f, 0x8b]) {
+                return Err(malformed(c, compression, "not gzip data".into()));
+            }
+            read_stream(
+                flate2::read::MultiGzDecoder::new(bytes),
+                compression,
+                c,
+                bytes,
+            )
+        }
+        Compression::Bzip2 => {
+            if !bytes.starts_with(b"BZh") {
+                return Err(malformed(c, compression, "not bzip2 data".into()));
+            }
+            read_stream(
+                bzip2::read::MultiBzDecoder::new(bytes),
+                compression,
+                c,
+                bytes,
+            )
+        }
+        Compression::Xz => {
+            if !bytes.starts_with(b"\xfd7zXZ\x00") {
+                return Err(malformed(c, compression, "not xz data".into()));
+            }
+            std::thread::scope(|s| {
+                let (tx, rx) = mpsc::sync_channel(8);
+                let producer = s.spawn(move || {
+                    let err_tx = tx.clone();
+                    let mut w = BufWriter::with_capacity(1 << 16, ChanWriter { tx });
+                    let mut input = bytes;
+                    let res = lzma_rs::xz_decompress(&mut input, &mut w)
+                        .map_err(|e| e.to_string())
+                        .and_then(|()| w.flush().map_err(|e| e.to_string()));
+                    drop(w);
+                    if let Err(msg) = res {
+                        // Ignore failure: the reader may have gone already.
+                        let _ = err_tx.send(Err(msg));
+                    }
+                });
+                let reader = ChanReader {
+                    rx,
+                    cur: Vec::new(),
+                    pos: 0,
+                };
+                let out = read_stream(reader, compression, c, bytes);
+                // `reader` was moved into read_stream and dropped there, closing the channel.
+                let _ = producer.join();
+                out
+            })
+        }
+    }
+}
+
+fn malformed(c: &Collector<'_>, compression: Compression, message: String) -> ArchiveError {
+    ArchiveError::Malformed {
+        filename: c.filename.clone(),
+        format: compression.name(),
+        message,
+    }
+}
+
+fn read_stream<R: Read>(
+    inner: R,
+    compression: Compression,
+    c: &mut Collector<'_>,
+    compressed: &[u8],
+) -> Result<(), ArchiveError> {
+    let lim = c.limits().clone();
+    // The tar stream holds headers and padding besides file data: allow for them on top of
+    // the total, which `Collector::add_file` enforces on file data exactly.
+    let total_cap = lim
+        .max_total_size
+        .saturating_add(lim.max_total_size / 4)
+        .saturating_add(RATIO_MIN_SIZE);
+    let ratio_cap = if compression == Compression::None {
+        u64::MAX
+    } else {
+        lim.max_ratio
+            .saturating_mul(compressed.len() as u64)
+            .max(RATIO_MIN_SIZE)
+    };
+    let (cap, cap_kind) = if ratio_cap < total_cap {
+        (ratio_cap, Tripped::Ratio)
+    } else {
+        (total_cap, Tripped::Total)
+    };
+    let tripped = Cell::new(Tripped::No);
+    let out_seen = Cell::new(0u64);
+    let bounded = Bounded {
+        inner,
+        out: 0,
+        cap,
+        cap_kind,
+        tripped: &tripped,
+        out_seen: &out_seen,
+    };
+    let mut archive = ::tar::Archive::new(bounded);
+    let mut limit_hit = false;
+    // On a read error: a limit that cut the stream becomes a finding; anything else is a
+    // broken archive, unless a limit was already reported (the rest is unread by design).
+    let on_error = |c: &mut Collector<'_>, err: io::Error, limit_hit: bool| match tripped.get() {
+        Tripped::Total => {
+            c.total_size = c.total_size.max(out_seen.get());
+            c.total_exceeded();
+            Ok(())
+        }
+        Tripped::Ratio => {
+            c.overall_ratio_exceeded(out_seen.get());
+            Ok(())
+        }
+        Tripped::No if limit_hit || c.stopped => Ok(()),
+        Tripped::No => Err(malformed(c, compression, err.to_string())),
+    };
+    let entries = match archive.entries() {
+        Ok(e) => e,
+        Err(err) => return on_error(c, err, false),
+    };
+    let mut buf = vec![0u8; 1 << 16];
+    for entry in entries {
+        let mut entry = match entry {
+            Ok(e) => e,
+            Err(err) => return on_error(c, err, limit_hit),
+        };
+        let etype = entry.header().entry_type();
+        if matches!(
+            etype,
+            EntryType::XGlobalHeader
+                | EntryType::XHeader
+                | EntryType::GNULongName
+                | EntryType::GNULongLink
+        ) {
+            continue;
+        }
+        if !c.count_entry() {
+            break;
+        }
+        let raw = entry.path_bytes().into_owned();
+        let Some(Some(path)) = c.entry_path(&raw) else {
+            continue;
+        };
+        let link_kind = match etype {
+            EntryType::Regular | EntryType::Continuous => None,
+            EntryType::Directory => continue,
+            EntryType::Symlink => Some(LinkKind::Symlink),
+            EntryType::Link => Some(LinkKind::Hardlink),
+            EntryType::Char => Some(LinkKind::CharDevice),
+            EntryType::Block => Some(LinkKind::BlockDevice),
+            EntryType::Fifo => Some(LinkKind::Fifo),
+            other => {
+                let what = if other == EntryType::GNUSparse {
+                    "GNU sparse file".to_string()
+                } else {
+                    format!("entry of type {:?}", other.as_byte() as char)
+                };
+                c.unsupported(
+                    &path,
+                    Severity::Info,
+                    format!("{what} is not supported; not read"),
+                );
+                continue;
+            }
+        };
+        if let Some(kind) = link_kind {
+            let target = entry.link_name_bytes().map(|t| t.into_owned());
+            c.link(&path, kind, target.as_deref());
+            continue;
+        }
+        let mut sink = Sink::new(&path, c.opts);
+        let mut too_large = None;
+        loop {
+            let n = match entry.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(err) => return on_error(c, err, limit_hit),
+            };
+            let after = sink.size() + n as u64;
+            if after > lim.max_file_size {
+                too_large = Some(after);
+                break;
+            }
+            sink.push(&buf[..n]);
+        }
+        if let Some(seen) = too_large {
+            limit_hit = true;
+            c.file_too_large(&path, seen, None);
+            continue;
+        }
+        c.add_file(path, sink.finish());
+        if c.stopped {
+            break;
+        }
+    }
+    Ok(())
+}
