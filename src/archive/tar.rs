@@ -7,6 +7,7 @@
 
 use std::cell::Cell;
 use std::io::{self, BufWriter, Read, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
 use ::tar::EntryType;
@@ -108,65 +109,78 @@ impl Write for ChanWriter {
     }
 }
 
+/// Counts compressed bytes handed to the decompressor (for the measured ratio).
+struct Counting<'a> {
+    inner: &'a [u8],
+    count: &'a AtomicU64,
+}
+
+impl Read for Counting<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // Small reads keep the decoders' read-ahead small, so the count stays close to what
+        // was actually decoded.
+        let want = buf.len().min(2048);
+        let n = self.inner.read(&mut buf[..want])?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 pub(crate) fn read(
     bytes: &[u8],
     compression: Compression,
     c: &mut Collector<'_>,
 ) -> Result<(), ArchiveError> {
+    let consumed = AtomicU64::new(0);
+    let input = Counting {
+        inner: bytes,
+        count: &consumed,
+    };
+    let magic: &[u8] = match compression {
+        Compression::None => b"",
+        Compression::Gzip => b"\x1f\x8b",
+        Compression::Bzip2 => b"BZh",
+        Compression::Xz => b"\xfd7zXZ\x00",
+    };
+    if !bytes.starts_with(magic) {
+        let msg = format!("not {} data", compression.name());
+        return Err(malformed(c, compression, msg));
+    }
     match compression {
-        Compression::None => read_stream(bytes, compression, c, bytes),
+        Compression::None => read_stream(input, compression, c, bytes, &consumed),
         Compression::Gzip => {
-            if !bytes.starts_with(&[0x1f, 0x8b]) {
-                return Err(malformed(c, compression, "not gzip data".into()));
-            }
-            read_stream(
-                flate2::read::MultiGzDecoder::new(bytes),
-                compression,
-                c,
-                bytes,
-            )
+            let r = flate2::read::MultiGzDecoder::new(input);
+            read_stream(r, compression, c, bytes, &consumed)
         }
         Compression::Bzip2 => {
-            if !bytes.starts_with(b"BZh") {
-                return Err(malformed(c, compression, "not bzip2 data".into()));
-            }
-            read_stream(
-                bzip2::read::MultiBzDecoder::new(bytes),
-                compression,
-                c,
-                bytes,
-            )
+            let r = bzip2::read::MultiBzDecoder::new(input);
+            read_stream(r, compression, c, bytes, &consumed)
         }
-        Compression::Xz => {
-            if !bytes.starts_with(b"\xfd7zXZ\x00") {
-                return Err(malformed(c, compression, "not xz data".into()));
-            }
-            std::thread::scope(|s| {
-                let (tx, rx) = mpsc::sync_channel(8);
-                let producer = s.spawn(move || {
-                    let err_tx = tx.clone();
-                    let mut w = BufWriter::with_capacity(1 << 16, ChanWriter { tx });
-                    let mut input = bytes;
-                    let res = lzma_rs::xz_decompress(&mut input, &mut w)
-                        .map_err(|e| e.to_string())
-                        .and_then(|()| w.flush().map_err(|e| e.to_string()));
-                    drop(w);
-                    if let Err(msg) = res {
-                        // Ignore failure: the reader may have gone already.
-                        let _ = err_tx.send(Err(msg));
-                    }
-                });
-                let reader = ChanReader {
-                    rx,
-                    cur: Vec::new(),
-                    pos: 0,
-                };
-                let out = read_stream(reader, compression, c, bytes);
-                // `reader` was moved into read_stream and dropped there, closing the channel.
-                let _ = producer.join();
-                out
-            })
-        }
+        Compression::Xz => std::thread::scope(|s| {
+            let (tx, rx) = mpsc::sync_channel(8);
+            let producer = s.spawn(move || {
+                let err_tx = tx.clone();
+                let mut w = BufWriter::with_capacity(1 << 16, ChanWriter { tx });
+                let mut input = io::BufReader::with_capacity(1 << 16, input);
+                let res = lzma_rs::xz_decompress(&mut input, &mut w)
+                    .map_err(|e| e.to_string())
+                    .and_then(|()| w.flush().map_err(|e| e.to_string()));
+                drop(w);
+                if let Err(msg) = res {
+                    // The reader may have gone already; then nobody needs the message.
+                    let _ = err_tx.send(Err(msg));
+                }
+            });
+            let reader = ChanReader {
+                rx,
+                cur: Vec::new(),
+                pos: 0,
+            };
+            // `reader` is dropped inside read_stream, closing the channel so the decoder stops.
+            let out = read_stream(reader, compression, c, bytes, &consumed);
+            let _ = producer.join();
+            out
+        }),
     }
 }
 
@@ -183,6 +197,7 @@ fn read_stream<R: Read>(
     compression: Compression,
     c: &mut Collector<'_>,
     compressed: &[u8],
+    consumed: &AtomicU64,
 ) -> Result<(), ArchiveError> {
     let lim = c.limits().clone();
     // The tar stream holds headers and padding besides file data: allow for them on top of
@@ -224,7 +239,7 @@ fn read_stream<R: Read>(
             Ok(())
         }
         Tripped::Ratio => {
-            c.overall_ratio_exceeded(out_seen.get());
+            c.overall_ratio_exceeded(out_seen.get(), consumed.load(Ordering::Relaxed));
             Ok(())
         }
         Tripped::No if limit_hit || c.stopped => Ok(()),

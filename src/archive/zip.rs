@@ -78,6 +78,9 @@ fn find_directory(b: &[u8]) -> Result<Directory, String> {
 }
 
 fn try_eocd(b: &[u8], pos: usize) -> Option<Directory> {
+    if pos.checked_add(22)? > b.len() {
+        return None;
+    }
     let entries16 = le16(b, pos + 10)?;
     let size32 = le32(b, pos + 12)?;
     let off32 = le32(b, pos + 16)?;
@@ -248,10 +251,10 @@ fn entry_data<'a>(b: &'a [u8], e: &CdEntry, prefix: u64) -> Result<&'a [u8], Str
 #[derive(Debug)]
 enum Outcome {
     Done(Streamed),
-    /// Over the per-file limit after this many bytes.
-    FileLimit(u64),
-    /// Over the per-entry ratio after this many bytes.
-    Ratio(u64),
+    /// Over the per-file limit after this many bytes out, from this many bytes in.
+    FileLimit(u64, u64),
+    /// Over the per-entry ratio after this many bytes out, from this many bytes in.
+    Ratio(u64, u64),
     /// The shared budget (total size or overall ratio) ran out.
     Budget,
     Corrupt(String),
@@ -274,13 +277,13 @@ fn inflate(job: &Job<'_>, opts: &ReadOptions, budget: &Budget, buf: &mut [u8]) -
     let ratio_cap = lim.max_ratio.saturating_mul(comp).max(RATIO_MIN_SIZE);
     let mut sink = Sink::new(&job.path, opts);
     // Accept `chunk` or say why not.
-    let take = |sink: &mut Sink<'_>, chunk: &[u8]| -> Option<Outcome> {
+    let take = |sink: &mut Sink<'_>, chunk: &[u8], consumed: u64| -> Option<Outcome> {
         let after = sink.size() + chunk.len() as u64;
         if after > lim.max_file_size {
-            return Some(Outcome::FileLimit(after));
+            return Some(Outcome::FileLimit(after, consumed));
         }
         if after > ratio_cap {
-            return Some(Outcome::Ratio(after));
+            return Some(Outcome::Ratio(after, consumed));
         }
         let before = budget.used.fetch_add(chunk.len() as u64, Ordering::Relaxed);
         if before + chunk.len() as u64 > budget.cap {
@@ -290,8 +293,9 @@ fn inflate(job: &Job<'_>, opts: &ReadOptions, budget: &Budget, buf: &mut [u8]) -
         None
     };
     if job.method == 0 {
-        for chunk in job.data.chunks(1 << 16) {
-            if let Some(o) = take(&mut sink, chunk) {
+        for (i, chunk) in job.data.chunks(1 << 16).enumerate() {
+            let consumed = ((i << 16) + chunk.len()) as u64;
+            if let Some(o) = take(&mut sink, chunk, consumed) {
                 return o;
             }
         }
@@ -308,7 +312,7 @@ fn inflate(job: &Job<'_>, opts: &ReadOptions, budget: &Budget, buf: &mut [u8]) -
         };
         let produced = (d.total_out() - before_out) as usize;
         if produced > 0 {
-            if let Some(o) = take(&mut sink, &buf[..produced]) {
+            if let Some(o) = take(&mut sink, &buf[..produced], d.total_in()) {
                 return o;
             }
         }
@@ -430,33 +434,38 @@ pub(crate) fn read(b: &[u8], c: &mut Collector<'_>) -> Result<(), ArchiveError> 
         )
         .collect();
 
+    // The entry limit may have stopped the listing; the entries before it are still applied.
+    let listing_stopped = std::mem::replace(&mut c.stopped, false);
     for (job, outcome) in jobs.into_iter().zip(results) {
         if c.stopped {
             break;
         }
-        let comp = job.data.len() as u64;
         match outcome {
             Outcome::Done(s) => {
                 let after = c.total_size + s.size;
                 if c.overall_ratio_broken(after) {
-                    c.overall_ratio_exceeded(after);
+                    c.overall_ratio_exceeded(after, c.compressed_size);
                     break;
                 }
                 c.add_file(job.path, s);
             }
-            Outcome::FileLimit(seen) => c.file_too_large(&job.path, seen, Some(comp)),
-            Outcome::Ratio(seen) => c.entry_ratio(&job.path, seen, comp),
+            Outcome::FileLimit(seen, consumed) => c.file_too_large(&job.path, seen, Some(consumed)),
+            Outcome::Ratio(seen, consumed) => c.entry_ratio(&job.path, seen, consumed),
             Outcome::Budget => {
                 if total_is_tighter {
                     c.total_size = c.total_size.max(budget.used.load(Ordering::Relaxed));
                     c.total_exceeded();
                 } else {
-                    c.overall_ratio_exceeded(budget.used.load(Ordering::Relaxed));
+                    c.overall_ratio_exceeded(
+                        budget.used.load(Ordering::Relaxed),
+                        c.compressed_size,
+                    );
                 }
             }
             Outcome::Corrupt(m) => return Err(malformed(c, format!("{}: {m}", job.path))),
         }
     }
+    c.stopped |= listing_stopped;
     Ok(())
 }
 
