@@ -654,6 +654,7 @@ impl<'o> Collector<'o> {
         match check_path(raw) {
             Ok(p) => Some(p),
             Err(u) => {
+                self.unread.push(u.lossy.clone());
                 self.finding(
                     "path-traversal",
                     Severity::High,
@@ -692,6 +693,7 @@ impl<'o> Collector<'o> {
             LinkKind::Fifo => ("FIFO entry".to_string(), Severity::Medium),
             LinkKind::Socket => ("socket entry".to_string(), Severity::Medium),
         };
+        self.unread.push(path.to_string());
         let evidence = target.map(|t| format!("{path} -> {}", String::from_utf8_lossy(t)));
         self.finding(
             "archive-link",
@@ -829,6 +831,11 @@ impl<'o> Collector<'o> {
     /// Add a fully streamed regular file.
     pub fn add_file(&mut self, path: String, s: Streamed) {
         self.total_size += s.size;
+        if self.total_size > self.opts.limits.max_total_size {
+            self.unread.push(path);
+            self.total_exceeded();
+            return;
+        }
         if let Some(&first) = self.seen.get(&path) {
             let prev = &self.facts[first];
             if prev.sha256 != s.sha256 || prev.size != s.size {
@@ -875,9 +882,6 @@ impl<'o> Collector<'o> {
             self.partial.insert(path.clone(), s.size);
         }
         self.entries.push(ArchiveEntry { path, data: s.data });
-        if self.total_size > self.opts.limits.max_total_size {
-            self.total_exceeded();
-        }
     }
 
     fn finish(mut self, kind: ArtifactKind) -> ReadOutcome {
