@@ -964,6 +964,40 @@ fn total_limit_stops_every_tar_compression_without_hanging() {
 }
 
 #[test]
+fn huge_gnu_long_name_is_not_read_into_memory() {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    {
+        let mut b = tar::Builder::new(&mut enc);
+        let size = 20u64 << 20;
+        let long = std::io::repeat(b'a').take(size);
+        append(
+            &mut b,
+            b"././@LongLink",
+            tar::EntryType::GNULongName,
+            size,
+            long,
+            None,
+        );
+        append(&mut b, b"x.py", tar::EntryType::Regular, 1, &b"x"[..], None);
+        b.finish().unwrap();
+    }
+    let bytes = enc.finish().unwrap();
+    let c = read("x.tar.gz", &bytes);
+    let f = find(&c, "archive-bomb");
+    assert!(f.message.contains("long name"), "{f:#?}");
+    assert!(c.entries.is_empty());
+    // A long name of ordinary length is fine.
+    let mut b = tar::Builder::new(Vec::new());
+    let name = format!("demo-1.0/{}/mod.py", "d".repeat(150));
+    let mut h = tar::Header::new_gnu();
+    h.set_size(2);
+    b.append_data(&mut h, &name, &b"ok"[..]).unwrap();
+    let c = read("x.tar", &b.into_inner().unwrap());
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+    assert_eq!(paths(&c), vec![name.as_str()]);
+}
+
+#[test]
 fn tar_header_lying_about_size_is_malformed_not_a_hang() {
     // Declares 8 GiB but holds 10 bytes.
     let mut b = tar::Builder::new(Vec::new());

@@ -40,7 +40,14 @@ enum Tripped {
     No,
     Total,
     Ratio,
+    /// Too much read between two entries: a huge long-name or pax header.
+    Metadata,
 }
+
+/// What the tar crate may read between two entries besides skipping the previous entry's
+/// unread data: headers, GNU long names, pax extensions. It reads long names and pax records
+/// into memory whole, so this bounds that allocation.
+const METADATA_ALLOWANCE: u64 = 1 << 20;
 
 /// Counts bytes out of the decompressor and fails once past `cap`.
 struct Bounded<'f, R> {
@@ -50,6 +57,9 @@ struct Bounded<'f, R> {
     cap_kind: Tripped,
     tripped: &'f Cell<Tripped>,
     out_seen: &'f Cell<u64>,
+    /// Bytes that may still be read in the current between-entries phase (`u64::MAX` while an
+    /// entry's own data is being read).
+    window: &'f Cell<u64>,
 }
 
 impl<R: Read> Read for Bounded<'_, R> {
@@ -63,6 +73,14 @@ impl<R: Read> Read for Bounded<'_, R> {
         let n = self.inner.read(&mut buf[..want])?;
         self.out += n as u64;
         self.out_seen.set(self.out);
+        let window = self.window.get();
+        if window != u64::MAX {
+            if n as u64 > window {
+                self.tripped.set(Tripped::Metadata);
+                return Err(io::Error::other("tar metadata too large"));
+            }
+            self.window.set(window - n as u64);
+        }
         Ok(n)
     }
 }
@@ -220,6 +238,7 @@ fn read_stream<R: Read>(
     };
     let tripped = Cell::new(Tripped::No);
     let out_seen = Cell::new(0u64);
+    let window = Cell::new(u64::MAX);
     let bounded = Bounded {
         inner,
         out: 0,
@@ -227,6 +246,7 @@ fn read_stream<R: Read>(
         cap_kind,
         tripped: &tripped,
         out_seen: &out_seen,
+        window: &window,
     };
     let mut archive = ::tar::Archive::new(bounded);
     let mut limit_hit = false;
@@ -242,19 +262,43 @@ fn read_stream<R: Read>(
             c.overall_ratio_exceeded(out_seen.get(), consumed.load(Ordering::Relaxed));
             Ok(())
         }
+        Tripped::Metadata => {
+            c.finding(
+                "archive-bomb",
+                Severity::High,
+                None,
+                format!(
+                    "tar metadata (long name or pax header) larger than {METADATA_ALLOWANCE} \
+                     bytes; the rest was not read"
+                ),
+                None,
+            );
+            c.stopped = true;
+            Ok(())
+        }
         Tripped::No if limit_hit || c.stopped => Ok(()),
         Tripped::No => Err(malformed(c, compression, err.to_string())),
     };
-    let entries = match archive.entries() {
+    let mut entries = match archive.entries() {
         Ok(e) => e,
         Err(err) => return on_error(c, err, false),
     };
     let mut buf = vec![0u8; 1 << 16];
-    for entry in entries {
+    // Unread data of the previous entry, which the tar crate skips before the next header.
+    let mut pending: u64 = 0;
+    loop {
+        window.set(pending.saturating_add(METADATA_ALLOWANCE));
+        let next = entries.next();
+        window.set(u64::MAX);
+        let Some(entry) = next else {
+            break;
+        };
         let mut entry = match entry {
             Ok(e) => e,
             Err(err) => return on_error(c, err, limit_hit),
         };
+        // Until we read it, all of this entry's data is skipped by the next `next()`.
+        pending = entry.header().entry_size().unwrap_or(0).saturating_add(512);
         let etype = entry.header().entry_type();
         if matches!(
             etype,
@@ -314,6 +358,7 @@ fn read_stream<R: Read>(
             }
             sink.push(&buf[..n]);
         }
+        pending = pending.saturating_sub(sink.size());
         if let Some(seen) = too_large {
             limit_hit = true;
             c.file_too_large(&path, seen, None);
