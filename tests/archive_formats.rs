@@ -355,6 +355,32 @@ fn record_entry_missing_from_wheel_and_tampered_data_file_are_medium() {
 }
 
 #[test]
+fn record_with_sha512_and_quoted_paths() {
+    let b64 = |d: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(d);
+    let good = b"x = 1\n";
+    let record = format!(
+        "\"demo/a,b.py\",sha512={},{}\ndemo/c.py,sha512={},6\n{DI}/RECORD,,\n",
+        b64(&sha2::Sha512::digest(good)),
+        good.len(),
+        b64(&sha2::Sha512::digest(good)),
+    );
+    let entries = vec![
+        ZEntry::new("demo/a,b.py", good),
+        ZEntry::new("demo/c.py", b"x = 2\n"),
+        ZEntry::new(&format!("{DI}/RECORD"), record.as_bytes()),
+    ];
+    let c = read(WHEEL, &zip(&entries));
+    let m: Vec<_> = c
+        .findings
+        .iter()
+        .filter(|f| f.rule == "record-mismatch")
+        .collect();
+    assert_eq!(m.len(), 1, "{:#?}", c.findings);
+    assert_eq!(m[0].location.path.as_deref(), Some("demo/c.py"));
+    assert!(m[0].evidence.as_deref().unwrap().contains("sha512"));
+}
+
+#[test]
 fn wheel_without_record_is_record_missing() {
     let mut entries = wheel_entries(&[("demo/__init__.py", b"")]);
     entries.retain(|e| !e.name.ends_with(b"RECORD"));

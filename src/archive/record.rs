@@ -170,6 +170,13 @@ pub(crate) fn check_wheel(c: &mut Collector<'_>) {
         .map(|n| format!("{dist_info}{n}"))
         .collect();
     let unread: HashSet<String> = c.unread.iter().cloned().collect();
+    // Index of the last kept copy of each path (for algorithms other than the streamed sha256).
+    let last_entry: HashMap<&str, usize> = c
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.path.as_str(), i))
+        .collect();
     let mut out: Vec<(Severity, String, String, String)> = Vec::new();
 
     for path in &order {
@@ -199,7 +206,8 @@ pub(crate) fn check_wheel(c: &mut Collector<'_>) {
                 let actual_digest: Option<Vec<u8>> = match alg.as_str() {
                     "sha256" => Some(fact.sha256.to_vec()),
                     "sha384" | "sha512" if !c.partial.contains_key(path) => {
-                        c.entries.iter().rev().find(|e| &e.path == path).map(|e| {
+                        last_entry.get(path.as_str()).map(|&i| {
+                            let e = &c.entries[i];
                             if alg == "sha384" {
                                 sha2::Sha384::digest(&e.data).to_vec()
                             } else {
