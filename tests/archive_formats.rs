@@ -503,6 +503,26 @@ fn prefix_comment_and_duplicated_end_record_are_tolerated() {
 }
 
 #[test]
+fn local_header_disagreeing_with_central_directory_is_ambiguous() {
+    let mut bytes = zip(&[ZEntry::new("pkg/ok.py", b"harmless = 1").stored()]);
+    // Rename the file in its local header only (same length): `pkg/ok.py` -> `pkg/ev.py`.
+    let at = memchr::memmem::find(&bytes, b"pkg/ok.py").unwrap();
+    bytes[at + 4..at + 6].copy_from_slice(b"ev");
+    let c = read("x.zip", &bytes);
+    let f = find(&c, "archive-ambiguous");
+    assert_eq!(f.location.path.as_deref(), Some("pkg/ok.py"));
+    assert!(f.evidence.as_deref().unwrap().contains("pkg/ev.py"));
+    assert_eq!(
+        paths(&c),
+        vec!["pkg/ok.py"],
+        "the central directory is trusted"
+    );
+    // A clean archive has no such finding (data descriptors included).
+    let c = read("x.zip", &zip(&[ZEntry::new("a.py", b"a").descriptor()]));
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+}
+
+#[test]
 fn unsupported_methods_and_encryption_are_skipped_with_findings() {
     let mut entries = wheel_entries(&[("demo/a.txt", b"aaa"), ("demo/b.py", b"b")]);
     entries[0] = entries[0].clone().method(12);
@@ -935,6 +955,28 @@ fn tar_links_devices_and_unsafe_names() {
 }
 
 #[test]
+fn repetitive_findings_are_capped_with_a_summary() {
+    let names: Vec<String> = (0..35).map(|i| format!("zone/link{i}")).collect();
+    let mut entries: Vec<T<'_>> = vec![t("zone/UTC", b"TZif")];
+    entries.extend(names.iter().map(|n| T {
+        kind: tar::EntryType::Link,
+        link: Some(b"zone/UTC"),
+        ..t(n, b"")
+    }));
+    let c = read("tz-1.0.tar.gz", &gz(&raw_tar(&entries)));
+    let links: Vec<_> = c
+        .findings
+        .iter()
+        .filter(|f| f.rule == "archive-link")
+        .collect();
+    assert_eq!(links.len(), pyvet::archive::MAX_SIMILAR_FINDINGS + 1);
+    let summary = links.last().unwrap();
+    assert_eq!(summary.message, "15 more similar findings not listed");
+    assert_eq!(summary.severity, Severity::Medium);
+    assert_eq!(summary.location.path, None);
+}
+
+#[test]
 fn tar_bomb_is_stopped_early() {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     {
@@ -1235,10 +1277,18 @@ fn real_artifacts_from_env() {
     };
     for p in list.split(':').filter(|p| !p.is_empty()) {
         let path = std::path::Path::new(p);
-        let bytes = std::fs::read(path).unwrap();
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let t = Instant::now();
-        let out = read_artifact_with(&name, &bytes, &ReadOptions::default()).unwrap();
+        let out = match read_artifact_with(&name, &bytes, &ReadOptions::default()) {
+            Ok(out) => out,
+            Err(e) => {
+                println!("{name}: error: {e}");
+                continue;
+            }
+        };
         let kept: usize = out.contents.entries.iter().map(|e| e.data.len()).sum();
         println!(
             "{name}: {} entries, {} bytes inflated, {kept} kept, {} partial, {:?}",

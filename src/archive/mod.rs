@@ -274,6 +274,18 @@ pub static RULES: &[RuleInfo] = &[
                usual cause; a wheel from a mainstream build backend always has one.",
     },
     RuleInfo {
+        id: "archive-ambiguous",
+        severity: Severity::Medium,
+        summary: "Zip local header disagrees with the central directory",
+        help: "A zip file describes each entry twice: in a local header before its data and \
+               in the central directory at the end. Installers (Python's `zipfile`) trust the \
+               central directory, while streaming extractors and some scanners read the local \
+               headers, so an entry whose two records give a different name, compression \
+               method or size can show a reviewer one file and install another. pyvet trusts \
+               the central directory, as installers do. Mainstream build tools always write \
+               matching records; a mismatch means a hand-crafted or damaged archive.",
+    },
+    RuleInfo {
         id: "archive-unsupported-entry",
         severity: Severity::Info,
         summary: "Archive entry could not be read (encrypted or unsupported compression)",
@@ -566,7 +578,13 @@ pub(crate) struct Collector<'o> {
     pub stopped: bool,
     /// The overall ratio finding was already emitted.
     ratio_reported: bool,
+    /// Findings per (rule, severity), to cap repetitive ones.
+    per_kind: HashMap<(String, Severity), usize>,
 }
+
+/// At most this many findings of one rule and severity per artifact; the rest are counted in
+/// one summary finding (an sdist of time-zone data can hold hundreds of hard links).
+pub const MAX_SIMILAR_FINDINGS: usize = 20;
 
 impl<'o> Collector<'o> {
     pub fn new(filename: &str, opts: &'o ReadOptions, compressed_size: u64) -> Self {
@@ -585,6 +603,7 @@ impl<'o> Collector<'o> {
             entry_count: 0,
             stopped: false,
             ratio_reported: false,
+            per_kind: HashMap::new(),
         }
     }
 
@@ -608,7 +627,32 @@ impl<'o> Collector<'o> {
         if let Some(e) = evidence {
             f = f.with_evidence(short(&e));
         }
-        self.findings.push(f);
+        let seen = self.per_kind.entry((f.rule.clone(), severity)).or_insert(0);
+        *seen += 1;
+        if *seen <= MAX_SIMILAR_FINDINGS {
+            self.findings.push(f);
+        }
+    }
+
+    /// One summary finding per (rule, severity) that went over [`MAX_SIMILAR_FINDINGS`].
+    fn summarise_overflow(&mut self) {
+        let mut over: Vec<_> = self
+            .per_kind
+            .iter()
+            .filter(|(_, n)| **n > MAX_SIMILAR_FINDINGS)
+            .map(|((rule, sev), n)| (rule.clone(), *sev, n - MAX_SIMILAR_FINDINGS))
+            .collect();
+        over.sort();
+        for (rule, severity, more) in over {
+            let f = Finding::new(
+                rule,
+                severity,
+                Confidence::High,
+                format!("{more} more similar findings not listed"),
+            )
+            .in_artifact(&self.filename);
+            self.findings.push(f);
+        }
     }
 
     /// Count one entry (of any type). Returns false, after reporting once, when the entry
@@ -885,14 +929,16 @@ impl<'o> Collector<'o> {
     }
 
     fn finish(mut self, kind: ArtifactKind) -> ReadOutcome {
+        if kind == ArtifactKind::Wheel {
+            record::check_wheel(&mut self);
+        }
+        self.summarise_overflow();
         let metadata = match kind {
-            ArtifactKind::Wheel => {
-                record::check_wheel(&mut self);
-                self.entries
-                    .iter()
-                    .find(|e| is_top_dist_info(&e.path, "METADATA"))
-                    .map(|e| parse_metadata(&e.data))
-            }
+            ArtifactKind::Wheel => self
+                .entries
+                .iter()
+                .find(|e| is_top_dist_info(&e.path, "METADATA"))
+                .map(|e| parse_metadata(&e.data)),
             _ => self
                 .entries
                 .iter()
@@ -1002,6 +1048,7 @@ mod tests {
             "record-mismatch",
             "record-missing",
             "archive-unsupported-entry",
+            "archive-ambiguous",
         ] {
             assert!(RULES.iter().any(|r| r.id == id), "{id}");
         }

@@ -128,8 +128,6 @@ fn pick_record(c: &Collector<'_>) -> Option<String> {
         .map(|p| p.to_string())
 }
 
-const MAX_FINDINGS: usize = 50;
-
 /// Check a wheel's files against its RECORD, adding findings to the collector.
 pub(crate) fn check_wheel(c: &mut Collector<'_>) {
     let Some(record_path) = pick_record(c) else {
@@ -267,26 +265,13 @@ pub(crate) fn check_wheel(c: &mut Collector<'_>) {
             format!("{record_path} line {}", row.line),
         ));
     }
-    let total = out.len();
-    for (severity, path, message, evidence) in out.into_iter().take(MAX_FINDINGS) {
+    for (severity, path, message, evidence) in out {
         c.finding(
             "record-mismatch",
             severity,
             Some(&path),
             message,
             Some(evidence),
-        );
-    }
-    if total > MAX_FINDINGS {
-        c.finding(
-            "record-mismatch",
-            Severity::Medium,
-            Some(&record_path),
-            format!(
-                "{} more RECORD differences not listed individually",
-                total - MAX_FINDINGS
-            ),
-            None,
         );
     }
 }

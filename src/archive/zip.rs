@@ -229,14 +229,49 @@ fn method_name(m: u16) -> &'static str {
     }
 }
 
-/// Compressed bytes of one entry, found through its local header.
-fn entry_data<'a>(b: &'a [u8], e: &CdEntry, prefix: u64) -> Result<&'a [u8], String> {
-    let local = [e.local_offset.checked_add(prefix), Some(e.local_offset)]
+fn local_header(b: &[u8], e: &CdEntry, prefix: u64) -> Result<usize, String> {
+    [e.local_offset.checked_add(prefix), Some(e.local_offset)]
         .into_iter()
         .flatten()
         .filter_map(|o| usize::try_from(o).ok())
         .find(|&o| le32(b, o) == Some(SIG_LOCAL))
-        .ok_or("local header not found where the central directory says")?;
+        .ok_or_else(|| "local header not found where the central directory says".into())
+}
+
+/// How the local header contradicts the central directory, if it does. Tools that stream
+/// local headers (and some scanners) then see a different file than installers.
+fn local_disagreement(b: &[u8], e: &CdEntry, prefix: u64) -> Option<String> {
+    let local = local_header(b, e, prefix).ok()?;
+    let flags = le16(b, local + 6)?;
+    let method = le16(b, local + 8)?;
+    let comp = le32(b, local + 18)?;
+    let n = usize::from(le16(b, local + 26)?);
+    let name = b.get(local + 30..local + 30 + n)?;
+    if name != e.name.as_slice() {
+        return Some(format!(
+            "local header names `{}`",
+            String::from_utf8_lossy(name)
+        ));
+    }
+    if method != e.method {
+        return Some(format!(
+            "local header says compression method {method}, central directory {}",
+            e.method
+        ));
+    }
+    let sized = flags & 8 == 0 && comp != 0 && comp != u32::MAX;
+    if sized && u64::from(comp) != e.compressed {
+        return Some(format!(
+            "local header says {comp} compressed bytes, central directory {}",
+            e.compressed
+        ));
+    }
+    None
+}
+
+/// Compressed bytes of one entry, found through its local header.
+fn entry_data<'a>(b: &'a [u8], e: &CdEntry, prefix: u64) -> Result<&'a [u8], String> {
+    let local = local_header(b, e, prefix)?;
     let n = usize::from(le16(b, local + 26).ok_or("truncated local header")?);
     let m = usize::from(le16(b, local + 28).ok_or("truncated local header")?);
     let start = local + 30 + n + m;
@@ -408,6 +443,16 @@ pub(crate) fn read(b: &[u8], c: &mut Collector<'_>) -> Result<(), ArchiveError> 
         }
         let data =
             entry_data(b, e, dir.prefix).map_err(|m| malformed(c, format!("{path}: {m}")))?;
+        if let Some(how) = local_disagreement(b, e, dir.prefix) {
+            c.finding(
+                "archive-ambiguous",
+                Severity::Medium,
+                Some(&path),
+                "local file header disagrees with the central directory; tools that read \
+                 local headers see a different file",
+                Some(how),
+            );
+        }
         jobs.push(Job {
             path,
             data,
