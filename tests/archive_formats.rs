@@ -981,7 +981,7 @@ fn tar_bomb_is_stopped_early() {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     {
         let mut b = tar::Builder::new(&mut enc);
-        let size = 100u64 << 20;
+        let size = 40u64 << 20;
         append(
             &mut b,
             b"demo/zeros.py",
