@@ -1067,27 +1067,13 @@ fn huge_gnu_long_name_is_not_read_into_memory() {
 
 #[test]
 fn tar_header_lying_about_size_is_malformed_not_a_hang() {
-    // Declares 8 GiB but holds 10 bytes.
-    let mut b = tar::Builder::new(Vec::new());
-    append(
-        &mut b,
-        b"a.py",
-        tar::EntryType::Regular,
-        8 << 30,
-        &b"0123456789"[..],
-        None,
-    );
-    let bytes = b.into_inner();
-    // The builder refuses short data, so build the header by hand instead.
-    let bytes = bytes.unwrap_or_else(|_| {
-        let mut h = tar::Header::new_gnu();
-        h.set_path("a.py").unwrap();
-        h.set_size(8 << 30);
-        h.set_cksum();
-        let mut v = h.as_bytes().to_vec();
-        v.extend_from_slice(&[b'x'; 512]);
-        v
-    });
+    // Declares 8 GiB but holds one block.
+    let mut h = tar::Header::new_gnu();
+    h.set_path("a.py").unwrap();
+    h.set_size(8 << 30);
+    h.set_cksum();
+    let mut bytes = h.as_bytes().to_vec();
+    bytes.extend_from_slice(&[b'x'; 512]);
     let r = read_artifact("a.tar.gz", &gz(&bytes), &Limits::default());
     assert!(matches!(r, Err(ArchiveError::Malformed { .. })), "{r:?}");
 }
