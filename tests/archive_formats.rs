@@ -702,6 +702,10 @@ fn zip_sdist_metadata_and_corrupt_deflate() {
     assert_eq!(c.metadata.unwrap().name.as_deref(), Some("demo"));
     let mut entry = ZEntry::new("a.py", &[0xFF; 64]); // invalid deflate data
     entry.precompressed = true;
+    let mut empty = ZEntry::new("empty.py", b"");
+    empty.precompressed = true; // deflate method with zero compressed bytes
+    let c = read("y.zip", &zip(&[empty]));
+    assert!(c.findings.is_empty() && c.entries[0].data.is_empty());
     let r = read_artifact("x.zip", &zip(&[entry]), &Limits::default());
     match r {
         Err(ArchiveError::Malformed { message, .. }) => {
@@ -952,6 +956,35 @@ fn tar_links_devices_and_unsafe_names() {
         .find(|f| f.location.path.as_deref() == Some("demo/null"))
         .unwrap();
     assert!(dev.message.contains("device"));
+}
+
+#[test]
+fn pax_and_gnu_long_names_are_checked_not_the_short_header_name() {
+    use tar::EntryType as E;
+    let pax = b"19 path=../evil.py\n";
+    let long = b"../../long/evil.py\0";
+    let tar = raw_tar(&[
+        T {
+            kind: E::XHeader,
+            ..t("PaxHeader/safe.py", pax)
+        },
+        t("safe.py", b"import os"),
+        T {
+            kind: E::GNULongName,
+            ..t("././@LongLink", long)
+        },
+        t("short.py", b"import os"),
+        t("ok.py", b"ok"),
+    ]);
+    let c = read("x.tar.gz", &gz(&tar));
+    assert_eq!(paths(&c), vec!["ok.py"]);
+    let trav: Vec<_> = c
+        .findings
+        .iter()
+        .filter(|f| f.rule == "path-traversal")
+        .map(|f| f.location.path.clone().unwrap())
+        .collect();
+    assert_eq!(trav, vec!["../evil.py", "../../long/evil.py"]);
 }
 
 #[test]

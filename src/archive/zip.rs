@@ -327,7 +327,8 @@ fn inflate(job: &Job<'_>, opts: &ReadOptions, budget: &Budget, buf: &mut [u8]) -
         sink.push(chunk);
         None
     };
-    if job.method == 0 {
+    // No data at all is an empty file whatever the method (Python's zipfile agrees).
+    if job.method == 0 || job.data.is_empty() {
         for (i, chunk) in job.data.chunks(1 << 16).enumerate() {
             let consumed = ((i << 16) + chunk.len()) as u64;
             if let Some(o) = take(&mut sink, chunk, consumed) {
