@@ -28,6 +28,8 @@ struct ZEntry {
     descriptor: bool,
     /// `data` is already compressed: write it as-is whatever the method.
     precompressed: bool,
+    /// Info-ZIP Unicode Path extra field (0x7075) in the central record.
+    unicode_path: Option<Vec<u8>>,
 }
 
 impl ZEntry {
@@ -40,6 +42,7 @@ impl ZEntry {
             flags: 0,
             descriptor: false,
             precompressed: false,
+            unicode_path: None,
         }
     }
     fn raw_name(name: &[u8], data: &[u8]) -> Self {
@@ -130,9 +133,17 @@ fn zip_with(entries: &[ZEntry], o: &ZipOpts) -> Vec<u8> {
         }
         // Central record.
         let mut extra = Vec::new();
+        if let Some(u) = &e.unicode_path {
+            extra.extend_from_slice(&0x7075u16.to_le_bytes());
+            extra.extend_from_slice(&((u.len() + 5) as u16).to_le_bytes());
+            extra.push(1);
+            extra.extend_from_slice(&crc32(&e.name).to_le_bytes());
+            extra.extend_from_slice(u);
+        }
         let (c32, u32_, o32) = if o.zip64 {
             extra.extend_from_slice(&1u16.to_le_bytes());
             extra.extend_from_slice(&24u16.to_le_bytes());
+            // (zip64 and unicode paths are not combined in these tests)
             extra.extend_from_slice(&(e.data.len() as u64).to_le_bytes());
             extra.extend_from_slice(&(comp.len() as u64).to_le_bytes());
             extra.extend_from_slice(&offset.to_le_bytes());
@@ -519,6 +530,38 @@ fn local_header_disagreeing_with_central_directory_is_ambiguous() {
     );
     // A clean archive has no such finding (data descriptors included).
     let c = read("x.zip", &zip(&[ZEntry::new("a.py", b"a").descriptor()]));
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+}
+
+#[test]
+fn unicode_path_extra_field_is_the_name_python_uses() {
+    let mut evil = ZEntry::new("pkg/ok.py", b"import os");
+    evil.unicode_path = Some(b"../evil.py".to_vec());
+    let mut renamed = ZEntry::new("pkg/a.py", b"a");
+    renamed.unicode_path = Some(b"pkg/b.py".to_vec());
+    let mut cp437 = ZEntry::raw_name(b"pkg/caf\x82.py", b"c");
+    cp437.unicode_path = Some("pkg/café.py".as_bytes().to_vec());
+    let mut stale = ZEntry::new("pkg/d.py", b"d");
+    stale.unicode_path = Some(b"pkg/e.py".to_vec());
+    let c = read("x.zip", &zip(&[evil, renamed, cp437, stale.clone()]));
+    assert_eq!(paths(&c)[..2], ["pkg/b.py", "pkg/café.py"]);
+    assert_eq!(
+        find(&c, "path-traversal").location.path.as_deref(),
+        Some("../evil.py")
+    );
+    let amb: Vec<_> = c
+        .findings
+        .iter()
+        .filter(|f| f.rule == "archive-ambiguous")
+        .map(|f| f.location.path.clone().unwrap())
+        .collect();
+    assert_eq!(amb, vec!["pkg/b.py", "pkg/e.py"], "{:#?}", c.findings);
+    // A field whose CRC does not match the header name is stale and ignored.
+    let mut bytes = zip(&[stale]);
+    let at = memchr::memmem::find(&bytes, b"pkg/e.py").unwrap();
+    bytes[at - 4] ^= 0xFF; // corrupt the stored CRC
+    let c = read("x.zip", &bytes);
+    assert_eq!(paths(&c), vec!["pkg/d.py"]);
     assert!(c.findings.is_empty(), "{:#?}", c.findings);
 }
 

@@ -45,6 +45,9 @@ struct Directory {
 #[derive(Debug)]
 struct CdEntry {
     name: Vec<u8>,
+    /// Name from an Info-ZIP Unicode Path extra field (0x7075) that matches `name`'s CRC:
+    /// Python's zipfile (3.12+) uses it instead of `name`.
+    unicode_name: Option<Vec<u8>>,
     made_by: u16,
     flags: u16,
     method: u16,
@@ -176,6 +179,7 @@ fn parse_directory(b: &[u8], dir: Directory, max_entries: usize) -> Vec<CdEntry>
         };
         let mut compressed = u64::from(comp32);
         let mut local_offset = u64::from(off32);
+        let mut unicode_name = None;
         // zip64 extended information: present fields follow the order uncompressed,
         // compressed, offset, each only when the 32-bit field is saturated.
         let mut e = 0;
@@ -199,11 +203,18 @@ fn parse_directory(b: &[u8], dir: Directory, max_entries: usize) -> Vec<CdEntry>
                         local_offset = v;
                     }
                 }
+            } else if id == 0x7075 && body.len() > 5 && body[0] == 1 {
+                let mut crc = flate2::Crc::new();
+                crc.update(name);
+                if le32(body, 1) == Some(crc.sum()) && std::str::from_utf8(&body[5..]).is_ok() {
+                    unicode_name = Some(body[5..].to_vec());
+                }
             }
             e += 4 + len;
         }
         out.push(CdEntry {
             name: name.to_vec(),
+            unicode_name,
             made_by,
             flags,
             method,
@@ -394,12 +405,28 @@ pub(crate) fn read(b: &[u8], c: &mut Collector<'_>) -> Result<(), ArchiveError> 
         if !c.count_entry() {
             break;
         }
-        let Some(path) = c.entry_path(&e.name) else {
+        let effective = e.unicode_name.as_deref().unwrap_or(&e.name);
+        let Some(path) = c.entry_path(effective) else {
             continue;
         };
         let Some(path) = path else {
             continue;
         };
+        if effective != e.name.as_slice() && e.name.is_ascii() {
+            // An ASCII name needs no Unicode alias: tools that ignore the extra field see
+            // another file.
+            c.finding(
+                "archive-ambiguous",
+                Severity::Medium,
+                Some(&path),
+                "Unicode path extra field renames the entry; tools that ignore it see a \
+                 different name",
+                Some(format!(
+                    "header name `{}`",
+                    String::from_utf8_lossy(&e.name)
+                )),
+            );
+        }
         // Unix file type, when the archive was made on a Unix-like host.
         let host = e.made_by >> 8;
         let mode = if host == 3 || host == 19 {
