@@ -3,7 +3,10 @@
 //! sizes and offsets come from it, local headers are only used to find where data starts.
 //! Tolerated mess: data before the archive (offsets are shifted by the prefix, as `zipfile`
 //! does), archive comments, a duplicated end-of-central-directory record, zip64 records and
-//! extra fields, data descriptors, counts that wrapped at 65535. Entries are independent, so
+//! extra fields, data descriptors, counts that wrapped at 65535. Parser differentials are
+//! reported as `archive-ambiguous`: a local header contradicting the central directory, or an
+//! Info-ZIP Unicode Path field (honoured, as Python 3.12+ does) renaming an ASCII name.
+//! Entries are independent, so
 //! they are inflated in parallel (rayon) against a shared byte budget; results are then applied
 //! in archive order so findings and entries are deterministic.
 
@@ -405,9 +408,19 @@ pub(crate) fn read(b: &[u8], c: &mut Collector<'_>) -> Result<(), ArchiveError> 
         if !c.count_entry() {
             break;
         }
-        let effective = e.unicode_name.as_deref().unwrap_or(&e.name);
-        let Some(path) = c.entry_path(effective) else {
-            continue;
+        let mut effective = e.unicode_name.as_deref().unwrap_or(&e.name);
+        let path = match c.entry_path(effective) {
+            Some(p) => p,
+            // The Unicode name is unsafe (reported); Python before 3.12 ignores it and
+            // installs the header name, so read the content under that name if it is safe.
+            None if effective != e.name.as_slice() => match super::check_path(&e.name) {
+                Ok(p) => {
+                    effective = &e.name;
+                    p
+                }
+                Err(_) => continue,
+            },
+            None => continue,
         };
         let Some(path) = path else {
             continue;
