@@ -6,9 +6,8 @@
 //! extra fields, data descriptors, counts that wrapped at 65535. Parser differentials are
 //! reported as `archive-ambiguous`: a local header contradicting the central directory, or an
 //! Info-ZIP Unicode Path field (honoured, as Python 3.12+ does) renaming an ASCII name.
-//! Entries are independent, so
-//! they are inflated in parallel (rayon) against a shared byte budget; results are then applied
-//! in archive order so findings and entries are deterministic.
+//! Entries are independent, so they are inflated in parallel (rayon) against a shared byte
+//! budget; results are then applied in archive order so findings and entries are deterministic.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
