@@ -56,11 +56,7 @@ mod tests {
                 "rule id {} is not kebab-case",
                 r.id
             );
-            assert!(
-                !r.summary.is_empty() && !r.help.is_empty(),
-                "{} lacks docs",
-                r.id
-            );
+            assert!(!r.summary.is_empty() && !r.help.is_empty(), "{} lacks docs", r.id);
         }
     }
 }
