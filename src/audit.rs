@@ -29,6 +29,19 @@ use crate::report::{ArtifactReport, ArtifactStatus, PackageReport, Report, Summa
 use crate::select::{self, Choice, Target};
 use crate::vulns::VulnDb;
 
+/// Rules the pipeline itself reports (the stages report theirs).
+pub static RULES: &[crate::catalog::RuleInfo] = &[crate::catalog::RuleInfo {
+    id: "archive-unreadable",
+    severity: Severity::High,
+    summary: "An artifact could not be read as the archive its name claims",
+    help:
+        "The file is not a readable wheel or sdist: truncated, corrupt, or not an archive at all. \
+           An installer would fail on it or, worse, a different tool would read it differently. \
+           Nothing inside could be inspected, so the package cannot be vetted. Re-download it and \
+           compare its hash with the lockfile; a persistent failure on an index file is worth \
+           reporting to the index.",
+}];
+
 /// Which checks run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Checks {

