@@ -87,7 +87,11 @@ pub enum ArchiveError {
 pub static RULES: &[RuleInfo] = &[];
 
 /// Read an artifact held in memory. The format is chosen from the filename.
-pub fn read_artifact(filename: &str, bytes: &[u8], limits: &Limits) -> Result<ArchiveContents, ArchiveError> {
+pub fn read_artifact(
+    filename: &str,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<ArchiveContents, ArchiveError> {
     let _ = (bytes, limits);
     Err(ArchiveError::Unsupported {
         filename: filename.to_string(),

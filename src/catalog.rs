@@ -56,7 +56,11 @@ mod tests {
                 "rule id {} is not kebab-case",
                 r.id
             );
-            assert!(!r.summary.is_empty() && !r.help.is_empty(), "{} lacks docs", r.id);
+            assert!(
+                !r.summary.is_empty() && !r.help.is_empty(),
+                "{} lacks docs",
+                r.id
+            );
         }
     }
 }

@@ -11,7 +11,10 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir)?;
-    let tmp = temp_path(dir, path.file_name().and_then(|n| n.to_str()).unwrap_or("out"));
+    let tmp = temp_path(
+        dir,
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
+    );
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(data)?;

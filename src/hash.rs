@@ -191,10 +191,12 @@ impl MultiHasher {
         out.0
             .insert(HashAlgorithm::Sha256, hex::encode(self.sha256.finalize()));
         if let Some(h) = self.sha384 {
-            out.0.insert(HashAlgorithm::Sha384, hex::encode(h.finalize()));
+            out.0
+                .insert(HashAlgorithm::Sha384, hex::encode(h.finalize()));
         }
         if let Some(h) = self.sha512 {
-            out.0.insert(HashAlgorithm::Sha512, hex::encode(h.finalize()));
+            out.0
+                .insert(HashAlgorithm::Sha512, hex::encode(h.finalize()));
         }
         out
     }
@@ -244,8 +246,12 @@ mod tests {
             out.sha256().unwrap(),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
-        assert!(out.get(HashAlgorithm::Sha512).unwrap().starts_with("cf83e135"));
-        let expected = Hashes::from_digest(Digest::parse(&format!("sha256:{}", "0".repeat(64))).unwrap());
+        assert!(out
+            .get(HashAlgorithm::Sha512)
+            .unwrap()
+            .starts_with("cf83e135"));
+        let expected =
+            Hashes::from_digest(Digest::parse(&format!("sha256:{}", "0".repeat(64))).unwrap());
         assert!(first_mismatch(&expected, &out).is_some());
         assert!(first_mismatch(&out, &out).is_none());
     }

@@ -75,7 +75,9 @@ impl Source {
     /// Short label for tables.
     pub fn label(&self) -> String {
         match self {
-            Source::Registry { url: Some(u) } => format!("registry {}", crate::redact::redact_url(u)),
+            Source::Registry { url: Some(u) } => {
+                format!("registry {}", crate::redact::redact_url(u))
+            }
             Source::Registry { url: None } => "registry".into(),
             Source::Url { url } => format!("url {}", crate::redact::redact_url(url)),
             Source::Vcs { url, .. } => format!("vcs {}", crate::redact::redact_url(url)),

@@ -36,11 +36,14 @@ pub struct ProjectInfo {
 
 impl ProjectInfo {
     /// Files of one version (compared as written and after PEP 440 normalisation).
-    pub fn files_for_version<'a>(&'a self, version: &'a str) -> impl Iterator<Item = &'a IndexFile> {
+    pub fn files_for_version<'a>(
+        &'a self,
+        version: &'a str,
+    ) -> impl Iterator<Item = &'a IndexFile> {
         let wanted = normalize_version(version);
-        self.files
-            .iter()
-            .filter(move |f| f.version.as_deref().map(normalize_version).as_deref() == Some(wanted.as_str()))
+        self.files.iter().filter(move |f| {
+            f.version.as_deref().map(normalize_version).as_deref() == Some(wanted.as_str())
+        })
     }
 }
 

@@ -18,7 +18,11 @@ pub fn run(g: &GlobalArgs, args: &RulesArgs) -> Result<ExitCode, Error> {
             if g.format == Format::Json {
                 out = serde_json::to_string_pretty(rule).expect("serialisable") + "\n";
             } else {
-                let _ = writeln!(out, "{} ({})\n\n{}\n\n{}", rule.id, rule.severity, rule.summary, rule.help);
+                let _ = writeln!(
+                    out,
+                    "{} ({})\n\n{}\n\n{}",
+                    rule.id, rule.severity, rule.summary, rule.help
+                );
             }
         }
         None if g.format == Format::Json => {
@@ -27,7 +31,13 @@ pub fn run(g: &GlobalArgs, args: &RulesArgs) -> Result<ExitCode, Error> {
         None => {
             let width = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
             for r in &rules {
-                let _ = writeln!(out, "{:width$}  {:8}  {}", r.id, r.severity.as_str(), r.summary);
+                let _ = writeln!(
+                    out,
+                    "{:width$}  {:8}  {}",
+                    r.id,
+                    r.severity.as_str(),
+                    r.summary
+                );
             }
         }
     }
