@@ -161,7 +161,10 @@ fn render_table(lock: &Lockfile) -> String {
             name.push_str(&format!("\n; {m}"));
         }
         let artifacts = if p.artifacts.is_empty() && !p.requirement_hashes.is_empty() {
-            format!("{} hashes", p.requirement_hashes.len())
+            match p.requirement_hashes.len() {
+                1 => "1 hash".to_string(),
+                n => format!("{n} hashes"),
+            }
         } else {
             p.artifacts.len().to_string()
         };

@@ -38,7 +38,7 @@ const MAX_INCLUDE_DEPTH: usize = 64;
 pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), Error> {
     let mut ctx = Ctx {
         lock,
-        stack: vec![identity(path)],
+        stack: vec![(identity(path), path.to_path_buf())],
         requirements: Vec::new(),
         constraints: Vec::new(),
     };
@@ -79,8 +79,8 @@ struct Pending {
 
 struct Ctx<'a> {
     lock: &'a mut Lockfile,
-    /// Files being read, outermost first (for cycle detection).
-    stack: Vec<PathBuf>,
+    /// Files being read, outermost first (for cycle detection): (identity, path as reached).
+    stack: Vec<(PathBuf, PathBuf)>,
     requirements: Vec<Pending>,
     constraints: Vec<Pending>,
 }
@@ -217,10 +217,11 @@ impl Ctx<'_> {
             base_dir.join(target_path)
         };
         let id = identity(&child);
-        if let Some(pos) = self.stack.iter().position(|p| *p == id) {
+        if let Some(pos) = self.stack.iter().position(|(p, _)| *p == id) {
             let chain: Vec<String> = self.stack[pos..]
                 .iter()
-                .chain(std::iter::once(&id))
+                .map(|(_, shown)| shown)
+                .chain(std::iter::once(&child))
                 .map(|p| p.display().to_string())
                 .collect();
             return Err(err(format!("include cycle: {}", chain.join(" -> "))));
@@ -243,7 +244,7 @@ impl Ctx<'_> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
         let index = self.lock.files.len();
         self.lock.files.push(child.clone());
-        self.stack.push(id);
+        self.stack.push((id, child.clone()));
         let r = self.parse_file(&child, &text, index, mode);
         self.stack.pop();
         r
