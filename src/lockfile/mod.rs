@@ -489,6 +489,12 @@ pub(crate) fn url_problems(artifacts: &[Artifact], requirement_hashes: &[Digest]
     }
 }
 
+/// Whether a local path names the lockfile's own directory (`.`): the project itself, which
+/// lockfile exporters list (`-e .`, `directory = { path = "." }`) but which is not a dependency.
+pub(crate) fn is_project_root(path: &str) -> bool {
+    matches!(path.trim_end_matches(['/', '\\']), "." | "")
+}
+
 /// Split `git+https://host/repo@rev#frag` style VCS URLs into (url, reference).
 pub(crate) fn split_vcs_url(url: &str) -> (String, Option<String>) {
     let base = url.split('#').next().unwrap_or(url);

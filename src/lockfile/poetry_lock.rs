@@ -239,10 +239,13 @@ pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), 
             Source::Registry { .. } => super::registry_problems(&artifacts),
             Source::Url { .. } => super::url_problems(&artifacts, &[]),
             Source::Vcs { .. } => vec![Problem::VcsSource],
+            Source::Path { path, .. } if super::is_project_root(path) => Vec::new(),
             Source::Path { .. } => vec![Problem::LocalSource],
             Source::Virtual { .. } => Vec::new(),
         };
-        if p.develop && matches!(source, Source::Path { .. } | Source::Vcs { .. }) {
+        let own_project =
+            matches!(&source, Source::Path { path, .. } if super::is_project_root(path));
+        if p.develop && !own_project && matches!(source, Source::Path { .. } | Source::Vcs { .. }) {
             problems.push(Problem::Editable);
         }
         let mut pkg = LockedPackage::new(&p.name, Some(p.version.clone()), source);

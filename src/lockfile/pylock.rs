@@ -138,6 +138,10 @@ pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), 
             if d.editable {
                 problems.push(Problem::Editable);
             }
+            if super::is_project_root(&d.path) {
+                // the project itself (uv export lists the root as `path = "."`)
+                problems.clear();
+            }
             (
                 Source::Path {
                     path: d.path.clone(),

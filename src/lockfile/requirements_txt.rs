@@ -75,6 +75,8 @@ struct Pending {
     /// The version specifier as written (for the `Unpinned` problem of index requirements).
     specifier: String,
     editable: bool,
+    /// The name was guessed from a path or URL (no `name @`, no `#egg=`).
+    unnamed: bool,
 }
 
 struct Ctx<'a> {
@@ -127,6 +129,13 @@ impl Ctx<'_> {
             let mut pending = parse_requirement(&req_text, editable)
                 .map_err(|m| input(path, Some(line_no), m))?;
             pending.file = file;
+            if pending.unnamed {
+                if let Source::Path { path: p, .. } = &pending.pkg.source {
+                    if let Some(n) = directory_project_name(&base_dir.join(p)) {
+                        pending.pkg.name = PackageName::new(&n);
+                    }
+                }
+            }
             pending.pkg.line = Some(u32::try_from(line_no).unwrap_or(u32::MAX));
             for h in &parsed.hashes {
                 let d = Digest::parse(h)
@@ -657,6 +666,7 @@ fn pending(pkg: LockedPackage, specifier: String, editable: bool) -> Pending {
         file: 0,
         specifier,
         editable,
+        unnamed: false,
     }
 }
 
@@ -782,13 +792,14 @@ fn from_url(
 }
 
 fn from_path(name: Option<&str>, path: &str, markers: Option<String>, editable: bool) -> Pending {
+    let given = name;
     let filename = path_filename(path.trim_end_matches(['/', '\\']));
     let from_file = name_version_from_filename(&filename);
     let name = name
         .map(str::to_string)
         .or_else(|| from_file.as_ref().map(|(n, _)| n.clone()))
         .unwrap_or_else(|| fallback_name(&filename, path));
-    let version = from_file.map(|(_, v)| v);
+    let version = from_file.as_ref().map(|(_, v)| v.clone());
     let mut pkg = LockedPackage::new(
         &name,
         version,
@@ -798,7 +809,36 @@ fn from_path(name: Option<&str>, path: &str, markers: Option<String>, editable: 
         },
     );
     pkg.markers = markers;
-    pending(pkg, String::new(), editable)
+    let mut p = pending(pkg, String::new(), editable);
+    p.unnamed = given.is_none() && from_file.is_none();
+    p
+}
+
+/// The project name declared in a local directory's pyproject.toml (`[project]` or
+/// `[tool.poetry]`), else the directory's own name. Read only, never built.
+fn directory_project_name(dir: &Path) -> Option<String> {
+    if !dir.is_dir() {
+        return None;
+    }
+    let from_pyproject = std::fs::read_to_string(dir.join("pyproject.toml"))
+        .ok()
+        .and_then(|t| toml::from_str::<toml::Table>(&t).ok())
+        .and_then(|t| {
+            let project = t.get("project").and_then(|p| p.get("name"));
+            let poetry = t
+                .get("tool")
+                .and_then(|t| t.get("poetry"))
+                .and_then(|p| p.get("name"));
+            project.or(poetry)?.as_str().map(str::to_string)
+        })
+        .filter(|n| !n.trim().is_empty());
+    from_pyproject.or_else(|| {
+        std::fs::canonicalize(dir)
+            .ok()?
+            .file_name()?
+            .to_str()
+            .map(str::to_string)
+    })
 }
 
 /// Name a VCS requirement that has no `#egg=` after its repository.
@@ -876,6 +916,8 @@ fn problems_of(req: &Pending) -> Vec<Problem> {
         },
         Source::Url { .. } => super::url_problems(&pkg.artifacts, &pkg.requirement_hashes),
         Source::Vcs { .. } => vec![Problem::VcsSource],
+        // `-e .`: the project the requirements file belongs to, not a dependency.
+        Source::Path { path, .. } if super::is_project_root(path) => return Vec::new(),
         Source::Path { .. } => vec![Problem::LocalSource],
         Source::Virtual { .. } => Vec::new(),
     };

@@ -129,7 +129,8 @@ pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), 
         // The project itself (or a workspace member): not third-party code.
         let is_member = members.contains(&normalize_name(&p.name))
             || s.virtual_.is_some()
-            || s.editable.as_deref() == Some(".");
+            || s.editable.as_deref().is_some_and(super::is_project_root)
+            || s.directory.as_deref().is_some_and(super::is_project_root);
 
         let source = if let Some(r) = &s.registry {
             let url = if r.contains("://") {
