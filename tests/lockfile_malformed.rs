@@ -75,7 +75,7 @@ fn uv_wrong_type() {
         "uv.lock",
         text.as_bytes(),
         Some(4),
-        "invalid TOML",
+        "not a valid uv.lock: invalid type",
     );
 }
 
@@ -163,7 +163,7 @@ fn poetry_wrong_type() {
         "poetry.lock",
         text.as_bytes(),
         Some(4),
-        "invalid TOML",
+        "not a valid poetry.lock",
     );
 }
 
@@ -235,7 +235,7 @@ fn pylock_wrong_type_upload_time() {
         "pylock.toml",
         text.as_bytes(),
         Some(8),
-        "invalid TOML",
+        "not a valid pylock.toml",
     );
 }
 

@@ -328,11 +328,17 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     line_of_bytes(text.as_bytes(), offset)
 }
 
-/// A TOML (syntax or shape) error as an input error at the line its span starts on.
-pub(crate) fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> Error {
+/// A TOML error as an input error at the line its span starts on. Syntax errors read "invalid
+/// TOML"; valid TOML of the wrong shape reads "not a valid `what`" (checked only on this error
+/// path, by parsing again without a schema).
+pub(crate) fn toml_error(path: &Path, text: &str, err: &toml::de::Error, what: &str) -> Error {
     let line = err.span().map(|s| line_of(text, s.start));
     let message = err.message().trim().to_string();
-    input(path, line, format!("invalid TOML: {message}"))
+    if toml::from_str::<toml::Table>(text).is_ok() {
+        input(path, line, format!("not a valid {what}: {message}"))
+    } else {
+        input(path, line, format!("invalid TOML: {message}"))
+    }
 }
 
 /// Parse a `ALG:HEX` hash. Algorithms pyvet does not model (md5, blake2b, ...) are skipped

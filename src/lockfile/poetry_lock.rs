@@ -79,7 +79,8 @@ struct SourceWire {
 }
 
 pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), Error> {
-    let wire: PoetryWire = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+    let wire: PoetryWire =
+        toml::from_str(text).map_err(|e| toml_error(path, text, &e, "poetry.lock"))?;
     let (legacy_files, major) = match wire.metadata {
         Some(meta) => {
             let major = match &meta.lock_version {

@@ -85,7 +85,8 @@ struct FileWire {
 }
 
 pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), Error> {
-    let wire: PylockWire = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+    let wire: PylockWire =
+        toml::from_str(text).map_err(|e| toml_error(path, text, &e, "pylock.toml"))?;
     let version = wire.lock_version.get_ref();
     if version.split('.').next() != Some("1") {
         return Err(input(

@@ -86,7 +86,7 @@ struct DistWire {
 }
 
 pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), Error> {
-    let wire: UvWire = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+    let wire: UvWire = toml::from_str(text).map_err(|e| toml_error(path, text, &e, "uv.lock"))?;
     if *wire.version.get_ref() != 1 {
         return Err(input(
             path,
