@@ -611,7 +611,18 @@ fn parse_requirement(text: &str, editable: bool) -> Result<Pending, String> {
             clip(text)
         ));
     }
-    let req = match Requirement::<RawUrl>::from_str(text) {
+    if let Some(c) = non_ascii_outside_quotes(text) {
+        return Err(format!(
+            "invalid requirement `{}`: unexpected character `{c}`",
+            clip(text)
+        ));
+    }
+    check_name_and_extras(text)?;
+    let parsed = std::panic::catch_unwind(|| Requirement::<RawUrl>::from_str(text));
+    let Ok(parsed) = parsed else {
+        return Err(format!("invalid requirement `{}`", clip(text)));
+    };
+    let req = match parsed {
         Ok(r) => r,
         Err(e) => {
             if let Some(p) = arbitrary_equality(text) {
@@ -697,6 +708,69 @@ fn arbitrary_equality(text: &str) -> Option<Result<Pending, String>> {
     }))
 }
 
+/// PEP 508 names and extras: a letter or digit, then letters, digits, `.`, `-`, `_`, ending in
+/// a letter or digit. pep508_rs 0.9 panics (an `expect`) on a name or extra that ends in a
+/// separator and is followed by more text, so those are rejected here first.
+fn check_name_and_extras(text: &str) -> Result<(), String> {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    let bad_ident = |s: &str| {
+        let s = s.trim();
+        !s.is_empty()
+            && (!s.starts_with(|c: char| c.is_ascii_alphanumeric())
+                || !s.ends_with(|c: char| c.is_ascii_alphanumeric())
+                || !s.chars().all(is_ident))
+    };
+    let trimmed = text.trim_start();
+    let name_len = trimmed
+        .find(|c: char| !is_ident(c))
+        .unwrap_or(trimmed.len());
+    let name = &trimmed[..name_len];
+    if bad_ident(name) {
+        return Err(format!(
+            "invalid requirement `{}`: the name `{}` must start and end with a letter or digit",
+            clip(text),
+            clip(name)
+        ));
+    }
+    let rest = trimmed[name_len..].trim_start();
+    if let Some(inner) = rest.strip_prefix('[') {
+        let inner = inner.split(']').next().unwrap_or(inner);
+        if let Some(extra) = inner.split(',').find(|e| bad_ident(e)) {
+            return Err(format!(
+                "invalid requirement `{}`: invalid extra `{}`",
+                clip(text),
+                clip(extra.trim())
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The first non-ASCII character outside quoted strings and outside the URL after `@`.
+/// PEP 508 allows none there, and pep508_rs 0.9 panics (slicing inside a character) when one
+/// follows a complete marker expression, so such text is rejected before it reaches the parser.
+fn non_ascii_outside_quotes(text: &str) -> Option<char> {
+    let mut quote: Option<char> = None;
+    // after `@`: skipping the blanks before the URL, then inside the URL until a blank
+    let (mut before_url, mut in_url) = (false, false);
+    for c in text.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if before_url && c.is_whitespace() => {}
+            None if before_url || in_url => {
+                before_url = false;
+                in_url = !c.is_whitespace();
+            }
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == '@' => before_url = true,
+            None if !c.is_ascii() => return Some(c),
+            None => {}
+        }
+    }
+    None
+}
+
 /// `path[extra1,extra2]` -> (`path`, `[extra1,extra2]`).
 fn strip_extras(s: &str) -> (&str, Option<&str>) {
     if s.ends_with(']') {
@@ -711,8 +785,16 @@ fn parse_markers(text: Option<&str>) -> Result<Option<String>, String> {
     let Some(t) = text.filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    let tree = MarkerTree::from_str(t)
-        .map_err(|e| format!("invalid environment marker `{}`: {}", clip(t), e.message))?;
+    if let Some(c) = non_ascii_outside_quotes(t) {
+        return Err(format!(
+            "invalid environment marker `{}`: unexpected character `{c}`",
+            clip(t)
+        ));
+    }
+    let parsed = std::panic::catch_unwind(|| MarkerTree::from_str(t))
+        .map_err(|_| format!("invalid environment marker `{}`", clip(t)))?;
+    let tree =
+        parsed.map_err(|e| format!("invalid environment marker `{}`: {}", clip(t), e.message))?;
     Ok(tree.contents().map(|c| c.to_string()))
 }
 
@@ -1050,6 +1132,25 @@ mod tests {
         assert!(parse_requirement("foo ==", false).is_err());
         assert!(parse_requirement("requests", true).is_err());
         assert!(parse_requirement("foo ; python_version >>> '3'", false).is_err());
+    }
+
+    #[test]
+    fn regression_non_ascii_after_marker_does_not_reach_pep508_panic() {
+        for text in [
+            "a ; python_version >= \"3.8\" \\\u{e9}",
+            "a ; python_version >= '3' \u{e9} and",
+            "a ; (python_version >= '3') \u{e9}",
+        ] {
+            assert!(parse_requirement(text, false).is_err(), "{text}");
+        }
+        // pep508_rs `expect`s on these names and extras
+        for text in ["idna-=3.r0", "a_ (>1)", "a[b-]==1", "a[b.,c]"] {
+            assert!(parse_requirement(text, false).is_err(), "{text}");
+        }
+        assert!(parse_requirement("a.b-c_d[x-y, z]==1", false).is_ok());
+        // non-ASCII inside quotes or a URL is left to the parser
+        assert!(parse_requirement("a ; python_version >= '\u{e9}'", false).is_ok());
+        assert!(parse_requirement("a @ https://example.invalid/\u{e9}.whl", false).is_ok());
     }
 
     #[test]
