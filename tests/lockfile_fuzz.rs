@@ -165,12 +165,20 @@ fn mutated_fixtures_never_panic() {
     let files = fixtures();
     assert!(files.len() >= 15, "fixtures missing: {files:?}");
     // ~14,000 mutated inputs in all: a few seconds in a debug build.
-    let iterations = 700;
+    // PYVET_FUZZ_ITERATIONS raises it for a deeper run by hand.
+    let iterations = std::env::var("PYVET_FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(700usize);
     let mut total = 0usize;
     let mut oks = 0usize;
     for (n, path) in files.iter().enumerate() {
         let base = std::fs::read(path).unwrap();
-        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15 ^ (n as u64 + 1).wrapping_mul(0x2545_F491));
+        let seed = std::env::var("PYVET_FUZZ_SEED")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0x9E37_79B9_7F4A_7C15u64);
+        let mut rng = XorShift(seed ^ (n as u64 + 1).wrapping_mul(0x2545_F491));
         for i in 0..iterations {
             let bytes = mutate(&mut rng, &base);
             let text = String::from_utf8_lossy(&bytes);

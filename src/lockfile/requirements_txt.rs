@@ -104,8 +104,12 @@ impl Ctx<'_> {
         for (line_no, line) in logical_lines(text) {
             let err = |msg: String| input(path, Some(line_no), msg);
             let (args, opts) = break_args_options(&line);
-            let opts = shlex_split(&opts).map_err(err)?;
-            let parsed = parse_options(&opts).map_err(err)?;
+            let (opts, editable_marker) = split_editable_marker(&opts);
+            let opts = shlex_split(opts).map_err(err)?;
+            let mut parsed = parse_options(&opts).map_err(err)?;
+            if let (Some(e), Some(m)) = (parsed.editable.as_mut(), editable_marker) {
+                *e = format!("{e} ; {m}");
+            }
 
             if !args.is_empty() && parsed.editable.is_some() {
                 return Err(err(format!("unexpected `{}` before -e", clip(&args))));
@@ -364,6 +368,18 @@ fn break_args_options(line: &str) -> (String, String) {
         .filter(|t| !t.is_empty())
         .collect();
     (args.join(" "), tokens[split..].join(" "))
+}
+
+/// `-e ./pkg ; marker` (as uv writes editables with markers): split the marker off before the
+/// options are shell-split, which would strip its quotes.
+fn split_editable_marker(opts: &str) -> (&str, Option<&str>) {
+    let t = opts.trim_start();
+    if t.starts_with("-e") || t.starts_with("--editable") {
+        if let Some((before, marker)) = opts.split_once(';') {
+            return (before, Some(marker.trim()));
+        }
+    }
+    (opts, None)
 }
 
 /// POSIX-shell-like word splitting (quotes and backslash escapes), as `shlex.split`.
@@ -1067,6 +1083,12 @@ mod tests {
             .unwrap_err()
             .contains("needs a value"));
         assert!(parse_options(&["--pre=1".into()]).is_err());
+        assert!(parse_options(&shlex_split("--pre stray").unwrap()).is_err());
+        assert_eq!(
+            split_editable_marker("-e ./pkg ; sys_platform == 'linux'"),
+            ("-e ./pkg ", Some("sys_platform == 'linux'"))
+        );
+        assert_eq!(split_editable_marker("-r a;b"), ("-r a;b", None));
     }
 
     #[test]
