@@ -275,8 +275,7 @@ pub fn kind_from_content(text: &str) -> LockKind {
 
 /// Read and parse a lockfile. `kind` overrides detection by name and content.
 pub fn load(path: &Path, kind: Option<LockKind>) -> Result<Lockfile, Error> {
-    let bytes =
-        std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    let bytes = std::fs::read(path).map_err(|e| input(path, None, format!("cannot read: {e}")))?;
     let text = decode(path, &bytes)?;
     load_str(path, &text, kind)
 }
