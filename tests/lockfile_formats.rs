@@ -756,6 +756,11 @@ fn lock_show_json_shape() {
     );
     let local = packages.iter().find(|p| p["name"] == "localpkg").unwrap();
     assert_eq!(local["problems"][0]["kind"], "local-source");
+    assert_eq!(local["problems"][0]["rule"], "local-source");
+    assert_eq!(
+        local["problems"][0]["message"],
+        "local path source: not from an index"
+    );
 }
 
 #[test]

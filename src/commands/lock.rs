@@ -84,10 +84,20 @@ struct PackageView {
     artifacts: Vec<Artifact>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     requirement_hashes: Vec<String>,
-    problems: Vec<Problem>,
+    problems: Vec<ProblemView>,
     /// File that declares the package (differs from `lockfile` for requirements includes).
     file: PathBuf,
     line: Option<u32>,
+}
+
+/// A problem with the rule it becomes and a sentence for people, e.g.
+/// `{"kind": "unpinned", "specifier": ">=2", "rule": "unpinned", "message": "..."}`.
+#[derive(Serialize)]
+struct ProblemView {
+    #[serde(flatten)]
+    problem: Problem,
+    rule: &'static str,
+    message: String,
 }
 
 fn redact_source(s: &Source) -> Source {
@@ -127,7 +137,15 @@ fn view(lock: &Lockfile, i: usize, p: &LockedPackage) -> PackageView {
             .iter()
             .map(ToString::to_string)
             .collect(),
-        problems: p.problems.clone(),
+        problems: p
+            .problems
+            .iter()
+            .map(|pr| ProblemView {
+                problem: pr.clone(),
+                rule: lockfile::problem_rule(pr).id,
+                message: pr.describe(),
+            })
+            .collect(),
         file: lock.file_of(i).to_path_buf(),
         line: p.line,
     }

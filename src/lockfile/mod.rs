@@ -21,20 +21,24 @@ use crate::hash::{Digest, HashAlgorithm, Hashes};
 use crate::package::{Artifact, LockedPackage, Problem};
 
 /// The lockfile formats pyvet reads.
+/// Serialised with the same names as `--kind` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
 pub enum LockKind {
     /// pip requirements file (as written by pip-compile, uv export, uv pip compile, pip freeze).
     #[value(name = "requirements")]
+    #[serde(rename = "requirements")]
     RequirementsTxt,
     /// poetry.lock (lock versions 1.1, 2.0, 2.1).
     #[value(name = "poetry")]
+    #[serde(rename = "poetry")]
     PoetryLock,
     /// uv.lock (version 1, any revision).
     #[value(name = "uv")]
+    #[serde(rename = "uv")]
     UvLock,
     /// PEP 751 pylock.toml / pylock.*.toml.
     #[value(name = "pylock")]
+    #[serde(rename = "pylock")]
     Pylock,
 }
 
@@ -546,6 +550,16 @@ mod tests {
         }
         assert_eq!(problem_rule(&Problem::Unhashed).severity, Severity::Low);
         assert_eq!(problem_rule(&Problem::VcsSource).severity, Severity::Medium);
+    }
+
+    #[test]
+    fn kind_names_agree_between_cli_and_json() {
+        use clap::ValueEnum;
+        for k in LockKind::value_variants() {
+            let cli = k.to_possible_value().unwrap().get_name().to_string();
+            assert_eq!(cli, k.as_str());
+            assert_eq!(serde_json::to_value(k).unwrap(), serde_json::json!(cli));
+        }
     }
 
     #[test]

@@ -82,7 +82,15 @@ struct DistWire {
     #[serde(default)]
     size: Option<u64>,
     #[serde(default, alias = "upload_time")]
-    upload_time: Option<String>,
+    upload_time: Option<TimeWire>,
+}
+
+/// uv writes upload times as strings; accept a TOML datetime too.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum TimeWire {
+    Text(String),
+    Datetime(toml::value::Datetime),
 }
 
 pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), Error> {
@@ -248,8 +256,12 @@ fn artifact(d: &DistWire, source_url: Option<&str>) -> Result<Artifact, String> 
         }
     }
     a.size = d.size;
-    if let Some(t) = &d.upload_time {
-        a.upload_time = Some(super::parse_timestamp(t)?);
+    match &d.upload_time {
+        Some(TimeWire::Text(t)) => a.upload_time = Some(super::parse_timestamp(t)?),
+        Some(TimeWire::Datetime(t)) => {
+            a.upload_time = Some(super::parse_timestamp(&t.to_string())?)
+        }
+        None => {}
     }
     Ok(a)
 }
