@@ -333,3 +333,16 @@ fn poetry_per_group_markers() {
     assert_eq!(lock.packages[1].markers.as_deref(), Some("x == '1'"));
     assert_eq!(lock.packages[0].problems, vec![Problem::NoArtifacts]);
 }
+
+#[test]
+fn uv_git_source_without_commit_uses_requested_revision() {
+    let text = "version = 1\n[[package]]\nname = \"g\"\nversion = \"1\"\nsource = { git = \"https://example.invalid/g.git?subdirectory=pkg&branch=main\" }\n";
+    let lock = lockfile::load_str(Path::new("uv.lock"), text, None).unwrap();
+    assert_eq!(
+        lock.packages[0].source,
+        Source::Vcs {
+            url: "https://example.invalid/g.git".into(),
+            reference: Some("main".into())
+        }
+    );
+}

@@ -158,7 +158,11 @@ pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), 
             let url = base.split('?').next().unwrap_or(base).to_string();
             let requested = base
                 .split_once('?')
-                .and_then(|(_, q)| q.split('&').find_map(|kv| kv.split_once('=')))
+                .and_then(|(_, q)| {
+                    q.split('&')
+                        .filter_map(|kv| kv.split_once('='))
+                        .find(|(k, _)| matches!(*k, "rev" | "tag" | "branch"))
+                })
                 .map(|(_, v)| v.to_string());
             Source::Vcs {
                 url,
