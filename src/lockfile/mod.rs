@@ -257,23 +257,18 @@ pub fn kind_from_content(text: &str) -> LockKind {
             has_package = true;
         }
     }
-    if has_package {
-        if text.lines().any(|l| {
-            let l = l.trim_start();
-            l.starts_with("version")
-                && l.trim_start_matches("version")
-                    .trim_start()
-                    .starts_with('=')
-                && l.split('=').nth(1).is_some_and(|v| {
-                    v.trim().chars().all(|c| c.is_ascii_digit()) && !v.trim().is_empty()
-                })
-        }) {
-            LockKind::UvLock
-        } else {
-            LockKind::PoetryLock
-        }
-    } else {
-        LockKind::RequirementsTxt
+    // uv.lock says `version = <integer>`; poetry's versions are strings
+    let integer_version = |l: &str| {
+        let Some((key, value)) = l.split_once('=') else {
+            return false;
+        };
+        let value = value.trim();
+        key.trim() == "version" && !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())
+    };
+    match (has_package, text.lines().any(integer_version)) {
+        (true, true) => LockKind::UvLock,
+        (true, false) => LockKind::PoetryLock,
+        _ => LockKind::RequirementsTxt,
     }
 }
 
