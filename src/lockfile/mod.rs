@@ -598,6 +598,10 @@ mod tests {
             kind_from_content("[[packages]]\nname = 'a\n"),
             LockKind::Pylock
         );
+        assert_eq!(
+            kind_from_content("[[package]]\nname = 'a\nversion = \"1\"\n"),
+            LockKind::PoetryLock
+        );
         assert_eq!(kind_from_content(""), LockKind::RequirementsTxt);
     }
 
