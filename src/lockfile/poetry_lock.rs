@@ -186,7 +186,7 @@ pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), 
                     }
                 };
                 match s.kind.as_str() {
-                    "legacy" | "pypi" | "simple" => {
+                    "legacy" => {
                         if url.is_empty() {
                             Source::Registry { url: None }
                         } else {
