@@ -488,7 +488,7 @@ pub fn run(
                 f.version = pkg.version.clone();
             }
             if f.artifact.is_none() && f.location.path.is_none() {
-                f.location.path = Some(lock_path.clone());
+                f.location.path = Some(lock.file_of(w.pkg).display().to_string());
                 f.location.line = pkg.line;
             }
         }

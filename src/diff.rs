@@ -463,6 +463,8 @@ mod tests {
             index_urls: vec![],
             find_links: vec![],
             no_index: false,
+            files: vec!["uv.lock".into()],
+            declared_in: vec![],
         }
     }
 

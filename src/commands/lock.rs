@@ -1,11 +1,215 @@
-//! `pyvet lock show`.
+//! `pyvet lock show`: print what a lockfile pins (packages, versions, sources, artifacts and the
+//! problems that make a package hard to vet), as a table or as JSON. It reads the file only:
+//! no network, no cache. URLs are redacted so credentials in index URLs never reach output.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::{GlobalArgs, LockCommand};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
+use serde::Serialize;
+
+use crate::cli::{GlobalArgs, LockCommand, LockShowArgs};
 use crate::error::Error;
+use crate::lockfile::{self, Lockfile};
+use crate::package::{Artifact, LockedPackage, Problem, Source};
+use crate::redact::redact_url;
+use crate::report::Format;
 
 pub fn run(g: &GlobalArgs, cmd: LockCommand) -> Result<ExitCode, Error> {
-    let _ = (g, cmd);
-    Err(Error::NotYet("pyvet lock show"))
+    match cmd {
+        LockCommand::Show(args) => show(g, &args),
+    }
+}
+
+fn show(g: &GlobalArgs, args: &LockShowArgs) -> Result<ExitCode, Error> {
+    if !matches!(g.format, Format::Table | Format::Json) {
+        return Err(Error::Usage(format!(
+            "`pyvet lock show` supports --format table or json, not {}",
+            format_name(g.format)
+        )));
+    }
+    let path = match &args.lockfile {
+        Some(p) => p.clone(),
+        None => {
+            let cwd = std::env::current_dir()
+                .map_err(|e| Error::io("reading the current directory", e))?;
+            lockfile::detect(&cwd).ok_or_else(|| {
+                Error::Usage(
+                    "no lockfile given and none found here (looked for uv.lock, pylock.toml, \
+                     poetry.lock, requirements.txt)"
+                        .into(),
+                )
+            })?
+        }
+    };
+    let lock = lockfile::load(&path, args.kind)?;
+    let out = match g.format {
+        Format::Json => render_json(&lock),
+        _ => render_table(&lock),
+    };
+    super::emit(g, &out)?;
+    Ok(ExitCode::from(super::EXIT_OK))
+}
+
+fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::Table => "table",
+        Format::Json => "json",
+        Format::Sarif => "sarif",
+        Format::Markdown => "markdown",
+    }
+}
+
+/// The JSON shape of `lock show` (stable: names are plain strings, URLs redacted).
+#[derive(Serialize)]
+struct LockView {
+    lockfile: PathBuf,
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    index_urls: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    find_links: Vec<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    no_index: bool,
+    packages: Vec<PackageView>,
+}
+
+#[derive(Serialize)]
+struct PackageView {
+    name: String,
+    normalized_name: String,
+    version: Option<String>,
+    source: Source,
+    markers: Option<String>,
+    artifacts: Vec<Artifact>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    requirement_hashes: Vec<String>,
+    problems: Vec<ProblemView>,
+    /// File that declares the package (differs from `lockfile` for requirements includes).
+    file: PathBuf,
+    line: Option<u32>,
+}
+
+/// A problem with the rule it becomes and a sentence for people, e.g.
+/// `{"kind": "unpinned", "specifier": ">=2", "rule": "unpinned", "message": "..."}`.
+#[derive(Serialize)]
+struct ProblemView {
+    #[serde(flatten)]
+    problem: Problem,
+    rule: &'static str,
+    message: String,
+}
+
+fn redact_source(s: &Source) -> Source {
+    match s {
+        Source::Registry { url } => Source::Registry {
+            url: url.as_deref().map(redact_url),
+        },
+        Source::Url { url } => Source::Url {
+            url: redact_url(url),
+        },
+        Source::Vcs { url, reference } => Source::Vcs {
+            url: redact_url(url),
+            reference: reference.clone(),
+        },
+        other => other.clone(),
+    }
+}
+
+fn view(lock: &Lockfile, i: usize, p: &LockedPackage) -> PackageView {
+    PackageView {
+        name: p.name.display.clone(),
+        normalized_name: p.name.normalized.clone(),
+        version: p.version.clone(),
+        source: redact_source(&p.source),
+        markers: p.markers.clone(),
+        artifacts: p
+            .artifacts
+            .iter()
+            .map(|a| {
+                let mut a = a.clone();
+                a.url = a.url.as_deref().map(redact_url);
+                a
+            })
+            .collect(),
+        requirement_hashes: p
+            .requirement_hashes
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        problems: p
+            .problems
+            .iter()
+            .map(|pr| ProblemView {
+                problem: pr.clone(),
+                rule: lockfile::problem_rule(pr).id,
+                message: pr.describe(),
+            })
+            .collect(),
+        file: lock.file_of(i).to_path_buf(),
+        line: p.line,
+    }
+}
+
+fn render_json(lock: &Lockfile) -> String {
+    let v = LockView {
+        lockfile: lock.path.clone(),
+        kind: lock.kind.as_str(),
+        index_urls: lock.index_urls.iter().map(|u| redact_url(u)).collect(),
+        find_links: lock.find_links.iter().map(|u| redact_url(u)).collect(),
+        no_index: lock.no_index,
+        packages: lock
+            .packages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| view(lock, i, p))
+            .collect(),
+    };
+    serde_json::to_string_pretty(&v).unwrap_or_else(|_| "{}".into()) + "\n"
+}
+
+fn render_table(lock: &Lockfile) -> String {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(["package", "version", "source", "artifacts", "problems"]);
+    for p in &lock.packages {
+        let mut name = p.name.display.clone();
+        if let Some(m) = &p.markers {
+            name.push_str(&format!("\n; {m}"));
+        }
+        let artifacts = if p.artifacts.is_empty() && !p.requirement_hashes.is_empty() {
+            match p.requirement_hashes.len() {
+                1 => "1 hash".to_string(),
+                n => format!("{n} hashes"),
+            }
+        } else {
+            p.artifacts.len().to_string()
+        };
+        let problems = p
+            .problems
+            .iter()
+            .map(|pr| lockfile::problem_rule(pr).id)
+            .collect::<Vec<_>>()
+            .join(", ");
+        t.add_row([
+            name,
+            p.version.clone().unwrap_or_else(|| "-".into()),
+            p.source.label(),
+            artifacts,
+            problems,
+        ]);
+    }
+    let with_problems = lock
+        .packages
+        .iter()
+        .filter(|p| !p.problems.is_empty())
+        .count();
+    format!(
+        "{} ({}): {} packages, {} with problems\n{t}\n",
+        lock.path.display(),
+        lock.kind.as_str(),
+        lock.packages.len(),
+        with_problems
+    )
 }
