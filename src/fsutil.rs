@@ -38,3 +38,49 @@ pub fn temp_path(dir: &Path, stem: &str) -> std::path::PathBuf {
         .unwrap_or(0);
     dir.join(format!(".{stem}.{}.{n}.{nanos}.tmp", std::process::id()))
 }
+
+/// Read a file named by the user or by another input file (a lockfile, a `-r` include, an
+/// artifact to scan) without trusting it: it must be a regular file — a device such as
+/// `/dev/zero`, a FIFO or a socket would block or never end — and at most `max` bytes, checked
+/// both before reading and while reading (the file may grow).
+pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read};
+    let not_regular = || Error::new(ErrorKind::InvalidInput, "not a regular file");
+    let too_big = || Error::new(ErrorKind::InvalidData, format!("larger than {max} bytes"));
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    if meta.len() > max {
+        return Err(too_big());
+    }
+    let file = std::fs::File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(not_regular());
+    }
+    let mut data = Vec::with_capacity(meta.len() as usize);
+    file.take(max.saturating_add(1)).read_to_end(&mut data)?;
+    if data.len() as u64 > max {
+        return Err(too_big());
+    }
+    Ok(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_regular_refuses_devices_and_oversized_files() {
+        let e = read_regular(Path::new("/dev/zero"), 1 << 20).unwrap_err();
+        assert_eq!(e.to_string(), "not a regular file");
+        let dir = std::env::temp_dir().join(format!("pyvet-fsutil-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("f");
+        std::fs::write(&p, b"12345").unwrap();
+        assert_eq!(read_regular(&p, 5).unwrap(), b"12345");
+        assert!(read_regular(&p, 4).is_err());
+        assert!(read_regular(&dir, 100).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -777,6 +777,8 @@ fn device_files_as_lockfiles_are_bounded() {
             "requirements.txt"
         };
         assert!(run.stderr.contains(shown), "{}", run.stderr);
+        // Refused up front, not by running out of (capped) memory.
+        assert!(!run.stderr.contains("out of memory"), "{}", run.stderr);
         sb.assert_clean();
     }
 }

@@ -374,7 +374,8 @@ pub fn read_path_with(path: &Path, opts: &ReadOptions) -> Result<ReadOutcome, Ar
         dir::read(path, &mut c)?;
         Ok(c.finish(ArtifactKind::Sdist))
     } else {
-        let bytes = std::fs::read(path).map_err(io_err)?;
+        // A regular file only: a device (`/dev/zero`) or a FIFO would never end.
+        let bytes = crate::fsutil::read_regular(path, u64::MAX).map_err(io_err)?;
         read_artifact_with(&name, &bytes, opts)
     }
 }

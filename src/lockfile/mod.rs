@@ -272,9 +272,14 @@ pub fn kind_from_content(text: &str) -> LockKind {
     }
 }
 
+/// Largest lockfile (or included requirements file) read: far above any real one, and a bound
+/// on what a hostile `-r /dev/zero` or a huge file can make pyvet allocate.
+pub const MAX_LOCKFILE_SIZE: u64 = 64 << 20;
+
 /// Read and parse a lockfile. `kind` overrides detection by name and content.
 pub fn load(path: &Path, kind: Option<LockKind>) -> Result<Lockfile, Error> {
-    let bytes = std::fs::read(path).map_err(|e| input(path, None, format!("cannot read: {e}")))?;
+    let bytes = crate::fsutil::read_regular(path, MAX_LOCKFILE_SIZE)
+        .map_err(|e| input(path, None, format!("cannot read: {e}")))?;
     let text = decode(path, &bytes)?;
     load_str(path, &text, kind)
 }

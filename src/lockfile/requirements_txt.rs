@@ -244,7 +244,7 @@ impl Ctx<'_> {
                 "includes nested more than {MAX_INCLUDE_DEPTH} deep"
             )));
         }
-        let bytes = std::fs::read(&child).map_err(|e| {
+        let bytes = crate::fsutil::read_regular(&child, super::MAX_LOCKFILE_SIZE).map_err(|e| {
             err(format!(
                 "cannot read included file {}: {e}",
                 child.display()
