@@ -22,6 +22,7 @@ pub mod lockfile;
 pub mod metadata;
 pub mod network;
 pub mod package;
+pub mod pipconf;
 pub mod project;
 pub mod redact;
 pub mod report;
