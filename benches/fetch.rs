@@ -64,7 +64,11 @@ fn main() {
     let t = Instant::now();
     let cold = fetch_all(&jobs, &cache, Some(&net), parallel, &|_| {});
     let cold_s = t.elapsed().as_secs_f64();
-    assert!(cold.iter().all(|s| matches!(s, FetchStatus::Verified { .. })), "{cold:?}");
+    assert!(
+        cold.iter()
+            .all(|s| matches!(s, FetchStatus::Verified { .. })),
+        "{cold:?}"
+    );
     println!(
         "cold fetch_all (download + sha256 + fsync): {cold_s:>7.3} s  {:>8.1} MB/s",
         mb_per_s(total, cold_s)

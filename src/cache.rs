@@ -106,7 +106,9 @@ pub struct VerifiedArtifact {
 }
 
 fn is_hex(s: &str, len: usize) -> bool {
-    s.len() == len && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == len
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 fn io_err(what: &str, path: &Path, e: std::io::Error) -> Error {
@@ -439,10 +441,7 @@ impl Cache {
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                     Err(e) => return Err(io_err("reading", &path, e)),
                 };
-                let len = f
-                    .metadata()
-                    .map_err(|e| io_err("reading", &path, e))?
-                    .len();
+                let len = f.metadata().map_err(|e| io_err("reading", &path, e))?.len();
                 let mut header = tar::Header::new_gnu();
                 header.set_size(len);
                 header.set_mode(0o644);
@@ -462,7 +461,9 @@ impl Cache {
                 .into_inner()
                 .map_err(|e| io_err("writing", file, e))?;
             w.flush().map_err(|e| io_err("writing", file, e))?;
-            let f = w.into_inner().map_err(|e| io_err("writing", file, e.into_error()))?;
+            let f = w
+                .into_inner()
+                .map_err(|e| io_err("writing", file, e.into_error()))?;
             f.sync_all().map_err(|e| io_err("writing", file, e))?;
             std::fs::rename(&tmp, file).map_err(|e| io_err("writing", file, e))?;
             Ok(stats)
@@ -551,12 +552,16 @@ impl Cache {
                             )));
                         }
                         stats.artifacts += 1;
-                        self.artifact_path(sha).ok_or_else(|| bad(format!("`{shown}`")))?
+                        self.artifact_path(sha)
+                            .ok_or_else(|| bad(format!("`{shown}`")))?
                     }
                     Slot::Index(name) => {
                         let r: CachedResponse = serde_json::from_slice(&small)
                             .map_err(|e| bad(format!("`{shown}` is not an index entry: {e}")))?;
-                        if self.key_path("index", &r.url).file_name().and_then(|s| s.to_str())
+                        if self
+                            .key_path("index", &r.url)
+                            .file_name()
+                            .and_then(|s| s.to_str())
                             != Some(name.as_str())
                         {
                             return Err(bad(format!("`{shown}`: name does not match its URL")));
@@ -568,7 +573,10 @@ impl Cache {
                         let r: NameEntry = serde_json::from_slice(&small)
                             .map_err(|e| bad(format!("`{shown}` is not a name entry: {e}")))?;
                         if !is_hex(&r.sha256, 64)
-                            || self.key_path("names", &r.key).file_name().and_then(|s| s.to_str())
+                            || self
+                                .key_path("names", &r.key)
+                                .file_name()
+                                .and_then(|s| s.to_str())
                                 != Some(name.as_str())
                         {
                             return Err(bad(format!("`{shown}`: name does not match its key")));
@@ -677,7 +685,9 @@ mod tests {
     #[test]
     fn layout_and_classification() {
         let sha = "ab".to_string() + &"c".repeat(62);
-        assert!(matches!(classify(&format!("artifacts/sha256/ab/{}", &sha[2..])), Some(Slot::Artifact(s)) if s == sha));
+        assert!(
+            matches!(classify(&format!("artifacts/sha256/ab/{}", &sha[2..])), Some(Slot::Artifact(s)) if s == sha)
+        );
         assert!(classify("artifacts/sha256/ab/../../x").is_none());
         assert!(classify("/etc/passwd").is_none());
         assert!(classify(&format!("index/{}.json", "0".repeat(64))).is_some());
@@ -694,7 +704,10 @@ mod tests {
         let root = tmpdir("pge");
         let cache = Cache::open(&root).unwrap();
         let sha = cache.put_artifact(b"hello").unwrap();
-        assert_eq!(cache.artifact(&sha).unwrap().as_deref(), Some(&b"hello"[..]));
+        assert_eq!(
+            cache.artifact(&sha).unwrap().as_deref(),
+            Some(&b"hello"[..])
+        );
         let v = cache
             .verify_artifact(&sha, &[HashAlgorithm::Sha512])
             .unwrap()
@@ -703,13 +716,19 @@ mod tests {
         assert!(v.hashes.get(HashAlgorithm::Sha512).is_some());
         std::fs::write(cache.artifact_path(&sha).unwrap(), b"hellO").unwrap();
         assert_eq!(cache.artifact(&sha).unwrap(), None);
-        assert!(!cache.artifact_path(&sha).unwrap().exists(), "corrupt file evicted");
+        assert!(
+            !cache.artifact_path(&sha).unwrap().exists(),
+            "corrupt file evicted"
+        );
         assert_eq!(cache.artifact("not-a-hash").unwrap(), None);
 
         cache
             .record_name("https://u:p@example.invalid/f.whl#sha256=00", &sha)
             .unwrap();
-        assert_eq!(cache.lookup_name("https://example.invalid/f.whl"), Some(sha.clone()));
+        assert_eq!(
+            cache.lookup_name("https://example.invalid/f.whl"),
+            Some(sha.clone())
+        );
         assert_eq!(cache.lookup_name("https://example.invalid/g.whl"), None);
 
         let r = CachedResponse {
@@ -721,15 +740,24 @@ mod tests {
             body: vec![0, 1, 2, 255],
         };
         cache.index_put(&r).unwrap();
-        let got = cache.index_get("https://example.invalid/simple/a/").unwrap().unwrap();
+        let got = cache
+            .index_get("https://example.invalid/simple/a/")
+            .unwrap()
+            .unwrap();
         assert_eq!(got.body, vec![0, 1, 2, 255]);
         assert!(!got.final_url.contains("pw"));
         let info = cache.info().unwrap();
-        assert_eq!((info.artifacts, info.index_entries, info.name_entries), (0, 1, 1));
+        assert_eq!(
+            (info.artifacts, info.index_entries, info.name_entries),
+            (0, 1, 1)
+        );
         let files = std::fs::read_dir(root.join("index")).unwrap();
         for f in files {
             let text = std::fs::read_to_string(f.unwrap().path()).unwrap();
-            assert!(!text.contains("pw"), "credentials written to the cache: {text}");
+            assert!(
+                !text.contains("pw"),
+                "credentials written to the cache: {text}"
+            );
         }
         let _ = std::fs::remove_dir_all(&root);
     }

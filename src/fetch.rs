@@ -74,12 +74,22 @@ pub struct FetchJob {
 #[derive(Debug, Clone, PartialEq)]
 pub enum FetchStatus {
     /// In the cache, every expected hash checked.
-    Verified { sha256: String, size: u64 },
-    HashMismatch { expected: Digest, actual: String },
-    NotFound { url: String },
+    Verified {
+        sha256: String,
+        size: u64,
+    },
+    HashMismatch {
+        expected: Digest,
+        actual: String,
+    },
+    NotFound {
+        url: String,
+    },
     /// Offline and not in the cache.
     MissingOffline,
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
 }
 
 impl FetchStatus {

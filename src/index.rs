@@ -274,11 +274,17 @@ pub fn parse_simple_json(body: &[u8], base_url: &str) -> Result<ProjectInfo, Str
         return Err("expected a JSON object".into());
     };
     let mut info = ProjectInfo {
-        name: str_field(&top, "name").map(|n| normalize_name(&n)).unwrap_or_default(),
+        name: str_field(&top, "name")
+            .map(|n| normalize_name(&n))
+            .unwrap_or_default(),
         ..ProjectInfo::default()
     };
     if let Some(Value::Array(vs)) = top.get("versions") {
-        info.versions = vs.iter().filter_map(Value::as_str).map(str::to_string).collect();
+        info.versions = vs
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
     }
     let files = match top.get("files") {
         Some(Value::Array(f)) => f.as_slice(),
@@ -398,7 +404,10 @@ fn parse_attributes(tag: &str) -> Vec<(String, Option<String>)> {
             let value = if i < b.len() && (b[i] == b'"' || b[i] == b'\'') {
                 let q = b[i];
                 let vs = i + 1;
-                let ve = b[vs..].iter().position(|c| *c == q).map_or(b.len(), |p| vs + p);
+                let ve = b[vs..]
+                    .iter()
+                    .position(|c| *c == q)
+                    .map_or(b.len(), |p| vs + p);
                 i = (ve + 1).min(b.len());
                 &tag[vs..ve]
             } else {
@@ -441,7 +450,9 @@ pub fn parse_simple_html(html: &str, base_url: &str) -> ProjectInfo {
             pos = after;
             continue;
         }
-        let Some(gt) = lower[after..].find('>') else { break };
+        let Some(gt) = lower[after..].find('>') else {
+            break;
+        };
         let tag_end = after + gt;
         let attrs = parse_attributes(&html[after..tag_end]);
         let text_end = lower[tag_end + 1..]
@@ -450,12 +461,16 @@ pub fn parse_simple_html(html: &str, base_url: &str) -> ProjectInfo {
         let text = decode_entities(strip_tags(&html[tag_end + 1..text_end]).trim());
         pos = text_end.max(tag_end + 1);
         let get = |k: &str| attrs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        let Some(Some(href)) = get("href") else { continue };
+        let Some(Some(href)) = get("href") else {
+            continue;
+        };
         let (link, fragment) = match href.split_once('#') {
             Some((l, f)) => (l.to_string(), Some(f.to_string())),
             None => (href.clone(), None),
         };
-        let Some(url) = resolve(&base, &link) else { continue };
+        let Some(url) = resolve(&base, &link) else {
+            continue;
+        };
         let filename = if text.is_empty() || text.contains('/') {
             url.rsplit('/')
                 .next()
@@ -478,7 +493,10 @@ pub fn parse_simple_html(html: &str, base_url: &str) -> ProjectInfo {
         }
         let (yanked, yanked_reason) = match get("data-yanked") {
             None => (false, None),
-            Some(r) => (true, r.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())),
+            Some(r) => (
+                true,
+                r.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+            ),
         };
         let (provenance_url, has_provenance) = match get("data-provenance") {
             Some(Some(p)) => (resolve(&base, &p), Some(true)),
@@ -717,8 +735,14 @@ mod tests {
         assert_eq!(a.requires_python.as_deref(), Some(">=3.8"));
         assert_eq!(a.size, Some(12));
         assert_eq!(a.version.as_deref(), Some("1.0"));
-        assert_eq!(a.upload_time.unwrap().to_string(), "2024-01-02T03:04:05.123456Z");
-        assert_eq!((a.has_provenance, a.provenance_url.as_deref()), (Some(false), None));
+        assert_eq!(
+            a.upload_time.unwrap().to_string(),
+            "2024-01-02T03:04:05.123456Z"
+        );
+        assert_eq!(
+            (a.has_provenance, a.provenance_url.as_deref()),
+            (Some(false), None)
+        );
         let b = &info.files[1];
         assert!(!b.yanked);
         assert_eq!(b.has_provenance, Some(true));
@@ -741,7 +765,12 @@ mod tests {
              <a href=\"demo-4.0.tar.gz?x=1#md5=abc\"><b>demo-4.0.tar.gz</b></a>\n\
              <a href=\"unterminated"
         );
-        let info = parse_simple(html.as_bytes(), Some("text/html"), "https://example.invalid/simple/demo/").unwrap();
+        let info = parse_simple(
+            html.as_bytes(),
+            Some("text/html"),
+            "https://example.invalid/simple/demo/",
+        )
+        .unwrap();
         assert_eq!(info.files.len(), 4, "{:#?}", info.files);
         let a = &info.files[0];
         assert_eq!(a.url, "https://example.invalid/files/demo-1.0.tar.gz");
@@ -749,7 +778,10 @@ mod tests {
         assert_eq!(a.requires_python.as_deref(), Some(">=3.8"));
         assert!(!a.yanked);
         let b = &info.files[1];
-        assert_eq!(b.url, "https://example.invalid/files/demo-2.0-py3-none-any.whl");
+        assert_eq!(
+            b.url,
+            "https://example.invalid/files/demo-2.0-py3-none-any.whl"
+        );
         assert!(b.yanked);
         assert_eq!(b.yanked_reason.as_deref(), Some("bad & broken"));
         let c = &info.files[2];
@@ -757,34 +789,61 @@ mod tests {
         assert!(c.yanked && c.yanked_reason.is_none());
         let d = &info.files[3];
         assert_eq!(d.filename, "demo-4.0.tar.gz");
-        assert_eq!(d.url, "https://example.invalid/simple/demo/demo-4.0.tar.gz?x=1");
+        assert_eq!(
+            d.url,
+            "https://example.invalid/simple/demo/demo-4.0.tar.gz?x=1"
+        );
         assert!(d.hashes.is_empty());
         // Garbage never panics.
-        for junk in ["<a", "<a >", "<a href=>", "<a href='#'>", "&#xFFFFFFFF; <a href=\"&#0;\">"] {
+        for junk in [
+            "<a",
+            "<a >",
+            "<a href=>",
+            "<a href='#'>",
+            "&#xFFFFFFFF; <a href=\"&#0;\">",
+        ] {
             let _ = parse_simple(junk.as_bytes(), Some("text/html"), "not a url");
         }
     }
 
     #[test]
     fn versions_from_filenames() {
-        assert_eq!(version_from_filename("foo_bar-1.2.3-py3-none-any.whl", "").as_deref(), Some("1.2.3"));
-        assert_eq!(version_from_filename("foo-bar-1.2.3.tar.gz", "foo-bar").as_deref(), Some("1.2.3"));
-        assert_eq!(version_from_filename("foo-bar-1.2.3.tar.gz", "").as_deref(), Some("1.2.3"));
-        assert_eq!(version_from_filename("Foo.Bar-2.0.zip", "foo-bar").as_deref(), Some("2.0"));
-        assert_eq!(version_from_filename("foo-1.0-py3.8.egg", "").as_deref(), Some("1.0"));
+        assert_eq!(
+            version_from_filename("foo_bar-1.2.3-py3-none-any.whl", "").as_deref(),
+            Some("1.2.3")
+        );
+        assert_eq!(
+            version_from_filename("foo-bar-1.2.3.tar.gz", "foo-bar").as_deref(),
+            Some("1.2.3")
+        );
+        assert_eq!(
+            version_from_filename("foo-bar-1.2.3.tar.gz", "").as_deref(),
+            Some("1.2.3")
+        );
+        assert_eq!(
+            version_from_filename("Foo.Bar-2.0.zip", "foo-bar").as_deref(),
+            Some("2.0")
+        );
+        assert_eq!(
+            version_from_filename("foo-1.0-py3.8.egg", "").as_deref(),
+            Some("1.0")
+        );
         assert_eq!(version_from_filename("README", "x"), None);
         assert_eq!(version_from_filename("-.tar.gz", "x"), None);
     }
 
     #[test]
     fn entities() {
-        assert_eq!(decode_entities("a&amp;b&lt;&#62;&#x41;&bogus;&"), "a&b<>A&bogus;&");
+        assert_eq!(
+            decode_entities("a&amp;b&lt;&#62;&#x41;&bogus;&"),
+            "a&b<>A&bogus;&"
+        );
     }
 
     #[test]
     fn merges_metadata_json() {
         let mut info = parse_simple_json(
-            format!(r#"{{"name":"demo","files":[{{"filename":"demo-1.0.tar.gz","url":"/f/demo-1.0.tar.gz","hashes":{{}}}}]}}"#).as_bytes(),
+            br#"{"name":"demo","files":[{"filename":"demo-1.0.tar.gz","url":"/f/demo-1.0.tar.gz","hashes":{}}]}"#,
             "https://example.invalid/simple/demo/",
         )
         .unwrap();
@@ -803,7 +862,13 @@ mod tests {
         assert_eq!(d.project_urls.len(), 1);
         let o = info.ownership.as_ref().unwrap();
         assert_eq!(o.organization.as_deref(), Some("acme"));
-        assert_eq!(o.roles, vec![Role { user: "ann".into(), role: "Owner".into() }]);
+        assert_eq!(
+            o.roles,
+            vec![Role {
+                user: "ann".into(),
+                role: "Owner".into()
+            }]
+        );
         assert_eq!(info.files.len(), 2);
         let f = &info.files[0];
         assert_eq!(f.hashes.sha256(), Some(SHA));

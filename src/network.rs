@@ -111,7 +111,10 @@ impl Response {
         let mut reader = self.body.take(limit.saturating_add(1));
         reader.read_to_end(&mut out).map_err(|e| Error::Network {
             url: url.clone(),
-            message: format!("reading the response failed: {}", redact_text(&e.to_string())),
+            message: format!(
+                "reading the response failed: {}",
+                redact_text(&e.to_string())
+            ),
         })?;
         if out.len() as u64 > limit {
             return Err(Error::Network {
@@ -331,7 +334,10 @@ impl Network {
                 if !matches!(next.scheme(), "http" | "https") {
                     return Err(Error::Network {
                         url: current.to_string(),
-                        message: format!("redirect to a non-HTTP URL `{}`", redact_url(next.as_str())),
+                        message: format!(
+                            "redirect to a non-HTTP URL `{}`",
+                            redact_url(next.as_str())
+                        ),
                     });
                 }
                 if current.scheme() == "https" && next.scheme() == "http" {
@@ -554,8 +560,7 @@ impl Netrc {
                 Some(i) if line[..i].trim().is_empty() => "",
                 _ => line,
             };
-            let mut words = line.split_whitespace().peekable();
-            while let Some(w) = words.next() {
+            for w in line.split_whitespace() {
                 if w == "macdef" {
                     for l in lines.by_ref() {
                         if l.trim().is_empty() {
@@ -581,10 +586,20 @@ impl Netrc {
             match t {
                 "machine" | "default" => {
                     if let Some((host, login, password)) = current.take() {
-                        machines.push((host, Credentials { username: login, password }));
+                        machines.push((
+                            host,
+                            Credentials {
+                                username: login,
+                                password,
+                            },
+                        ));
                     }
                     if t == "machine" {
-                        current = Some((next.map(|h| h.to_ascii_lowercase()), String::new(), String::new()));
+                        current = Some((
+                            next.map(|h| h.to_ascii_lowercase()),
+                            String::new(),
+                            String::new(),
+                        ));
                         i += 2;
                     } else {
                         current = Some((None, String::new(), String::new()));
@@ -607,7 +622,13 @@ impl Netrc {
             }
         }
         if let Some((host, login, password)) = current.take() {
-            machines.push((host, Credentials { username: login, password }));
+            machines.push((
+                host,
+                Credentials {
+                    username: login,
+                    password,
+                },
+            ));
         }
         Netrc { machines }
     }
@@ -636,19 +657,25 @@ mod tests {
              machine other.invalid\n  login bob\n  password \"pw\"\ndefault login anon password anonpw\n",
         );
         let a = n.lookup("index.example.invalid").unwrap();
-        assert_eq!((a.username.as_str(), a.password.as_str()), ("alice", "s3cret"));
+        assert_eq!(
+            (a.username.as_str(), a.password.as_str()),
+            ("alice", "s3cret")
+        );
         let b = n.lookup("OTHER.invalid").unwrap();
         assert_eq!((b.username.as_str(), b.password.as_str()), ("bob", "pw"));
         // Inside a macdef: not a machine.
         assert_eq!(n.lookup("evil.invalid").unwrap().username, "anon");
         assert_eq!(n.lookup("unknown.invalid").unwrap().password, "anonpw");
-        assert!(Netrc::parse("machine a.invalid login").lookup("b.invalid").is_none());
+        assert!(Netrc::parse("machine a.invalid login")
+            .lookup("b.invalid")
+            .is_none());
         assert!(Netrc::parse("").lookup("a").is_none());
     }
 
     #[test]
     fn strips_and_decodes_userinfo() {
-        let (u, c) = strip_credentials("https://us%40er:p%3Aw+d@example.invalid:8443/simple/").unwrap();
+        let (u, c) =
+            strip_credentials("https://us%40er:p%3Aw+d@example.invalid:8443/simple/").unwrap();
         assert_eq!(u.as_str(), "https://example.invalid:8443/simple/");
         let c = c.unwrap();
         assert_eq!(c.username, "us@er");
@@ -657,7 +684,10 @@ mod tests {
         let (_, none) = strip_credentials("https://example.invalid/").unwrap();
         assert!(none.is_none());
         assert!(strip_credentials("not a url").is_err());
-        assert_eq!(clean_url("https://a:b@example.invalid/x"), "https://example.invalid/x");
+        assert_eq!(
+            clean_url("https://a:b@example.invalid/x"),
+            "https://example.invalid/x"
+        );
     }
 
     #[test]

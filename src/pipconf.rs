@@ -179,7 +179,11 @@ pub fn resolve(
         .collect();
     extras.extend(pip.extras);
     extras.extend(uv.extras);
-    let key = |u: &str| crate::network::clean_url(u).trim_end_matches('/').to_string();
+    let key = |u: &str| {
+        crate::network::clean_url(u)
+            .trim_end_matches('/')
+            .to_string()
+    };
     let mut seen: std::collections::HashSet<String> = primary.iter().map(|p| key(&p.url)).collect();
     extras.retain(|e| seen.insert(key(&e.url)));
     Ok(ResolvedIndexes { primary, extras })
@@ -204,7 +208,10 @@ fn read_optional(path: &Path) -> Result<Option<String>, Error> {
         {
             Ok(None)
         }
-        Err(e) if path.is_dir() => Err(Error::io(format!("reading {} (a directory)", path.display()), e)),
+        Err(e) if path.is_dir() => Err(Error::io(
+            format!("reading {} (a directory)", path.display()),
+            e,
+        )),
         Err(e) => Err(Error::io(format!("reading {}", path.display()), e)),
     }
 }
@@ -464,7 +471,8 @@ mod tests {
             "# comment\n[global]\nindex_url = https://a.invalid/simple\nextra-index-url =\n    https://b.invalid/simple\n    https://c.invalid/simple\n; other\n[install]\nINDEX-URL: https://d.invalid/simple\nnonsense line\n=novalue\n",
         );
         assert_eq!(
-            ini.get(&("global".into(), "index-url".into())).map(String::as_str),
+            ini.get(&("global".into(), "index-url".into()))
+                .map(String::as_str),
             Some("https://a.invalid/simple")
         );
         assert_eq!(
@@ -475,7 +483,8 @@ mod tests {
             vec!["https://b.invalid/simple", "https://c.invalid/simple"]
         );
         assert_eq!(
-            ini.get(&("install".into(), "index-url".into())).map(String::as_str),
+            ini.get(&("install".into(), "index-url".into()))
+                .map(String::as_str),
             Some("https://d.invalid/simple")
         );
     }
@@ -489,7 +498,10 @@ mod tests {
         .unwrap();
         assert_eq!(d.unwrap().url, "https://b.invalid/simple");
         let e: Vec<_> = e.into_iter().map(|s| s.url).collect();
-        assert_eq!(e, vec!["https://a.invalid/simple", "https://x.invalid/simple"]);
+        assert_eq!(
+            e,
+            vec!["https://a.invalid/simple", "https://x.invalid/simple"]
+        );
         let err = parse_uv_toml("a = 1\nb = [\n", Path::new("/cfg/uv.toml")).unwrap_err();
         let msg = err.to_string();
         assert!(msg.starts_with("/cfg/uv.toml:"), "{msg}");
@@ -497,8 +509,14 @@ mod tests {
 
     #[test]
     fn uv_index_entries_may_be_named() {
-        assert_eq!(uv_index_entry("internal=https://i.invalid/simple"), "https://i.invalid/simple");
-        assert_eq!(uv_index_entry("https://i.invalid/simple?a=b"), "https://i.invalid/simple?a=b");
+        assert_eq!(
+            uv_index_entry("internal=https://i.invalid/simple"),
+            "https://i.invalid/simple"
+        );
+        assert_eq!(
+            uv_index_entry("https://i.invalid/simple?a=b"),
+            "https://i.invalid/simple?a=b"
+        );
     }
 
     #[test]

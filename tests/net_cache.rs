@@ -11,7 +11,9 @@ use support::{pseudo_random_bytes, sha256, TempDir};
 
 fn filled_cache(root: &Path) -> (Cache, Vec<Vec<u8>>) {
     let cache = Cache::open(root).unwrap();
-    let blobs: Vec<Vec<u8>> = (0..3).map(|i| pseudo_random_bytes(i, 10_000 + i as usize)).collect();
+    let blobs: Vec<Vec<u8>> = (0..3)
+        .map(|i| pseudo_random_bytes(i, 10_000 + i as usize))
+        .collect();
     for b in &blobs {
         let sha = cache.put_artifact(b).unwrap();
         cache
@@ -38,14 +40,26 @@ fn export_import_round_trip() {
     let (src, blobs) = filled_cache(a.path());
     let tar = a.path().join("out.tar");
     let stats = src.export(&tar).unwrap();
-    assert_eq!((stats.artifacts, stats.index_entries, stats.name_entries), (3, 1, 3));
+    assert_eq!(
+        (stats.artifacts, stats.index_entries, stats.name_entries),
+        (3, 1, 3)
+    );
     let dst = Cache::open(b.path()).unwrap();
     let stats = dst.import(&tar).unwrap();
-    assert_eq!((stats.artifacts, stats.index_entries, stats.name_entries), (3, 1, 3));
+    assert_eq!(
+        (stats.artifacts, stats.index_entries, stats.name_entries),
+        (3, 1, 3)
+    );
     for blob in &blobs {
-        assert_eq!(dst.artifact(&sha256(blob)).unwrap().as_deref(), Some(blob.as_slice()));
         assert_eq!(
-            dst.lookup_name(&format!("https://example.invalid/files/{}.whl", sha256(blob))),
+            dst.artifact(&sha256(blob)).unwrap().as_deref(),
+            Some(blob.as_slice())
+        );
+        assert_eq!(
+            dst.lookup_name(&format!(
+                "https://example.invalid/files/{}.whl",
+                sha256(blob)
+            )),
             Some(sha256(blob))
         );
     }
@@ -55,7 +69,10 @@ fn export_import_round_trip() {
         .unwrap();
     assert_eq!(r.body, b"<a href=\"x\">x</a>");
     assert_eq!(r.fetched_at.to_string(), "2025-01-01T00:00:00Z");
-    assert_eq!(src.info().unwrap().total_bytes, dst.info().unwrap().total_bytes);
+    assert_eq!(
+        src.info().unwrap().total_bytes,
+        dst.info().unwrap().total_bytes
+    );
     // Importing twice is harmless.
     dst.import(&tar).unwrap();
     assert_eq!(dst.info().unwrap().artifacts, 3);
@@ -87,7 +104,10 @@ fn raw_entry(
     builder.append(&h, data).unwrap();
 }
 
-fn hostile(name: &str, f: impl FnOnce(&mut tar::Builder<Vec<u8>>)) -> (TempDir, std::path::PathBuf) {
+fn hostile(
+    name: &str,
+    f: impl FnOnce(&mut tar::Builder<Vec<u8>>),
+) -> (TempDir, std::path::PathBuf) {
     let dir = TempDir::new(name);
     let mut b = tar::Builder::new(Vec::new());
     // A valid entry first: it must not be imported when a later one is refused.
@@ -107,14 +127,30 @@ fn hostile(name: &str, f: impl FnOnce(&mut tar::Builder<Vec<u8>>)) -> (TempDir, 
     (dir, path)
 }
 
+type Case = Box<dyn FnOnce(&mut tar::Builder<Vec<u8>>)>;
+
 #[test]
 fn hostile_imports_are_refused_and_add_nothing() {
     let data = b"payload".to_vec();
     let sha = sha256(&data);
     let art = format!("artifacts/sha256/{}/{}", &sha[..2], &sha[2..]);
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut tar::Builder<Vec<u8>>)>)> = vec![
-        ("dotdot", Box::new(|b| raw_entry(b, "artifacts/../../escape", tar::EntryType::Regular, b"x", None))),
-        ("absolute", Box::new(|b| raw_entry(b, "/tmp/pyvet-escape", tar::EntryType::Regular, b"x", None))),
+    let cases: Vec<(&str, Case)> = vec![
+        (
+            "dotdot",
+            Box::new(|b| {
+                raw_entry(
+                    b,
+                    "artifacts/../../escape",
+                    tar::EntryType::Regular,
+                    b"x",
+                    None,
+                )
+            }),
+        ),
+        (
+            "absolute",
+            Box::new(|b| raw_entry(b, "/tmp/pyvet-escape", tar::EntryType::Regular, b"x", None)),
+        ),
         ("symlink", {
             let art = art.clone();
             Box::new(move |b| raw_entry(b, &art, tar::EntryType::Symlink, b"", Some("/etc/passwd")))
@@ -123,15 +159,30 @@ fn hostile_imports_are_refused_and_add_nothing() {
             let art = art.clone();
             Box::new(move |b| raw_entry(b, &art, tar::EntryType::Link, b"", Some("artifacts")))
         }),
-        ("device", Box::new(|b| raw_entry(b, "index/dev", tar::EntryType::Char, b"", None))),
-        ("stray-file", Box::new(|b| raw_entry(b, "README", tar::EntryType::Regular, b"hi", None))),
+        (
+            "device",
+            Box::new(|b| raw_entry(b, "index/dev", tar::EntryType::Char, b"", None)),
+        ),
+        (
+            "stray-file",
+            Box::new(|b| raw_entry(b, "README", tar::EntryType::Regular, b"hi", None)),
+        ),
         ("wrong-hash", {
             let art = art.clone();
             Box::new(move |b| raw_entry(b, &art, tar::EntryType::Regular, b"not the payload", None))
         }),
-        ("bad-index-json", Box::new(|b| {
-            raw_entry(b, &format!("index/{}.json", "0".repeat(64)), tar::EntryType::Regular, b"{", None)
-        })),
+        (
+            "bad-index-json",
+            Box::new(|b| {
+                raw_entry(
+                    b,
+                    &format!("index/{}.json", "0".repeat(64)),
+                    tar::EntryType::Regular,
+                    b"{",
+                    None,
+                )
+            }),
+        ),
     ];
     for (name, build) in cases {
         let (dir, tar) = hostile(name, build);
@@ -141,7 +192,11 @@ fn hostile_imports_are_refused_and_add_nothing() {
         assert!(err.contains("hostile.tar"), "{name}: {err}");
         let info = cache.info().unwrap();
         assert_eq!(info.total_bytes, 0, "{name}: something was imported");
-        assert_eq!(std::fs::read_dir(cache_dir.join("tmp")).unwrap().count(), 0, "{name}");
+        assert_eq!(
+            std::fs::read_dir(cache_dir.join("tmp")).unwrap().count(),
+            0,
+            "{name}"
+        );
         assert!(!dir.path().join("escape").exists());
     }
     assert!(!Path::new("/tmp/pyvet-escape").exists());
@@ -170,7 +225,9 @@ fn prune_by_age_and_all() {
         .unwrap()
         .set_modified(two_days)
         .unwrap();
-    let s = cache.prune(Some(std::time::Duration::from_secs(86_400))).unwrap();
+    let s = cache
+        .prune(Some(std::time::Duration::from_secs(86_400)))
+        .unwrap();
     assert_eq!(s.removed_files, 1);
     assert!(!old.exists());
     assert!(cache.artifact(&sha256(&blobs[1])).unwrap().is_some());
@@ -196,20 +253,35 @@ fn cache_command_line() {
     let src = dir.path().join("src");
     filled_cache(&src);
     let out = pyvet(&src, &["cache", "info", "--format", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["artifacts"], 3);
     assert_eq!(v["index_entries"], 1);
     let out = pyvet(&src, &["cache", "info"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("artifacts") && text.contains(src.to_str().unwrap()), "{text}");
+    assert!(
+        text.contains("artifacts") && text.contains(src.to_str().unwrap()),
+        "{text}"
+    );
 
     let tar = dir.path().join("carry.tar");
     let out = pyvet(&src, &["cache", "export", tar.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let dst = dir.path().join("dst");
     let out = pyvet(&dst, &["cache", "import", tar.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(Cache::open(&dst).unwrap().info().unwrap().artifacts, 3);
 
     let out = pyvet(&dst, &["cache", "prune", "--older-than", "30"]);

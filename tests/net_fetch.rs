@@ -37,7 +37,11 @@ fn downloads_verifies_and_caches() {
     let cache = Cache::open(dir.path()).unwrap();
     let a = pseudo_random_bytes(1, 300_000);
     let b = pseudo_random_bytes(2, 1234);
-    server.add("/files/a-1.0-py3-none-any.whl", a.clone(), "application/octet-stream");
+    server.add(
+        "/files/a-1.0-py3-none-any.whl",
+        a.clone(),
+        "application/octet-stream",
+    );
     server.add("/files/b-1.0.tar.gz", b.clone(), "application/octet-stream");
     let jobs = vec![
         job(&server, "/files/a-1.0-py3-none-any.whl", Some(&a)),
@@ -76,7 +80,10 @@ fn downloads_verifies_and_caches() {
     assert_eq!(again, out);
     assert_eq!(server.requests().len(), before);
     // The user agent names pyvet.
-    let ua = server.requests()[0].header("user-agent").unwrap().to_string();
+    let ua = server.requests()[0]
+        .header("user-agent")
+        .unwrap()
+        .to_string();
     assert!(ua.starts_with("pyvet/"), "{ua}");
 }
 
@@ -86,9 +93,19 @@ fn wrong_hash_is_a_mismatch_and_nothing_is_cached() {
     let dir = TempDir::new("fetch-mismatch");
     let cache = Cache::open(dir.path()).unwrap();
     let real = b"the real bytes".to_vec();
-    server.add("/f/x-1.0.tar.gz", b"tampered bytes".to_vec(), "application/octet-stream");
+    server.add(
+        "/f/x-1.0.tar.gz",
+        b"tampered bytes".to_vec(),
+        "application/octet-stream",
+    );
     let j = job(&server, "/f/x-1.0.tar.gz", Some(&real));
-    let out = fetch_all(std::slice::from_ref(&j), &cache, Some(&net()), 2, &no_progress);
+    let out = fetch_all(
+        std::slice::from_ref(&j),
+        &cache,
+        Some(&net()),
+        2,
+        &no_progress,
+    );
     match &out[0] {
         FetchStatus::HashMismatch { expected, actual } => {
             assert_eq!(expected.hex, sha256(&real));
@@ -117,7 +134,13 @@ fn every_expected_algorithm_is_checked_and_any_of_needs_one_match() {
     let net = net();
     let mut j = job(&server, "/f/m-1.0.tar.gz", Some(&data));
     j.expected.push(bad512.clone());
-    let out = fetch_all(std::slice::from_ref(&j), &cache, Some(&net), 1, &no_progress);
+    let out = fetch_all(
+        std::slice::from_ref(&j),
+        &cache,
+        Some(&net),
+        1,
+        &no_progress,
+    );
     assert!(
         matches!(&out[0], FetchStatus::HashMismatch { expected, .. } if *expected == bad512),
         "{out:?}"
@@ -131,15 +154,30 @@ fn every_expected_algorithm_is_checked_and_any_of_needs_one_match() {
         expected: vec![],
         any_of: vec![bad256.clone(), good512.clone()],
     };
-    let out = fetch_all(std::slice::from_ref(&j), &cache, Some(&net), 1, &no_progress);
+    let out = fetch_all(
+        std::slice::from_ref(&j),
+        &cache,
+        Some(&net),
+        1,
+        &no_progress,
+    );
     assert!(matches!(out[0], FetchStatus::Verified { .. }), "{out:?}");
     let j = FetchJob {
         any_of: vec![bad256, bad512],
         ..j
     };
     // Cached now (the URL maps to its sha256), but the alternatives still do not match.
-    let out = fetch_all(std::slice::from_ref(&j), &cache, Some(&net), 1, &no_progress);
-    assert!(matches!(out[0], FetchStatus::HashMismatch { .. }), "{out:?}");
+    let out = fetch_all(
+        std::slice::from_ref(&j),
+        &cache,
+        Some(&net),
+        1,
+        &no_progress,
+    );
+    assert!(
+        matches!(out[0], FetchStatus::HashMismatch { .. }),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -176,7 +214,10 @@ fn persistent_server_errors_fail_after_bounded_retries() {
         1,
         &no_progress,
     );
-    assert!(matches!(&out[0], FetchStatus::Failed { message } if message.contains("500")), "{out:?}");
+    assert!(
+        matches!(&out[0], FetchStatus::Failed { message } if message.contains("500")),
+        "{out:?}"
+    );
     // Bounded: (1 + retries) network attempts per fetch attempt, (1 + retries) fetch attempts.
     let hits = server.hits("/f/r-1.0.tar.gz");
     assert!((3..=9).contains(&hits), "{hits} requests");
@@ -275,14 +316,29 @@ fn offline_uses_a_warm_cache_and_reports_a_cold_one() {
         fetch_all(std::slice::from_ref(&cold), &cache, None, 1, &no_progress),
         vec![FetchStatus::MissingOffline]
     );
-    fetch_all(std::slice::from_ref(&with_hash), &cache, Some(&net()), 1, &no_progress);
+    fetch_all(
+        std::slice::from_ref(&with_hash),
+        &cache,
+        Some(&net()),
+        1,
+        &no_progress,
+    );
     drop(server); // Nothing is listening any more.
-    let out = fetch_all(&[with_hash, without_hash, cold], &cache, None, 2, &no_progress);
+    let out = fetch_all(
+        &[with_hash, without_hash, cold],
+        &cache,
+        None,
+        2,
+        &no_progress,
+    );
     let verified = FetchStatus::Verified {
         sha256: sha256(&data),
         size: data.len() as u64,
     };
-    assert_eq!(out, vec![verified.clone(), verified, FetchStatus::MissingOffline]);
+    assert_eq!(
+        out,
+        vec![verified.clone(), verified, FetchStatus::MissingOffline]
+    );
 }
 
 #[test]
@@ -294,7 +350,13 @@ fn corrupted_cache_entry_is_evicted_and_refetched() {
     server.add("/f/c-1.0.tar.gz", data.clone(), "application/octet-stream");
     let j = job(&server, "/f/c-1.0.tar.gz", Some(&data));
     let net = net();
-    fetch_all(std::slice::from_ref(&j), &cache, Some(&net), 1, &no_progress);
+    fetch_all(
+        std::slice::from_ref(&j),
+        &cache,
+        Some(&net),
+        1,
+        &no_progress,
+    );
     let path = cache.artifact_path(&sha256(&data)).unwrap();
     let mut bad = std::fs::read(&path).unwrap();
     bad[100] ^= 0xff;
@@ -306,7 +368,13 @@ fn corrupted_cache_entry_is_evicted_and_refetched() {
     );
     assert!(!path.exists());
     // Online: fetched again.
-    let out = fetch_all(std::slice::from_ref(&j), &cache, Some(&net), 1, &no_progress);
+    let out = fetch_all(
+        std::slice::from_ref(&j),
+        &cache,
+        Some(&net),
+        1,
+        &no_progress,
+    );
     assert!(matches!(out[0], FetchStatus::Verified { .. }));
     assert_eq!(std::fs::read(&path).unwrap(), data);
     assert_eq!(server.hits("/f/c-1.0.tar.gz"), 2);
@@ -347,13 +415,22 @@ fn two_writers_fill_one_cache_at_once() {
     });
     let cache = Cache::open(dir.path()).unwrap();
     for r in &results {
-        assert!(r.iter().all(|s| matches!(s, FetchStatus::Verified { .. })), "{r:?}");
+        assert!(
+            r.iter().all(|s| matches!(s, FetchStatus::Verified { .. })),
+            "{r:?}"
+        );
     }
     for (_, d) in &files {
-        assert_eq!(cache.artifact(&sha256(d)).unwrap().as_deref(), Some(d.as_slice()));
+        assert_eq!(
+            cache.artifact(&sha256(d)).unwrap().as_deref(),
+            Some(d.as_slice())
+        );
     }
     assert_eq!(cache.info().unwrap().artifacts, files.len() as u64);
-    assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+        0
+    );
 }
 
 #[test]
@@ -366,7 +443,11 @@ fn parallelism_is_bounded() {
     for i in 0..8 {
         let p = format!("/f/s{i}-1.0.tar.gz");
         let d = pseudo_random_bytes(200 + i, 1000);
-        server.add_with_fault(&p, d.clone(), Fault::Slow(std::time::Duration::from_millis(60)));
+        server.add_with_fault(
+            &p,
+            d.clone(),
+            Fault::Slow(std::time::Duration::from_millis(60)),
+        );
         jobs.push(job(&server, &p, Some(&d)));
     }
     let active = AtomicUsize::new(0);
@@ -382,14 +463,21 @@ fn parallelism_is_bounded() {
         FetchEvent::Bytes(_) => {}
     };
     let out = fetch_all(&jobs, &cache, Some(&net()), 3, &progress);
-    assert!(out.iter().all(|s| matches!(s, FetchStatus::Verified { .. })));
+    assert!(out
+        .iter()
+        .all(|s| matches!(s, FetchStatus::Verified { .. })));
     let peak = peak.load(Ordering::SeqCst);
     assert!((1..=3).contains(&peak), "peak concurrency {peak}");
 }
 
 #[test]
 fn rules_are_in_the_catalogue() {
-    for id in ["hash-mismatch", "artifact-not-found", "artifact-unverified", "fetch-failed"] {
+    for id in [
+        "hash-mismatch",
+        "artifact-not-found",
+        "artifact-unverified",
+        "fetch-failed",
+    ] {
         assert!(pyvet::catalog::find(id).is_some(), "{id}");
     }
     assert_eq!(

@@ -60,8 +60,16 @@ fn json_index(server: &TestServer) -> (Vec<u8>, Vec<u8>) {
         ),
         "application/json",
     );
-    server.add("/files/demo-1.0.tar.gz", sdist.clone(), "application/octet-stream");
-    server.add("/files/demo-2.0-py3-none-any.whl", wheel.clone(), "application/octet-stream");
+    server.add(
+        "/files/demo-1.0.tar.gz",
+        sdist.clone(),
+        "application/octet-stream",
+    );
+    server.add(
+        "/files/demo-2.0-py3-none-any.whl",
+        wheel.clone(),
+        "application/octet-stream",
+    );
     (sdist, wheel)
 }
 
@@ -73,7 +81,11 @@ fn json_page_and_metadata_are_parsed_merged_and_usable_for_fetching() {
     let cache = Cache::open(dir.path()).unwrap();
     let net = net();
     let root = server.url("/simple/");
-    let client = IndexClient::new(Some(&net), &cache, settings(&[root.clone()], &[]));
+    let client = IndexClient::new(
+        Some(&net),
+        &cache,
+        settings(std::slice::from_ref(&root), &[]),
+    );
     let info = client.project("Demo").unwrap().expect("known project");
     assert_eq!(info.name, "demo");
     assert_eq!(info.index_url, root);
@@ -82,7 +94,11 @@ fn json_page_and_metadata_are_parsed_merged_and_usable_for_fetching() {
         server.requests_for("/simple/demo/")[0].header("accept"),
         Some(pyvet::index::SIMPLE_ACCEPT)
     );
-    let f1 = info.files.iter().find(|f| f.filename == "demo-1.0.tar.gz").unwrap();
+    let f1 = info
+        .files
+        .iter()
+        .find(|f| f.filename == "demo-1.0.tar.gz")
+        .unwrap();
     assert_eq!(f1.url, server.url("/files/demo-1.0.tar.gz"));
     assert!(f1.yanked);
     assert_eq!(f1.yanked_reason.as_deref(), Some("security"));
@@ -94,20 +110,34 @@ fn json_page_and_metadata_are_parsed_merged_and_usable_for_fetching() {
         .iter()
         .find(|f| f.filename == "demo-2.0-py3-none-any.whl")
         .unwrap();
-    assert_eq!(f2.provenance_url.as_deref(), Some(server.url("/prov/demo-2.0").as_str()));
+    assert_eq!(
+        f2.provenance_url.as_deref(),
+        Some(server.url("/prov/demo-2.0").as_str())
+    );
     assert_eq!(f2.requires_python.as_deref(), Some(">=3.9"));
     // The upload time came from the metadata JSON (the simple page had none).
     assert_eq!(f2.upload_time.unwrap().to_string(), "2024-06-01T00:00:00Z");
-    let old = info.files.iter().find(|f| f.filename == "demo-0.1.tar.gz").unwrap();
+    let old = info
+        .files
+        .iter()
+        .find(|f| f.filename == "demo-0.1.tar.gz")
+        .unwrap();
     assert_eq!(old.url, server.url("/files/demo-0.1.tar.gz"));
     assert_eq!(old.version.as_deref(), Some("0.1"));
     for v in ["0.1", "1.0", "2.0"] {
-        assert!(info.versions.iter().any(|x| x == v), "{v} in {:?}", info.versions);
+        assert!(
+            info.versions.iter().any(|x| x == v),
+            "{v} in {:?}",
+            info.versions
+        );
     }
     assert_eq!(info.files_for_version("2.0").count(), 1);
     let details = info.info.as_ref().unwrap();
     assert_eq!(details.author.as_deref(), Some("Ann Author"));
-    assert_eq!(details.project_urls.get("Source").map(String::as_str), Some("https://example.invalid/demo"));
+    assert_eq!(
+        details.project_urls.get("Source").map(String::as_str),
+        Some("https://example.invalid/demo")
+    );
     let own = info.ownership.as_ref().unwrap();
     assert_eq!(own.organization.as_deref(), Some("acme"));
     assert_eq!(own.roles.len(), 2);
@@ -147,11 +177,15 @@ fn offline_answers_from_the_cache_only() {
     let root = server.url("/simple/");
     let online = {
         let net = net();
-        let client = IndexClient::new(Some(&net), &cache, settings(&[root.clone()], &[]));
+        let client = IndexClient::new(
+            Some(&net),
+            &cache,
+            settings(std::slice::from_ref(&root), &[]),
+        );
         client.project("demo").unwrap().unwrap()
     };
     drop(server);
-    let offline = IndexClient::new(None, &cache, settings(&[root.clone()], &[]));
+    let offline = IndexClient::new(None, &cache, settings(std::slice::from_ref(&root), &[]));
     let cached = offline.project("demo").unwrap().unwrap();
     assert_eq!(cached, online);
     // Never fetched: Ok(None), not an error.
@@ -163,10 +197,18 @@ fn offline_answers_from_the_cache_only() {
 fn html_page_with_relative_links_after_a_redirect() {
     let server = TestServer::start();
     let data = b"legacy sdist".to_vec();
-    let mut f = FixtureFile::new("Legacy.Pkg-0.3.tar.gz", "../../packages/Legacy.Pkg-0.3.tar.gz", &data);
+    let mut f = FixtureFile::new(
+        "Legacy.Pkg-0.3.tar.gz",
+        "../../packages/Legacy.Pkg-0.3.tar.gz",
+        &data,
+    );
     f.requires_python = Some(">=3.6,<4".into());
     f.yanked = Some(None);
-    let plain = FixtureFile::new("legacy_pkg-0.4-py3-none-any.whl", "legacy_pkg-0.4-py3-none-any.whl", b"w");
+    let plain = FixtureFile::new(
+        "legacy_pkg-0.4-py3-none-any.whl",
+        "legacy_pkg-0.4-py3-none-any.whl",
+        b"w",
+    );
     // The index root redirects to where the pages really live: links resolve against the
     // final URL, not the requested one.
     server.add_with_fault(
@@ -191,7 +233,10 @@ fn html_page_with_relative_links_after_a_redirect() {
     assert_eq!(a.hashes.sha256(), Some(support::sha256(&data).as_str()));
     assert_eq!(a.requires_python.as_deref(), Some(">=3.6,<4"));
     assert!(a.yanked && a.yanked_reason.is_none());
-    assert_eq!(info.files[1].url, server.url("/real/simple/legacy-pkg/legacy_pkg-0.4-py3-none-any.whl"));
+    assert_eq!(
+        info.files[1].url,
+        server.url("/real/simple/legacy-pkg/legacy_pkg-0.4-py3-none-any.whl")
+    );
     // No metadata endpoint on this index: the optional fields stay empty.
     assert_eq!(info.info, None);
     assert_eq!(info.ownership, None);
@@ -205,7 +250,7 @@ fn extra_indexes_are_searched_in_order_and_listed() {
     let f = FixtureFile::new("internal-1.0.tar.gz", "/files/internal-1.0.tar.gz", b"i");
     extra.add(
         "/simple/internal/",
-        simple_json("internal", &["1.0"], &[f.clone()]),
+        simple_json("internal", &["1.0"], std::slice::from_ref(&f)),
         "application/vnd.pypi.simple.v1+json",
     );
     primary.add(
@@ -231,7 +276,10 @@ fn extra_indexes_are_searched_in_order_and_listed() {
         client.indexes_knowing("shared").unwrap(),
         vec![primary.url("/simple/"), extra.url("/simple/")]
     );
-    assert_eq!(client.indexes_knowing("nobody").unwrap(), Vec::<String>::new());
+    assert_eq!(
+        client.indexes_knowing("nobody").unwrap(),
+        Vec::<String>::new()
+    );
     assert_eq!(client.project("nobody").unwrap(), None);
     // No index configured at all: nothing known, no request made.
     let none = IndexClient::new(Some(&net), &cache, IndexSettings::default());
@@ -248,8 +296,16 @@ fn index_credentials_reach_file_downloads_on_the_same_host() {
     );
     let data = b"private".to_vec();
     let f = FixtureFile::new("priv-1.0.tar.gz", "/files/priv-1.0.tar.gz", &data);
-    server.add_with_fault("/simple/priv/", simple_json("priv", &["1.0"], &[f]).into_bytes(), support::Fault::RequireAuth(auth.clone()));
-    server.add_with_fault("/files/priv-1.0.tar.gz", data.clone(), support::Fault::RequireAuth(auth));
+    server.add_with_fault(
+        "/simple/priv/",
+        simple_json("priv", &["1.0"], &[f]).into_bytes(),
+        support::Fault::RequireAuth(auth.clone()),
+    );
+    server.add_with_fault(
+        "/files/priv-1.0.tar.gz",
+        data.clone(),
+        support::Fault::RequireAuth(auth),
+    );
     let dir = TempDir::new("index-auth");
     let cache = Cache::open(dir.path()).unwrap();
     let net = net();
@@ -279,7 +335,11 @@ fn index_credentials_reach_file_downloads_on_the_same_host() {
 fn server_errors_on_the_simple_page_are_errors_with_a_redacted_url() {
     let server = TestServer::start();
     server.add_with_fault("/simple/broken/", b"".to_vec(), support::Fault::Status(403));
-    server.add("/simple/garbage/", "{not json", "application/vnd.pypi.simple.v1+json");
+    server.add(
+        "/simple/garbage/",
+        "{not json",
+        "application/vnd.pypi.simple.v1+json",
+    );
     let dir = TempDir::new("index-err");
     let cache = Cache::open(dir.path()).unwrap();
     let net = net();

@@ -50,7 +50,10 @@ fn accept_header_is_sent() {
     server.add("/simple/a/", "{}", "application/vnd.pypi.simple.v1+json");
     let net = net_with(NetworkOptions::for_tests());
     let r = net
-        .get(&server.url("/simple/a/"), Some("application/vnd.pypi.simple.v1+json"))
+        .get(
+            &server.url("/simple/a/"),
+            Some("application/vnd.pypi.simple.v1+json"),
+        )
         .unwrap();
     assert_eq!(r.status, 200);
     assert_eq!(
@@ -66,29 +69,57 @@ fn accept_header_is_sent() {
 #[test]
 fn same_host_redirect_is_followed_with_credentials() {
     let server = TestServer::start();
-    server.add("/new/file.tar.gz", b"payload".to_vec(), "application/octet-stream");
-    server.add_with_fault("/old/file.tar.gz", b"".to_vec(), Fault::Redirect("/new/file.tar.gz".into()));
+    server.add(
+        "/new/file.tar.gz",
+        b"payload".to_vec(),
+        "application/octet-stream",
+    );
+    server.add_with_fault(
+        "/old/file.tar.gz",
+        b"".to_vec(),
+        Fault::Redirect("/new/file.tar.gz".into()),
+    );
     let net = net_with(NetworkOptions::for_tests());
     let r = net
-        .get(&server.url_with_userinfo("alice:s3cret", "/old/file.tar.gz"), None)
+        .get(
+            &server.url_with_userinfo("alice:s3cret", "/old/file.tar.gz"),
+            None,
+        )
         .unwrap();
     assert_eq!(r.status, 200);
     assert_eq!(r.final_url, server.url("/new/file.tar.gz"));
     assert_eq!(body(r), b"payload");
     let auth = basic("alice", "s3cret");
-    assert_eq!(server.requests_for("/old/file.tar.gz")[0].header("authorization"), Some(auth.as_str()));
-    assert_eq!(server.requests_for("/new/file.tar.gz")[0].header("authorization"), Some(auth.as_str()));
+    assert_eq!(
+        server.requests_for("/old/file.tar.gz")[0].header("authorization"),
+        Some(auth.as_str())
+    );
+    assert_eq!(
+        server.requests_for("/new/file.tar.gz")[0].header("authorization"),
+        Some(auth.as_str())
+    );
 }
 
 #[test]
 fn userinfo_credentials_do_not_follow_a_redirect_to_another_host() {
     let index = TestServer::start();
     let other = TestServer::start();
-    other.add("/file.tar.gz", b"elsewhere".to_vec(), "application/octet-stream");
-    index.add_with_fault("/file.tar.gz", b"".to_vec(), Fault::Redirect(other.url("/file.tar.gz")));
+    other.add(
+        "/file.tar.gz",
+        b"elsewhere".to_vec(),
+        "application/octet-stream",
+    );
+    index.add_with_fault(
+        "/file.tar.gz",
+        b"".to_vec(),
+        Fault::Redirect(other.url("/file.tar.gz")),
+    );
     let net = net_with(NetworkOptions::for_tests());
     let r = net
-        .get(&index.url_with_userinfo("alice:s3cret", "/file.tar.gz"), None)
+        .get(
+            &index.url_with_userinfo("alice:s3cret", "/file.tar.gz"),
+            None,
+        )
         .unwrap();
     assert_eq!(r.status, 200);
     assert_eq!(body(r), b"elsewhere");
@@ -98,7 +129,11 @@ fn userinfo_credentials_do_not_follow_a_redirect_to_another_host() {
     );
     let leaked = other.requests_for("/file.tar.gz");
     assert_eq!(leaked.len(), 1);
-    assert_eq!(leaked[0].header("authorization"), None, "credentials followed the redirect");
+    assert_eq!(
+        leaked[0].header("authorization"),
+        None,
+        "credentials followed the redirect"
+    );
 }
 
 #[test]
@@ -117,7 +152,11 @@ fn netrc_credentials_go_to_their_host_only() {
         b"ok".to_vec(),
         Fault::RequireAuth(basic("bob", "hunter2")),
     );
-    index.add_with_fault("/jump", b"".to_vec(), Fault::Redirect(other.url("/landing")));
+    index.add_with_fault(
+        "/jump",
+        b"".to_vec(),
+        Fault::Redirect(other.url("/landing")),
+    );
     other.add("/landing", b"landed".to_vec(), "text/plain");
     let mut opts = NetworkOptions::for_tests();
     opts.netrc = NetrcSource::Path(netrc);
@@ -128,7 +167,10 @@ fn netrc_credentials_go_to_their_host_only() {
     // Another origin (same address, another port): the credentials stay behind.
     let r = net.get(&index.url("/jump"), None).unwrap();
     assert_eq!(body(r), b"landed");
-    assert_eq!(other.requests_for("/landing")[0].header("authorization"), None);
+    assert_eq!(
+        other.requests_for("/landing")[0].header("authorization"),
+        None
+    );
 }
 
 #[test]
@@ -141,7 +183,10 @@ fn learnt_credentials_apply_to_files_on_the_index_origin() {
     );
     let net = net_with(NetworkOptions::for_tests());
     // Without credentials: 401.
-    assert_eq!(net.get(&server.url("/files/f.whl"), None).unwrap().status, 401);
+    assert_eq!(
+        net.get(&server.url("/files/f.whl"), None).unwrap().status,
+        401
+    );
     net.add_credentials_from_url(&server.url_with_userinfo("u:p", "/simple/"));
     let r = net.get(&server.url("/files/f.whl"), None).unwrap();
     assert_eq!(r.status, 200);
@@ -167,7 +212,9 @@ fn credentials_never_appear_in_errors() {
     // The final URL of a successful request carries no credentials either.
     let server = TestServer::start();
     server.add("/x", "x", "text/plain");
-    let r = net.get(&server.url_with_userinfo("alice:topsecret", "/x"), None).unwrap();
+    let r = net
+        .get(&server.url_with_userinfo("alice:topsecret", "/x"), None)
+        .unwrap();
     assert!(!r.final_url.contains("topsecret"));
 }
 
@@ -187,14 +234,22 @@ fn redirect_loops_are_bounded() {
 #[test]
 fn a_stalled_server_times_out() {
     let server = TestServer::start();
-    server.add_with_fault("/slow", b"late".to_vec(), Fault::Slow(Duration::from_secs(3)));
+    server.add_with_fault(
+        "/slow",
+        b"late".to_vec(),
+        Fault::Slow(Duration::from_secs(3)),
+    );
     let mut opts = NetworkOptions::for_tests();
     opts.timeout = Duration::from_millis(200);
     opts.retries = 0;
     let net = net_with(opts);
     let started = std::time::Instant::now();
     let err = net.get(&server.url("/slow"), None).err().expect("timeout");
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(err.to_string().to_lowercase().contains("timeout"), "{err}");
 }
 

@@ -36,7 +36,10 @@ fn configured_home(dir: &TempDir) -> ConfigEnv {
         "[[index]]\nurl = \"https://uv-default.invalid/simple\"\ndefault = true\n[[index]]\nurl = \"https://uv-extra.invalid/simple\"\n",
     );
     let system = dir.path().join("etc/pip.conf");
-    write(&system, "[global]\nindex-url = https://system.invalid/simple\n");
+    write(
+        &system,
+        "[global]\nindex-url = https://system.invalid/simple\n",
+    );
     ConfigEnv {
         home: Some(home),
         system_pip_conf: Some(system),
@@ -74,12 +77,18 @@ fn pip_env_beats_pip_conf_which_beats_uv() {
     let dir = TempDir::new("pipconf-env");
     let env = configured_home(&dir);
     let r = resolve(None, &[], &env).unwrap();
-    assert_eq!(urls(&r).0.as_deref(), Some("https://user-pip.invalid/simple"));
+    assert_eq!(
+        urls(&r).0.as_deref(),
+        Some("https://user-pip.invalid/simple")
+    );
     assert!(r.primary.as_ref().unwrap().origin.ends_with("pip.conf"));
 
     let env = env
         .with_var("PIP_INDEX_URL", "https://env.invalid/simple")
-        .with_var("PIP_EXTRA_INDEX_URL", "https://e1.invalid/simple https://e2.invalid/simple");
+        .with_var(
+            "PIP_EXTRA_INDEX_URL",
+            "https://e1.invalid/simple https://e2.invalid/simple",
+        );
     let r = resolve(None, &[], &env).unwrap();
     assert_eq!(
         urls(&r),
@@ -106,7 +115,10 @@ fn pip_config_file_overrides_and_suppresses_user_files() {
     let r = resolve(None, &[], &env).unwrap();
     assert_eq!(urls(&r).0.as_deref(), Some("https://custom.invalid/simple"));
     // The user file's extras are not read when PIP_CONFIG_FILE exists (as pip does).
-    assert!(!urls(&r).1.iter().any(|u| u.contains("user-extra")), "{r:?}");
+    assert!(
+        !urls(&r).1.iter().any(|u| u.contains("user-extra")),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -116,7 +128,10 @@ fn legacy_and_system_pip_conf_in_order() {
     let home = env.home.clone().unwrap();
     std::fs::remove_file(home.join(".config/pip/pip.conf")).unwrap();
     let r = resolve(None, &[], &env).unwrap();
-    assert_eq!(urls(&r).0.as_deref(), Some("https://legacy-pip.invalid/simple"));
+    assert_eq!(
+        urls(&r).0.as_deref(),
+        Some("https://legacy-pip.invalid/simple")
+    );
     std::fs::remove_file(home.join(".pip/pip.conf")).unwrap();
     let r = resolve(None, &[], &env).unwrap();
     assert_eq!(urls(&r).0.as_deref(), Some("https://system.invalid/simple"));
@@ -136,7 +151,10 @@ fn legacy_and_system_pip_conf_in_order() {
 fn xdg_config_home_is_honoured() {
     let dir = TempDir::new("pipconf-xdg");
     let xdg = dir.path().join("xdg");
-    write(&xdg.join("pip/pip.conf"), "[global]\nindex-url = https://xdg.invalid/simple\n");
+    write(
+        &xdg.join("pip/pip.conf"),
+        "[global]\nindex-url = https://xdg.invalid/simple\n",
+    );
     let env = configured_home(&dir).with_var("XDG_CONFIG_HOME", xdg.to_str().unwrap());
     let r = resolve(None, &[], &env).unwrap();
     assert_eq!(urls(&r).0.as_deref(), Some("https://xdg.invalid/simple"));
@@ -148,7 +166,10 @@ fn uv_environment_variables() {
     let env = ConfigEnv::isolated(Some(dir.path().to_path_buf()))
         .with_var("UV_INDEX_URL", "https://deprecated.invalid/simple")
         .with_var("UV_DEFAULT_INDEX", "https://uv-env.invalid/simple")
-        .with_var("UV_INDEX", "internal=https://internal.invalid/simple https://other.invalid/simple")
+        .with_var(
+            "UV_INDEX",
+            "internal=https://internal.invalid/simple https://other.invalid/simple",
+        )
         .with_var("UV_EXTRA_INDEX_URL", "https://old-extra.invalid/simple");
     let r = resolve(None, &[], &env).unwrap();
     assert_eq!(
@@ -170,7 +191,8 @@ fn uv_config_file_variable_and_toml_errors_name_the_file() {
     let dir = TempDir::new("pipconf-uvfile");
     let f = dir.path().join("my-uv.toml");
     write(&f, "index-url = \"https://uvfile.invalid/simple\"\nextra-index-url = [\"https://x.invalid/simple\"]\n");
-    let env = ConfigEnv::isolated(Some(dir.path().to_path_buf())).with_var("UV_CONFIG_FILE", f.to_str().unwrap());
+    let env = ConfigEnv::isolated(Some(dir.path().to_path_buf()))
+        .with_var("UV_CONFIG_FILE", f.to_str().unwrap());
     let r = resolve(None, &[], &env).unwrap();
     assert_eq!(
         urls(&r),
@@ -179,7 +201,10 @@ fn uv_config_file_variable_and_toml_errors_name_the_file() {
             vec!["https://x.invalid/simple".into()]
         )
     );
-    write(&f, "index-url = \"https://uvfile.invalid/simple\"\n[[index]\n");
+    write(
+        &f,
+        "index-url = \"https://uvfile.invalid/simple\"\n[[index]\n",
+    );
     let err = resolve(None, &[], &env).unwrap_err().to_string();
     assert!(err.contains("my-uv.toml:2"), "{err}");
 }
@@ -189,7 +214,10 @@ fn duplicates_are_dropped_and_credentials_do_not_count() {
     let dir = TempDir::new("pipconf-dup");
     let env = ConfigEnv::isolated(Some(dir.path().to_path_buf()))
         .with_var("PIP_INDEX_URL", "https://u:p@idx.invalid/simple/")
-        .with_var("PIP_EXTRA_INDEX_URL", "https://idx.invalid/simple https://x.invalid/simple")
+        .with_var(
+            "PIP_EXTRA_INDEX_URL",
+            "https://idx.invalid/simple https://x.invalid/simple",
+        )
         .with_var("UV_INDEX", "https://x.invalid/simple/");
     let r = resolve(None, &[], &env).unwrap();
     assert_eq!(
@@ -209,5 +237,8 @@ fn empty_home_and_environment_configure_nothing() {
     let env = ConfigEnv::isolated(Some(dir.path().to_path_buf())).with_var("PIP_INDEX_URL", "   ");
     let r = resolve(None, &[], &env).unwrap();
     assert!(r.is_empty(), "{r:?}");
-    assert!(matches!(pyvet::pipconf::no_index_error(), pyvet::error::Error::Usage(_)));
+    assert!(matches!(
+        pyvet::pipconf::no_index_error(),
+        pyvet::error::Error::Usage(_)
+    ));
 }

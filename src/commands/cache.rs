@@ -17,9 +17,7 @@ pub fn open_cache(g: &GlobalArgs) -> Result<Cache, Error> {
         .clone()
         .or_else(Cache::default_dir)
         .ok_or_else(|| {
-            Error::Usage(
-                "no cache directory: pass --cache-dir DIR or set PYVET_CACHE_DIR".into(),
-            )
+            Error::Usage("no cache directory: pass --cache-dir DIR or set PYVET_CACHE_DIR".into())
         })?;
     Cache::open(&dir)
 }
@@ -33,8 +31,7 @@ pub fn run(g: &GlobalArgs, cmd: CacheCommand) -> Result<ExitCode, Error> {
             let cache = open_cache(g)?;
             let info = cache.info()?;
             let out = if g.format == Format::Json {
-                serde_json::to_string_pretty(&info).map_err(|e| Error::Other(e.to_string()))?
-                    + "\n"
+                serde_json::to_string_pretty(&info).map_err(|e| Error::Other(e.to_string()))? + "\n"
             } else {
                 let mut t = comfy_table::Table::new();
                 t.load_preset(comfy_table::presets::NOTHING);

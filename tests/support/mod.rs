@@ -27,7 +27,10 @@ pub enum Fault {
     Redirect(String),
     /// Declare the full Content-Length but send only this many bytes, then close. Applies to the
     /// first N requests (`u32::MAX` for always).
-    Truncate { send: usize, times: u32 },
+    Truncate {
+        send: usize,
+        times: u32,
+    },
     /// Wait this long before sending the response headers.
     Slow(Duration),
     /// Require this exact Authorization header value; otherwise 401.
@@ -257,7 +260,14 @@ fn handle(stream: TcpStream, state: &State, shutdown: &AtomicBool) {
             return;
         }
         Fault::Redirect(to) => {
-            let _ = respond(&mut stream, 302, "text/plain", b"", &[("Location", to)], None);
+            let _ = respond(
+                &mut stream,
+                302,
+                "text/plain",
+                b"",
+                &[("Location", to)],
+                None,
+            );
             return;
         }
         Fault::Truncate { send, times } if hit <= *times => {
@@ -295,7 +305,14 @@ fn handle(stream: TcpStream, state: &State, shutdown: &AtomicBool) {
             }
         }
     }
-    let _ = respond(&mut stream, 200, &route.content_type, &route.body, &[], None);
+    let _ = respond(
+        &mut stream,
+        200,
+        &route.content_type,
+        &route.body,
+        &[],
+        None,
+    );
 }
 
 fn respond(
@@ -444,7 +461,10 @@ pub fn simple_html(name: &str, files: &[FixtureFile]) -> String {
             Some(None) => attrs.push_str(" data-yanked"),
             Some(Some(r)) => attrs.push_str(&format!(" data-yanked=\"{}\"", html_escape(r))),
         }
-        out.push_str(&format!("    <a {attrs}>{}</a><br/>\n", html_escape(&f.filename)));
+        out.push_str(&format!(
+            "    <a {attrs}>{}</a><br/>\n",
+            html_escape(&f.filename)
+        ));
     }
     out.push_str("  </body>\n</html>\n");
     out
