@@ -298,12 +298,8 @@ fn download(
         });
     }
     if !res.is_success() {
-        let msg = format!("{shown}: HTTP {}", res.status);
-        return if res.status >= 500 || res.status == 429 {
-            Err(Attempt::Retry(msg))
-        } else {
-            Err(Attempt::Fatal(msg))
-        };
+        // The network layer has already retried 5xx and 429.
+        return Err(Attempt::Fatal(format!("{shown}: HTTP {}", res.status)));
     }
     let expected_len = res.content_length;
     progress(FetchEvent::Started {

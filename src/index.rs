@@ -125,6 +125,10 @@ impl<'a> IndexClient<'a> {
 
     /// What one index root says about `name`.
     pub fn project_from(&self, root: &str, name: &str) -> Result<Option<ProjectInfo>, Error> {
+        if let Some(n) = self.net {
+            // File URLs on the index's host need the index's credentials.
+            n.add_credentials_from_url(root);
+        }
         let url = simple_url(root, name);
         let Some(page) = self.get(&url, SIMPLE_ACCEPT, true)? else {
             return Ok(None);
@@ -340,7 +344,10 @@ fn decode_entities(s: &str) -> String {
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         rest = &rest[i..];
-        let end = rest[..rest.len().min(12)].find(';');
+        // `;` is ASCII, so a byte position is a char boundary.
+        let end = rest.as_bytes()[..rest.len().min(12)]
+            .iter()
+            .position(|b| *b == b';');
         let decoded = end.and_then(|e| {
             let name = &rest[1..e];
             let c = match name {
@@ -455,9 +462,18 @@ pub fn parse_simple_html(html: &str, base_url: &str) -> ProjectInfo {
         };
         let tag_end = after + gt;
         let attrs = parse_attributes(&html[after..tag_end]);
-        let text_end = lower[tag_end + 1..]
-            .find("</a")
-            .map_or(lower.len(), |p| tag_end + 1 + p);
+        // The link text ends at `</a` or, on a page that never closes its anchors, at the
+        // next `<a` (so hostile pages cannot make this quadratic).
+        let text_end = {
+            let rest = &lower[tag_end + 1..];
+            let close = rest.find("</a");
+            let next = rest.find("<a");
+            match (close, next) {
+                (Some(c), Some(n)) => tag_end + 1 + c.min(n),
+                (Some(p), None) | (None, Some(p)) => tag_end + 1 + p,
+                (None, None) => lower.len(),
+            }
+        };
         let text = decode_entities(strip_tags(&html[tag_end + 1..text_end]).trim());
         pos = text_end.max(tag_end + 1);
         let get = |k: &str| attrs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
@@ -830,6 +846,69 @@ mod tests {
         );
         assert_eq!(version_from_filename("README", "x"), None);
         assert_eq!(version_from_filename("-.tar.gz", "x"), None);
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let pieces = [
+            "<a ",
+            "href=",
+            "\"",
+            "'",
+            "#sha256=",
+            "&",
+            "&#",
+            "x41;",
+            ";",
+            "é",
+            "日本",
+            ">",
+            "</a>",
+            "data-yanked",
+            "=",
+            " ",
+            "{",
+            "}",
+            "[",
+            "]",
+            "\"files\":",
+            "\"url\":",
+            "null",
+            ":",
+            ",",
+            "../",
+            "?",
+            "%",
+            "\u{0}",
+            "\\",
+        ];
+        for _ in 0..3000 {
+            let mut s = String::new();
+            for _ in 0..(x % 40) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                s.push_str(pieces[(x % pieces.len() as u64) as usize]);
+            }
+            let _ = parse_simple(
+                s.as_bytes(),
+                Some("text/html"),
+                "https://example.invalid/s/",
+            );
+            let _ = parse_simple(s.as_bytes(), None, "not a url");
+            let _ = parse_simple(
+                s.as_bytes(),
+                Some("application/json"),
+                "https://example.invalid/",
+            );
+            if let Ok(v) = serde_json::from_str::<Value>(&s) {
+                merge_metadata(&mut ProjectInfo::default(), &v, "x");
+            }
+            let _ = decode_entities(&s);
+            let _ = version_from_filename(&s, "é");
+        }
+        assert_eq!(decode_entities("&日本語のテキスト;"), "&日本語のテキスト;");
     }
 
     #[test]

@@ -468,39 +468,46 @@ fn describe(e: &ureq::Error) -> String {
 fn env_roots() -> Result<Option<ureq::tls::RootCerts>, Error> {
     let file = std::env::var_os("SSL_CERT_FILE").filter(|v| !v.is_empty());
     let dir = std::env::var_os("SSL_CERT_DIR").filter(|v| !v.is_empty());
-    if file.is_none() && dir.is_none() {
+    roots_from(file.map(PathBuf::from), dir.as_deref())
+}
+
+/// PEM certificates from a file (must be readable) and a path-list of directories (files that
+/// are not certificates are skipped). `None` when neither is given; an error when they hold no
+/// certificate at all (silently trusting nothing would make every request fail obscurely).
+fn roots_from(
+    file: Option<PathBuf>,
+    dirs: Option<&std::ffi::OsStr>,
+) -> Result<Option<ureq::tls::RootCerts>, Error> {
+    if file.is_none() && dirs.is_none() {
         return Ok(None);
     }
-    let mut paths: Vec<PathBuf> = Vec::new();
+    let mut certs = Vec::new();
+    let mut looked_at: Vec<String> = Vec::new();
     if let Some(f) = file {
-        paths.push(PathBuf::from(f));
+        let data = std::fs::read(&f)
+            .map_err(|e| Error::io(format!("reading SSL_CERT_FILE {}", f.display()), e))?;
+        certs.extend(pem_certificates(&data));
+        looked_at.push(f.display().to_string());
     }
-    if let Some(d) = dir {
-        for d in std::env::split_paths(&d) {
+    if let Some(dirs) = dirs {
+        for d in std::env::split_paths(dirs) {
             let entries = std::fs::read_dir(&d)
                 .map_err(|e| Error::io(format!("reading SSL_CERT_DIR {}", d.display()), e))?;
-            let mut files: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file())
-                .collect();
+            let mut files: Vec<PathBuf> =
+                entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
             files.sort();
-            paths.extend(files);
+            for p in files.iter().filter(|p| p.is_file()) {
+                if let Ok(data) = std::fs::read(p) {
+                    certs.extend(pem_certificates(&data));
+                }
+            }
+            looked_at.push(d.display().to_string());
         }
-    }
-    let mut certs = Vec::new();
-    for p in &paths {
-        let data = std::fs::read(p)
-            .map_err(|e| Error::io(format!("reading certificates from {}", p.display()), e))?;
-        certs.extend(pem_certificates(&data));
     }
     if certs.is_empty() {
         return Err(Error::Other(format!(
-            "SSL_CERT_FILE / SSL_CERT_DIR name no PEM certificate ({})",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
+            "SSL_CERT_FILE / SSL_CERT_DIR hold no PEM certificate ({})",
+            looked_at.join(", ")
         )));
     }
     Ok(Some(ureq::tls::RootCerts::new_with_certs(&certs)))
@@ -688,6 +695,35 @@ mod tests {
             clean_url("https://a:b@example.invalid/x"),
             "https://example.invalid/x"
         );
+    }
+
+    #[test]
+    fn ca_roots_from_files_and_directories() {
+        use base64::Engine as _;
+        let dir = std::env::temp_dir().join(format!("pyvet-roots-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("certs")).unwrap();
+        let b64 =
+            base64::engine::general_purpose::STANDARD.encode([0x30u8, 0x03, 0x02, 0x01, 0x01]);
+        let pem = format!("-----BEGIN CERTIFICATE-----\n{b64}\n-----END CERTIFICATE-----\n");
+        std::fs::write(dir.join("ca.pem"), &pem).unwrap();
+        std::fs::write(dir.join("empty.pem"), "no certificate here").unwrap();
+        std::fs::write(dir.join("certs/a.pem"), &pem).unwrap();
+        std::fs::write(dir.join("certs/readme"), "not a cert").unwrap();
+        assert!(roots_from(None, None).unwrap().is_none());
+        match roots_from(Some(dir.join("ca.pem")), None).unwrap() {
+            Some(ureq::tls::RootCerts::Specific(c)) => assert_eq!(c.len(), 1),
+            other => panic!("{other:?}"),
+        }
+        let certs_dir = dir.join("certs");
+        match roots_from(None, Some(certs_dir.as_os_str())).unwrap() {
+            Some(ureq::tls::RootCerts::Specific(c)) => assert_eq!(c.len(), 1),
+            other => panic!("{other:?}"),
+        }
+        let e = roots_from(Some(dir.join("empty.pem")), None).unwrap_err();
+        assert!(e.to_string().contains("empty.pem"), "{e}");
+        assert!(roots_from(Some(dir.join("missing.pem")), None).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
