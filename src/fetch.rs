@@ -290,7 +290,7 @@ fn download(
         None => job.url.as_str(),
     };
     let res = net
-        .get(url, None)
+        .download(url)
         .map_err(|e| Attempt::Fatal(redact_text(&e.to_string())))?;
     if res.status == 404 || res.status == 410 {
         return Ok(FetchStatus::NotFound {

@@ -277,6 +277,22 @@ impl Network {
 
     /// GET `url`, retrying transient failures. Non-2xx final statuses are returned, not errors.
     pub fn get(&self, url: &str, accept: Option<&str>) -> Result<Response, Error> {
+        self.get_inner(url, accept, false)
+    }
+
+    /// GET an artifact: like [`Network::get`], but asks for the bytes as stored
+    /// (`Accept-Encoding: identity`), since lockfile hashes are of the file itself, not of a
+    /// decoded transfer (pip does the same).
+    pub fn download(&self, url: &str) -> Result<Response, Error> {
+        self.get_inner(url, None, true)
+    }
+
+    fn get_inner(
+        &self,
+        url: &str,
+        accept: Option<&str>,
+        identity: bool,
+    ) -> Result<Response, Error> {
         let (mut current, url_creds) = strip_credentials(url).map_err(|m| Error::Network {
             url: redact_url(url),
             message: m,
@@ -301,7 +317,7 @@ impl Network {
         loop {
             let same_origin = origin_of(&current).as_ref() == Some(&start_origin);
             let auth = if same_origin { creds.as_ref() } else { None };
-            let res = self.get_with_retries(&current, accept, auth)?;
+            let res = self.get_with_retries(&current, accept, auth, identity)?;
             let status = res.status().as_u16();
             if matches!(status, 301 | 302 | 303 | 307 | 308) {
                 let location = res
@@ -395,6 +411,7 @@ impl Network {
         url: &url::Url,
         accept: Option<&str>,
         auth: Option<&Credentials>,
+        identity: bool,
     ) -> Result<ureq::http::Response<ureq::Body>, Error> {
         let mut attempt = 0u32;
         loop {
@@ -404,6 +421,9 @@ impl Network {
             }
             if let Some(c) = auth {
                 req = req.header("Authorization", c.header_value());
+            }
+            if identity {
+                req = req.header("Accept-Encoding", "identity");
             }
             match req.call() {
                 Ok(res) => {

@@ -85,6 +85,11 @@ fn downloads_verifies_and_caches() {
         .unwrap()
         .to_string();
     assert!(ua.starts_with("pyvet/"), "{ua}");
+    // Artifacts are fetched as stored, not transfer-encoded.
+    assert_eq!(
+        server.requests()[0].header("accept-encoding"),
+        Some("identity")
+    );
 }
 
 #[test]
