@@ -14,9 +14,10 @@ use std::sync::Mutex;
 
 use crate::cache::Cache;
 use crate::catalog::RuleInfo;
-use crate::finding::Severity;
+use crate::finding::{Confidence, Finding, Severity};
 use crate::hash::{Digest, HashAlgorithm, Hashes, MultiHasher};
 use crate::network::Network;
+use crate::package::Artifact;
 use crate::redact::{redact_text, redact_url};
 
 pub static RULES: &[RuleInfo] = &[
@@ -113,6 +114,29 @@ pub enum FetchEvent {
 }
 
 impl FetchJob {
+    /// A job for one lockfile artifact fetched from `url`: every hash the lockfile states for
+    /// the file, plus the index's hashes for it (so a lockfile and an index that disagree is a
+    /// mismatch), plus the requirement-level alternatives (pip `--hash`).
+    pub fn for_artifact(
+        artifact: &Artifact,
+        url: &str,
+        index_hashes: Option<&Hashes>,
+        requirement_hashes: &[Digest],
+    ) -> FetchJob {
+        let mut expected: Vec<Digest> = artifact.hashes.digests().collect();
+        for d in index_hashes.into_iter().flat_map(|h| h.digests()) {
+            if !expected.contains(&d) {
+                expected.push(d);
+            }
+        }
+        FetchJob {
+            filename: artifact.filename.clone(),
+            url: url.to_string(),
+            expected,
+            any_of: requirement_hashes.to_vec(),
+        }
+    }
+
     /// Whether any digest is known for this job (else the finding `artifact-unverified`).
     pub fn has_expected_hash(&self) -> bool {
         !self.expected.is_empty() || !self.any_of.is_empty()
@@ -167,6 +191,61 @@ impl FetchJob {
             return Some((d, actual));
         }
         None
+    }
+}
+
+/// The findings one fetch result means (the caller adds package and version with
+/// `Finding::for_package`). A verified download with no known hash is `artifact-unverified`.
+pub fn findings(job: &FetchJob, status: &FetchStatus) -> Vec<Finding> {
+    let f = |rule: &str, sev: Severity, msg: String| {
+        Finding::new(rule, sev, Confidence::High, msg).in_artifact(&job.filename)
+    };
+    let url = redact_url(&job.url);
+    match status {
+        FetchStatus::Verified { sha256, .. } if !job.has_expected_hash() => vec![f(
+            "artifact-unverified",
+            Severity::Low,
+            format!(
+                "no hash is known for {}; downloaded bytes have sha256:{sha256}",
+                job.filename
+            ),
+        )],
+        FetchStatus::Verified { .. } => vec![],
+        FetchStatus::HashMismatch { expected, actual } => vec![f(
+            "hash-mismatch",
+            Severity::Critical,
+            format!(
+                "{} does not match the expected {}",
+                job.filename, expected.algorithm
+            ),
+        )
+        .with_evidence(format!(
+            "expected {expected}\nactual   {}:{actual}\nfrom     {url}",
+            expected.algorithm
+        ))],
+        FetchStatus::NotFound { url } => vec![f(
+            "artifact-not-found",
+            Severity::Medium,
+            format!(
+                "the index no longer serves {} ({})",
+                job.filename,
+                redact_url(url)
+            ),
+        )],
+        FetchStatus::MissingOffline => vec![f(
+            "fetch-failed",
+            Severity::Medium,
+            format!("{} is not in the cache and pyvet is offline", job.filename),
+        )],
+        FetchStatus::Failed { message } => vec![f(
+            "fetch-failed",
+            Severity::Medium,
+            format!(
+                "could not download {}: {}",
+                job.filename,
+                redact_text(message)
+            ),
+        )],
     }
 }
 
@@ -359,4 +438,100 @@ fn download(
         .map_err(|e| Attempt::Fatal(cleanup(redact_text(&e.to_string()))))?;
     let _ = cache.record_name(url, &sha);
     Ok(FetchStatus::Verified { sha256: sha, size })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(alg: HashAlgorithm, c: char) -> Digest {
+        Digest::new(alg, &c.to_string().repeat(alg.hex_len())).unwrap()
+    }
+
+    #[test]
+    fn job_from_artifact_merges_lockfile_and_index_hashes() {
+        let mut a = Artifact::new("x-1.0.tar.gz");
+        a.hashes.insert(d(HashAlgorithm::Sha256, 'a'));
+        let mut idx = Hashes::default();
+        idx.insert(d(HashAlgorithm::Sha256, 'a'));
+        idx.insert(d(HashAlgorithm::Sha512, 'b'));
+        let j = FetchJob::for_artifact(&a, "https://example.invalid/x", Some(&idx), &[]);
+        assert_eq!(j.expected.len(), 2);
+        assert_eq!(
+            j.algorithms(),
+            vec![HashAlgorithm::Sha256, HashAlgorithm::Sha512]
+        );
+        let mut got = Hashes::default();
+        got.insert(d(HashAlgorithm::Sha256, 'a'));
+        got.insert(d(HashAlgorithm::Sha512, 'b'));
+        assert!(j.mismatch(&got).is_none());
+        // The index disagreeing with the lockfile is a mismatch whatever the bytes.
+        let mut idx2 = Hashes::default();
+        idx2.insert(d(HashAlgorithm::Sha256, 'c'));
+        let j2 = FetchJob::for_artifact(&a, "https://example.invalid/x", Some(&idx2), &[]);
+        assert!(j2.mismatch(&got).is_some());
+        let j3 = FetchJob::for_artifact(
+            &Artifact::new("y.whl"),
+            "u",
+            None,
+            &[d(HashAlgorithm::Sha256, 'e')],
+        );
+        assert!(j3.has_expected_hash());
+        assert!(j3.mismatch(&got).is_some());
+    }
+
+    #[test]
+    fn findings_per_status() {
+        let job = FetchJob {
+            filename: "x-1.0.tar.gz".into(),
+            url: "https://user:pw@example.invalid/x-1.0.tar.gz".into(),
+            expected: vec![],
+            any_of: vec![],
+        };
+        let ok = FetchStatus::Verified {
+            sha256: "a".repeat(64),
+            size: 1,
+        };
+        assert_eq!(findings(&job, &ok)[0].rule, "artifact-unverified");
+        let hashed = FetchJob {
+            expected: vec![d(HashAlgorithm::Sha256, 'a')],
+            ..job.clone()
+        };
+        assert!(findings(&hashed, &ok).is_empty());
+        let mm = FetchStatus::HashMismatch {
+            expected: d(HashAlgorithm::Sha256, 'a'),
+            actual: "b".repeat(64),
+        };
+        let f = &findings(&hashed, &mm)[0];
+        assert_eq!(
+            (f.rule.as_str(), f.severity),
+            ("hash-mismatch", Severity::Critical)
+        );
+        assert!(!f.evidence.as_deref().unwrap().contains("pw"));
+        for (s, rule) in [
+            (
+                FetchStatus::NotFound {
+                    url: job.url.clone(),
+                },
+                "artifact-not-found",
+            ),
+            (FetchStatus::MissingOffline, "fetch-failed"),
+            (
+                FetchStatus::Failed {
+                    message: "https://user:pw@example.invalid/: boom".into(),
+                },
+                "fetch-failed",
+            ),
+        ] {
+            let f = &findings(&job, &s)[0];
+            assert_eq!(f.rule, rule);
+            assert_eq!(Some(rule), s.rule());
+            assert!(!f.message.contains("pw"), "{}", f.message);
+            assert_eq!(f.artifact.as_deref(), Some("x-1.0.tar.gz"));
+        }
+        // Every rule used here is in the catalogue with this severity.
+        for r in RULES {
+            assert!(crate::catalog::find(r.id).is_some());
+        }
+    }
 }
