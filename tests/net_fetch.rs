@@ -489,3 +489,93 @@ fn rules_are_in_the_catalogue() {
         pyvet::finding::Severity::Critical
     );
 }
+
+/// Run by `two_processes_fill_one_cache` in child processes: fetch the jobs named in the
+/// environment into the cache named there.
+#[test]
+#[ignore = "helper: run in a child process by two_processes_fill_one_cache"]
+fn child_process_fill() {
+    let Ok(root) = std::env::var("PYVET_TEST_CHILD_CACHE") else {
+        return;
+    };
+    let spec = std::env::var("PYVET_TEST_CHILD_JOBS").unwrap();
+    let jobs: Vec<FetchJob> = spec
+        .lines()
+        .map(|l| {
+            let (url, sha) = l.split_once(' ').unwrap();
+            FetchJob {
+                filename: url.rsplit('/').next().unwrap().to_string(),
+                url: url.to_string(),
+                expected: vec![Digest::new(HashAlgorithm::Sha256, sha).unwrap()],
+                any_of: vec![],
+            }
+        })
+        .collect();
+    let cache = Cache::open(std::path::Path::new(&root)).unwrap();
+    let out = fetch_all(&jobs, &cache, Some(&net()), 4, &no_progress);
+    for s in &out {
+        assert!(matches!(s, FetchStatus::Verified { .. }), "{s:?}");
+    }
+}
+
+#[test]
+fn two_processes_fill_one_cache() {
+    let server = TestServer::start();
+    let dir = TempDir::new("fetch-two-proc");
+    let mut spec = String::new();
+    let mut blobs = Vec::new();
+    for i in 0..10u64 {
+        let p = format!("/f/q{i}-1.0.tar.gz");
+        let d = pseudo_random_bytes(500 + i, 50_000 + i as usize * 1013);
+        server.add_with_fault(
+            &p,
+            d.clone(),
+            Fault::Slow(std::time::Duration::from_millis(5)),
+        );
+        spec.push_str(&format!("{} {}\n", server.url(&p), sha256(&d)));
+        blobs.push(d);
+    }
+    let exe = std::env::current_exe().unwrap();
+    // Spawn both before waiting on either, so they really overlap.
+    let spawned: Vec<_> = (0..2)
+        .map(|_| {
+            std::process::Command::new(&exe)
+                .args([
+                    "--exact",
+                    "child_process_fill",
+                    "--ignored",
+                    "--test-threads=1",
+                ])
+                .env("PYVET_TEST_CHILD_CACHE", dir.path())
+                .env("PYVET_TEST_CHILD_JOBS", &spec)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in spawned {
+        let out = c.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.contains("1 passed"),
+            "the helper did not run: {stdout}"
+        );
+    }
+    let cache = Cache::open(dir.path()).unwrap();
+    for b in &blobs {
+        assert_eq!(
+            cache.artifact(&sha256(b)).unwrap().as_deref(),
+            Some(b.as_slice())
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+        0
+    );
+}
