@@ -418,9 +418,14 @@ pub fn parse_uv_toml(
     path: &Path,
 ) -> Result<(Option<IndexSource>, Vec<IndexSource>), Error> {
     let value: toml::Value = toml::from_str(text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let line = e.span().map(|s| {
+            let end = s.start.min(text.len());
+            text.as_bytes()[..end]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1
+        });
         InputError::new(path, line, format!("invalid TOML: {}", e.message()))
     })?;
     let origin = path.display().to_string();
