@@ -580,3 +580,41 @@ fn two_processes_fill_one_cache() {
         0
     );
 }
+
+#[test]
+fn garbage_and_refusals_are_failures_with_redacted_messages() {
+    let server = TestServer::start();
+    let dir = TempDir::new("fetch-garbage");
+    let cache = Cache::open(dir.path()).unwrap();
+    server.add_with_fault(
+        "/f/g-1.0.tar.gz",
+        b"".to_vec(),
+        Fault::Raw(b"garbage\r\n\r\n".to_vec()),
+    );
+    server.add_with_fault(
+        "/f/a-1.0.tar.gz",
+        b"x".to_vec(),
+        Fault::RequireAuth("Basic nope".into()),
+    );
+    let mut opts = NetworkOptions::for_tests();
+    opts.retries = 1;
+    let net = Network::acquire(false, &opts).unwrap().unwrap();
+    let jobs: Vec<FetchJob> = ["/f/g-1.0.tar.gz", "/f/a-1.0.tar.gz"]
+        .iter()
+        .map(|p| FetchJob {
+            filename: p.rsplit('/').next().unwrap().into(),
+            url: server.url_with_userinfo("who:hunter2", p),
+            expected: vec![],
+            any_of: vec![],
+        })
+        .collect();
+    let out = fetch_all(&jobs, &cache, Some(&net), 2, &no_progress);
+    for s in &out {
+        match s {
+            FetchStatus::Failed { message } => assert!(!message.contains("hunter2"), "{message}"),
+            other => panic!("expected a failure, got {other:?}"),
+        }
+    }
+    assert!(matches!(&out[1], FetchStatus::Failed { message } if message.contains("401")));
+    assert_eq!(cache.info().unwrap().artifacts, 0);
+}

@@ -269,3 +269,48 @@ fn non_http_urls_are_refused() {
     assert!(net.get("file:///etc/passwd", None).is_err());
     assert!(net.get("not a url", None).is_err());
 }
+
+#[test]
+fn protocol_garbage_is_an_error_not_a_panic() {
+    let server = TestServer::start();
+    let cases: Vec<Vec<u8>> = vec![
+        b"this is not HTTP at all\r\n\r\n".to_vec(),
+        b"HTTP/1.1 200 OK\r\nContent-Length: nope\r\n\r\nbody".to_vec(),
+        b"HTTP/1.1 999999 Weird\r\n\r\n".to_vec(),
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nxx\r\n".to_vec(),
+        vec![0xff; 4096],
+        Vec::new(),
+    ];
+    let mut opts = NetworkOptions::for_tests();
+    opts.retries = 1;
+    let net = net_with(opts);
+    for (i, raw) in cases.into_iter().enumerate() {
+        let path = format!("/raw{i}");
+        server.add_with_fault(&path, b"".to_vec(), Fault::Raw(raw));
+        match net.get(&server.url(&path), None) {
+            Err(_) => {}
+            Ok(r) => {
+                // If the head parsed, the body must fail or be read without a panic.
+                let mut b = r.body;
+                let mut out = Vec::new();
+                let _ = b.read_to_end(&mut out);
+            }
+        }
+    }
+}
+
+#[test]
+fn credentials_in_a_location_header_are_ignored() {
+    let index = TestServer::start();
+    let other = TestServer::start();
+    other.add("/x", b"x".to_vec(), "text/plain");
+    let location = other.url_with_userinfo("mallory:stolen", "/x");
+    index.add_with_fault("/go", b"".to_vec(), Fault::Redirect(location));
+    let net = net_with(NetworkOptions::for_tests());
+    let r = net
+        .get(&index.url_with_userinfo("alice:s3cret", "/go"), None)
+        .unwrap();
+    assert_eq!(r.status, 200);
+    assert!(!r.final_url.contains("stolen"), "{}", r.final_url);
+    assert_eq!(other.requests_for("/x")[0].header("authorization"), None);
+}

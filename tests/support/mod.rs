@@ -35,6 +35,8 @@ pub enum Fault {
     Slow(Duration),
     /// Require this exact Authorization header value; otherwise 401.
     RequireAuth(String),
+    /// Write these raw bytes instead of an HTTP response, then close (protocol garbage).
+    Raw(Vec<u8>),
 }
 
 #[derive(Debug, Clone)]
@@ -290,6 +292,12 @@ fn handle(stream: TcpStream, state: &State, shutdown: &AtomicBool) {
                 std::thread::sleep(step);
                 left -= step;
             }
+        }
+        Fault::Raw(bytes) => {
+            let _ = stream.write_all(bytes);
+            let _ = stream.flush();
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+            return;
         }
         Fault::RequireAuth(expected) => {
             if logged.header("authorization") != Some(expected.as_str()) {
