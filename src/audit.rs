@@ -164,13 +164,7 @@ pub fn run(
     let missing: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let lookup_errors: Mutex<Vec<(usize, String)>> = Mutex::new(Vec::new());
     if !lookups.is_empty() {
-        let index = services.index.ok_or_else(|| {
-            Error::Usage(
-                "no package index is configured: name one with --index-url URL, PIP_INDEX_URL, \
-                 pip.conf or uv.toml"
-                    .into(),
-            )
-        })?;
+        let index = services.index.ok_or_else(crate::pipconf::no_index_error)?;
         let next = AtomicUsize::new(0);
         let done = AtomicUsize::new(0);
         let total = lookups.len();

@@ -23,6 +23,7 @@ pub mod lockfile;
 pub mod metadata;
 pub mod network;
 pub mod package;
+pub mod pipconf;
 pub mod policy;
 pub mod project;
 pub mod redact;

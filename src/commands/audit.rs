@@ -236,12 +236,8 @@ impl Environment {
         let cache_dir = cache_dir(g)?;
         let cache = Cache::open(&cache_dir)?;
         let net = Network::acquire(g.offline, &NetworkOptions::default())?;
-        let mut settings = IndexSettings::default();
-        settings.index_urls.extend(lock.index_urls.iter().cloned());
-        settings.index_urls.extend(g.index_url.iter().cloned());
-        settings
-            .extra_index_urls
-            .extend(g.extra_index_url.iter().cloned());
+        let configured = crate::pipconf::from_global(g)?;
+        let settings = IndexSettings::with_lockfile_urls(&lock.index_urls, &configured.settings());
         let vulns = VulnDb::open(&cache_dir)?;
         let lock_dir = lock.path.parent().unwrap_or(Path::new("."));
         let python = match target
