@@ -124,19 +124,6 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(human_bytes(0), "0 B");
-        assert_eq!(human_bytes(1023), "1023 B");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(5 * 1024 * 1024), "5.0 MiB");
-    }
-}
-
 /// `pyvet cache fetch`: download and verify what an audit would need (the selected artifacts
 /// and the index data), so a later `--offline` audit finds everything in the cache.
 fn fetch(g: &GlobalArgs, args: &crate::cli::CacheFetchArgs) -> Result<ExitCode, Error> {
@@ -187,4 +174,17 @@ fn fetch(g: &GlobalArgs, args: &crate::cli::CacheFetchArgs) -> Result<ExitCode, 
     } else {
         super::EXIT_BLOCKED
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(5 * 1024 * 1024), "5.0 MiB");
+    }
 }
