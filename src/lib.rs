@@ -26,4 +26,5 @@ pub mod project;
 pub mod redact;
 pub mod report;
 pub mod select;
+pub mod typosquat;
 pub mod vulns;
