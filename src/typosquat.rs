@@ -40,7 +40,8 @@ pub const RULE: RuleInfo = RuleInfo {
            Typosquatting packages are a common way to get malware installed by a typo in a \
            requirements file. The finding names the imitated project and its download rank; it \
            is high when this name is not itself among the popular projects and imitates one of \
-           the top 1000, and medium when the imitated project is less popular or when this name \
+           the top 1000 (or any popular project by a homoglyph, swapped, repeated or omitted \
+           letter), and medium when the imitated project is less popular or when this name \
            is popular too but ranked more than ten times lower than its look-alike (such as \
            `websocket` vs `websockets`: often a confusion worth a look). Names ranked in the top \
            1000 themselves are never reported. A false alarm is a legitimate project that happens to have a \
@@ -357,7 +358,8 @@ pub struct Policy {
     /// (medium), e.g. rank 9000 imitating rank 100.
     pub rank_ratio: u32,
     /// An unpopular name imitating a project ranked this well or better is high severity;
-    /// imitating a less popular one is medium (one edit from a rank-12000 name is often chance).
+    /// imitating a less popular one is medium (one edit from a rank-12000 name is often chance),
+    /// unless the technique is a telling one (homoglyph, swapped, repeated or omitted letter).
     pub high_rank: u32,
 }
 
@@ -391,7 +393,7 @@ pub fn assess(
             format!("`{normalized}` is itself only rank {r}"),
         ),
         None => (
-            if hit.rank <= policy.high_rank {
+            if hit.rank <= policy.high_rank || hit.technique.confidence() == Confidence::High {
                 Severity::High
             } else {
                 Severity::Medium

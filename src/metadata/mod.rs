@@ -271,6 +271,16 @@ struct Release<'a> {
     first_upload: Option<jiff::Timestamp>,
 }
 
+impl Release<'_> {
+    /// Same version: PEP 440 equality when both parse (`3.1` == `3.1.0`), else the same text.
+    fn is(&self, key: &str, parsed: Option<&pep440_rs::Version>) -> bool {
+        match (&self.parsed, parsed) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.version == key,
+        }
+    }
+}
+
 /// A project's files grouped by release, plus which release and files the lockfile pins.
 #[derive(Debug)]
 struct ProjectView<'a> {
@@ -287,11 +297,12 @@ impl<'a> ProjectView<'a> {
         let mut releases: Vec<Release<'a>> = Vec::new();
         let mut add = |v: &str, file: Option<&'a IndexFile>| {
             let key = normalize_version(v);
-            let pos = match releases.iter().position(|r| r.version == key) {
+            let parsed: Option<pep440_rs::Version> = key.parse().ok();
+            let pos = match releases.iter().position(|r| r.is(&key, parsed.as_ref())) {
                 Some(pos) => pos,
                 None => {
                     releases.push(Release {
-                        parsed: key.parse().ok(),
+                        parsed,
                         version: key,
                         files: Vec::new(),
                         first_upload: None,
@@ -315,11 +326,11 @@ impl<'a> ProjectView<'a> {
                 add(v, Some(f));
             }
         }
-        let locked = pkg
-            .version
-            .as_deref()
-            .map(normalize_version)
-            .and_then(|key| releases.iter().position(|r| r.version == key));
+        let locked = pkg.version.as_deref().and_then(|v| {
+            let key = normalize_version(v);
+            let parsed: Option<pep440_rs::Version> = key.parse().ok();
+            releases.iter().position(|r| r.is(&key, parsed.as_ref()))
+        });
         let locked_files = match locked {
             Some(i) => {
                 let all = &releases[i].files;

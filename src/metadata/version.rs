@@ -34,12 +34,11 @@ pub(super) fn version_anomaly(
     let locked_text = pkg.version.as_deref()?;
     let locked: pep440_rs::Version = locked_text.parse().ok()?;
     let major = locked.release().first().copied().unwrap_or(0);
-    let locked_key = crate::project::normalize_version(locked_text);
     let others: Vec<&pep440_rs::Version> = view
         .releases
         .iter()
-        .filter(|r| r.version != locked_key)
         .filter_map(|r| r.parsed.as_ref())
+        .filter(|v| **v != locked)
         .collect();
 
     // Calendar versioning: the major is the (two- or four-digit) year the release appeared, or
