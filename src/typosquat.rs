@@ -127,7 +127,10 @@ pub struct Popular {
     /// Name -> entry index.
     by_name: HashMap<String, u32>,
     /// Entry indices by name length in bytes.
-    by_len: HashMap<usize, Vec<u32>>,
+    /// Entry indices (ascending, so most popular first) by (length in bytes, first byte) and by
+    /// (length, last byte): one edit keeps the first or the last byte of names over two bytes.
+    by_len_first: HashMap<(usize, u8), Vec<u32>>,
+    by_len_last: HashMap<(usize, u8), Vec<u32>>,
     /// Separator-free form -> entries.
     by_stripped: HashMap<String, Vec<u32>>,
     /// Homoglyph skeleton -> entries.
@@ -164,7 +167,16 @@ impl Popular {
         for (i, e) in entries.iter().enumerate() {
             let i = i as u32;
             popular.by_name.insert(e.name.clone(), i);
-            popular.by_len.entry(e.name.len()).or_default().push(i);
+            let bytes = e.name.as_bytes();
+            if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) {
+                let len = bytes.len();
+                popular
+                    .by_len_first
+                    .entry((len, first))
+                    .or_default()
+                    .push(i);
+                popular.by_len_last.entry((len, last)).or_default().push(i);
+            }
             popular
                 .by_stripped
                 .entry(strip_separators(&e.name))
@@ -291,22 +303,37 @@ impl Popular {
                 }
             }
         }
-        // One edit away; both names longer than the short-name limit.
-        if name.len() > SHORT_NAME_LEN {
-            for len in [name.len() - 1, name.len(), name.len() + 1] {
+        // One edit away; both names longer than the short-name limit. Candidates share the
+        // query's first byte, or its last byte (and not its first, already seen).
+        let q = name.as_bytes();
+        if let (true, Some(&first), Some(&last)) = (q.len() > SHORT_NAME_LEN, q.first(), q.last()) {
+            for len in [q.len() - 1, q.len(), q.len() + 1] {
                 if len <= SHORT_NAME_LEN {
                     continue;
                 }
-                let Some(bucket) = self.by_len.get(&len) else {
-                    continue;
-                };
-                for &i in bucket {
-                    // Only a more popular candidate than the best so far can change the answer.
-                    if best.is_some_and(|(b, _)| i >= b) {
-                        break;
-                    }
-                    if let Some(t) = one_edit(&name, &self.entries[i as usize].name) {
-                        consider(i, t, &mut best);
+                let empty: &[u32] = &[];
+                let same_first = self
+                    .by_len_first
+                    .get(&(len, first))
+                    .map_or(empty, Vec::as_slice);
+                let same_last = self
+                    .by_len_last
+                    .get(&(len, last))
+                    .map_or(empty, Vec::as_slice);
+                for (bucket, skip_same_first) in [(same_first, false), (same_last, true)] {
+                    for &i in bucket {
+                        // Buckets ascend by rank: only a more popular candidate than the best so
+                        // far can change the answer.
+                        if best.is_some_and(|(b, _)| i >= b) {
+                            break;
+                        }
+                        let target = &self.entries[i as usize].name;
+                        if skip_same_first && target.as_bytes().first() == Some(&first) {
+                            continue;
+                        }
+                        if let Some(t) = one_edit(&name, target) {
+                            consider(i, t, &mut best);
+                        }
                     }
                 }
             }
