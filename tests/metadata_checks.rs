@@ -705,13 +705,23 @@ fn hostile_project_info_does_not_panic() {
         yanked: true,
         ..Default::default()
     });
+    project.files.push(pyvet::project::IndexFile {
+        filename: "stable_lib-99.0.tar.gz".into(),
+        version: Some("99.0".into()),
+        upload_time: Some(jiff::Timestamp::MAX),
+        has_provenance: Some(false),
+        ..Default::default()
+    });
     project.versions.push(String::new());
     project.versions.push("9".repeat(400));
-    for v in ["ä.ö", "", "2.1", &"9".repeat(400), "99999999999999999999.0"] {
+    for v in ["ä.ö", "", "2.1", "99.0", &"9".repeat(400), "99999999999999999999.0"] {
         let _ = check(&registry_pkg("stable-lib", v), Some(&project), &ctx());
     }
     let mut c = ctx();
     c.now = jiff::Timestamp::MAX;
     let _ = check(&registry_pkg("stable-lib", "2.1"), Some(&project), &c);
+    let _ = check(&registry_pkg("stable-lib", "99.0"), Some(&project), &c);
+    c.now = jiff::Timestamp::MIN;
+    let _ = check(&registry_pkg("stable-lib", "99.0"), Some(&project), &c);
     let _ = check(&registry_pkg("", "1"), Some(&project), &c);
 }
