@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build data/popular.tsv, the popularity snapshot pyvet's typosquat check compares names to.
 
-Usage: scripts/make-popular.py PATH/TO/pypi.tsv > data/popular.tsv
+Usage: scripts/make-popular.py PATH/TO/package-list.tsv > data/popular.tsv
 
 Input: a tab-separated package list whose header has the columns `name` and
 `rank_among_15000_most_downloaded` (rank 1 = most downloaded; empty when unranked), such as the

@@ -714,7 +714,14 @@ fn hostile_project_info_does_not_panic() {
     });
     project.versions.push(String::new());
     project.versions.push("9".repeat(400));
-    for v in ["ä.ö", "", "2.1", "99.0", &"9".repeat(400), "99999999999999999999.0"] {
+    for v in [
+        "ä.ö",
+        "",
+        "2.1",
+        "99.0",
+        &"9".repeat(400),
+        "99999999999999999999.0",
+    ] {
         let _ = check(&registry_pkg("stable-lib", v), Some(&project), &ctx());
     }
     let mut c = ctx();
