@@ -603,5 +603,21 @@ mod tests {
         let p = embedded();
         assert!(p.len() > 10_000, "only {} names", p.len());
         assert!(p.rank("requests").is_some_and(|r| r < 50));
+        // The file itself is already normalised and sorted by rank, as the script writes it.
+        let text_names = EMBEDDED
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .count();
+        assert_eq!(
+            text_names,
+            p.len(),
+            "duplicate or unnormalised names in the file"
+        );
+        let mut last = 0;
+        for (name, rank) in p.names() {
+            assert_eq!(normalize_name(name), name);
+            assert!(rank >= last);
+            last = rank;
+        }
     }
 }

@@ -93,8 +93,12 @@ pub fn deceptive_email(text: &str) -> Option<String> {
     }
     let Some(at) = addr.rfind('@') else {
         // A bare word is an address with no domain; text with spaces is a name in the wrong
-        // field, which is sloppy but not deceptive.
-        return (!addr.contains(char::is_whitespace) && !addr.contains('.'))
+        // field, and `UNKNOWN` & co. are what build tools write when the field is empty: sloppy,
+        // not deceptive.
+        let tool_placeholder = ["unknown", "none", "null", "nil", "n/a", "na", "-", "?"]
+            .iter()
+            .any(|p| addr.eq_ignore_ascii_case(p));
+        return (!tool_placeholder && !addr.contains(char::is_whitespace) && !addr.contains('.'))
             .then(|| format!("`{addr}` has no domain"));
     };
     let domain = addr[at + 1..].trim().trim_end_matches('.');
@@ -176,6 +180,11 @@ mod tests {
         assert!(deceptive_email("bob").is_some());
         assert!(deceptive_email("bob@localhost").is_some());
         assert!(deceptive_email("Bob Smith").is_none());
+        assert!(
+            deceptive_email("UNKNOWN").is_none(),
+            "setuptools' empty-field value"
+        );
+        assert!(deceptive_email("None").is_none());
         assert!(deceptive_email("bob@acme-corp.dev").is_none());
         assert!(deceptive_email("  ").is_none());
         assert!(deceptive_email("<>").is_none());
