@@ -29,4 +29,5 @@ pub mod project;
 pub mod redact;
 pub mod report;
 pub mod select;
+pub mod typosquat;
 pub mod vulns;
