@@ -372,3 +372,39 @@ fn vulnerability_only_audit_runs_offline_with_just_the_database() {
     assert!(rules_of(&r, "oldparse").contains(&"known-vulnerability".to_string()));
     assert!(!rules_of(&r, "tinyhttp").contains(&"known-vulnerability".to_string()));
 }
+
+#[test]
+fn imported_popular_names_drive_the_typosquat_check() {
+    let s = TestServer::start(); // knows no project: every page is a 404
+    let dir = TempDir::new("e2e-popular");
+    let cache = dir.path().join("cache");
+    std::fs::write(dir.path().join("names.tsv"), "zebrafoobar\t1\n").unwrap();
+    std::fs::write(dir.path().join("requirements.txt"), "zebrafoobat==1.0\n").unwrap();
+    let args = [
+        "audit",
+        "requirements.txt",
+        "--checks",
+        "metadata",
+        "--format",
+        "json",
+        "--index-url",
+    ];
+    let index = format!("{}/simple", s.base());
+    let mut with_index: Vec<&str> = args.to_vec();
+    with_index.push(&index);
+
+    let before = json(&pyvet(dir.path(), &cache, &with_index));
+    assert!(!rules_of(&before, "zebrafoobat").contains(&"typosquat".to_string()));
+
+    let out = pyvet(dir.path(), &cache, &["db", "import", "names.tsv"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = json(&pyvet(dir.path(), &cache, &with_index));
+    assert!(
+        rules_of(&after, "zebrafoobat").contains(&"typosquat".to_string()),
+        "{after:#}"
+    );
+}
