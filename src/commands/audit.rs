@@ -180,7 +180,7 @@ pub fn load_lockfile(path: Option<&Path>, kind: Option<LockKind>) -> Result<Lock
             lockfile::detect(&cwd).ok_or_else(|| {
                 Error::Usage(
                     "no lockfile given and none found here (looked for uv.lock, pylock.toml, \
-                     poetry.lock, requirements.txt); name one: `pyvet audit path/to/lockfile`"
+                     poetry.lock, requirements.txt); name one as an argument"
                         .into(),
                 )
             })?
