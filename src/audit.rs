@@ -163,14 +163,10 @@ pub fn run(
     let projects: Mutex<BTreeMap<usize, ProjectInfo>> = Mutex::new(BTreeMap::new());
     let missing: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let lookup_errors: Mutex<Vec<(usize, String)>> = Mutex::new(Vec::new());
+    let confusion: Mutex<BTreeMap<usize, Vec<String>>> = Mutex::new(BTreeMap::new());
+    let several_indexes = services.index.is_some_and(|i| i.settings.all().len() > 1);
     if !lookups.is_empty() {
-        let index = services.index.ok_or_else(|| {
-            Error::Usage(
-                "no package index is configured: name one with --index-url URL, PIP_INDEX_URL, \
-                 pip.conf or uv.toml"
-                    .into(),
-            )
-        })?;
+        let index = services.index.ok_or_else(crate::pipconf::no_index_error)?;
         let next = AtomicUsize::new(0);
         let done = AtomicUsize::new(0);
         let total = lookups.len();
@@ -180,6 +176,11 @@ pub fn run(
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&i) = lookups.get(k) else { break };
                     let pkg = &lock.packages[i];
+                    if several_indexes && opts.checks.metadata {
+                        if let Ok(knowing) = index.indexes_knowing(&pkg.name.normalized) {
+                            confusion.lock().expect("poisoned").insert(i, knowing);
+                        }
+                    }
                     match index.project(&pkg.name.normalized) {
                         Ok(Some(info)) => {
                             projects.lock().expect("poisoned").insert(i, info);
@@ -202,6 +203,7 @@ pub fn run(
     }
     let mut projects = projects.into_inner().expect("poisoned");
     let lookup_errors = lookup_errors.into_inner().expect("poisoned");
+    let confusion = confusion.into_inner().expect("poisoned");
 
     // 2. Candidate artifacts and selection.
     let mut work: Vec<Work> = selected
@@ -453,10 +455,16 @@ pub fn run(
     }
 
     // 5. Metadata and vulnerabilities.
-    let mctx = metadata::Context {
-        now: opts.now,
-        thresholds: opts.thresholds.clone(),
-    };
+    let owners_path = services.cache.root().join("metadata").join("owners.json");
+    let previous_owners: metadata::OwnersCache = std::fs::read(&owners_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let mut mctx = metadata::Context::new(opts.now);
+    mctx.thresholds = opts.thresholds.clone();
+    mctx.previous_owners = previous_owners.clone();
+    mctx.popular = load_popular(services.cache);
+    let mut new_owners = previous_owners;
     let mut packages = Vec::with_capacity(work.len());
     let mut artifacts_checked = 0;
     let mut artifacts_skipped = 0;
@@ -476,6 +484,12 @@ pub fn run(
             let (f, m) = metadata::check(&with_selected, w.project.as_ref(), &mctx);
             findings.extend(f);
             meta = Some(m);
+            if let Some(p) = &w.project {
+                metadata::update_owners_cache(&mut new_owners, p, opts.now);
+            }
+            if let Some(knowing) = confusion.get(&w.pkg) {
+                findings.extend(metadata::index_confusion(&pkg.name.normalized, knowing));
+            }
         }
         if opts.checks.vulns {
             if let Some(db) = services.vulns {
@@ -512,6 +526,13 @@ pub fn run(
             findings,
             metadata: meta,
         });
+    }
+
+    if opts.checks.metadata && new_owners != mctx.previous_owners {
+        if let Ok(bytes) = serde_json::to_vec_pretty(&new_owners) {
+            // Best effort: a read-only cache must not fail the audit.
+            let _ = crate::fsutil::write_atomic(&owners_path, &bytes);
+        }
     }
 
     let mut notes = Vec::new();
@@ -552,6 +573,17 @@ pub fn run(
         packages,
         notes,
     })
+}
+
+/// A refreshed popular-names list in the cache (`pyvet db import names.tsv`), else the embedded one.
+pub fn load_popular(cache: &Cache) -> Option<std::sync::Arc<crate::typosquat::Popular>> {
+    let path = cache.root().join("metadata").join("popular.tsv");
+    if !path.is_file() {
+        return None;
+    }
+    metadata::load_popular_override(&path)
+        .ok()
+        .map(std::sync::Arc::new)
 }
 
 fn jobs_expected_empty(a: &Artifact, pkg: &LockedPackage) -> bool {

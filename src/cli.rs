@@ -89,6 +89,8 @@ pub enum Command {
     Db(DbCommand),
     /// List the rules, or explain one.
     Rules(RulesArgs),
+    /// Audit a small demo project shipped with pyvet, offline (no network, no setup).
+    Demo,
 }
 
 /// Which checks to run.

@@ -213,6 +213,7 @@ impl Config {
             min_release_age_days: days(self.min_release_age),
             new_project_days: days(self.new_project_age),
             dormant_years: i64::from(self.dormant_years),
+            ..Default::default()
         }
     }
 }

@@ -1,12 +1,64 @@
 //! Download artifacts into the cache in parallel, verifying every expected hash while the bytes
 //! stream past. A mismatch is a `hash-mismatch` finding and the bytes are not cached.
+//!
+//! For each job: when a sha256 is known (from the lockfile, the index, or a previous download of
+//! the same URL) and that file is in the cache, it is re-hashed and used without the network
+//! (so offline runs work). Otherwise it is downloaded by one of at most `parallel` worker threads
+//! sharing a queue: the body streams into a temporary file in the cache while every algorithm
+//! the job names is computed, a short body (truncation, connection reset) is retried, and only
+//! bytes that match every expected digest are renamed into the cache.
+
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use crate::cache::Cache;
 use crate::catalog::RuleInfo;
-use crate::hash::Digest;
+use crate::finding::{Confidence, Finding, Severity};
+use crate::hash::{Digest, HashAlgorithm, Hashes, MultiHasher};
 use crate::network::Network;
+use crate::package::Artifact;
+use crate::redact::{redact_text, redact_url};
 
-pub static RULES: &[RuleInfo] = &[];
+pub static RULES: &[RuleInfo] = &[
+    RuleInfo {
+        id: "hash-mismatch",
+        severity: Severity::Critical,
+        summary: "Downloaded bytes do not match the hash the lockfile or index states",
+        help: "The file served for this artifact does not hash to the digest pinned in the \
+               lockfile (or published by the index). Either the file was replaced on the index or \
+               a mirror, the download was tampered with in transit, or the lockfile was edited by \
+               hand. pyvet discards the bytes and never caches them. Re-lock from a trusted \
+               index and compare; a false alarm is only possible when the lockfile itself is \
+               wrong.",
+    },
+    RuleInfo {
+        id: "artifact-not-found",
+        severity: Severity::Medium,
+        summary: "The index no longer serves a file the lockfile pins",
+        help: "Fetching the artifact returned 404 or 410. The file may have been deleted by \
+               its maintainers or the index (often after a malicious upload was removed), or the \
+               lockfile points at an index that is not configured. Installing from this lockfile \
+               will fail or pick another file; find out why the file disappeared.",
+    },
+    RuleInfo {
+        id: "artifact-unverified",
+        severity: Severity::Low,
+        summary: "No hash is known for an artifact, so its bytes cannot be verified",
+        help: "Neither the lockfile nor the index states a digest for this file, so pyvet can \
+               only record the sha256 of what it downloaded. An attacker who can change the file \
+               on the index or in transit would go unnoticed. Lock with hashes (pip-compile \
+               --generate-hashes, uv, poetry) to pin the exact bytes.",
+    },
+    RuleInfo {
+        id: "fetch-failed",
+        severity: Severity::Medium,
+        summary: "An artifact could not be downloaded, so it was not inspected",
+        help: "The download failed after retries (network error, server error, truncated \
+               body), so the file's contents were not vetted. Re-run when the index is \
+               reachable, or carry a warm cache (`pyvet cache export`/`import`) to this machine.",
+    },
+];
 
 /// One file to fetch.
 #[derive(Debug, Clone)]
@@ -41,12 +93,160 @@ pub enum FetchStatus {
     },
 }
 
+impl FetchStatus {
+    /// The rule id a non-verified status maps to (`None` for `Verified`).
+    pub fn rule(&self) -> Option<&'static str> {
+        match self {
+            FetchStatus::Verified { .. } => None,
+            FetchStatus::HashMismatch { .. } => Some("hash-mismatch"),
+            FetchStatus::NotFound { .. } => Some("artifact-not-found"),
+            FetchStatus::MissingOffline | FetchStatus::Failed { .. } => Some("fetch-failed"),
+        }
+    }
+}
+
 /// Progress events for the caller's progress bar.
 #[derive(Debug, Clone)]
 pub enum FetchEvent {
     Started { filename: String, size: Option<u64> },
     Bytes(u64),
     Finished { filename: String },
+}
+
+impl FetchJob {
+    /// A job for one lockfile artifact fetched from `url`: every hash the lockfile states for
+    /// the file, plus the index's hashes for it (so a lockfile and an index that disagree is a
+    /// mismatch), plus the requirement-level alternatives (pip `--hash`).
+    pub fn for_artifact(
+        artifact: &Artifact,
+        url: &str,
+        index_hashes: Option<&Hashes>,
+        requirement_hashes: &[Digest],
+    ) -> FetchJob {
+        let mut expected: Vec<Digest> = artifact.hashes.digests().collect();
+        for d in index_hashes.into_iter().flat_map(|h| h.digests()) {
+            if !expected.contains(&d) {
+                expected.push(d);
+            }
+        }
+        FetchJob {
+            filename: artifact.filename.clone(),
+            url: url.to_string(),
+            expected,
+            any_of: requirement_hashes.to_vec(),
+        }
+    }
+
+    /// Whether any digest is known for this job (else the finding `artifact-unverified`).
+    pub fn has_expected_hash(&self) -> bool {
+        !self.expected.is_empty() || !self.any_of.is_empty()
+    }
+
+    fn algorithms(&self) -> Vec<HashAlgorithm> {
+        let mut algs: Vec<HashAlgorithm> = self
+            .expected
+            .iter()
+            .chain(&self.any_of)
+            .map(|d| d.algorithm)
+            .collect();
+        algs.sort();
+        algs.dedup();
+        algs
+    }
+
+    /// sha256 values under which the file may already be cached.
+    fn candidate_sha256(&self, cache: &Cache) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .expected
+            .iter()
+            .chain(&self.any_of)
+            .filter(|d| d.algorithm == HashAlgorithm::Sha256)
+            .map(|d| d.hex.clone())
+            .collect();
+        if out.is_empty() {
+            if let Some(s) = cache.lookup_name(&self.url) {
+                out.push(s);
+            }
+        }
+        out.dedup();
+        out
+    }
+
+    /// Check computed hashes against the job: `None` when acceptable.
+    fn mismatch(&self, got: &Hashes) -> Option<(Digest, String)> {
+        for d in &self.expected {
+            let actual = got.get(d.algorithm).unwrap_or("");
+            if actual != d.hex {
+                return Some((d.clone(), actual.to_string()));
+            }
+        }
+        if !self.any_of.is_empty()
+            && !self
+                .any_of
+                .iter()
+                .any(|d| got.get(d.algorithm) == Some(d.hex.as_str()))
+        {
+            let d = self.any_of[0].clone();
+            let actual = got.get(d.algorithm).unwrap_or("").to_string();
+            return Some((d, actual));
+        }
+        None
+    }
+}
+
+/// The findings one fetch result means (the caller adds package and version with
+/// `Finding::for_package`). A verified download with no known hash is `artifact-unverified`.
+pub fn findings(job: &FetchJob, status: &FetchStatus) -> Vec<Finding> {
+    let f = |rule: &str, sev: Severity, msg: String| {
+        Finding::new(rule, sev, Confidence::High, msg).in_artifact(&job.filename)
+    };
+    let url = redact_url(&job.url);
+    match status {
+        FetchStatus::Verified { sha256, .. } if !job.has_expected_hash() => vec![f(
+            "artifact-unverified",
+            Severity::Low,
+            format!(
+                "no hash is known for {}; downloaded bytes have sha256:{sha256}",
+                job.filename
+            ),
+        )],
+        FetchStatus::Verified { .. } => vec![],
+        FetchStatus::HashMismatch { expected, actual } => vec![f(
+            "hash-mismatch",
+            Severity::Critical,
+            format!(
+                "{} does not match the expected {}",
+                job.filename, expected.algorithm
+            ),
+        )
+        .with_evidence(format!(
+            "expected {expected}\nactual   {}:{actual}\nfrom     {url}",
+            expected.algorithm
+        ))],
+        FetchStatus::NotFound { url } => vec![f(
+            "artifact-not-found",
+            Severity::Medium,
+            format!(
+                "the index no longer serves {} ({})",
+                job.filename,
+                redact_url(url)
+            ),
+        )],
+        FetchStatus::MissingOffline => vec![f(
+            "fetch-failed",
+            Severity::Medium,
+            format!("{} is not in the cache and pyvet is offline", job.filename),
+        )],
+        FetchStatus::Failed { message } => vec![f(
+            "fetch-failed",
+            Severity::Medium,
+            format!(
+                "could not download {}: {}",
+                job.filename,
+                redact_text(message)
+            ),
+        )],
+    }
 }
 
 /// Fetch every job with at most `parallel` downloads at once. Results are in job order.
@@ -57,10 +257,281 @@ pub fn fetch_all(
     parallel: usize,
     progress: &(dyn Fn(FetchEvent) + Sync),
 ) -> Vec<FetchStatus> {
-    let _ = (cache, net, parallel, progress);
-    jobs.iter()
-        .map(|_| FetchStatus::Failed {
-            message: "fetching is not implemented yet".into(),
+    let results: Mutex<Vec<Option<FetchStatus>>> = Mutex::new(vec![None; jobs.len()]);
+    let next = AtomicUsize::new(0);
+    let workers = parallel.clamp(1, 64).min(jobs.len().max(1));
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::SeqCst);
+        let Some(job) = jobs.get(i) else { break };
+        let status = fetch_one(job, cache, net, progress);
+        if let Ok(mut r) = results.lock() {
+            r[i] = Some(status);
+        }
+    };
+    if workers <= 1 {
+        work();
+    } else {
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(work);
+            }
+        });
+    }
+    results
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or(FetchStatus::Failed {
+                message: "internal error: the download worker stopped".into(),
+            })
         })
         .collect()
+}
+
+/// Fetch (or verify from the cache) one job.
+pub fn fetch_one(
+    job: &FetchJob,
+    cache: &Cache,
+    net: Option<&Network>,
+    progress: &(dyn Fn(FetchEvent) + Sync),
+) -> FetchStatus {
+    let algs = job.algorithms();
+    for sha in job.candidate_sha256(cache) {
+        match cache.verify_artifact(&sha, &algs) {
+            Ok(Some(v)) => {
+                progress(FetchEvent::Started {
+                    filename: job.filename.clone(),
+                    size: Some(v.size),
+                });
+                progress(FetchEvent::Finished {
+                    filename: job.filename.clone(),
+                });
+                if let Some((expected, actual)) = job.mismatch(&v.hashes) {
+                    // The cached bytes are what this sha256 names, so the job's digests
+                    // disagree with each other: the lockfile or index is inconsistent.
+                    return FetchStatus::HashMismatch { expected, actual };
+                }
+                let _ = cache.record_name(&job.url, &sha);
+                return FetchStatus::Verified {
+                    sha256: sha,
+                    size: v.size,
+                };
+            }
+            Ok(None) => {}
+            Err(e) => {
+                return FetchStatus::Failed {
+                    message: redact_text(&e.to_string()),
+                }
+            }
+        }
+    }
+    let Some(net) = net else {
+        return FetchStatus::MissingOffline;
+    };
+    let attempts = net.options().retries.saturating_add(1);
+    let mut last_error = String::new();
+    for attempt in 0..attempts {
+        if attempt > 0 {
+            std::thread::sleep(
+                net.options()
+                    .backoff
+                    .saturating_mul(1u32 << attempt.min(10))
+                    .min(net.options().max_backoff),
+            );
+        }
+        match download(job, &algs, cache, net, progress) {
+            Ok(status) => return status,
+            Err(Attempt::Retry(msg)) => last_error = msg,
+            Err(Attempt::Fatal(msg)) => return FetchStatus::Failed { message: msg },
+        }
+    }
+    FetchStatus::Failed {
+        message: format!("{last_error} (after {attempts} attempts)"),
+    }
+}
+
+enum Attempt {
+    Retry(String),
+    Fatal(String),
+}
+
+fn download(
+    job: &FetchJob,
+    algs: &[HashAlgorithm],
+    cache: &Cache,
+    net: &Network,
+    progress: &(dyn Fn(FetchEvent) + Sync),
+) -> Result<FetchStatus, Attempt> {
+    let shown = redact_url(&job.url);
+    let url = match job.url.split_once('#') {
+        Some((u, _)) => u,
+        None => job.url.as_str(),
+    };
+    let res = net
+        .download(url)
+        .map_err(|e| Attempt::Fatal(redact_text(&e.to_string())))?;
+    if res.status == 404 || res.status == 410 {
+        return Ok(FetchStatus::NotFound {
+            url: crate::network::clean_url(url),
+        });
+    }
+    if !res.is_success() {
+        // The network layer has already retried 5xx and 429.
+        return Err(Attempt::Fatal(format!("{shown}: HTTP {}", res.status)));
+    }
+    let expected_len = res.content_length;
+    progress(FetchEvent::Started {
+        filename: job.filename.clone(),
+        size: expected_len,
+    });
+    let tmp = cache.temp_path("download");
+    let cleanup = |m: String| {
+        let _ = std::fs::remove_file(&tmp);
+        m
+    };
+    let mut file = std::fs::File::create(&tmp)
+        .map_err(|e| Attempt::Fatal(cleanup(format!("creating {}: {e}", tmp.display()))))?;
+    let mut hasher = MultiHasher::new(algs.iter().copied());
+    let mut body = res.body;
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = match body.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(Attempt::Retry(cleanup(format!(
+                    "{shown}: download interrupted after {size} bytes: {}",
+                    redact_text(&e.to_string())
+                ))))
+            }
+        };
+        hasher.update(&buf[..n]);
+        file.write_all(&buf[..n])
+            .map_err(|e| Attempt::Fatal(cleanup(format!("writing {}: {e}", tmp.display()))))?;
+        size += n as u64;
+        progress(FetchEvent::Bytes(n as u64));
+    }
+    if let Some(len) = expected_len {
+        if size != len {
+            return Err(Attempt::Retry(cleanup(format!(
+                "{shown}: truncated download ({size} of {len} bytes)"
+            ))));
+        }
+    }
+    file.sync_all()
+        .map_err(|e| Attempt::Fatal(cleanup(format!("writing {}: {e}", tmp.display()))))?;
+    drop(file);
+    progress(FetchEvent::Finished {
+        filename: job.filename.clone(),
+    });
+    let got = hasher.finish();
+    if let Some((expected, actual)) = job.mismatch(&got) {
+        cleanup(String::new());
+        return Ok(FetchStatus::HashMismatch { expected, actual });
+    }
+    let sha = got.sha256().unwrap_or_default().to_string();
+    cache
+        .commit_artifact(&tmp, &sha)
+        .map_err(|e| Attempt::Fatal(cleanup(redact_text(&e.to_string()))))?;
+    let _ = cache.record_name(url, &sha);
+    Ok(FetchStatus::Verified { sha256: sha, size })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(alg: HashAlgorithm, c: char) -> Digest {
+        Digest::new(alg, &c.to_string().repeat(alg.hex_len())).unwrap()
+    }
+
+    #[test]
+    fn job_from_artifact_merges_lockfile_and_index_hashes() {
+        let mut a = Artifact::new("x-1.0.tar.gz");
+        a.hashes.insert(d(HashAlgorithm::Sha256, 'a'));
+        let mut idx = Hashes::default();
+        idx.insert(d(HashAlgorithm::Sha256, 'a'));
+        idx.insert(d(HashAlgorithm::Sha512, 'b'));
+        let j = FetchJob::for_artifact(&a, "https://example.invalid/x", Some(&idx), &[]);
+        assert_eq!(j.expected.len(), 2);
+        assert_eq!(
+            j.algorithms(),
+            vec![HashAlgorithm::Sha256, HashAlgorithm::Sha512]
+        );
+        let mut got = Hashes::default();
+        got.insert(d(HashAlgorithm::Sha256, 'a'));
+        got.insert(d(HashAlgorithm::Sha512, 'b'));
+        assert!(j.mismatch(&got).is_none());
+        // The index disagreeing with the lockfile is a mismatch whatever the bytes.
+        let mut idx2 = Hashes::default();
+        idx2.insert(d(HashAlgorithm::Sha256, 'c'));
+        let j2 = FetchJob::for_artifact(&a, "https://example.invalid/x", Some(&idx2), &[]);
+        assert!(j2.mismatch(&got).is_some());
+        let j3 = FetchJob::for_artifact(
+            &Artifact::new("y.whl"),
+            "u",
+            None,
+            &[d(HashAlgorithm::Sha256, 'e')],
+        );
+        assert!(j3.has_expected_hash());
+        assert!(j3.mismatch(&got).is_some());
+    }
+
+    #[test]
+    fn findings_per_status() {
+        let job = FetchJob {
+            filename: "x-1.0.tar.gz".into(),
+            url: "https://user:pw@example.invalid/x-1.0.tar.gz".into(),
+            expected: vec![],
+            any_of: vec![],
+        };
+        let ok = FetchStatus::Verified {
+            sha256: "a".repeat(64),
+            size: 1,
+        };
+        assert_eq!(findings(&job, &ok)[0].rule, "artifact-unverified");
+        let hashed = FetchJob {
+            expected: vec![d(HashAlgorithm::Sha256, 'a')],
+            ..job.clone()
+        };
+        assert!(findings(&hashed, &ok).is_empty());
+        let mm = FetchStatus::HashMismatch {
+            expected: d(HashAlgorithm::Sha256, 'a'),
+            actual: "b".repeat(64),
+        };
+        let f = &findings(&hashed, &mm)[0];
+        assert_eq!(
+            (f.rule.as_str(), f.severity),
+            ("hash-mismatch", Severity::Critical)
+        );
+        assert!(!f.evidence.as_deref().unwrap().contains("pw"));
+        for (s, rule) in [
+            (
+                FetchStatus::NotFound {
+                    url: job.url.clone(),
+                },
+                "artifact-not-found",
+            ),
+            (FetchStatus::MissingOffline, "fetch-failed"),
+            (
+                FetchStatus::Failed {
+                    message: "https://user:pw@example.invalid/: boom".into(),
+                },
+                "fetch-failed",
+            ),
+        ] {
+            let f = &findings(&job, &s)[0];
+            assert_eq!(f.rule, rule);
+            assert_eq!(Some(rule), s.rule());
+            assert!(!f.message.contains("pw"), "{}", f.message);
+            assert_eq!(f.artifact.as_deref(), Some("x-1.0.tar.gz"));
+        }
+        // Every rule used here is in the catalogue with this severity.
+        for r in RULES {
+            assert!(crate::catalog::find(r.id).is_some());
+        }
+    }
 }

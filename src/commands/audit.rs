@@ -180,7 +180,7 @@ pub fn load_lockfile(path: Option<&Path>, kind: Option<LockKind>) -> Result<Lock
             lockfile::detect(&cwd).ok_or_else(|| {
                 Error::Usage(
                     "no lockfile given and none found here (looked for uv.lock, pylock.toml, \
-                     poetry.lock, requirements.txt); name one: `pyvet audit path/to/lockfile`"
+                     poetry.lock, requirements.txt); name one as an argument"
                         .into(),
                 )
             })?
@@ -236,12 +236,8 @@ impl Environment {
         let cache_dir = cache_dir(g)?;
         let cache = Cache::open(&cache_dir)?;
         let net = Network::acquire(g.offline, &NetworkOptions::default())?;
-        let mut settings = IndexSettings::default();
-        settings.index_urls.extend(lock.index_urls.iter().cloned());
-        settings.index_urls.extend(g.index_url.iter().cloned());
-        settings
-            .extra_index_urls
-            .extend(g.extra_index_url.iter().cloned());
+        let configured = crate::pipconf::from_global(g)?;
+        let settings = IndexSettings::with_lockfile_urls(&lock.index_urls, &configured.settings());
         let vulns = VulnDb::open(&cache_dir)?;
         let lock_dir = lock.path.parent().unwrap_or(Path::new("."));
         let python = match target

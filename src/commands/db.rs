@@ -39,8 +39,34 @@ pub fn cache_dir(g: &GlobalArgs) -> Result<PathBuf, Error> {
 
 fn import(g: &GlobalArgs, args: &DbImportArgs) -> Result<ExitCode, Error> {
     let dir = cache_dir(g)?;
+    if args.path.extension().is_some_and(|e| e == "tsv") {
+        return import_popular(g, &dir, &args.path);
+    }
     let summary = vulns::import_path(&dir, &args.path, super::now(g))?;
     report_import(g, &summary)
+}
+
+/// `pyvet db import names.tsv`: replace the typosquat check's popular-names snapshot with a
+/// newer `name<TAB>rank` list (validated first; stored atomically in the cache).
+fn import_popular(
+    g: &GlobalArgs,
+    cache_dir: &std::path::Path,
+    path: &std::path::Path,
+) -> Result<ExitCode, Error> {
+    let popular = crate::metadata::load_popular_override(path)?;
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    let dest = cache_dir.join("metadata").join("popular.tsv");
+    crate::fsutil::write_atomic(&dest, &bytes)
+        .map_err(|e| Error::io(format!("writing {}", dest.display()), e))?;
+    if !g.quiet {
+        eprintln!(
+            "imported {} popular project names for the typosquat check into {}",
+            popular.names().count(),
+            dest.display()
+        );
+    }
+    Ok(ExitCode::from(super::EXIT_OK))
 }
 
 fn update(g: &GlobalArgs, args: &DbUpdateArgs) -> Result<ExitCode, Error> {

@@ -28,21 +28,7 @@ fn show(g: &GlobalArgs, args: &LockShowArgs) -> Result<ExitCode, Error> {
             format_name(g.format)
         )));
     }
-    let path = match &args.lockfile {
-        Some(p) => p.clone(),
-        None => {
-            let cwd = std::env::current_dir()
-                .map_err(|e| Error::io("reading the current directory", e))?;
-            lockfile::detect(&cwd).ok_or_else(|| {
-                Error::Usage(
-                    "no lockfile given and none found here (looked for uv.lock, pylock.toml, \
-                     poetry.lock, requirements.txt)"
-                        .into(),
-                )
-            })?
-        }
-    };
-    let lock = lockfile::load(&path, args.kind)?;
+    let lock = super::audit::load_lockfile(args.lockfile.as_deref(), args.kind)?;
     let out = match g.format {
         Format::Json => render_json(&lock),
         _ => render_table(&lock),

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod cache;
 pub mod db;
+pub mod demo;
 pub mod diff;
 pub mod lock;
 pub mod rules;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Cache(c) => cache::run(g, c),
         Command::Db(c) => db::run(g, c),
         Command::Rules(a) => rules::run(g, &a),
+        Command::Demo => demo::run(g),
     }
 }
 

@@ -29,10 +29,12 @@ pub fn run(g: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode, Error> {
     }
     let limits = archive::Limits::default();
     let opts = inspect::InspectOptions::default();
+    let mut mctx = crate::metadata::Context::new(super::now(g));
+    mctx.thresholds = config.thresholds();
     let packages: Vec<PackageReport> = args
         .paths
         .par_iter()
-        .map(|p| scan_one(p, &limits, &opts))
+        .map(|p| scan_one(p, &limits, &opts, &mctx))
         .collect();
     let report = Report {
         schema_version: crate::report::SCHEMA_VERSION,
@@ -57,6 +59,7 @@ fn scan_one(
     path: &Path,
     limits: &archive::Limits,
     opts: &inspect::InspectOptions,
+    mctx: &crate::metadata::Context,
 ) -> PackageReport {
     let filename = path
         .file_name()
@@ -71,6 +74,9 @@ fn scan_one(
         Ok(contents) => {
             let mut f = contents.findings.clone();
             f.extend(inspect::inspect(&contents, opts));
+            if let Some(meta) = &contents.metadata {
+                f.extend(crate::metadata::check_dist(meta, mctx));
+            }
             let sha = if path.is_file() {
                 std::fs::read(path)
                     .ok()

@@ -16,7 +16,6 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use super::osv::{self, Advisory, Format};
-use super::zip::{ZipLimits, ZipReader};
 use crate::error::{Error, InputError};
 
 /// Bumped when the layout changes; an older database asks to be re-imported.
@@ -234,21 +233,38 @@ impl Collector {
     fn add_zip(&mut self, label: &Path, bytes: &[u8]) -> Result<(), Error> {
         let bad =
             |msg: String| Error::from(InputError::new(label, None, format!("bad OSV zip: {msg}")));
-        let mut zip = ZipReader::new(bytes, ZipLimits::default()).map_err(bad)?;
-        let entries = zip.entries().to_vec();
-        for entry in entries {
+        let opts = crate::archive::ReadOptions::keep_all(crate::archive::Limits::default());
+        let name = label
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let name = if name.to_ascii_lowercase().ends_with(".zip") {
+            name
+        } else {
+            format!("{name}.zip")
+        };
+        let outcome = crate::archive::read_artifact_with(&name, bytes, &opts)
+            .map_err(|e| bad(e.to_string()))?;
+        if let Some(f) = outcome
+            .contents
+            .findings
+            .iter()
+            .find(|f| f.rule == "archive-bomb")
+        {
+            return Err(bad(f.message.clone()));
+        }
+        for entry in &outcome.contents.entries {
             // Hidden members (`repo-main/.github/workflows/ci.yml` in a repository archive)
             // are not records, as in a directory import.
-            if entry.is_dir() || entry.name.split(['/', '\\']).any(|c| c.starts_with('.')) {
+            if entry.path.split(['/', '\\']).any(|c| c.starts_with('.')) {
                 continue;
             }
-            let Some(format) = Format::from_path(&entry.name) else {
+            let Some(format) = Format::from_path(&entry.path) else {
                 continue;
             };
-            let data = zip.read(&entry).map_err(bad)?;
             // Errors inside name the archive and the member: `db.zip!PYSEC-1.json:3`.
-            let member = PathBuf::from(format!("{}!{}", label.display(), entry.name));
-            self.add_file(&member, &data, format)?;
+            let member = PathBuf::from(format!("{}!{}", label.display(), entry.path));
+            self.add_file(&member, &entry.data, format)?;
         }
         Ok(())
     }

@@ -215,6 +215,7 @@ pub fn raw_report() -> Report {
         organization: None,
         yanked: false,
         yanked_reason: None,
+        ..Default::default()
     });
     packages[0]
         .artifacts

@@ -1,0 +1,623 @@
+//! Typosquat detection: does a project name imitate a much more popular one?
+//!
+//! Attackers publish names one slip away from a popular project (`reqeusts`, `urlib3`,
+//! `python-dateutils`) and wait for a typo in a requirements file. This module holds a snapshot
+//! of the most-downloaded project names with their download rank (`data/popular.tsv`, built by
+//! `scripts/make-popular.py`, embedded at compile time and parsed once) and answers "which popular
+//! name does this one look like, and how?". Look-alike techniques recognised:
+//!
+//! - separator change: `-`, `_`, `.` added or removed (`setup-tools`, `pythondateutil`);
+//! - `py`/`python` added or removed as a prefix or suffix (`dateutil`, `requests-python`);
+//! - homoglyphs: `l`/`1`/`I`, `o`/`0`, `rn`/`m`, `vv`/`w`, `cl`/`d` (`jeIlyfish`, `rnatplotlib`);
+//! - one edit: a letter inserted, repeated, dropped, replaced, or two adjacent letters swapped
+//!   (`colourama`, `urlib3`, `djanga`, `reqeusts`) -- only when both names are longer than four
+//!   characters, since short names are naturally one edit apart from each other.
+//!
+//! Lookups index the snapshot by separator-free form, homoglyph skeleton and affix-free core
+//! (hash lookups), and scan only the names whose length is within one of the query's for the
+//! edit-distance test, with an early-exit comparison (tens of microseconds per name).
+//!
+//! Deciding whether a look-alike is a finding (popularity floors and ratios) is policy and lives
+//! in [`assess`]; the matching itself is [`Popular::lookalike`].
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use crate::catalog::RuleInfo;
+use crate::error::InputError;
+use crate::finding::{Confidence, Finding, Severity};
+use crate::package::normalize_name;
+
+/// The rule this module reports.
+pub const RULE: RuleInfo = RuleInfo {
+    id: "typosquat",
+    severity: Severity::High,
+    summary: "Name looks like a much more popular project (typo, homoglyph, separator or python affix)",
+    help: "The project name is one slip away from a popular project: one letter inserted, dropped, \
+           repeated, replaced or swapped with its neighbour, a separator added or removed, `py`/\
+           `python` added or removed, or a look-alike character (l/1/I, o/0, rn/m, vv/w, cl/d). \
+           Typosquatting packages are a common way to get malware installed by a typo in a \
+           requirements file. The finding names the imitated project and its download rank; it \
+           is high when this name is not itself among the popular projects and imitates one of \
+           the top 1000 (or any popular project by a homoglyph, swapped, repeated or omitted \
+           letter), and medium when the imitated project is less popular or when this name \
+           is popular too but ranked more than ten times lower than its look-alike (such as \
+           `websocket` vs `websockets`: often a confusion worth a look). Names ranked in the top \
+           1000 themselves are never reported. A false alarm is a legitimate project that happens to have a \
+           similar name: check that the name you meant is the one in your lockfile, then suppress \
+           the finding for that package.",
+};
+
+/// The embedded snapshot: `name<TAB>rank`, normalised names, sorted by rank.
+const EMBEDDED: &str = include_str!("../data/popular.tsv");
+
+/// How a name imitates a popular one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Technique {
+    /// Same letters, different `-`/`_`/`.` placement.
+    Separator,
+    /// `py`/`python` prefix or suffix added or removed.
+    PythonAffix,
+    /// Look-alike characters (l/1/I, o/0, rn/m, vv/w, cl/d).
+    Homoglyph,
+    /// Two adjacent letters swapped.
+    Transposition,
+    /// A letter doubled (`requestss`).
+    RepeatedLetter,
+    /// A doubled letter written once (`urlib3`).
+    OmittedLetter,
+    /// One extra letter.
+    Insertion,
+    /// One letter missing.
+    Deletion,
+    /// One letter replaced.
+    Substitution,
+}
+
+impl Technique {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Technique::Separator => "separators added or removed",
+            Technique::PythonAffix => "`py`/`python` prefix or suffix added or removed",
+            Technique::Homoglyph => "look-alike characters",
+            Technique::Transposition => "two adjacent letters swapped",
+            Technique::RepeatedLetter => "a letter repeated",
+            Technique::OmittedLetter => "a doubled letter written once",
+            Technique::Insertion => "one letter added",
+            Technique::Deletion => "one letter dropped",
+            Technique::Substitution => "one letter replaced",
+        }
+    }
+
+    /// How telling the technique is on its own: swaps and homoglyphs are rarely accidental in a
+    /// real project's name; a separator or `python-` affix sometimes is.
+    fn confidence(self) -> Confidence {
+        match self {
+            Technique::Homoglyph
+            | Technique::Transposition
+            | Technique::RepeatedLetter
+            | Technique::OmittedLetter => Confidence::High,
+            _ => Confidence::Medium,
+        }
+    }
+}
+
+/// A popular project that a name looks like.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookAlike {
+    /// The imitated project (normalised).
+    pub imitated: String,
+    /// Its download rank (1 = most downloaded).
+    pub rank: u32,
+    pub technique: Technique,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    name: String,
+    rank: u32,
+}
+
+/// A snapshot of popular project names and their download ranks, indexed for look-alike search.
+#[derive(Debug, Clone, Default)]
+pub struct Popular {
+    entries: Vec<Entry>,
+    /// Name -> entry index.
+    by_name: HashMap<String, u32>,
+    /// Entry indices by name length in bytes.
+    /// Entry indices (ascending, so most popular first) by (length in bytes, first byte) and by
+    /// (length, last byte): one edit keeps the first or the last byte of names over two bytes.
+    by_len_first: HashMap<(usize, u8), Vec<u32>>,
+    by_len_last: HashMap<(usize, u8), Vec<u32>>,
+    /// Separator-free form -> entries.
+    by_stripped: HashMap<String, Vec<u32>>,
+    /// Homoglyph skeleton -> entries.
+    by_skeleton: HashMap<String, Vec<u32>>,
+    /// Name without a `py`/`python` affix -> entries that have that affix.
+    by_core: HashMap<String, Vec<u32>>,
+}
+
+impl Popular {
+    /// Build from `(name, rank)` pairs; names are normalised, duplicates keep the best rank.
+    pub fn from_pairs<I, S>(pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (S, u32)>,
+        S: AsRef<str>,
+    {
+        let mut best: HashMap<String, u32> = HashMap::new();
+        for (name, rank) in pairs {
+            let name = normalize_name(name.as_ref());
+            if name.is_empty() {
+                continue;
+            }
+            let slot = best.entry(name).or_insert(rank);
+            *slot = (*slot).min(rank);
+        }
+        let mut entries: Vec<Entry> = best
+            .into_iter()
+            .map(|(name, rank)| Entry { name, rank })
+            .collect();
+        entries.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.name.cmp(&b.name)));
+        let mut popular = Popular {
+            by_name: HashMap::with_capacity(entries.len()),
+            ..Default::default()
+        };
+        for (i, e) in entries.iter().enumerate() {
+            let i = i as u32;
+            popular.by_name.insert(e.name.clone(), i);
+            let bytes = e.name.as_bytes();
+            if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) {
+                let len = bytes.len();
+                popular
+                    .by_len_first
+                    .entry((len, first))
+                    .or_default()
+                    .push(i);
+                popular.by_len_last.entry((len, last)).or_default().push(i);
+            }
+            popular
+                .by_stripped
+                .entry(strip_separators(&e.name))
+                .or_default()
+                .push(i);
+            popular
+                .by_skeleton
+                .entry(skeleton(&e.name))
+                .or_default()
+                .push(i);
+            for core in affix_cores(&e.name) {
+                popular.by_core.entry(core).or_default().push(i);
+            }
+        }
+        popular.entries = entries;
+        popular
+    }
+
+    /// Parse the `name<TAB>rank` format. Blank lines and `#` comments are skipped; any other
+    /// malformed line is an error naming `origin` and the line.
+    pub fn parse(text: &str, origin: &Path) -> Result<Self, InputError> {
+        let mut pairs = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut cols = line.split('\t');
+            let (Some(name), Some(rank)) = (cols.next(), cols.next()) else {
+                return Err(InputError::new(
+                    origin,
+                    Some(i + 1),
+                    "expected `name<TAB>rank`",
+                ));
+            };
+            let rank: u32 = rank.trim().parse().map_err(|_| {
+                InputError::new(
+                    origin,
+                    Some(i + 1),
+                    format!("rank `{}` is not a positive integer", rank.trim()),
+                )
+            })?;
+            if rank == 0 || normalize_name(name).is_empty() {
+                return Err(InputError::new(
+                    origin,
+                    Some(i + 1),
+                    "empty name or zero rank",
+                ));
+            }
+            pairs.push((name.to_string(), rank));
+        }
+        Ok(Self::from_pairs(pairs))
+    }
+
+    /// Number of projects in the snapshot.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Download rank of a project (any spelling; normalised first).
+    pub fn rank(&self, name: &str) -> Option<u32> {
+        let i = *self.by_name.get(&normalize_name(name))?;
+        Some(self.entries[i as usize].rank)
+    }
+
+    /// Names in rank order (most downloaded first).
+    pub fn names(&self) -> impl Iterator<Item = (&str, u32)> {
+        self.entries.iter().map(|e| (e.name.as_str(), e.rank))
+    }
+
+    /// The most popular project (lowest rank) that `name` imitates, other than itself.
+    pub fn lookalike(&self, name: &str) -> Option<LookAlike> {
+        let name = normalize_name(name);
+        if name.is_empty() {
+            return None;
+        }
+        let mut best: Option<(u32, Technique)> = None;
+        let consider = |idx: u32, technique: Technique, best: &mut Option<(u32, Technique)>| {
+            let e = &self.entries[idx as usize];
+            if e.name == name {
+                return;
+            }
+            // Entries are sorted by rank, so a lower index is a more popular project.
+            if best.is_none_or(|(b, _)| idx < b) {
+                *best = Some((idx, technique));
+            }
+        };
+
+        let stripped = strip_separators(&name);
+        if let Some(hits) = self.by_stripped.get(&stripped) {
+            for &i in hits {
+                consider(i, Technique::Separator, &mut best);
+            }
+        }
+        let skel = skeleton(&name);
+        if let Some(hits) = self.by_skeleton.get(&skel) {
+            for &i in hits {
+                if strip_separators(&self.entries[i as usize].name) != stripped {
+                    consider(i, Technique::Homoglyph, &mut best);
+                }
+            }
+        }
+        // `python-foo` / `foo-py` / `pyfoo` against `foo`; `foo` against `python-foo`; and two
+        // different affixes around the same core (`py-yaml` vs `python-yaml`).
+        let cores = affix_cores(&name);
+        for core in &cores {
+            if let Some(&i) = self.by_name.get(core) {
+                consider(i, Technique::PythonAffix, &mut best);
+            }
+            if let Some(hits) = self.by_core.get(core) {
+                for &i in hits {
+                    consider(i, Technique::PythonAffix, &mut best);
+                }
+            }
+        }
+        if name.len() >= MIN_CORE_LEN {
+            if let Some(hits) = self.by_core.get(&name) {
+                for &i in hits {
+                    consider(i, Technique::PythonAffix, &mut best);
+                }
+            }
+        }
+        // One edit away; both names longer than the short-name limit. Candidates share the
+        // query's first byte, or its last byte (and not its first, already seen).
+        let q = name.as_bytes();
+        if let (true, Some(&first), Some(&last)) = (q.len() > SHORT_NAME_LEN, q.first(), q.last()) {
+            for len in [q.len() - 1, q.len(), q.len() + 1] {
+                if len <= SHORT_NAME_LEN {
+                    continue;
+                }
+                let empty: &[u32] = &[];
+                let same_first = self
+                    .by_len_first
+                    .get(&(len, first))
+                    .map_or(empty, Vec::as_slice);
+                let same_last = self
+                    .by_len_last
+                    .get(&(len, last))
+                    .map_or(empty, Vec::as_slice);
+                for (bucket, skip_same_first) in [(same_first, false), (same_last, true)] {
+                    for &i in bucket {
+                        // Buckets ascend by rank: only a more popular candidate than the best so
+                        // far can change the answer.
+                        if best.is_some_and(|(b, _)| i >= b) {
+                            break;
+                        }
+                        let target = &self.entries[i as usize].name;
+                        if skip_same_first && target.as_bytes().first() == Some(&first) {
+                            continue;
+                        }
+                        if let Some(t) = one_edit(&name, target) {
+                            consider(i, t, &mut best);
+                        }
+                    }
+                }
+            }
+        }
+        best.map(|(i, technique)| {
+            let e = &self.entries[i as usize];
+            LookAlike {
+                imitated: e.name.clone(),
+                rank: e.rank,
+                technique,
+            }
+        })
+    }
+}
+
+/// Names this short are only compared by separator and homoglyph, never by one edit.
+const SHORT_NAME_LEN: usize = 4;
+/// A `py`/`python` affix must leave at least this much of a name.
+const MIN_CORE_LEN: usize = 4;
+
+/// The embedded snapshot, parsed once.
+pub fn embedded() -> &'static Popular {
+    static POPULAR: OnceLock<Popular> = OnceLock::new();
+    POPULAR.get_or_init(|| {
+        // The embedded file is ours and tested to parse; should it ever not, fall back to an
+        // empty snapshot (no typosquat findings) rather than panicking.
+        Popular::parse(EMBEDDED, Path::new("data/popular.tsv")).unwrap_or_default()
+    })
+}
+
+/// Load a replacement snapshot (same `name<TAB>rank` format), e.g. one refreshed by
+/// `pyvet db update` into the cache directory.
+pub fn load_popular_override(path: &Path) -> Result<Popular, crate::error::Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| crate::error::Error::io(format!("reading {}", path.display()), e))?;
+    let popular = Popular::parse(&text, path)?;
+    if popular.is_empty() {
+        return Err(InputError::new(path, None, "no `name<TAB>rank` lines").into());
+    }
+    Ok(popular)
+}
+
+/// When a look-alike becomes a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// A name ranked this well or better is never reported: it is popular in its own right.
+    pub protected_rank: u32,
+    /// A popular name ranked worse than this many times its look-alike's rank is still reported
+    /// (medium), e.g. rank 9000 imitating rank 100.
+    pub rank_ratio: u32,
+    /// An unpopular name imitating a project ranked this well or better is high severity;
+    /// imitating a less popular one is medium (one edit from a rank-12000 name is often chance),
+    /// unless the technique is a telling one (homoglyph, swapped, repeated or omitted letter).
+    pub high_rank: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            protected_rank: 1000,
+            rank_ratio: 10,
+            high_rank: 1000,
+        }
+    }
+}
+
+/// The typosquat finding for `name`, if any.
+pub fn assess(
+    name: &str,
+    version: Option<&str>,
+    popular: &Popular,
+    policy: &Policy,
+) -> Option<Finding> {
+    let normalized = normalize_name(name);
+    let hit = popular.lookalike(&normalized)?;
+    let own = popular.rank(&normalized);
+    let (severity, own_text) = match own {
+        Some(r) if r <= policy.protected_rank => return None,
+        Some(r) if u64::from(r) <= u64::from(hit.rank) * u64::from(policy.rank_ratio) => {
+            return None
+        }
+        Some(r) => (
+            Severity::Medium,
+            format!("`{normalized}` is itself only rank {r}"),
+        ),
+        None => (
+            if hit.rank <= policy.high_rank || hit.technique.confidence() == Confidence::High {
+                Severity::High
+            } else {
+                Severity::Medium
+            },
+            format!(
+                "`{normalized}` is not among the {} most-downloaded projects",
+                popular.len()
+            ),
+        ),
+    };
+    let confidence = match own {
+        Some(_) => Confidence::Low,
+        None => hit.technique.confidence(),
+    };
+    let message = format!(
+        "`{normalized}` looks like `{}` (rank {}): {}",
+        hit.imitated,
+        hit.rank,
+        hit.technique.describe()
+    );
+    Some(
+        Finding::new(RULE.id, severity, confidence, message)
+            .for_package(&normalized, version)
+            .with_evidence(format!(
+                "{own_text}; `{}` is rank {} (technique: {})",
+                hit.imitated,
+                hit.rank,
+                hit.technique.describe()
+            )),
+    )
+}
+
+fn strip_separators(name: &str) -> String {
+    name.chars()
+        .filter(|c| !matches!(c, '-' | '_' | '.'))
+        .collect()
+}
+
+/// Fold look-alike characters: `rn`->`m`, `vv`->`w`, `cl`->`d`, `1`/`i`/`|`->`l`, `0`->`o`.
+/// Separators are dropped too, so `jeIly-fish` and `jellyfish` share a skeleton.
+fn skeleton(name: &str) -> String {
+    let s = strip_separators(name)
+        .replace("rn", "m")
+        .replace("vv", "w")
+        .replace("cl", "d");
+    s.chars()
+        .map(|c| match c {
+            '1' | 'i' | '|' => 'l',
+            '0' => 'o',
+            other => other,
+        })
+        .collect()
+}
+
+const PREFIXES: &[&str] = &["python3-", "python-", "python", "py3-", "py-", "py"];
+const SUFFIXES: &[&str] = &["-python3", "-python", "python", "-py3", "-py", "py"];
+
+/// The name with one `py`/`python` prefix or suffix removed (every way that applies).
+fn affix_cores(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in PREFIXES {
+        if let Some(rest) = name.strip_prefix(p) {
+            let rest = rest.trim_start_matches('-');
+            if rest.len() >= MIN_CORE_LEN && !out.iter().any(|c: &String| c == rest) {
+                out.push(rest.to_string());
+            }
+        }
+    }
+    for s in SUFFIXES {
+        if let Some(rest) = name.strip_suffix(s) {
+            let rest = rest.trim_end_matches('-');
+            if rest.len() >= MIN_CORE_LEN && !out.iter().any(|c: &String| c == rest) {
+                out.push(rest.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Whether `query` is exactly one edit away from `target`, and which kind (seen from the query:
+/// `Insertion` means the query has an extra letter).
+fn one_edit(query: &str, target: &str) -> Option<Technique> {
+    let (q, t) = (query.as_bytes(), target.as_bytes());
+    let first_diff = q.iter().zip(t).position(|(a, b)| a != b);
+    match q.len() as isize - t.len() as isize {
+        0 => {
+            let i = first_diff?;
+            if q[i + 1..] == t[i + 1..] {
+                return Some(Technique::Substitution);
+            }
+            if i + 1 < q.len() && q[i] == t[i + 1] && q[i + 1] == t[i] && q[i + 2..] == t[i + 2..] {
+                return Some(Technique::Transposition);
+            }
+            None
+        }
+        1 => {
+            let i = first_diff.unwrap_or(t.len());
+            (q[i + 1..] == t[i..]).then(|| {
+                let extra = q[i];
+                if (i > 0 && q[i - 1] == extra) || q.get(i + 1) == Some(&extra) {
+                    Technique::RepeatedLetter
+                } else {
+                    Technique::Insertion
+                }
+            })
+        }
+        -1 => {
+            let i = first_diff.unwrap_or(q.len());
+            (q[i..] == t[i + 1..]).then(|| {
+                let missing = t[i];
+                if (i > 0 && t[i - 1] == missing) || t.get(i + 1) == Some(&missing) {
+                    Technique::OmittedLetter
+                } else {
+                    Technique::Deletion
+                }
+            })
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_edit_kinds() {
+        assert_eq!(
+            one_edit("reqeusts", "requests"),
+            Some(Technique::Transposition)
+        );
+        assert_eq!(one_edit("djanga", "django"), Some(Technique::Substitution));
+        assert_eq!(
+            one_edit("urlib3", "urllib3"),
+            Some(Technique::OmittedLetter)
+        );
+        assert_eq!(
+            one_edit("requestss", "requests"),
+            Some(Technique::RepeatedLetter)
+        );
+        assert_eq!(
+            one_edit("colourama", "colorama"),
+            Some(Technique::Insertion)
+        );
+        assert_eq!(one_edit("reqests", "requests"), Some(Technique::Deletion));
+        assert_eq!(one_edit("requests", "requests"), None);
+        assert_eq!(one_edit("abcdef", "abcfed"), None);
+        assert_eq!(one_edit("abc", "abcde"), None);
+        assert_eq!(one_edit("", "a"), Some(Technique::Deletion));
+    }
+
+    #[test]
+    fn skeleton_folds_homoglyphs() {
+        assert_eq!(skeleton("rnatplotlib"), skeleton("matplotlib"));
+        assert_eq!(skeleton("jeilyfish"), skeleton("jellyfish"));
+        assert_eq!(skeleton("b0to3"), skeleton("boto3"));
+        assert_eq!(skeleton("vvheel"), skeleton("wheel"));
+        assert_ne!(skeleton("numpy"), skeleton("scipy"));
+    }
+
+    #[test]
+    fn affixes() {
+        assert!(affix_cores("python-dateutil").contains(&"dateutil".to_string()));
+        assert!(affix_cores("requests-py").contains(&"requests".to_string()));
+        assert!(affix_cores("pytz").is_empty(), "core too short");
+    }
+
+    #[test]
+    fn parse_reports_line() {
+        let err = Popular::parse("# c\nfoo\t1\nbar\tx\n", Path::new("p.tsv")).unwrap_err();
+        assert_eq!(err.line, Some(3));
+        assert!(err.to_string().starts_with("p.tsv:3"));
+        let ok = Popular::parse("Foo_Bar\t2\nfoo-bar\t1\n\n", Path::new("p.tsv")).unwrap();
+        assert_eq!(ok.rank("foo.bar"), Some(1));
+        assert_eq!(ok.len(), 1);
+    }
+
+    #[test]
+    fn embedded_snapshot_parses() {
+        let p = embedded();
+        assert!(p.len() > 10_000, "only {} names", p.len());
+        assert!(p.rank("requests").is_some_and(|r| r < 50));
+        // The file itself is already normalised and sorted by rank, as the script writes it.
+        let text_names = EMBEDDED
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .count();
+        assert_eq!(
+            text_names,
+            p.len(),
+            "duplicate or unnormalised names in the file"
+        );
+        let mut last = 0;
+        for (name, rank) in p.names() {
+            assert_eq!(normalize_name(name), name);
+            assert!(rank >= last);
+            last = rank;
+        }
+    }
+}

@@ -1,0 +1,410 @@
+//! End-to-end `pyvet audit` over the loopback test index: download and verify, a tampered hash,
+//! offline from a warm cache and with a cold one, requirements files resolved through the
+//! simple API, pre-merge mode, vulnerability-only audits, and the demo.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use support::{simple_json, FixtureFile, TempDir, TestServer};
+
+const TINY: &[u8] = include_bytes!("../testdata/demo/packages/tinyhttp-1.0.0-py3-none-any.whl");
+const OLD: &[u8] = include_bytes!("../testdata/demo/packages/oldparse-1.2.0-py3-none-any.whl");
+const TINY_WHL: &str = "tinyhttp-1.0.0-py3-none-any.whl";
+const OLD_WHL: &str = "oldparse-1.2.0-py3-none-any.whl";
+
+fn pyvet(cwd: &Path, cache: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pyvet"))
+        .current_dir(cwd)
+        .arg("--cache-dir")
+        .arg(cache)
+        .args(args)
+        .env_remove("PYVET_OFFLINE")
+        .env_remove("PYVET_INDEX_URL")
+        .env_remove("PIP_INDEX_URL")
+        .env_remove("PIP_EXTRA_INDEX_URL")
+        .env_remove("UV_DEFAULT_INDEX")
+        .env_remove("UV_INDEX_URL")
+        .env("PIP_CONFIG_FILE", "/dev/null")
+        .env("UV_CONFIG_FILE", "/dev/null")
+        .env("HOME", cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run pyvet")
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn rules_of(report: &serde_json::Value, package: &str) -> Vec<String> {
+    report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"].as_str().unwrap().eq_ignore_ascii_case(package))
+        .flat_map(|p| p["findings"].as_array().unwrap().iter())
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A loopback index serving the two benign demo wheels (simple JSON pages + files).
+fn index() -> TestServer {
+    let s = TestServer::start();
+    for (name, file, data) in [("tinyhttp", TINY_WHL, TINY), ("oldparse", OLD_WHL, OLD)] {
+        s.add(
+            &format!("/files/{file}"),
+            data.to_vec(),
+            "application/octet-stream",
+        );
+        let mut f = FixtureFile::new(file, &format!("../../files/{file}"), data);
+        f.upload_time = Some("2024-03-01T10:00:00Z".into());
+        let version = if name == "tinyhttp" { "1.0.0" } else { "1.2.0" };
+        s.add(
+            &format!("/simple/{name}/"),
+            simple_json(name, &[version], &[f]),
+            "application/vnd.pypi.simple.v1+json",
+        );
+    }
+    s
+}
+
+fn uv_lock(s: &TestServer, tiny_hash: &str, with_old: bool) -> String {
+    let mut t = format!(
+        "version = 1\nrevision = 2\nrequires-python = \">=3.9\"\n\n[[package]]\nname = \"tinyhttp\"\nversion = \"1.0.0\"\nsource = {{ registry = \"{root}/simple\" }}\nwheels = [\n    {{ url = \"{root}/files/{TINY_WHL}\", hash = \"sha256:{tiny_hash}\", size = {} }},\n]\n",
+        TINY.len(),
+        root = s.base()
+    );
+    if with_old {
+        t.push_str(&format!(
+            "\n[[package]]\nname = \"oldparse\"\nversion = \"1.2.0\"\nsource = {{ registry = \"{root}/simple\" }}\nwheels = [\n    {{ url = \"{root}/files/{OLD_WHL}\", hash = \"sha256:{}\", size = {} }},\n]\n",
+            support::sha256(OLD),
+            OLD.len(),
+            root = s.base()
+        ));
+    }
+    t
+}
+
+#[test]
+fn audit_downloads_verifies_and_passes_benign_packages_then_works_offline() {
+    let s = index();
+    let dir = TempDir::new("e2e-ok");
+    let cache = dir.path().join("cache");
+    std::fs::write(
+        dir.path().join("uv.lock"),
+        uv_lock(&s, &support::sha256(TINY), true),
+    )
+    .unwrap();
+
+    let out = pyvet(
+        dir.path(),
+        &cache,
+        &[
+            "audit",
+            "--format",
+            "json",
+            "--checks",
+            "hashes,code,metadata",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out);
+    let statuses: Vec<&str> = r["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["artifacts"].as_array().unwrap())
+        .map(|a| a["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, vec!["verified", "verified"]);
+    assert_eq!(s.hits(&format!("/files/{TINY_WHL}")), 1);
+
+    // Offline, from the warm cache: same verdicts, no request reaches the index.
+    let before = s.requests().len();
+    let out = pyvet(
+        dir.path(),
+        &cache,
+        &[
+            "--offline",
+            "audit",
+            "--format",
+            "json",
+            "--checks",
+            "hashes,code,metadata",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out)["summary"]["pass"], r["summary"]["pass"]);
+    assert_eq!(
+        s.requests().len(),
+        before,
+        "offline audit must not touch the network"
+    );
+}
+
+#[test]
+fn tampered_lockfile_hash_is_a_critical_hash_mismatch_and_nothing_is_cached() {
+    let s = index();
+    let dir = TempDir::new("e2e-tamper");
+    let cache = dir.path().join("cache");
+    std::fs::write(
+        dir.path().join("uv.lock"),
+        uv_lock(&s, &"ab".repeat(32), false),
+    )
+    .unwrap();
+    let out = pyvet(
+        dir.path(),
+        &cache,
+        &["audit", "uv.lock", "--format", "json"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out);
+    assert!(
+        rules_of(&r, "tinyhttp").contains(&"hash-mismatch".to_string()),
+        "{r:#}"
+    );
+    let finding = &r["packages"][0]["findings"][0];
+    assert_eq!(finding["severity"], "critical");
+    // The mismatching bytes never enter the cache.
+    let cached = pyvet(dir.path(), &cache, &["cache", "info", "--format", "json"]);
+    assert_eq!(
+        json(&cached)["artifacts"],
+        0,
+        "{}",
+        String::from_utf8_lossy(&cached.stdout)
+    );
+}
+
+#[test]
+fn offline_with_a_cold_cache_exits_2_and_names_what_is_missing() {
+    let s = index();
+    let dir = TempDir::new("e2e-cold");
+    let cache = dir.path().join("cache");
+    std::fs::write(
+        dir.path().join("uv.lock"),
+        uv_lock(&s, &support::sha256(TINY), false),
+    )
+    .unwrap();
+    let out = pyvet(dir.path(), &cache, &["--offline", "audit", "uv.lock"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("offline") && err.contains(TINY_WHL), "{err}");
+    assert!(s.requests().is_empty());
+}
+
+#[test]
+fn requirements_without_file_names_are_resolved_through_the_simple_api() {
+    let s = index();
+    let dir = TempDir::new("e2e-req");
+    let cache = dir.path().join("cache");
+    let req = format!(
+        "--index-url {}/simple\ntinyhttp==1.0.0 \\\n    --hash=sha256:{}\noldparse==1.2.0\n",
+        s.base(),
+        support::sha256(TINY)
+    );
+    std::fs::write(dir.path().join("requirements.txt"), req).unwrap();
+    let out = pyvet(
+        dir.path(),
+        &cache,
+        &[
+            "audit",
+            "requirements.txt",
+            "--format",
+            "json",
+            "--checks",
+            "hashes,code",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out);
+    let tiny = r["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "tinyhttp")
+        .unwrap();
+    assert_eq!(tiny["artifacts"][0]["filename"], TINY_WHL);
+    assert_eq!(tiny["artifacts"][0]["status"], "verified");
+    // oldparse has no --hash: reported as unhashed, still verified against the index's hash.
+    assert!(rules_of(&r, "oldparse").contains(&"unhashed".to_string()));
+}
+
+#[test]
+fn no_index_configured_is_a_clear_tool_error() {
+    let dir = TempDir::new("e2e-noindex");
+    std::fs::write(dir.path().join("requirements.txt"), "tinyhttp==1.0.0\n").unwrap();
+    let out = pyvet(
+        dir.path(),
+        &dir.path().join("cache"),
+        &["audit", "requirements.txt"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--index-url"), "{err}");
+}
+
+#[test]
+fn premerge_mode_vets_only_the_added_package() {
+    let s = index();
+    let dir = TempDir::new("e2e-base");
+    let cache = dir.path().join("cache");
+    std::fs::write(
+        dir.path().join("base.lock"),
+        uv_lock(&s, &support::sha256(TINY), false),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("uv.lock"),
+        uv_lock(&s, &support::sha256(TINY), true),
+    )
+    .unwrap();
+    let out = pyvet(
+        dir.path(),
+        &cache,
+        &[
+            "audit",
+            "uv.lock",
+            "--kind",
+            "uv",
+            "--base",
+            "base.lock",
+            "--format",
+            "json",
+            "--checks",
+            "hashes,code",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out);
+    let names: Vec<&str> = r["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["oldparse"]);
+    assert_eq!(r["packages"][0]["change"], "added");
+    assert_eq!(r["summary"]["unchanged"], 1);
+    assert_eq!(
+        s.hits(&format!("/files/{TINY_WHL}")),
+        0,
+        "unchanged packages are not fetched"
+    );
+}
+
+#[test]
+fn vulnerability_only_audit_runs_offline_with_just_the_database() {
+    let dir = TempDir::new("e2e-vulns");
+    let cache = dir.path().join("cache");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = pyvet(
+        dir.path(),
+        &cache,
+        &[
+            "db",
+            "import",
+            repo.join("testdata/demo/osv").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        "oldparse==1.2.0\ntinyhttp==1.0.0\n",
+    )
+    .unwrap();
+    let out = pyvet(
+        dir.path(),
+        &cache,
+        &[
+            "--offline",
+            "audit",
+            "requirements.txt",
+            "--checks",
+            "vulns",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out);
+    assert!(rules_of(&r, "oldparse").contains(&"known-vulnerability".to_string()));
+    assert!(!rules_of(&r, "tinyhttp").contains(&"known-vulnerability".to_string()));
+}
+
+#[test]
+fn imported_popular_names_drive_the_typosquat_check() {
+    let s = TestServer::start(); // knows no project: every page is a 404
+    let dir = TempDir::new("e2e-popular");
+    let cache = dir.path().join("cache");
+    std::fs::write(dir.path().join("names.tsv"), "zebrafoobar\t1\n").unwrap();
+    std::fs::write(dir.path().join("requirements.txt"), "zebrafoobat==1.0\n").unwrap();
+    let args = [
+        "audit",
+        "requirements.txt",
+        "--checks",
+        "metadata",
+        "--format",
+        "json",
+        "--index-url",
+    ];
+    let index = format!("{}/simple", s.base());
+    let mut with_index: Vec<&str> = args.to_vec();
+    with_index.push(&index);
+
+    let before = json(&pyvet(dir.path(), &cache, &with_index));
+    assert!(!rules_of(&before, "zebrafoobat").contains(&"typosquat".to_string()));
+
+    let out = pyvet(dir.path(), &cache, &["db", "import", "names.tsv"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = json(&pyvet(dir.path(), &cache, &with_index));
+    assert!(
+        rules_of(&after, "zebrafoobat").contains(&"typosquat".to_string()),
+        "{after:#}"
+    );
+}
