@@ -133,6 +133,12 @@ fn kill_during_download_leaves_no_corrupt_entry() {
     let run = run_bounded(audit_cmd(&sb, &lock, &index), LIMIT);
     assert_verified(&run, "run after the kill");
     assert_eq!(assert_cache_consistent(&sb.cache()), 1);
+    // The killed run's temporary file may remain (under tmp/, never taken for an entry).
+    let leftovers: Vec<_> = harden_support::list_files(&sb.cache())
+        .into_iter()
+        .filter(|p| harden_support::is_temporary(p))
+        .collect();
+    eprintln!("temporary files left by the killed run: {leftovers:?}");
 
     // A third run is served from the cache (nothing more is downloaded) and still succeeds.
     let sent = server.bytes_sent();
