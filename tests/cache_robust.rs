@@ -150,6 +150,13 @@ fn kill_during_download_leaves_no_corrupt_entry() {
         "the cached artifact was downloaded again"
     );
     assert_cache_consistent(&sb.cache());
+
+    // `cache prune` clears what the killed run left behind.
+    let mut cmd = sb.pyvet();
+    cmd.args(["cache", "prune"]);
+    let run = run_bounded(cmd, LIMIT);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    sb.assert_clean();
 }
 
 #[test]
