@@ -74,7 +74,18 @@ fn assert_verified(run: &harden_support::Run, what: &str) {
 }
 
 #[test]
-fn kill_during_download_leaves_no_corrupt_entry() {
+fn kill_during_audit_download_leaves_no_corrupt_entry() {
+    kill_during_download(false);
+}
+
+#[test]
+fn kill_during_cache_fetch_leaves_no_corrupt_entry() {
+    kill_during_download(true);
+}
+
+/// SIGKILL `pyvet audit` (or `pyvet cache fetch`) mid-download, then check the cache and
+/// that later runs succeed.
+fn kill_during_download(cache_fetch: bool) {
     let data = big_wheel(4 << 20);
     // 64 KiB every 40 ms: the 4 MiB body takes about 2.6 s.
     let server = SlowServer::start(vec![(
@@ -98,7 +109,17 @@ fn kill_during_download_leaves_no_corrupt_entry() {
     );
 
     // Start a run and SIGKILL it once part of the body has gone out.
-    let mut cmd = audit_cmd(&sb, &lock, &index);
+    let mut cmd = if cache_fetch {
+        let mut cmd = sb.pyvet();
+        cmd.arg("--index-url")
+            .arg(&index)
+            .args(["cache", "fetch"])
+            .arg(&lock)
+            .args(["--python-version", "3.12"]);
+        cmd
+    } else {
+        audit_cmd(&sb, &lock, &index)
+    };
     cmd.stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
