@@ -799,3 +799,45 @@ fn empty_lockfile_is_handled() {
     sb.assert_clean();
     lock_show_fails_cleanly("uv.lock", b"", None);
 }
+
+#[test]
+fn malformed_configuration_is_an_error_naming_the_file() {
+    let deep = format!(
+        "fail-on = {}\"high\"{}\n",
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
+    for (i, text) in [
+        deep.as_bytes(),
+        b"fail-on = \"catastrophic\"\n",
+        b"[rules]\nno-such-rule = \"off\"\n",
+        b"\xff\xfe not utf-8",
+        b"[[ignore]]\npackage = \"x\"\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let sb = Sandbox::new("hostile-config");
+        let config = sb.write(&format!("pyvet{i}.toml"), text);
+        let wheel_path = sb.write("ok-1.0-py3-none-any.whl", &wheel("ok", "1.0", &[]));
+        let mut cmd = sb.pyvet();
+        cmd.arg("--config")
+            .arg(&config)
+            .args(["scan", "--format", "json"])
+            .arg(&wheel_path);
+        let run = harden_support::run_bounded(cmd, LIMIT);
+        assert_eq!(
+            run.code(),
+            Some(2),
+            "config {i}: {}\n{}",
+            run.status,
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(&format!("pyvet{i}.toml")),
+            "config {i}: the error does not name the file:\n{}",
+            run.stderr
+        );
+        sb.assert_clean();
+    }
+}
