@@ -487,6 +487,10 @@ fn deep_source(kind: &str) -> String {
         "lambda" => format!("x = {}0\n", "lambda: ".repeat(10_000)),
         "ifexp" => format!("x = {}0\n", "1 if a else ".repeat(20_000)),
         "strcat" => format!("x = {}\n", "'a' + ".repeat(100_000) + "'a'"),
+        "callchain" => format!("x = a{}\n", "()".repeat(100_000)),
+        "methodchain" => format!("x = a{}\n", ".b()".repeat(100_000)),
+        "subscripts" => format!("x = a{}\n", "[0]".repeat(100_000)),
+        "dicts" => format!("x = {}1{}\n", "{1:".repeat(10_000), "}".repeat(10_000)),
         "blocks" => {
             let mut s = String::new();
             for i in 0..90 {
@@ -504,8 +508,22 @@ fn deep_source(kind: &str) -> String {
 #[test]
 fn deeply_nested_expressions_do_not_overflow_the_stack() {
     let kinds = [
-        "parens", "lists", "calls", "sum", "attrs", "not", "unary", "power", "lambda", "ifexp",
-        "strcat", "blocks",
+        "parens",
+        "lists",
+        "calls",
+        "sum",
+        "attrs",
+        "not",
+        "unary",
+        "power",
+        "lambda",
+        "ifexp",
+        "strcat",
+        "callchain",
+        "methodchain",
+        "subscripts",
+        "dicts",
+        "blocks",
     ];
     let mut failures = Vec::new();
     for kind in kinds {
