@@ -168,7 +168,9 @@ impl Target {
         let Some(m) = markers.map(str::trim).filter(|m| !m.is_empty()) else {
             return true;
         };
-        if m.contains("extra") {
+        // pep508_rs 0.9 panics on some non-ASCII marker text (`python_version < '3' 'éé'`:
+        // its lookahead slices inside a character); no real marker is non-ASCII.
+        if m.contains("extra") || !m.is_ascii() {
             return true;
         }
         let (Ok(tree), Some(env)) = (pep508_rs::MarkerTree::from_str(m), self.marker_env()) else {
