@@ -37,6 +37,17 @@ pub static RULES: &[Rule] = &[
     rule!(reverse_shell),
     rule!(runtime_pip_install),
     rule!(bundled_executable),
+    rule!(hidden_process_window),
+    rule!(download_execute),
+    rule!(persistence),
+    rule!(destructive_operation),
+    rule!(cryptominer),
+    rule!(clipboard_hijack),
+    rule!(keylogger),
+    rule!(screen_capture),
+    rule!(steganography),
+    rule!(packer),
+    rule!(anti_analysis),
 ];
 
 /// Static descriptions of every code-inspection rule.

@@ -2,18 +2,29 @@
 //! Rules read the facts of the one parse (`FileCx::facts`) or the raw text, and report through
 //! the `Emitter`.
 
+pub mod anti_analysis;
 pub mod bundled_executable;
+pub mod clipboard_hijack;
 pub mod credential_exfiltration;
+pub mod cryptominer;
+pub mod destructive_operation;
+pub mod download_execute;
 pub mod dynamic_import_obfuscation;
 pub mod exec_decoded;
+pub mod hidden_process_window;
 pub mod install_hook_network;
 pub mod install_hook_process;
+pub mod keylogger;
 pub mod obfuscated_url;
+pub mod packer;
+pub mod persistence;
 pub mod pth_exec;
 pub mod remote_code_execution;
 pub mod reverse_shell;
 pub mod runtime_pip_install;
+pub mod screen_capture;
 pub mod shell_downloader;
+pub mod steganography;
 pub mod suspicious_destination;
 
 #[cfg(test)]
