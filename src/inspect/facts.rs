@@ -82,6 +82,8 @@ pub struct Call {
     pub kwargs: Vec<(String, Arg)>,
     /// Union of the taint of the receiver and all arguments.
     pub taint: Taint,
+    /// `patterns::C_*` classes of the callee.
+    pub class: u8,
     /// Whether the callee itself was computed (`getattr(m, 'sys'+'tem')`, `globals()[..]`).
     pub computed_name: Option<ComputedName>,
     /// Decoded source this call was found in, when it came from decoded code.
@@ -119,6 +121,18 @@ impl Call {
             }
         }
         out
+    }
+    pub fn is_process(&self) -> bool {
+        self.class & patterns::C_PROCESS != 0
+    }
+    pub fn is_network(&self) -> bool {
+        self.class & patterns::C_NETWORK != 0
+    }
+    pub fn is_code_exec(&self) -> bool {
+        self.class & patterns::C_CODE != 0
+    }
+    pub fn is_decoder(&self) -> bool {
+        self.class & patterns::C_DECODER != 0
     }
     /// Whether `name` equals one of `names`.
     pub fn is(&self, names: &[&str]) -> bool {
@@ -750,15 +764,17 @@ impl<'f> Walker<'f, '_> {
         } else {
             recv | arg_taint
         };
-        taint |= patterns::source_taint(&name, method);
+        let class = patterns::call_class(&name);
+        taint |= patterns::source_taint(&name, method, class);
         if let Expr::Name(n) = &*c.func {
             if let Some(t) = self.returns.get(n.id.as_str()) {
                 taint |= *t;
             }
         }
         // Static decoding of the whole call.
-        if patterns::is_decoder(&name) || method == "join" || method == "decode" {
-            if patterns::is_decoder(&name) {
+        let decoder = class & patterns::C_DECODER != 0;
+        if decoder || method == "join" || method == "decode" || name == "map" || name == "bytes" {
+            if decoder {
                 taint |= DECODED;
             }
             if let Some(f) = self.fold(&Expr::Call(c.clone())) {
@@ -791,6 +807,7 @@ impl<'f> Walker<'f, '_> {
             args,
             kwargs,
             taint: recv | arg_taint,
+            class,
             computed_name: computed,
             note: self.note(),
         });

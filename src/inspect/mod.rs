@@ -177,7 +177,7 @@ impl FileCx<'_> {
     /// Whether the file's code does any network I/O (by calls), or names a network module.
     pub fn has_network(&self) -> bool {
         self.facts.is_some_and(|f| {
-            f.calls.iter().any(|c| patterns::is_network_call(&c.name))
+            f.calls.iter().any(|c| c.is_network())
                 || f.imports_any(&["socket", "requests", "urllib.request", "urllib2", "http.client", "httpx", "aiohttp", "smtplib", "ftplib", "discord_webhook", "dhooks"]).is_some()
         })
     }
@@ -338,7 +338,7 @@ pub fn inspect_file(
     };
     let raw_pass = match kind {
         FileKind::Python => !valid_utf8 || facts.as_ref().is_none_or(|f| f.syntax_errors > 0),
-        FileKind::Text => true,
+        FileKind::Text => false,
         _ => false,
     };
     let lines = LineIndex::new(text_ref.unwrap_or(""));

@@ -49,11 +49,44 @@ pub const SEND_METHODS: &[&str] = &[
     "request", "urlopen", "upload", "execute_webhook",
 ];
 
+/// Call classes (bit set), computed once per call site.
+pub const C_PROCESS: u8 = 1;
+pub const C_NETWORK: u8 = 1 << 1;
+pub const C_CODE: u8 = 1 << 2;
+pub const C_DECODER: u8 = 1 << 3;
+
+static CLASSES: LazyLock<std::collections::HashMap<&'static str, u8>> = LazyLock::new(|| {
+    let mut m = std::collections::HashMap::new();
+    for n in PROCESS_CALLS {
+        *m.entry(*n).or_insert(0) |= C_PROCESS;
+    }
+    for n in NETWORK_CALLS {
+        *m.entry(*n).or_insert(0) |= C_NETWORK;
+    }
+    for n in CODE_EXEC_CALLS {
+        *m.entry(*n).or_insert(0) |= C_CODE;
+    }
+    for n in DECODERS {
+        *m.entry(*n).or_insert(0) |= C_DECODER;
+    }
+    m
+});
+
+/// Classify a resolved call name.
+pub fn call_class(name: &str) -> u8 {
+    let mut c = CLASSES.get(name).copied().unwrap_or(0);
+    if c & C_NETWORK == 0 && network_by_prefix(name) {
+        c |= C_NETWORK;
+    }
+    c
+}
+
 /// Whether a call is a network call (by its resolved name).
 pub fn is_network_call(name: &str) -> bool {
-    if NETWORK_CALLS.contains(&name) {
-        return true;
-    }
+    call_class(name) & C_NETWORK != 0
+}
+
+fn network_by_prefix(name: &str) -> bool {
     let root = name.split('.').next().unwrap_or("");
     matches!(
         root,
@@ -74,30 +107,31 @@ pub fn is_network_call(name: &str) -> bool {
 }
 
 pub fn is_process_call(name: &str) -> bool {
-    PROCESS_CALLS.contains(&name)
+    call_class(name) & C_PROCESS != 0
 }
+
+/// Calls that decode or unpack data.
+pub const DECODERS: &[&str] = &[
+    "base64.b64decode", "base64.standard_b64decode", "base64.urlsafe_b64decode",
+    "base64.b32decode", "base64.b16decode", "base64.a85decode", "base64.b85decode",
+    "base64.decodebytes", "base64.decodestring", "binascii.a2b_base64", "binascii.unhexlify",
+    "binascii.a2b_hex", "bytes.fromhex", "bytearray.fromhex", "codecs.decode", "zlib.decompress",
+    "gzip.decompress", "bz2.decompress", "lzma.decompress", "marshal.loads", "pickle.loads",
+    "cPickle.loads", "dill.loads", "cloudpickle.loads",
+];
 
 /// Calls that decode or unpack data (sources of `DECODED`).
 pub fn is_decoder(name: &str) -> bool {
-    matches!(
-        name,
-        "base64.b64decode" | "base64.standard_b64decode" | "base64.urlsafe_b64decode"
-            | "base64.b32decode" | "base64.b16decode" | "base64.a85decode" | "base64.b85decode"
-            | "base64.decodebytes" | "base64.decodestring" | "binascii.a2b_base64"
-            | "binascii.unhexlify" | "binascii.a2b_hex" | "bytes.fromhex" | "bytearray.fromhex"
-            | "codecs.decode" | "zlib.decompress" | "gzip.decompress" | "bz2.decompress"
-            | "lzma.decompress" | "marshal.loads" | "pickle.loads" | "cPickle.loads"
-            | "dill.loads" | "cloudpickle.loads"
-    )
+    call_class(name) & C_DECODER != 0
 }
 
 /// Taint a call's result carries by virtue of what the call is.
-pub fn source_taint(name: &str, method: &str) -> Taint {
+pub fn source_taint(name: &str, method: &str, class: u8) -> Taint {
     let mut t = 0;
-    if is_network_call(name) || matches!(method, "recv" | "recvfrom" | "recv_into") {
+    if class & C_NETWORK != 0 || matches!(method, "recv" | "recvfrom" | "recv_into") {
         t |= NET;
     }
-    if is_decoder(name) {
+    if class & C_DECODER != 0 {
         t |= DECODED;
     }
     if matches!(

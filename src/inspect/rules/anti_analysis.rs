@@ -33,7 +33,7 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     if !exits {
         return;
     }
-    let active = cx.has_network() || facts.calls.iter().any(|c| crate::inspect::patterns::is_process_call(&c.name));
+    let active = cx.has_network() || facts.calls.iter().any(|c| c.is_process());
     let sev = if active { Severity::High } else { Severity::Medium };
     out.emit(&INFO, sev, Confidence::Medium, line, "checks for virtual machines, sandboxes or debuggers and exits", None);
 }

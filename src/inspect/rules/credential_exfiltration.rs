@@ -25,7 +25,7 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
     let net = cx.has_network();
     for c in &facts.calls {
-        let send = patterns::is_network_call(&c.name)
+        let send = c.is_network()
             || net && SEND_METHODS.contains(&c.method()) && c.name.contains('.');
         if send && c.arg_taint() & (CRED | ENV_ALL) != 0 {
             let what = if c.arg_taint() & CRED != 0 { "credential files" } else { "the whole environment" };

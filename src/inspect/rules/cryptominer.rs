@@ -19,7 +19,7 @@ pub static INFO: RuleInfo = RuleInfo {
 };
 
 static MINER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(stratum\+(tcp|ssl|tls)://|\bxmrig\b|\bxmr-stak\b|\bcpuminer\b|\bminerd\b|\bnbminer\b|\bt-rex\b|\bphoenixminer\b|--donate-level|\b(pool\.)?(supportxmr|minexmr|nanopool|moneroocean|hashvault|2miners|f2pool|ethermine|c3pool|herominers|unmineable|xmrpool)\.(com|org|net|pro|eu|stream)|\b4[0-9AB][1-9A-HJ-NP-Za-km-z]{93}\b)").expect("regex")
+    Regex::new(r"(?i)(stratum\+(tcp|ssl|tls)://|\bxmrig\b|\bxmr-stak\b|\bcpuminer\b|\bminerd\b|\bnbminer\b|\bphoenixminer\b|--donate-level|\b(pool\.)?(supportxmr|minexmr|nanopool|moneroocean|hashvault|2miners|f2pool|ethermine|c3pool|herominers|unmineable|xmrpool)\.(com|org|net|pro|eu|stream)|\b4[0-9AB][1-9A-HJ-NP-Za-km-z]{93}\b)").expect("regex")
 });
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {

@@ -6,7 +6,6 @@ use regex::Regex;
 
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
-use crate::inspect::patterns::is_process_call;
 use crate::inspect::{Emitter, FileCx};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -33,7 +32,7 @@ fn home_or_root(text: &str) -> bool {
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
     for c in &facts.calls {
-        let hit = if is_process_call(&c.name) {
+        let hit = if c.is_process() {
             CMD.is_match(&c.all_text())
         } else if matches!(c.name.as_str(), "shutil.rmtree" | "os.removedirs") {
             let a = c.args.first();

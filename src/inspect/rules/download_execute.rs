@@ -4,7 +4,6 @@
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::facts::NET;
-use crate::inspect::patterns::{is_network_call, is_process_call};
 use crate::inspect::{Emitter, FileCx};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -28,14 +27,14 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
         .filter(|c| {
             matches!(c.name.as_str(), "urllib.request.urlretrieve" | "urllib.urlretrieve" | "wget.download")
                 || (c.method() == "write" && c.arg_taint() & NET != 0)
-                || (is_network_call(&c.name) && c.kw("stream").is_some())
+                || (c.is_network() && c.kw("stream").is_some())
         })
         .collect();
     if downloads.is_empty() {
         return;
     }
     for c in &facts.calls {
-        let runs = is_process_call(&c.name) || c.name == "os.startfile";
+        let runs = c.is_process() || c.name == "os.startfile";
         let chmod = c.name == "os.chmod" || c.name == "os.fchmod" || c.all_text().contains("chmod +x");
         if !(runs || chmod) {
             continue;

@@ -4,7 +4,6 @@
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::facts::DECODED;
-use crate::inspect::patterns::{is_process_call, CODE_EXEC_CALLS};
 use crate::inspect::{Emitter, FileCx};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -22,8 +21,8 @@ pub static INFO: RuleInfo = RuleInfo {
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
     for c in &facts.calls {
-        let code_sink = CODE_EXEC_CALLS.contains(&c.name.as_str());
-        if !(code_sink || is_process_call(&c.name)) || c.arg_taint() & DECODED == 0 {
+        let code_sink = c.is_code_exec();
+        if !(code_sink || c.is_process()) || c.arg_taint() & DECODED == 0 {
             continue;
         }
         let decoded = c

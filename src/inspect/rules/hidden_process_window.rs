@@ -7,7 +7,6 @@ use regex::Regex;
 
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
-use crate::inspect::patterns::is_process_call;
 use crate::inspect::{Emitter, FileCx};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -34,7 +33,7 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
     let flag_ref = facts.ref_line(FLAGS);
     for c in &facts.calls {
-        if !is_process_call(&c.name) {
+        if !c.is_process() {
             continue;
         }
         let text = c.all_text();

@@ -3,7 +3,6 @@
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::context::{FileRole, RunContext};
-use crate::inspect::patterns::is_network_call;
 use crate::inspect::{Emitter, FileCx};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -21,7 +20,7 @@ pub static INFO: RuleInfo = RuleInfo {
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
     for c in &facts.calls {
-        if c.ctx != RunContext::Install || !is_network_call(&c.name) {
+        if c.ctx != RunContext::Install || !c.is_network() {
             continue;
         }
         // Constructing a session object alone is not traffic; its methods are reported.

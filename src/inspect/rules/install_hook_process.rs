@@ -5,7 +5,7 @@ use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::context::RunContext;
 use crate::inspect::facts::{DECODED, NET};
-use crate::inspect::patterns::{self, is_process_call};
+use crate::inspect::patterns::{self};
 use crate::inspect::{Emitter, FileCx};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -66,7 +66,7 @@ pub fn classify(cmd: &str) -> u8 {
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
     for c in &facts.calls {
-        if c.ctx != RunContext::Install || !is_process_call(&c.name) {
+        if c.ctx != RunContext::Install || !c.is_process() {
             continue;
         }
         let cmd = c

@@ -29,7 +29,7 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     if let Some(facts) = cx.facts {
         let writes = facts.calls.iter().any(|c| {
             matches!(c.name.as_str(), "winreg.SetValueEx" | "winreg.CreateKey" | "_winreg.SetValueEx" | "winreg.CreateKeyEx" | "shutil.copy" | "shutil.copyfile" | "shutil.copy2")
-                || crate::inspect::patterns::is_process_call(&c.name)
+                || c.is_process()
                 || c.name == "open" && c.args.get(1).and_then(|a| a.text()).is_some_and(|m| m.contains('a') || m.contains('w'))
                 || c.method() == "write"
         });

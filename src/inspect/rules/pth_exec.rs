@@ -2,7 +2,7 @@
 
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
-use crate::inspect::patterns::{self, is_network_call, is_process_call, CODE_EXEC_CALLS};
+use crate::inspect::patterns::{self};
 use crate::inspect::{pth_line_runs, Emitter, FileCx, FileKind};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -36,10 +36,10 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
         let dangerous = cx.facts.is_some_and(|f| {
             f.calls.iter().any(|c| {
                 c.line == n
-                    && (CODE_EXEC_CALLS.contains(&c.name.as_str())
-                        || is_process_call(&c.name)
-                        || is_network_call(&c.name)
-                        || patterns::is_decoder(&c.name))
+                    && (c.is_code_exec()
+                        || c.is_process()
+                        || c.is_network()
+                        || c.is_decoder())
             }) || f.strings.iter().any(|s| s.line == n && (s.decoded_via.is_some() || patterns::has_url_or_ip(&s.text)))
         });
         let (sev, msg) = if dangerous {

@@ -4,7 +4,6 @@
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::facts::NET;
-use crate::inspect::patterns::{is_process_call, CODE_EXEC_CALLS};
 use crate::inspect::{Emitter, FileCx};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -24,9 +23,9 @@ const SINKS: &[&str] = &["pickle.loads", "marshal.loads", "cPickle.loads", "__im
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
     for c in &facts.calls {
-        let sink = CODE_EXEC_CALLS.contains(&c.name.as_str())
+        let sink = c.is_code_exec()
             || SINKS.contains(&c.name.as_str())
-            || is_process_call(&c.name);
+            || c.is_process();
         if sink && c.arg_taint() & NET != 0 {
             let sev = c.ctx.pick(Severity::Critical, Severity::High);
             out.emit(

@@ -7,7 +7,6 @@ use regex::Regex;
 
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
-use crate::inspect::patterns::is_process_call;
 use crate::inspect::{Emitter, FileCx, FileKind};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -45,7 +44,7 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             let dup2 = facts.calls.iter().find(|c| c.name == "os.dup2");
             let shell = facts.calls.iter().find(|c| {
                 c.name == "pty.spawn"
-                    || is_process_call(&c.name)
+                    || c.is_process()
                         && (c.args.first().and_then(|a| a.text()).is_some_and(|t| shell_words(&t))
                             || c.kwargs.iter().any(|(k, a)| {
                                 matches!(k.as_str(), "stdin" | "stdout") && a.dotted.is_none() && a.text().is_none()

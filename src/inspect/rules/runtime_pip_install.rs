@@ -7,7 +7,7 @@ use regex::Regex;
 
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
-use crate::inspect::patterns::{self, is_process_call};
+use crate::inspect::patterns::{self};
 use crate::inspect::{Emitter, FileCx};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -28,7 +28,7 @@ static PIP_INSTALL: LazyLock<Regex> = LazyLock::new(|| {
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
     for c in &facts.calls {
-        let hit = if is_process_call(&c.name) {
+        let hit = if c.is_process() {
             PIP_INSTALL.is_match(&c.all_text())
         } else if matches!(c.name.as_str(), "pip.main" | "pip._internal.main" | "pip._internal.cli.main.main") {
             c.args.first().and_then(|a| a.text()).is_none_or(|t| t.contains("install"))

@@ -18,7 +18,7 @@ pub static INFO: RuleInfo = RuleInfo {
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
     let net = cx.has_network();
-    let flow = facts.calls.iter().find(|c| c.arg_taint() & SCREEN != 0 && (crate::inspect::patterns::is_network_call(&c.name) || net && crate::inspect::patterns::SEND_METHODS.contains(&c.method())));
+    let flow = facts.calls.iter().find(|c| c.arg_taint() & SCREEN != 0 && (c.is_network() || net && crate::inspect::patterns::SEND_METHODS.contains(&c.method())));
     for c in &facts.calls {
         let shot = matches!(c.name.as_str(), "PIL.ImageGrab.grab" | "ImageGrab.grab" | "pyautogui.screenshot" | "pyscreenshot.grab" | "mss.mss" | "mss.mss().grab" | "mss.mss().shot" | "mss.mss().save");
         if !shot {

@@ -3,7 +3,6 @@
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::facts::IMAGE;
-use crate::inspect::patterns::{is_process_call, CODE_EXEC_CALLS};
 use crate::inspect::{Emitter, FileCx};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -21,7 +20,7 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
     let stego_lib = facts.imports_any(&["stegano", "steganography", "stegpy", "lsb"]).is_some();
     for c in &facts.calls {
-        let sink = CODE_EXEC_CALLS.contains(&c.name.as_str()) || is_process_call(&c.name);
+        let sink = c.is_code_exec() || c.is_process();
         if !sink {
             continue;
         }
