@@ -730,7 +730,8 @@ impl<'f> Walker<'f, '_> {
         // Receiver taint (and calls nested in the receiver chain).
         let recv = match &*c.func {
             Expr::Attribute(a) => self.expr(&a.value),
-            Expr::Name(_) => 0,
+            // Calling a tainted callable (a lambda wrapping a decoder) taints the result.
+            Expr::Name(n) => self.var_taint(n.id.as_str()),
             other => self.expr(other),
         };
         let args: Vec<Arg> = c.arguments.args.iter().map(|a| self.arg(a)).collect();
