@@ -12,7 +12,9 @@ use pyvet::finding::Severity;
 use pyvet::package::ArtifactKind;
 
 fn read_tree(root: &Path, dir: &Path, out: &mut Vec<ArchiveEntry>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         let Ok(ft) = e.file_type() else { continue };
@@ -20,7 +22,11 @@ fn read_tree(root: &Path, dir: &Path, out: &mut Vec<ArchiveEntry>) {
             read_tree(root, &p, out);
         } else if ft.is_file() {
             if let Ok(data) = std::fs::read(&p) {
-                let rel = p.strip_prefix(root).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap_or(&p)
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.push(ArchiveEntry { path: rel, data });
             }
         }
@@ -38,7 +44,11 @@ fn scan_dir() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(Severity::Low);
-    let mut dirs: Vec<_> = std::fs::read_dir(&dir).expect("dir").flatten().map(|e| e.path()).collect();
+    let mut dirs: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     dirs.sort();
     for d in dirs.into_iter().filter(|d| d.is_dir()) {
         let name = d.file_name().unwrap().to_string_lossy().to_string();
@@ -76,7 +86,10 @@ fn scan_dir() {
                 f.location.path.as_deref().unwrap_or(""),
                 f.location.line.unwrap_or(0),
                 f.message,
-                f.evidence.as_deref().unwrap_or("").replace('\n', "\n           ")
+                f.evidence
+                    .as_deref()
+                    .unwrap_or("")
+                    .replace('\n', "\n           ")
             );
         }
     }

@@ -103,8 +103,40 @@ impl FileRole {
 }
 
 const TEST_DIRS: &[&str] = &[
-    "test", "tests", "testing", "example", "examples", "doc", "docs", "benchmark", "benchmarks",
-    "bench", "demo", "demos", "sample", "samples", "testdata", "test_data", "fixtures",
+    "test",
+    "tests",
+    "testing",
+    "example",
+    "examples",
+    "doc",
+    "docs",
+    "benchmark",
+    "benchmarks",
+    "bench",
+    "demo",
+    "demos",
+    "sample",
+    "samples",
+    "testdata",
+    "test_data",
+    "fixtures",
+];
+
+const SDIST_TOOLING_DIRS: &[&str] = &[
+    "scripts",
+    "tools",
+    "ci",
+    ".github",
+    ".circleci",
+    ".ci",
+    "dev",
+    "devtools",
+    "misc",
+    "build_tools",
+    "asv_bench",
+    "contrib",
+    "maint_tools",
+    ".gitlab",
 ];
 
 /// Strip the `name-version/` directory that sdists put everything under.
@@ -131,7 +163,10 @@ pub fn backend_dirs(entries: &[(&str, &[u8])]) -> HashSet<String> {
         let Ok(value) = text.parse::<toml::Table>() else {
             continue;
         };
-        let base = path.rsplit_once('/').map(|(d, _)| format!("{d}/")).unwrap_or_default();
+        let base = path
+            .rsplit_once('/')
+            .map(|(d, _)| format!("{d}/"))
+            .unwrap_or_default();
         let paths = value
             .get("build-system")
             .and_then(|b| b.get("backend-path"))
@@ -193,6 +228,10 @@ pub fn file_role(path: &str, kind: ArtifactKind, backend_dirs: &HashSet<String>)
     {
         return FileRole::Test;
     }
+    // Developer tooling at the top of an sdist is not installed and not run by the build.
+    if kind == ArtifactKind::Sdist && dirs.len() > 1 && SDIST_TOOLING_DIRS.contains(&dirs[0]) {
+        return FileRole::Test;
+    }
     if file == "__init__.py" {
         return FileRole::Init;
     }
@@ -209,12 +248,20 @@ mod tests {
         let s = ArtifactKind::Sdist;
         let w = ArtifactKind::Wheel;
         assert_eq!(file_role("pkg-1.0/setup.py", s, &none), FileRole::SetupPy);
-        assert_eq!(file_role("pkg-1.0/src/pkg/setup.py", s, &none), FileRole::Module);
+        assert_eq!(
+            file_role("pkg-1.0/src/pkg/setup.py", s, &none),
+            FileRole::Module
+        );
         assert_eq!(file_role("pkg/__init__.py", w, &none), FileRole::Init);
         assert_eq!(file_role("pkg/core.py", w, &none), FileRole::Module);
         assert_eq!(file_role("pkg/tests/test_x.py", w, &none), FileRole::Test);
         assert_eq!(file_role("pkg-1.0/docs/conf.py", s, &none), FileRole::Test);
         assert_eq!(file_role("evil.pth", w, &none), FileRole::Pth);
+        assert_eq!(
+            file_role("pkg-1.0/scripts/internal/x.py", s, &none),
+            FileRole::Test
+        );
+        assert_eq!(file_role("pkg/scripts/x.py", w, &none), FileRole::Module);
     }
 
     #[test]

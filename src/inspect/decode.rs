@@ -106,6 +106,8 @@ pub struct Env<'a> {
     pub aliases: &'a HashMap<String, String>,
     /// Names assigned a constant exactly once so far.
     pub consts: &'a HashMap<String, Folded>,
+    /// A comprehension variable bound while folding `chr(x) for x in [...]`.
+    pub binding: Option<(&'a str, &'a Folded)>,
 }
 
 impl Env<'_> {
@@ -117,6 +119,11 @@ impl Env<'_> {
     /// Fold an expression into a constant, if it is one.
     pub fn fold(&self, expr: &Expr) -> Option<Folded> {
         self.fold_at(expr, 0)
+    }
+
+    /// Fold a call expression (without cloning it into an `Expr`).
+    pub fn fold_call_expr(&self, call: &ast::ExprCall) -> Option<Folded> {
+        self.fold_call(call, 1)
     }
 
     fn fold_at(&self, expr: &Expr, depth: u32) -> Option<Folded> {
@@ -152,11 +159,16 @@ impl Env<'_> {
                 }
                 Some(Folded::plain(Value::Str(out)))
             }
-            Expr::Name(n) => self.consts.get(n.id.as_str()).cloned(),
-            Expr::UnaryOp(u) if u.op == ast::UnaryOp::USub => match self.fold_at(&u.operand, d)?.value {
-                Value::Int(i) => Some(Folded::plain(Value::Int(i.checked_neg()?))),
-                _ => None,
+            Expr::Name(n) => match self.binding {
+                Some((name, value)) if name == n.id.as_str() => Some(value.clone()),
+                _ => self.consts.get(n.id.as_str()).cloned(),
             },
+            Expr::UnaryOp(u) if u.op == ast::UnaryOp::USub => {
+                match self.fold_at(&u.operand, d)?.value {
+                    Value::Int(i) => Some(Folded::plain(Value::Int(i.checked_neg()?))),
+                    _ => None,
+                }
+            }
             Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }) => {
                 self.fold_list(elts, d)
             }
@@ -225,7 +237,9 @@ impl Env<'_> {
             ast::Operator::Mult => {
                 let r = self.fold_at(&b.right, d)?;
                 match (&l.value, &r.value) {
-                    (Value::Str(a), Value::Int(n)) if *n >= 0 && a.len() * (*n as usize) <= 4096 => {
+                    (Value::Str(a), Value::Int(n))
+                        if *n >= 0 && a.len() * (*n as usize) <= 4096 =>
+                    {
                         l.map(Value::Str(a.repeat(*n as usize)))
                     }
                     (Value::Int(a), Value::Int(c)) => l.map(Value::Int(a.checked_mul(*c)?)),
@@ -404,8 +418,11 @@ impl Env<'_> {
                 f.via = Some("chr()");
                 Some(f)
             }
-            "base64.b64decode" | "base64.standard_b64decode" | "base64.decodebytes"
-            | "base64.decodestring" | "binascii.a2b_base64" => {
+            "base64.b64decode"
+            | "base64.standard_b64decode"
+            | "base64.decodebytes"
+            | "base64.decodestring"
+            | "binascii.a2b_base64" => {
                 let a = arg0()?;
                 let v = b64(&a.value.as_bytes()?, false)?;
                 Folded::decoded(Value::Bytes(v), "base64", &a)
@@ -464,7 +481,13 @@ impl Env<'_> {
         }
     }
 
-    fn fold_method(&self, recv: &Folded, method: &str, c: &ast::ExprCall, d: u32) -> Option<Folded> {
+    fn fold_method(
+        &self,
+        recv: &Folded,
+        method: &str,
+        c: &ast::ExprCall,
+        d: u32,
+    ) -> Option<Folded> {
         let args = &c.arguments.args;
         match (method, &recv.value) {
             ("join", Value::Str(_) | Value::Bytes(_)) if args.len() == 1 => {
@@ -504,7 +527,11 @@ impl Env<'_> {
                 }
             }
             ("decode", Value::Str(_)) => {
-                let codec = args.first().and_then(|a| self.fold_at(a, d))?.value.text()?;
+                let codec = args
+                    .first()
+                    .and_then(|a| self.fold_at(a, d))?
+                    .value
+                    .text()?;
                 codec_apply(recv, &codec.to_ascii_lowercase())
             }
             ("encode", Value::Str(s)) => recv.map(Value::Bytes(s.as_bytes().to_vec())),
@@ -551,18 +578,18 @@ impl Env<'_> {
             let Value::List(items) = &list.value else {
                 return None;
             };
+            if items.len() > 65_536 {
+                return None;
+            }
             let mut out = Vec::with_capacity(items.len());
             for item in items {
-                let mut consts = self.consts.clone();
-                consts.insert(var.id.to_string(), Folded::plain(item.clone()));
+                let bound = Folded::plain(item.clone());
                 let env = Env {
                     aliases: self.aliases,
-                    consts: &consts,
+                    consts: self.consts,
+                    binding: Some((var.id.as_str(), &bound)),
                 };
                 out.push(env.fold_at(elt, d)?.value);
-                if items.len() > 4096 {
-                    return None;
-                }
             }
             let mut f = list.clone();
             f.obfuscated = true;
@@ -618,16 +645,20 @@ fn codec_apply(a: &Folded, codec: &str) -> Option<Folded> {
                 .collect();
             Folded::decoded(Value::Str(out), "rot13", a)
         }
-        "hex" | "hex_codec" => Folded::decoded(Value::Bytes(unhex(&a.value.as_bytes()?)?), "hex", a),
+        "hex" | "hex_codec" => {
+            Folded::decoded(Value::Bytes(unhex(&a.value.as_bytes()?)?), "hex", a)
+        }
         "base64" | "base_64" | "base64_codec" => {
             Folded::decoded(Value::Bytes(b64(&a.value.as_bytes()?, false)?), "base64", a)
         }
-        "zlib" | "zlib_codec" => {
-            Folded::decoded(Value::Bytes(inflate(&a.value.as_bytes()?, false)?), "zlib", a)
-        }
-        "utf_8" | "utf8" | "ascii" => {
-            a.map(Value::Str(String::from_utf8_lossy(&a.value.as_bytes()?).into_owned()))
-        }
+        "zlib" | "zlib_codec" => Folded::decoded(
+            Value::Bytes(inflate(&a.value.as_bytes()?, false)?),
+            "zlib",
+            a,
+        ),
+        "utf_8" | "utf8" | "ascii" => a.map(Value::Str(
+            String::from_utf8_lossy(&a.value.as_bytes()?).into_owned(),
+        )),
         _ => None,
     }
 }
@@ -794,8 +825,12 @@ pub fn decode_blob(s: &str) -> Option<(String, &'static str)> {
     let (raw, via) = if is_hex && bytes.iter().filter(|b| b.is_ascii_hexdigit()).count() % 2 == 0 {
         (unhex(bytes)?, "hex")
     } else if bytes.iter().all(|b| {
-        b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_') || b.is_ascii_whitespace()
-    }) && bytes.iter().any(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+        b.is_ascii_alphanumeric()
+            || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_')
+            || b.is_ascii_whitespace()
+    }) && bytes
+        .iter()
+        .any(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
         && !t.contains(' ')
     {
         let urlsafe = t.contains('-') || t.contains('_');
@@ -837,13 +872,22 @@ mod tests {
                     }
                 }
                 Stmt::Assign(a) => {
-                    let env = Env { aliases: &aliases, consts: &consts };
-                    if let (Some(Expr::Name(n)), Some(v)) = (a.targets.first(), env.fold(&a.value)) {
+                    let env = Env {
+                        aliases: &aliases,
+                        consts: &consts,
+                        binding: None,
+                    };
+                    if let (Some(Expr::Name(n)), Some(v)) = (a.targets.first(), env.fold(&a.value))
+                    {
                         consts.insert(n.id.to_string(), v);
                     }
                 }
                 Stmt::Expr(e) => {
-                    let env = Env { aliases: &aliases, consts: &consts };
+                    let env = Env {
+                        aliases: &aliases,
+                        consts: &consts,
+                        binding: None,
+                    };
                     last = env.fold(&e.value);
                 }
                 _ => {}
@@ -853,7 +897,9 @@ mod tests {
     }
 
     fn text(src: &str) -> String {
-        fold_src(src).and_then(|f| f.value.text()).unwrap_or_default()
+        fold_src(src)
+            .and_then(|f| f.value.text())
+            .unwrap_or_default()
     }
 
     #[test]
@@ -878,7 +924,10 @@ mod tests {
         assert_eq!(text("''.join([chr(x ^ 1) for x in [105, 104]])"), "hi");
         assert_eq!(text("bytes.fromhex('6869').decode()"), "hi");
         assert_eq!(text("import binascii\nbinascii.unhexlify(b'6869')"), "hi");
-        assert_eq!(text("import codecs\ncodecs.decode('uggc', 'rot13')"), "http");
+        assert_eq!(
+            text("import codecs\ncodecs.decode('uggc', 'rot13')"),
+            "http"
+        );
         assert_eq!(text("'lave'[::-1]"), "eval");
         assert_eq!(text("''.join(chr(c) for c in [49,57,50,46,48])"), "192.0");
         assert_eq!(text("bytes([104, 105]).decode()"), "hi");
@@ -904,10 +953,15 @@ mod tests {
 
     #[test]
     fn blobs() {
-        let (t, via) = decode_blob("aW1wb3J0IG9zOyBvcy5zeXN0ZW0oJ2N1cmwgaHR0cDovL2V2aWwuZXhhbXBsZS5pbnZhbGlkJyk=").unwrap();
+        let (t, via) = decode_blob(
+            "aW1wb3J0IG9zOyBvcy5zeXN0ZW0oJ2N1cmwgaHR0cDovL2V2aWwuZXhhbXBsZS5pbnZhbGlkJyk=",
+        )
+        .unwrap();
         assert_eq!(via, "base64");
         assert!(t.contains("os.system"));
-        assert!(decode_blob("this is just a long sentence of english words, nothing more").is_none());
+        assert!(
+            decode_blob("this is just a long sentence of english words, nothing more").is_none()
+        );
         assert!(decode_blob("abcdefghijabcdefghijabcdefghijabcdefghij").is_none());
     }
 }

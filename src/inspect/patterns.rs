@@ -10,43 +10,129 @@ use super::facts::{Taint, CLIP, DECODED, IMAGE, KEYS, NET, PROC, SCREEN};
 
 /// Calls that start a process.
 pub const PROCESS_CALLS: &[&str] = &[
-    "subprocess.Popen", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
-    "subprocess.run", "subprocess.getoutput", "subprocess.getstatusoutput", "os.system",
-    "os.popen", "os.popen2", "os.popen3", "os.popen4", "os.execl", "os.execle", "os.execlp",
-    "os.execlpe", "os.execv", "os.execve", "os.execvp", "os.execvpe", "os.spawnl", "os.spawnle",
-    "os.spawnlp", "os.spawnlpe", "os.spawnv", "os.spawnve", "os.spawnvp", "os.spawnvpe",
-    "os.posix_spawn", "os.posix_spawnp", "os.startfile", "pty.spawn", "commands.getoutput",
-    "commands.getstatusoutput", "asyncio.create_subprocess_exec", "asyncio.create_subprocess_shell",
-    "win32api.ShellExecute", "ctypes.windll.shell32.ShellExecuteW",
-    "ctypes.windll.shell32.ShellExecuteA", "ctypes.windll.kernel32.WinExec",
+    "subprocess.Popen",
+    "subprocess.call",
+    "subprocess.check_call",
+    "subprocess.check_output",
+    "subprocess.run",
+    "subprocess.getoutput",
+    "subprocess.getstatusoutput",
+    "os.system",
+    "os.popen",
+    "os.popen2",
+    "os.popen3",
+    "os.popen4",
+    "os.execl",
+    "os.execle",
+    "os.execlp",
+    "os.execlpe",
+    "os.execv",
+    "os.execve",
+    "os.execvp",
+    "os.execvpe",
+    "os.spawnl",
+    "os.spawnle",
+    "os.spawnlp",
+    "os.spawnlpe",
+    "os.spawnv",
+    "os.spawnve",
+    "os.spawnvp",
+    "os.spawnvpe",
+    "os.posix_spawn",
+    "os.posix_spawnp",
+    "os.startfile",
+    "pty.spawn",
+    "commands.getoutput",
+    "commands.getstatusoutput",
+    "asyncio.create_subprocess_exec",
+    "asyncio.create_subprocess_shell",
+    "win32api.ShellExecute",
+    "ctypes.windll.shell32.ShellExecuteW",
+    "ctypes.windll.shell32.ShellExecuteA",
+    "ctypes.windll.kernel32.WinExec",
 ];
 
 /// Calls that execute Python code.
 pub const CODE_EXEC_CALLS: &[&str] = &[
-    "exec", "eval", "compile", "builtins.exec", "builtins.eval", "builtins.compile",
-    "types.FunctionType", "execfile", "runpy.run_path", "runpy.run_module",
+    "exec",
+    "eval",
+    "compile",
+    "builtins.exec",
+    "builtins.eval",
+    "builtins.compile",
+    "types.FunctionType",
+    "execfile",
+    "runpy.run_path",
+    "runpy.run_module",
 ];
 
 /// Calls that fetch from or connect to the network.
 pub const NETWORK_CALLS: &[&str] = &[
-    "urllib.request.urlopen", "urllib.request.urlretrieve", "urllib.urlopen", "urllib.urlretrieve",
-    "urllib2.urlopen", "urllib.request.Request", "urllib2.Request", "urllib.request.build_opener",
-    "requests.get", "requests.post", "requests.put", "requests.patch", "requests.delete",
-    "requests.head", "requests.request", "requests.Session", "requests.session",
-    "httpx.get", "httpx.post", "httpx.put", "httpx.request", "httpx.stream", "httpx.Client",
-    "httpx.AsyncClient", "http.client.HTTPConnection", "http.client.HTTPSConnection",
-    "httplib.HTTPConnection", "httplib.HTTPSConnection", "socket.create_connection",
-    "socket.socket().connect", "socket.socket().connect_ex", "socket.gethostbyname",
-    "socket.getaddrinfo", "aiohttp.ClientSession", "urllib3.PoolManager", "urllib3.request",
-    "pycurl.Curl", "ftplib.FTP", "ftplib.FTP_TLS", "smtplib.SMTP", "smtplib.SMTP_SSL",
-    "telnetlib.Telnet", "websocket.create_connection", "websockets.connect", "dns.resolver.resolve",
-    "dns.resolver.query", "wget.download", "paramiko.SSHClient().connect",
+    "urllib.request.urlopen",
+    "urllib.request.urlretrieve",
+    "urllib.urlopen",
+    "urllib.urlretrieve",
+    "urllib2.urlopen",
+    "urllib.request.Request",
+    "urllib2.Request",
+    "urllib.request.build_opener",
+    "requests.get",
+    "requests.post",
+    "requests.put",
+    "requests.patch",
+    "requests.delete",
+    "requests.head",
+    "requests.request",
+    "requests.Session",
+    "requests.session",
+    "httpx.get",
+    "httpx.post",
+    "httpx.put",
+    "httpx.request",
+    "httpx.stream",
+    "httpx.Client",
+    "httpx.AsyncClient",
+    "http.client.HTTPConnection",
+    "http.client.HTTPSConnection",
+    "httplib.HTTPConnection",
+    "httplib.HTTPSConnection",
+    "socket.create_connection",
+    "socket.socket().connect",
+    "socket.socket().connect_ex",
+    "socket.gethostbyname",
+    "socket.getaddrinfo",
+    "aiohttp.ClientSession",
+    "urllib3.PoolManager",
+    "urllib3.request",
+    "pycurl.Curl",
+    "ftplib.FTP",
+    "ftplib.FTP_TLS",
+    "smtplib.SMTP",
+    "smtplib.SMTP_SSL",
+    "telnetlib.Telnet",
+    "websocket.create_connection",
+    "websockets.connect",
+    "dns.resolver.resolve",
+    "dns.resolver.query",
+    "wget.download",
+    "paramiko.SSHClient().connect",
 ];
 
 /// Method names that send data somewhere when the file does network I/O.
 pub const SEND_METHODS: &[&str] = &[
-    "post", "put", "patch", "send", "sendall", "sendto", "sendmail", "send_message", "storbinary",
-    "request", "urlopen", "upload", "execute_webhook",
+    "post",
+    "put",
+    "patch",
+    "send",
+    "sendall",
+    "sendto",
+    "sendmail",
+    "send_message",
+    "storbinary",
+    "request",
+    "urlopen",
+    "upload",
+    "execute_webhook",
 ];
 
 /// Call classes (bit set), computed once per call site.
@@ -112,12 +198,30 @@ pub fn is_process_call(name: &str) -> bool {
 
 /// Calls that decode or unpack data.
 pub const DECODERS: &[&str] = &[
-    "base64.b64decode", "base64.standard_b64decode", "base64.urlsafe_b64decode",
-    "base64.b32decode", "base64.b16decode", "base64.a85decode", "base64.b85decode",
-    "base64.decodebytes", "base64.decodestring", "binascii.a2b_base64", "binascii.unhexlify",
-    "binascii.a2b_hex", "bytes.fromhex", "bytearray.fromhex", "codecs.decode", "zlib.decompress",
-    "gzip.decompress", "bz2.decompress", "lzma.decompress", "marshal.loads", "pickle.loads",
-    "cPickle.loads", "dill.loads", "cloudpickle.loads",
+    "base64.b64decode",
+    "base64.standard_b64decode",
+    "base64.urlsafe_b64decode",
+    "base64.b32decode",
+    "base64.b16decode",
+    "base64.a85decode",
+    "base64.b85decode",
+    "base64.decodebytes",
+    "base64.decodestring",
+    "binascii.a2b_base64",
+    "binascii.unhexlify",
+    "binascii.a2b_hex",
+    "bytes.fromhex",
+    "bytearray.fromhex",
+    "codecs.decode",
+    "zlib.decompress",
+    "gzip.decompress",
+    "bz2.decompress",
+    "lzma.decompress",
+    "marshal.loads",
+    "pickle.loads",
+    "cPickle.loads",
+    "dill.loads",
+    "cloudpickle.loads",
 ];
 
 /// Calls that decode or unpack data (sources of `DECODED`).
@@ -136,13 +240,19 @@ pub fn source_taint(name: &str, method: &str, class: u8) -> Taint {
     }
     if matches!(
         name,
-        "PIL.ImageGrab.grab" | "ImageGrab.grab" | "pyautogui.screenshot" | "mss.mss().grab"
-            | "mss.mss().shot" | "pyscreenshot.grab"
+        "PIL.ImageGrab.grab"
+            | "ImageGrab.grab"
+            | "pyautogui.screenshot"
+            | "mss.mss().grab"
+            | "mss.mss().shot"
+            | "pyscreenshot.grab"
     ) {
         t |= SCREEN;
     }
-    if matches!(name, "pyperclip.paste" | "clipboard.paste" | "win32clipboard.GetClipboardData")
-    {
+    if matches!(
+        name,
+        "pyperclip.paste" | "clipboard.paste" | "win32clipboard.GetClipboardData"
+    ) {
         t |= CLIP;
     }
     if matches!(method, "getdata" | "getpixel") {
@@ -150,8 +260,11 @@ pub fn source_taint(name: &str, method: &str, class: u8) -> Taint {
     }
     if matches!(
         name,
-        "subprocess.check_output" | "subprocess.getoutput" | "subprocess.getstatusoutput"
-            | "os.popen" | "commands.getoutput"
+        "subprocess.check_output"
+            | "subprocess.getoutput"
+            | "subprocess.getstatusoutput"
+            | "os.popen"
+            | "commands.getoutput"
     ) {
         t |= PROC;
     }
@@ -164,9 +277,20 @@ pub fn source_taint(name: &str, method: &str, class: u8) -> Taint {
 /// Environment variable names that hold secrets.
 pub fn is_secret_env(key: &str) -> bool {
     let k = key.to_ascii_uppercase();
-    ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "API_KEY", "APIKEY", "ACCESS_KEY", "PRIVATE_KEY", "CREDENTIAL", "AUTH"]
-        .iter()
-        .any(|p| k.contains(p))
+    [
+        "TOKEN",
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "API_KEY",
+        "APIKEY",
+        "ACCESS_KEY",
+        "PRIVATE_KEY",
+        "CREDENTIAL",
+        "AUTH",
+    ]
+    .iter()
+    .any(|p| k.contains(p))
 }
 
 /// Kinds of credential stores, for grading.
@@ -211,8 +335,10 @@ static URL_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static IP_PORT_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b((?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3})(?::(\d{2,5}))?\b")
-        .expect("regex")
+    Regex::new(
+        r"\b((?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3})(?::(\d{2,5}))?\b",
+    )
+    .expect("regex")
 });
 
 /// URLs in a text.
@@ -270,8 +396,18 @@ pub fn looks_like_code(text: &str) -> bool {
         return false;
     }
     [
-        "import ", "exec(", "eval(", "os.system", "subprocess", "__import__", "socket.",
-        "urlopen", "requests.", "def ", "compile(", "print(",
+        "import ",
+        "exec(",
+        "eval(",
+        "os.system",
+        "subprocess",
+        "__import__",
+        "socket.",
+        "urlopen",
+        "requests.",
+        "def ",
+        "compile(",
+        "print(",
     ]
     .iter()
     .any(|p| text.contains(p))
@@ -307,7 +443,10 @@ mod tests {
             cred_store(r"AppData\Local\Google\Chrome\User Data\Default\Login Data"),
             Some(CredKind::Personal)
         );
-        assert_eq!(cred_store("discord/Local Storage/leveldb"), Some(CredKind::Personal));
+        assert_eq!(
+            cred_store("discord/Local Storage/leveldb"),
+            Some(CredKind::Personal)
+        );
         assert_eq!(cred_store("README.md"), None);
     }
 
@@ -317,7 +456,10 @@ mod tests {
         assert!(!is_public_ip("127.0.0.1"));
         assert!(!is_public_ip("10.1.2.3"));
         assert!(!is_public_ip("1.2.3"));
-        assert_eq!(url_host("https://user:pw@Example.invalid:8080/x").as_deref(), Some("example.invalid"));
+        assert_eq!(
+            url_host("https://user:pw@Example.invalid:8080/x").as_deref(),
+            Some("example.invalid")
+        );
         assert!(has_url_or_ip("connect to 192.0.2.7:4444"));
         assert!(!has_url_or_ip("no address here, only 10.0.0.1"));
     }

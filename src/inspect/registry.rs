@@ -66,15 +66,37 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for r in rule_infos() {
             assert!(seen.insert(r.id), "duplicate {}", r.id);
-            assert!(r.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{}", r.id);
-            assert!(!r.summary.is_empty() && r.help.len() > 80, "{} lacks docs", r.id);
+            assert!(
+                r.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{}",
+                r.id
+            );
+            assert!(
+                !r.summary.is_empty() && r.help.len() > 80,
+                "{} lacks docs",
+                r.id
+            );
         }
         for reserved in [
-            "archive-bomb", "path-traversal", "archive-link", "duplicate-entry", "record-mismatch",
-            "record-missing", "hash-mismatch", "typosquat", "yanked", "recent-release",
-            "known-vulnerability", "known-malicious", "unpinned", "unhashed",
+            "archive-bomb",
+            "path-traversal",
+            "archive-link",
+            "duplicate-entry",
+            "record-mismatch",
+            "record-missing",
+            "hash-mismatch",
+            "typosquat",
+            "yanked",
+            "recent-release",
+            "known-vulnerability",
+            "known-malicious",
+            "unpinned",
+            "unhashed",
         ] {
-            assert!(!seen.contains(reserved), "{reserved} belongs to another stage");
+            assert!(
+                !seen.contains(reserved),
+                "{reserved} belongs to another stage"
+            );
         }
     }
 }

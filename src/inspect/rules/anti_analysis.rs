@@ -25,17 +25,42 @@ static VM: LazyLock<Regex> = LazyLock::new(|| {
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
-    let exits = facts.calls.iter().any(|c| matches!(c.name.as_str(), "sys.exit" | "os._exit" | "exit" | "quit" | "os.kill"));
-    let debugger = facts.calls.iter().find(|c| c.name.ends_with("IsDebuggerPresent") || c.name.ends_with("CheckRemoteDebuggerPresent"));
-    let vm_hits: Vec<u32> = facts.strings.iter().filter(|s| !s.docstring && s.text.len() < 2000 && VM.is_match(&s.text)).map(|s| s.line).collect();
-    let line = debugger.map(|d| d.line).or_else(|| (vm_hits.len() >= 2).then(|| vm_hits[0]));
+    let exits = facts.calls.iter().any(|c| {
+        matches!(
+            c.name.as_str(),
+            "sys.exit" | "os._exit" | "exit" | "quit" | "os.kill"
+        )
+    });
+    let debugger = facts.calls.iter().find(|c| {
+        c.name.ends_with("IsDebuggerPresent") || c.name.ends_with("CheckRemoteDebuggerPresent")
+    });
+    let vm_hits: Vec<u32> = facts
+        .strings
+        .iter()
+        .filter(|s| !s.docstring && s.text.len() < 2000 && VM.is_match(&s.text))
+        .map(|s| s.line)
+        .collect();
+    let line = debugger
+        .map(|d| d.line)
+        .or_else(|| (vm_hits.len() >= 2).then(|| vm_hits[0]));
     let Some(line) = line else { return };
     if !exits {
         return;
     }
     let active = cx.has_network() || facts.calls.iter().any(|c| c.is_process());
-    let sev = if active { Severity::High } else { Severity::Medium };
-    out.emit(&INFO, sev, Confidence::Medium, line, "checks for virtual machines, sandboxes or debuggers and exits", None);
+    let sev = if active {
+        Severity::High
+    } else {
+        Severity::Medium
+    };
+    out.emit(
+        &INFO,
+        sev,
+        Confidence::Medium,
+        line,
+        "checks for virtual machines, sandboxes or debuggers and exits",
+        None,
+    );
 }
 
 #[cfg(test)]
@@ -46,7 +71,10 @@ mod tests {
     #[test]
     fn vm_check_then_exit() {
         let src = "import os, sys, requests\nBAD = ['vboxservice.exe', 'vmtoolsd.exe', 'wireshark.exe']\nfor p in os.popen('tasklist').read().split():\n    if p.lower() in BAD:\n        sys.exit(0)\n";
-        assert_eq!(worst("anti-analysis", "pkg/a.py", src), Some(Severity::High));
+        assert_eq!(
+            worst("anti-analysis", "pkg/a.py", src),
+            Some(Severity::High)
+        );
     }
 
     #[test]

@@ -18,7 +18,10 @@ pub static INFO: RuleInfo = RuleInfo {
            is high anywhere: that is how droppers smuggle payloads.",
 };
 
-const BINARY_EXT: &[&str] = &[".so", ".pyd", ".dll", ".dylib", ".exe", ".bin", ".node", ".a", ".o", ".lib", ".sys", ".elf", ".out"];
+const BINARY_EXT: &[&str] = &[
+    ".so", ".pyd", ".dll", ".dylib", ".exe", ".bin", ".node", ".a", ".o", ".lib", ".sys", ".elf",
+    ".out",
+];
 const DISGUISE_EXT: &[&str] = &[
     ".py", ".pyw", ".pyi", ".txt", ".md", ".rst", ".json", ".yaml", ".yml", ".toml", ".cfg",
     ".ini", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".svg", ".bmp", ".css", ".js", ".html",
@@ -26,23 +29,59 @@ const DISGUISE_EXT: &[&str] = &[
 ];
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
-    let FileKind::Binary(format) = cx.kind else { return };
+    let FileKind::Binary(format) = cx.kind else {
+        return;
+    };
     let lower = cx.path.to_ascii_lowercase();
     let name = lower.rsplit('/').next().unwrap_or(&lower);
     let binary_ext = BINARY_EXT.iter().any(|e| name.ends_with(e)) || name.contains(".so.");
     let disguised = DISGUISE_EXT.iter().any(|e| name.ends_with(e));
     let platform_wheel = cx.artifact.kind == ArtifactKind::Wheel && !cx.artifact.pure_wheel;
     let (sev, msg) = if disguised {
-        (Severity::High, format!("{} executable disguised as `{name}`", format.label()))
+        (
+            Severity::High,
+            format!("{} executable disguised as `{name}`", format.label()),
+        )
     } else if platform_wheel {
-        return;
+        // Compiled extensions and vendored libraries are what platform wheels are for; a
+        // stand-alone executable is worth an info line.
+        let library = [".so", ".pyd", ".dll", ".dylib", ".a", ".lib", ".o"]
+            .iter()
+            .any(|e| name.ends_with(e))
+            || name.contains(".so.");
+        if library {
+            return;
+        }
+        (
+            Severity::Info,
+            format!("{} executable `{name}` in a platform wheel", format.label()),
+        )
     } else if cx.artifact.pure_wheel && name.ends_with(".exe") {
-        (Severity::Low, format!("{} executable `{name}` in a pure-Python wheel (launcher?)", format.label()))
+        (
+            Severity::Low,
+            format!(
+                "{} executable `{name}` in a pure-Python wheel (launcher?)",
+                format.label()
+            ),
+        )
     } else if binary_ext || !name.contains('.') {
-        let where_ = if cx.artifact.pure_wheel { "a pure-Python wheel" } else { "a source distribution" };
-        (Severity::Medium, format!("{} binary `{name}` shipped in {where_}", format.label()))
+        let where_ = if cx.artifact.pure_wheel {
+            "a pure-Python wheel"
+        } else {
+            "a source distribution"
+        };
+        (
+            Severity::Medium,
+            format!("{} binary `{name}` shipped in {where_}", format.label()),
+        )
     } else {
-        (Severity::High, format!("{} executable with unexpected extension `{name}`", format.label()))
+        (
+            Severity::High,
+            format!(
+                "{} executable with unexpected extension `{name}`",
+                format.label()
+            ),
+        )
     };
     out.emit(&INFO, sev, Confidence::High, 0, msg, None);
 }
@@ -69,15 +108,46 @@ mod tests {
 
     #[test]
     fn disguised_binary_is_high_everywhere() {
-        assert_eq!(worst("x-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", "x/logo.png", &elf()), Some(Severity::High));
-        assert_eq!(worst("x-1.0.tar.gz", "x-1.0/x/data.txt", &elf()), Some(Severity::High));
+        assert_eq!(
+            worst(
+                "x-1.0-cp312-cp312-manylinux_2_17_x86_64.whl",
+                "x/logo.png",
+                &elf()
+            ),
+            Some(Severity::High)
+        );
+        assert_eq!(
+            worst("x-1.0.tar.gz", "x-1.0/x/data.txt", &elf()),
+            Some(Severity::High)
+        );
     }
 
     #[test]
     fn platform_wheel_extension_is_fine() {
-        assert_eq!(worst("x-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", "x/_core.cpython-312-x86_64-linux-gnu.so", &elf()), None);
-        assert_eq!(worst("x-1.0-py3-none-any.whl", "x/_core.so", &elf()), Some(Severity::Medium));
-        assert_eq!(worst("x-1.0-py3-none-any.whl", "x/readme.txt", b"hello"), None);
+        assert_eq!(
+            worst(
+                "x-1.0-cp312-cp312-manylinux_2_17_x86_64.whl",
+                "x/_core.cpython-312-x86_64-linux-gnu.so",
+                &elf()
+            ),
+            None
+        );
+        assert_eq!(
+            worst("x-1.0-py3-none-any.whl", "x/_core.so", &elf()),
+            Some(Severity::Medium)
+        );
+        assert_eq!(
+            worst(
+                "x-1.0-cp312-cp312-manylinux_2_17_x86_64.whl",
+                "x-1.0.data/scripts/tool",
+                &elf()
+            ),
+            Some(Severity::Info)
+        );
+        assert_eq!(
+            worst("x-1.0-py3-none-any.whl", "x/readme.txt", b"hello"),
+            None
+        );
     }
 
     #[test]
@@ -86,7 +156,13 @@ mod tests {
         pe.resize(0x80, 0);
         pe[0x3c] = 0x40;
         pe[0x40..0x44].copy_from_slice(b"PE\0\0");
-        assert_eq!(worst("x-1.0-py3-none-any.whl", "x/cli-64.exe", &pe), Some(Severity::Low));
-        assert_eq!(worst("x-1.0-py3-none-any.whl", "x/notes.txt", b"MZ but just text"), None);
+        assert_eq!(
+            worst("x-1.0-py3-none-any.whl", "x/cli-64.exe", &pe),
+            Some(Severity::Low)
+        );
+        assert_eq!(
+            worst("x-1.0-py3-none-any.whl", "x/notes.txt", b"MZ but just text"),
+            None
+        );
     }
 }

@@ -28,23 +28,54 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let reads: Vec<_> = facts
         .calls
         .iter()
-        .filter(|c| matches!(c.name.as_str(), "pyperclip.paste" | "clipboard.paste" | "win32clipboard.GetClipboardData") || c.method() == "clipboard_get" || c.name.ends_with("GetClipboardData"))
+        .filter(|c| {
+            matches!(
+                c.name.as_str(),
+                "pyperclip.paste" | "clipboard.paste" | "win32clipboard.GetClipboardData"
+            ) || c.method() == "clipboard_get"
+                || c.name.ends_with("GetClipboardData")
+        })
         .collect();
     if reads.is_empty() {
         return;
     }
-    let writes = facts.calls.iter().any(|c| matches!(c.name.as_str(), "pyperclip.copy" | "clipboard.copy" | "win32clipboard.SetClipboardText" | "win32clipboard.SetClipboardData") || c.method() == "clipboard_append" || c.name.ends_with("SetClipboardData"));
-    let wallet = facts.strings.iter().any(|s| !s.docstring && s.text.len() < 2000 && WALLET.is_match(&s.text));
+    let writes = facts.calls.iter().any(|c| {
+        matches!(
+            c.name.as_str(),
+            "pyperclip.copy"
+                | "clipboard.copy"
+                | "win32clipboard.SetClipboardText"
+                | "win32clipboard.SetClipboardData"
+        ) || c.method() == "clipboard_append"
+            || c.name.ends_with("SetClipboardData")
+    });
+    let wallet = facts
+        .strings
+        .iter()
+        .any(|s| !s.docstring && s.text.len() < 2000 && WALLET.is_match(&s.text));
     let r = reads[0];
     let (sev, msg) = match (writes, wallet) {
-        (true, true) | (false, true) => (Severity::High.max(r.ctx.pick(Severity::Critical, Severity::High)), "clipboard is read and matched against crypto wallet address patterns"),
-        (true, false) => (r.ctx.pick(Severity::Medium, Severity::Low), "clipboard is read and rewritten"),
+        (true, true) | (false, true) => (
+            Severity::High.max(r.ctx.pick(Severity::Critical, Severity::High)),
+            "clipboard is read and matched against crypto wallet address patterns",
+        ),
+        (true, false) => (
+            r.ctx.pick(Severity::Medium, Severity::Low),
+            "clipboard is read and rewritten",
+        ),
         (false, false) => (Severity::Info, "clipboard is read"),
     };
     if sev == Severity::Info {
         return;
     }
-    out.emit(&INFO, sev, Confidence::Medium, r.line, msg, r.note.as_deref());
+    out.emit(
+        &INFO,
+        sev,
+        Confidence::Medium,
+        r.line,
+        msg,
+        r.note.as_deref(),
+    );
 }
 
 #[cfg(test)]
@@ -55,7 +86,10 @@ mod tests {
     #[test]
     fn clipper() {
         let src = "import pyperclip, re, time\nBTC = re.compile(r'^(bc1|[13])[a-km-zA-HJ-NP-Z1-9]{25,34}$')\ndef loop():\n    while True:\n        v = pyperclip.paste()\n        if BTC.match(v):\n            pyperclip.copy('bc1qexampleexampleexampleexamplexyz')\n        time.sleep(1)\n";
-        assert_eq!(worst("clipboard-hijack", "pkg/a.py", src), Some(Severity::High));
+        assert_eq!(
+            worst("clipboard-hijack", "pkg/a.py", src),
+            Some(Severity::High)
+        );
     }
 
     #[test]

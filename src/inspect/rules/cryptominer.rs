@@ -28,13 +28,27 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             if s.docstring || s.text.len() > 20_000 || !MINER.is_match(&s.text) {
                 continue;
             }
-            out.emit(&INFO, s.ctx.pick(Severity::Critical, Severity::High), Confidence::Medium, s.line, format!("crypto-mining reference {}", s.ctx.label()), s.decoded_via.map(|_| s.text.as_str()).or(s.note.as_deref()));
+            out.emit(
+                &INFO,
+                s.ctx.pick(Severity::Critical, Severity::High),
+                Confidence::Medium,
+                s.line,
+                format!("crypto-mining reference {}", s.ctx.label()),
+                s.decoded_via.map(|_| s.text.as_str()).or(s.note.as_deref()),
+            );
         }
     }
     if cx.kind == FileKind::Script || cx.raw_pass {
         for (n, line) in cx.text_lines() {
             if !line.trim_start().starts_with('#') && MINER.is_match(line) {
-                out.emit(&INFO, Severity::High, Confidence::Medium, n, "crypto-mining reference in a shipped script", None);
+                out.emit(
+                    &INFO,
+                    Severity::High,
+                    Confidence::Medium,
+                    n,
+                    "crypto-mining reference in a shipped script",
+                    None,
+                );
             }
         }
     }
@@ -48,7 +62,10 @@ mod tests {
     #[test]
     fn pool_url() {
         let src = "import subprocess\nsubprocess.Popen(['./xmrig', '-o', 'stratum+tcp://pool.example.invalid:3333', '--donate-level', '1'])\n";
-        assert_eq!(worst("cryptominer", "pkg/__init__.py", src), Some(Severity::Critical));
+        assert_eq!(
+            worst("cryptominer", "pkg/__init__.py", src),
+            Some(Severity::Critical)
+        );
     }
 
     #[test]

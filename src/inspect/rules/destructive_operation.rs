@@ -24,9 +24,22 @@ static CMD: LazyLock<Regex> = LazyLock::new(|| {
 
 fn home_or_root(text: &str) -> bool {
     let t = text.trim().trim_end_matches(['/', '\\']);
-    matches!(t, "" | "~" | "/" | "/home" | "/Users" | "C:" | "c:" | "/etc" | "/usr" | "$HOME" | "os.path.expanduser('~')" | "Path.home()")
-        || t.eq_ignore_ascii_case("c:\\windows")
-        || t == "~/Documents" || t == "~/Desktop"
+    matches!(
+        t,
+        "" | "~"
+            | "/"
+            | "/home"
+            | "/Users"
+            | "C:"
+            | "c:"
+            | "/etc"
+            | "/usr"
+            | "$HOME"
+            | "os.path.expanduser('~')"
+            | "Path.home()"
+    ) || t.eq_ignore_ascii_case("c:\\windows")
+        || t == "~/Documents"
+        || t == "~/Desktop"
 }
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
@@ -38,13 +51,27 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             let a = c.args.first();
             let text = a.and_then(|a| a.text());
             text.as_deref().is_some_and(home_or_root)
-                || a.and_then(|a| a.dotted.as_deref()).is_some_and(|d| d == "os.path.expanduser" )
-                || facts.calls.iter().any(|h| h.line == c.line && (h.name == "os.path.expanduser" && h.arg_text(0).as_deref().is_some_and(home_or_root) || h.name.ends_with("Path.home") || h.name == "os.path.abspath" && h.arg_text(0).as_deref() == Some("/")))
+                || a.and_then(|a| a.dotted.as_deref())
+                    .is_some_and(|d| d == "os.path.expanduser")
+                || facts.calls.iter().any(|h| {
+                    h.line == c.line
+                        && (h.name == "os.path.expanduser"
+                            && h.arg_text(0).as_deref().is_some_and(home_or_root)
+                            || h.name.ends_with("Path.home")
+                            || h.name == "os.path.abspath" && h.arg_text(0).as_deref() == Some("/"))
+                })
         } else {
             false
         };
         if hit {
-            out.emit(&INFO, c.ctx.pick(Severity::Critical, Severity::High), Confidence::Medium, c.line, format!("`{}` deletes a home, root or system location", c.name), c.note.as_deref());
+            out.emit(
+                &INFO,
+                c.ctx.pick(Severity::Critical, Severity::High),
+                Confidence::Medium,
+                c.line,
+                format!("`{}` deletes a home, root or system location", c.name),
+                c.note.as_deref(),
+            );
         }
     }
 }
@@ -57,14 +84,23 @@ mod tests {
     #[test]
     fn wipes() {
         let src = "import shutil, os\nshutil.rmtree(os.path.expanduser('~'))\n";
-        assert_eq!(worst("destructive-operation", "pkg/__init__.py", src), Some(Severity::Critical));
+        assert_eq!(
+            worst("destructive-operation", "pkg/__init__.py", src),
+            Some(Severity::Critical)
+        );
         let rm = "import os\ndef f():\n    os.system('rm -rf / --no-preserve-root')\n";
-        assert_eq!(worst("destructive-operation", "pkg/a.py", rm), Some(Severity::High));
+        assert_eq!(
+            worst("destructive-operation", "pkg/a.py", rm),
+            Some(Severity::High)
+        );
     }
 
     #[test]
     fn cleaning_build_dirs_is_fine() {
         let src = "import shutil\nshutil.rmtree('build', ignore_errors=True)\nimport os\nos.system('rm -rf ./dist')\n";
-        assert_eq!(worst("destructive-operation", "pkg-1.0/setup.py", src), None);
+        assert_eq!(
+            worst("destructive-operation", "pkg-1.0/setup.py", src),
+            None
+        );
     }
 }

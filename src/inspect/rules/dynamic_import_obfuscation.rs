@@ -23,20 +23,36 @@ fn dangerous(name: &str) -> bool {
     CODE_EXEC_CALLS.contains(&name)
         || is_process_call(name)
         || is_network_call(name)
-        || matches!(name.split('.').next(), Some("os" | "subprocess" | "socket" | "ctypes" | "marshal" | "base64" | "zlib" | "builtins" | "pty"))
+        || matches!(
+            name.split('.').next(),
+            Some(
+                "os" | "subprocess"
+                    | "socket"
+                    | "ctypes"
+                    | "marshal"
+                    | "base64"
+                    | "zlib"
+                    | "builtins"
+                    | "pty"
+            )
+        )
         || name == "__import__"
 }
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
     for c in &facts.calls {
-        let Some(comp) = &c.computed_name else { continue };
+        let Some(comp) = &c.computed_name else {
+            continue;
+        };
         let danger = dangerous(&c.name);
         let sev = match (comp.obfuscated, comp.computed, danger) {
             (true, _, true) => c.ctx.pick(Severity::High, Severity::High),
             (true, _, false) => Severity::Medium,
             (false, true, true) => c.ctx.pick(Severity::High, Severity::Medium),
-            (false, false, true) if c.ctx.is_automatic() && comp.via != "__import__" => Severity::Low,
+            (false, false, true) if c.ctx.is_automatic() && comp.via != "__import__" => {
+                Severity::Low
+            }
             _ => continue,
         };
         out.emit(
@@ -44,7 +60,10 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             sev,
             Confidence::Medium,
             c.line,
-            format!("`{}` is called through a computed name ({})", c.name, comp.via),
+            format!(
+                "`{}` is called through a computed name ({})",
+                c.name, comp.via
+            ),
             c.note.as_deref(),
         );
     }
@@ -66,7 +85,10 @@ mod tests {
     #[test]
     fn globals_chr_lookup() {
         let src = "globals()[''.join(map(chr, [101, 118, 97, 108]))]('1')\n";
-        assert_eq!(worst("dynamic-import-obfuscation", "pkg/a.py", src), Some(Severity::High));
+        assert_eq!(
+            worst("dynamic-import-obfuscation", "pkg/a.py", src),
+            Some(Severity::High)
+        );
     }
 
     #[test]

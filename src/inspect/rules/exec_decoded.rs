@@ -34,7 +34,11 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
         out.emit(
             &INFO,
             sev,
-            if decoded.is_some() { Confidence::High } else { Confidence::Medium },
+            if decoded.is_some() {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            },
             c.line,
             format!("`{}` runs decoded data {}", c.name, c.ctx.label()),
             decoded.as_deref(),
@@ -53,7 +57,11 @@ mod tests {
         let src = "import base64\nexec(base64.b64decode('cHJpbnQoJ2luZXJ0Jyk='))\n";
         let f = scan("exec-decoded", "pkg/__init__.py", src);
         assert_eq!(f[0].severity, Severity::Critical);
-        assert!(f[0].evidence.as_deref().unwrap().contains("decoded: print('inert')"));
+        assert!(f[0]
+            .evidence
+            .as_deref()
+            .unwrap()
+            .contains("decoded: print('inert')"));
     }
 
     #[test]

@@ -25,8 +25,12 @@ static PS_HIDDEN: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 const FLAGS: &[&str] = &[
-    "subprocess.CREATE_NO_WINDOW", "subprocess.DETACHED_PROCESS", "subprocess.SW_HIDE",
-    "win32con.SW_HIDE", "win32process.CREATE_NO_WINDOW", "subprocess.STARTF_USESHOWWINDOW",
+    "subprocess.CREATE_NO_WINDOW",
+    "subprocess.DETACHED_PROCESS",
+    "subprocess.SW_HIDE",
+    "win32con.SW_HIDE",
+    "win32process.CREATE_NO_WINDOW",
+    "subprocess.STARTF_USESHOWWINDOW",
 ];
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
@@ -43,7 +47,14 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             continue;
         }
         let sev = c.ctx.pick(Severity::High, Severity::Low);
-        out.emit(&INFO, sev, Confidence::Medium, c.line, format!("`{}` starts a hidden process {}", c.name, c.ctx.label()), c.note.as_deref());
+        out.emit(
+            &INFO,
+            sev,
+            Confidence::Medium,
+            c.line,
+            format!("`{}` starts a hidden process {}", c.name, c.ctx.label()),
+            c.note.as_deref(),
+        );
     }
 }
 
@@ -55,15 +66,31 @@ mod tests {
     #[test]
     fn hidden_powershell_at_install() {
         let src = "import subprocess\nsubprocess.Popen('powershell -WindowStyle Hidden -c Get-Date', shell=True)\n";
-        assert_eq!(worst("hidden-process-window", "pkg-1.0/setup.py", src), Some(Severity::High));
+        assert_eq!(
+            worst("hidden-process-window", "pkg-1.0/setup.py", src),
+            Some(Severity::High)
+        );
         let flags = "import subprocess\nsubprocess.Popen(['x.exe'], creationflags=subprocess.CREATE_NO_WINDOW)\n";
-        assert_eq!(worst("hidden-process-window", "pkg/__init__.py", flags), Some(Severity::High));
+        assert_eq!(
+            worst("hidden-process-window", "pkg/__init__.py", flags),
+            Some(Severity::High)
+        );
     }
 
     #[test]
     fn visible_or_function_body() {
         let src = "import subprocess\ndef f():\n    subprocess.Popen(['git', 'status'], creationflags=subprocess.CREATE_NO_WINDOW)\n";
-        assert_eq!(worst("hidden-process-window", "pkg/ide.py", src), Some(Severity::Low));
-        assert_eq!(worst("hidden-process-window", "pkg/a.py", "import subprocess\nsubprocess.run(['ls'])\n"), None);
+        assert_eq!(
+            worst("hidden-process-window", "pkg/ide.py", src),
+            Some(Severity::Low)
+        );
+        assert_eq!(
+            worst(
+                "hidden-process-window",
+                "pkg/a.py",
+                "import subprocess\nsubprocess.run(['ls'])\n"
+            ),
+            None
+        );
     }
 }

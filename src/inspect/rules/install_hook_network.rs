@@ -24,11 +24,30 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             continue;
         }
         // Constructing a session object alone is not traffic; its methods are reported.
-        if matches!(c.name.as_str(), "requests.Session" | "requests.session" | "httpx.Client" | "urllib.request.Request" | "urllib2.Request") {
+        if matches!(
+            c.name.as_str(),
+            "requests.Session"
+                | "requests.session"
+                | "httpx.Client"
+                | "urllib.request.Request"
+                | "urllib2.Request"
+        ) {
             continue;
         }
-        let sev = if cx.role == FileRole::Pth { Severity::Critical } else { Severity::High };
-        let target = c.arg_text(0).map(|t| format!(" ({})", crate::redact::redact_url(&crate::inspect::patterns::excerpt(&t, 100)))).unwrap_or_default();
+        let sev = if cx.role == FileRole::Pth {
+            Severity::Critical
+        } else {
+            Severity::High
+        };
+        let target = c
+            .arg_text(0)
+            .map(|t| {
+                format!(
+                    " ({})",
+                    crate::redact::redact_url(&crate::inspect::patterns::excerpt(&t, 100))
+                )
+            })
+            .unwrap_or_default();
         out.emit(
             &INFO,
             sev,
@@ -48,14 +67,22 @@ mod tests {
     #[test]
     fn setup_py_download_is_high() {
         let src = "from urllib.request import urlopen\nfrom setuptools import setup\ndata = urlopen('https://x.example.invalid/a').read()\nsetup(name='x')\n";
-        assert_eq!(worst("install-hook-network", "pkg-1.0/setup.py", src), Some(Severity::High));
+        assert_eq!(
+            worst("install-hook-network", "pkg-1.0/setup.py", src),
+            Some(Severity::High)
+        );
     }
 
     #[test]
     fn library_request_is_not_install_time() {
-        let src = "import requests\ndef fetch():\n    return requests.get('https://example.invalid')\n";
+        let src =
+            "import requests\ndef fetch():\n    return requests.get('https://example.invalid')\n";
         assert_eq!(worst("install-hook-network", "pkg/client.py", src), None);
-        let setup = "from setuptools import setup\nsetup(name='x', url='https://example.invalid')\n";
-        assert_eq!(worst("install-hook-network", "pkg-1.0/setup.py", setup), None);
+        let setup =
+            "from setuptools import setup\nsetup(name='x', url='https://example.invalid')\n";
+        assert_eq!(
+            worst("install-hook-network", "pkg-1.0/setup.py", setup),
+            None
+        );
     }
 }

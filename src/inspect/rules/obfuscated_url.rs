@@ -35,9 +35,16 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
         out.emit(
             &INFO,
             sev,
-            if embedded { Confidence::Medium } else { Confidence::High },
+            if embedded {
+                Confidence::Medium
+            } else {
+                Confidence::High
+            },
             s.line,
-            format!("{via}-encoded address {}", crate::redact::redact_url(&patterns::excerpt(&found, 100))),
+            format!(
+                "{via}-encoded address {}",
+                crate::redact::redact_url(&patterns::excerpt(&found, 100))
+            ),
             Some(&s.text),
         );
     }
@@ -53,14 +60,21 @@ mod tests {
         let src = "import base64\nU = base64.b64decode('aHR0cHM6Ly9ldmlsLmV4YW1wbGUuaW52YWxpZC9w').decode()\n";
         let f = scan("obfuscated-url", "pkg/__init__.py", src);
         assert_eq!(f[0].severity, Severity::High);
-        assert!(f[0].evidence.as_deref().unwrap().contains("https://evil.example.invalid/p"));
+        assert!(f[0]
+            .evidence
+            .as_deref()
+            .unwrap()
+            .contains("https://evil.example.invalid/p"));
     }
 
     #[test]
     fn chr_list_ip() {
         // "192.0.2.9:4444"
         let src = "h = ''.join(chr(c) for c in [49,57,50,46,48,46,50,46,57,58,52,52,52,52])\n";
-        assert_eq!(worst("obfuscated-url", "pkg/a.py", src), Some(Severity::High));
+        assert_eq!(
+            worst("obfuscated-url", "pkg/a.py", src),
+            Some(Severity::High)
+        );
     }
 
     #[test]

@@ -40,21 +40,52 @@ pub fn mixed_script(ident: &str) -> bool {
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     if let Some(facts) = cx.facts {
-        if let Some(line) = facts.ref_line(&["__pyarmor__", "pytransform", "pyarmor_runtime"]).or_else(|| facts.imports_any(&["pytransform", "pyarmor_runtime"])) {
-            out.emit(&INFO, Severity::Medium, Confidence::High, line, "pyarmor-protected code: the real code cannot be reviewed", None);
+        if let Some(line) = facts
+            .ref_line(&["__pyarmor__", "pytransform", "pyarmor_runtime"])
+            .or_else(|| facts.imports_any(&["pytransform", "pyarmor_runtime"]))
+        {
+            out.emit(
+                &INFO,
+                Severity::Medium,
+                Confidence::High,
+                line,
+                "pyarmor-protected code: the real code cannot be reviewed",
+                None,
+            );
         }
         for s in &facts.strings {
             if s.text.len() > 10 * 1024 && s.decoded_via.is_none() {
                 let sample = &s.text.as_bytes()[..4096.min(s.text.len())];
-                let encoded = sample.iter().all(|b| b.is_ascii_alphanumeric() || b"+/=_-\r\n".contains(b));
+                let encoded = sample
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+/=_-\r\n".contains(b));
                 if encoded {
-                    out.emit(&INFO, s.ctx.pick(Severity::Medium, Severity::Low).max(Severity::Low), Confidence::Medium, s.line, format!("{} KB encoded blob in one string literal", s.text.len() / 1024), None);
+                    out.emit(
+                        &INFO,
+                        s.ctx
+                            .pick(Severity::Medium, Severity::Low)
+                            .max(Severity::Low),
+                        Confidence::Medium,
+                        s.line,
+                        format!(
+                            "{} KB encoded blob in one string literal",
+                            s.text.len() / 1024
+                        ),
+                        None,
+                    );
                 }
             }
         }
         for (ident, line) in &facts.non_ascii_idents {
             if mixed_script(ident) {
-                out.emit(&INFO, Severity::High, Confidence::Medium, *line, format!("identifier `{ident}` mixes Latin with look-alike letters"), None);
+                out.emit(
+                    &INFO,
+                    Severity::High,
+                    Confidence::Medium,
+                    *line,
+                    format!("identifier `{ident}` mixes Latin with look-alike letters"),
+                    None,
+                );
             }
         }
     }
@@ -73,8 +104,21 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
                         i += 1;
                     }
                     let rest = line[i..].trim();
-                    if i - start >= 150 && start > 0 && !rest.is_empty() && !rest.starts_with('#') && !line[..start].trim().is_empty() && (rest.starts_with(';') || rest.contains('(')) {
-                        out.emit(&INFO, Severity::High, Confidence::Medium, n, "code hidden after a long run of whitespace", Some(&rest[..rest.len().min(200)]));
+                    if i - start >= 150
+                        && start > 0
+                        && !rest.is_empty()
+                        && !rest.starts_with('#')
+                        && !line[..start].trim().is_empty()
+                        && (rest.starts_with(';') || rest.contains('('))
+                    {
+                        out.emit(
+                            &INFO,
+                            Severity::High,
+                            Confidence::Medium,
+                            n,
+                            "code hidden after a long run of whitespace",
+                            Some(rest),
+                        );
                         break;
                     }
                 } else {

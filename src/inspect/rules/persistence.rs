@@ -28,23 +28,53 @@ static PERSIST: LazyLock<Regex> = LazyLock::new(|| {
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     if let Some(facts) = cx.facts {
         let writes = facts.calls.iter().any(|c| {
-            matches!(c.name.as_str(), "winreg.SetValueEx" | "winreg.CreateKey" | "_winreg.SetValueEx" | "winreg.CreateKeyEx" | "shutil.copy" | "shutil.copyfile" | "shutil.copy2")
-                || c.is_process()
-                || c.name == "open" && c.args.get(1).and_then(|a| a.text()).is_some_and(|m| m.contains('a') || m.contains('w'))
+            matches!(
+                c.name.as_str(),
+                "winreg.SetValueEx"
+                    | "winreg.CreateKey"
+                    | "_winreg.SetValueEx"
+                    | "winreg.CreateKeyEx"
+                    | "shutil.copy"
+                    | "shutil.copyfile"
+                    | "shutil.copy2"
+            ) || c.is_process()
+                || c.name == "open"
+                    && c.args
+                        .get(1)
+                        .and_then(|a| a.text())
+                        .is_some_and(|m| m.contains('a') || m.contains('w'))
                 || c.method() == "write"
         });
         for s in &facts.strings {
             if s.docstring || s.text.len() > 4000 || !PERSIST.is_match(&s.text) {
                 continue;
             }
-            let sev = if writes { s.ctx.pick(Severity::High, Severity::High) } else { s.ctx.pick(Severity::High, Severity::Medium) };
-            out.emit(&INFO, sev, Confidence::Medium, s.line, format!("autostart location referenced {}", s.ctx.label()), s.decoded_via.map(|_| s.text.as_str()).or(s.note.as_deref()));
+            let sev = if writes {
+                s.ctx.pick(Severity::High, Severity::High)
+            } else {
+                s.ctx.pick(Severity::High, Severity::Medium)
+            };
+            out.emit(
+                &INFO,
+                sev,
+                Confidence::Medium,
+                s.line,
+                format!("autostart location referenced {}", s.ctx.label()),
+                s.decoded_via.map(|_| s.text.as_str()).or(s.note.as_deref()),
+            );
         }
     }
     if cx.kind == FileKind::Script {
         for (n, line) in cx.text_lines() {
             if !line.trim_start().starts_with('#') && PERSIST.is_match(line) {
-                out.emit(&INFO, Severity::Medium, Confidence::Low, n, "autostart location referenced in a shipped script", None);
+                out.emit(
+                    &INFO,
+                    Severity::Medium,
+                    Confidence::Low,
+                    n,
+                    "autostart location referenced in a shipped script",
+                    None,
+                );
             }
         }
     }
@@ -58,7 +88,10 @@ mod tests {
     #[test]
     fn run_key_write() {
         let src = "import winreg\nk = winreg.OpenKey(winreg.HKEY_CURRENT_USER, r'Software\\Microsoft\\Windows\\CurrentVersion\\Run', 0, winreg.KEY_SET_VALUE)\nwinreg.SetValueEx(k, 'upd', 0, winreg.REG_SZ, 'C:\\\\x.exe')\n";
-        assert_eq!(worst("persistence", "pkg/__init__.py", src), Some(Severity::High));
+        assert_eq!(
+            worst("persistence", "pkg/__init__.py", src),
+            Some(Severity::High)
+        );
         let cron = "import os\ndef f():\n    os.system('(crontab -l; echo \"@reboot /tmp/x\") | crontab -')\n";
         assert_eq!(worst("persistence", "pkg/a.py", cron), Some(Severity::High));
     }

@@ -36,18 +36,26 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
         let dangerous = cx.facts.is_some_and(|f| {
             f.calls.iter().any(|c| {
                 c.line == n
-                    && (c.is_code_exec()
-                        || c.is_process()
-                        || c.is_network()
-                        || c.is_decoder())
-            }) || f.strings.iter().any(|s| s.line == n && (s.decoded_via.is_some() || patterns::has_url_or_ip(&s.text)))
+                    && (c.is_code_exec() || c.is_process() || c.is_network() || c.is_decoder())
+            }) || f.strings.iter().any(|s| {
+                s.line == n && (s.decoded_via.is_some() || patterns::has_url_or_ip(&s.text))
+            })
         });
         let (sev, msg) = if dangerous {
-            (Severity::Critical, ".pth file executes, decodes or downloads code at every interpreter start")
+            (
+                Severity::Critical,
+                ".pth file executes, decodes or downloads code at every interpreter start",
+            )
         } else if benign(line) {
-            (Severity::Info, ".pth file runs a known import shim at interpreter start")
+            (
+                Severity::Info,
+                ".pth file runs a known import shim at interpreter start",
+            )
         } else {
-            (Severity::Medium, ".pth file runs code at every interpreter start")
+            (
+                Severity::Medium,
+                ".pth file runs code at every interpreter start",
+            )
         };
         out.emit(&INFO, sev, Confidence::High, n, msg, None);
     }
@@ -61,14 +69,26 @@ mod tests {
     #[test]
     fn exec_in_pth_is_critical() {
         let src = "import base64;exec(base64.b64decode('cHJpbnQoMSk='))\n";
-        assert_eq!(worst("pth-exec", "evil_init.pth", src), Some(Severity::Critical));
+        assert_eq!(
+            worst("pth-exec", "evil_init.pth", src),
+            Some(Severity::Critical)
+        );
     }
 
     #[test]
     fn shims_are_info_and_paths_ignored() {
         let src = "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == 'local'; enabled and __import__('_distutils_hack').add_shim(); \n";
-        assert_eq!(worst("pth-exec", "distutils-precedence.pth", src), Some(Severity::Info));
-        assert_eq!(worst("pth-exec", "pkg.pth", "/opt/lib/extra\n./src\n"), None);
-        assert_eq!(worst("pth-exec", "pkg.pth", "import mypkg_hook\n"), Some(Severity::Medium));
+        assert_eq!(
+            worst("pth-exec", "distutils-precedence.pth", src),
+            Some(Severity::Info)
+        );
+        assert_eq!(
+            worst("pth-exec", "pkg.pth", "/opt/lib/extra\n./src\n"),
+            None
+        );
+        assert_eq!(
+            worst("pth-exec", "pkg.pth", "import mypkg_hook\n"),
+            Some(Severity::Medium)
+        );
     }
 }

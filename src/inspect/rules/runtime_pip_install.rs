@@ -30,8 +30,14 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     for c in &facts.calls {
         let hit = if c.is_process() {
             PIP_INSTALL.is_match(&c.all_text())
-        } else if matches!(c.name.as_str(), "pip.main" | "pip._internal.main" | "pip._internal.cli.main.main") {
-            c.args.first().and_then(|a| a.text()).is_none_or(|t| t.contains("install"))
+        } else if matches!(
+            c.name.as_str(),
+            "pip.main" | "pip._internal.main" | "pip._internal.cli.main.main"
+        ) {
+            c.args
+                .first()
+                .and_then(|a| a.text())
+                .is_none_or(|t| t.contains("install"))
         } else {
             matches!(c.name.as_str(), "ensurepip.bootstrap" | "ensurepip._main")
         };
@@ -44,7 +50,12 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             sev,
             Confidence::High,
             c.line,
-            format!("installs packages at run time via `{}` {}: {}", c.name, c.ctx.label(), patterns::excerpt(&c.all_text(), 100)),
+            format!(
+                "installs packages at run time via `{}` {}: {}",
+                c.name,
+                c.ctx.label(),
+                patterns::excerpt(&c.all_text(), 100)
+            ),
             c.note.as_deref(),
         );
     }
@@ -58,15 +69,24 @@ mod tests {
     #[test]
     fn import_time_pip_install_is_high() {
         let src = "import subprocess, sys\nsubprocess.check_call([sys.executable, '-m', 'pip', 'install', 'helper-pkg'])\n";
-        assert_eq!(worst("runtime-pip-install", "pkg/__init__.py", src), Some(Severity::High));
+        assert_eq!(
+            worst("runtime-pip-install", "pkg/__init__.py", src),
+            Some(Severity::High)
+        );
         let os_sys = "import os\nos.system('pip install --quiet helper-pkg')\n";
-        assert_eq!(worst("runtime-pip-install", "pkg-1.0/setup.py", os_sys), Some(Severity::High));
+        assert_eq!(
+            worst("runtime-pip-install", "pkg-1.0/setup.py", os_sys),
+            Some(Severity::High)
+        );
     }
 
     #[test]
     fn function_body_is_low_and_other_commands_ignored() {
         let src = "import subprocess, sys\ndef ensure(p):\n    subprocess.run([sys.executable, '-m', 'pip', 'install', p])\n";
-        assert_eq!(worst("runtime-pip-install", "pkg/cli.py", src), Some(Severity::Low));
+        assert_eq!(
+            worst("runtime-pip-install", "pkg/cli.py", src),
+            Some(Severity::Low)
+        );
         let other = "import subprocess\nsubprocess.run(['pip', 'list'])\n";
         assert_eq!(worst("runtime-pip-install", "pkg/__init__.py", other), None);
     }

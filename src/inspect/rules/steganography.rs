@@ -18,16 +18,29 @@ pub static INFO: RuleInfo = RuleInfo {
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
-    let stego_lib = facts.imports_any(&["stegano", "steganography", "stegpy", "lsb"]).is_some();
+    let stego_lib = facts
+        .imports_any(&["stegano", "steganography", "stegpy", "lsb"])
+        .is_some();
     for c in &facts.calls {
         let sink = c.is_code_exec() || c.is_process();
         if !sink {
             continue;
         }
         let from_pixels = c.arg_taint() & IMAGE != 0;
-        let from_lib = stego_lib && facts.calls.iter().any(|r| r.method() == "reveal" || r.name.contains("decode_text") );
+        let from_lib = stego_lib
+            && facts
+                .calls
+                .iter()
+                .any(|r| r.method() == "reveal" || r.name.contains("decode_text"));
         if from_pixels || from_lib && c.ctx.is_automatic() {
-            out.emit(&INFO, c.ctx.pick(Severity::Critical, Severity::High), Confidence::Medium, c.line, format!("data extracted from image pixels reaches `{}`", c.name), c.note.as_deref());
+            out.emit(
+                &INFO,
+                c.ctx.pick(Severity::Critical, Severity::High),
+                Confidence::Medium,
+                c.line,
+                format!("data extracted from image pixels reaches `{}`", c.name),
+                c.note.as_deref(),
+            );
         }
     }
 }
@@ -40,7 +53,10 @@ mod tests {
     #[test]
     fn lsb_exec() {
         let src = "from PIL import Image\npx = Image.open('logo.png').getdata()\nbits = ''.join(str(p[0] & 1) for p in px)\ncode = bytes(int(bits[i:i+8], 2) for i in range(0, len(bits), 8))\nexec(code)\n";
-        assert_eq!(worst("steganography", "pkg/__init__.py", src), Some(Severity::Critical));
+        assert_eq!(
+            worst("steganography", "pkg/__init__.py", src),
+            Some(Severity::Critical)
+        );
     }
 
     #[test]

@@ -27,39 +27,166 @@ fn classify(url: &str) -> Option<(&'static str, Severity, Severity)> {
     let lower = url.to_ascii_lowercase();
     let path = lower.split_once("://").map(|(_, r)| r).unwrap_or("");
     let path = path.split_once('/').map(|(_, p)| p).unwrap_or("");
-    let ends = |suffixes: &[&str]| suffixes.iter().any(|s| host == *s || host.ends_with(&format!(".{s}")));
+    let ends = |suffixes: &[&str]| {
+        suffixes
+            .iter()
+            .any(|s| host == *s || host.ends_with(&format!(".{s}")))
+    };
     if ends(&["discord.com", "discordapp.com"]) && path.starts_with("api/webhooks") {
         let token = path.split('/').nth(3).is_some_and(|t| t.len() >= 20);
         return Some(if token {
-            ("chat webhook with an embedded token", Severity::High, Severity::High)
+            (
+                "chat webhook with an embedded token",
+                Severity::High,
+                Severity::High,
+            )
         } else {
             ("chat webhook API", Severity::Low, Severity::Low)
         });
     }
     if host == "api.telegram.org" && path.starts_with("bot") {
-        let token = path[3..].split('/').next().is_some_and(|t| t.contains(':') && t.len() > 30);
+        let token = path[3..]
+            .split('/')
+            .next()
+            .is_some_and(|t| t.contains(':') && t.len() > 30);
         return Some(if token {
-            ("Telegram bot API with an embedded token", Severity::High, Severity::High)
+            (
+                "Telegram bot API with an embedded token",
+                Severity::High,
+                Severity::High,
+            )
         } else {
             ("Telegram bot API", Severity::Low, Severity::Low)
         });
     }
     if host == "hooks.slack.com" && path.starts_with("services/") && path.len() > 30 {
-        return Some(("chat webhook with an embedded token", Severity::High, Severity::High));
+        return Some((
+            "chat webhook with an embedded token",
+            Severity::High,
+            Severity::High,
+        ));
     }
-    if ends(&["ngrok.io", "ngrok-free.app", "ngrok.app", "ngrok-free.dev", "ngrok.dev", "trycloudflare.com", "serveo.net", "serveousercontent.com", "localhost.run", "lhr.life", "loca.lt", "localtunnel.me", "pagekite.me", "bore.pub", "playit.gg", "portmap.io", "telebit.cloud"]) {
+    if ends(&[
+        "ngrok.io",
+        "ngrok-free.app",
+        "ngrok.app",
+        "ngrok-free.dev",
+        "ngrok.dev",
+        "trycloudflare.com",
+        "serveo.net",
+        "serveousercontent.com",
+        "localhost.run",
+        "lhr.life",
+        "loca.lt",
+        "localtunnel.me",
+        "pagekite.me",
+        "bore.pub",
+        "playit.gg",
+        "portmap.io",
+        "telebit.cloud",
+    ]) {
         return Some(("tunnel endpoint", Severity::High, Severity::High));
     }
-    if ends(&["webhook.site", "pipedream.net", "requestbin.com", "requestbin.net", "requestcatcher.com", "beeceptor.com", "hookbin.com", "interact.sh", "oast.pro", "oast.live", "oast.site", "oast.online", "oast.fun", "oast.me", "burpcollaborator.net", "oastify.com", "canarytokens.com", "dnslog.cn", "ceye.io", "requestrepo.com", "postb.in", "ptsv2.com", "ptsv3.com"]) {
+    if ends(&[
+        "webhook.site",
+        "pipedream.net",
+        "requestbin.com",
+        "requestbin.net",
+        "requestcatcher.com",
+        "beeceptor.com",
+        "hookbin.com",
+        "interact.sh",
+        "oast.pro",
+        "oast.live",
+        "oast.site",
+        "oast.online",
+        "oast.fun",
+        "oast.me",
+        "burpcollaborator.net",
+        "oastify.com",
+        "canarytokens.com",
+        "dnslog.cn",
+        "ceye.io",
+        "requestrepo.com",
+        "postb.in",
+        "ptsv2.com",
+        "ptsv3.com",
+    ]) {
         return Some(("request-capture service", Severity::High, Severity::High));
     }
-    if ends(&["pastebin.com", "paste.ee", "hastebin.com", "ghostbin.com", "ghostbin.co", "rentry.co", "rentry.org", "termbin.com", "dpaste.com", "dpaste.org", "controlc.com", "pastes.io", "justpaste.it", "transfer.sh", "file.io", "anonfiles.com", "gofile.io", "catbox.moe", "litterbox.catbox.moe", "temp.sh", "0x0.st", "paste.rs", "privatebin.net", "bashupload.com", "filebin.net"]) {
+    if ends(&[
+        "pastebin.com",
+        "paste.ee",
+        "hastebin.com",
+        "ghostbin.com",
+        "ghostbin.co",
+        "rentry.co",
+        "rentry.org",
+        "termbin.com",
+        "dpaste.com",
+        "dpaste.org",
+        "controlc.com",
+        "pastes.io",
+        "justpaste.it",
+        "transfer.sh",
+        "file.io",
+        "anonfiles.com",
+        "gofile.io",
+        "catbox.moe",
+        "litterbox.catbox.moe",
+        "temp.sh",
+        "0x0.st",
+        "paste.rs",
+        "privatebin.net",
+        "bashupload.com",
+        "filebin.net",
+    ]) {
         return Some(("paste or file-drop site", Severity::High, Severity::Medium));
     }
-    if ends(&["bit.ly", "tinyurl.com", "is.gd", "goo.gl", "t.ly", "cutt.ly", "rb.gy", "shorturl.at", "rebrand.ly", "ow.ly", "v.gd", "tiny.cc", "shorturl.asia", "s.id"]) {
+    if ends(&[
+        "bit.ly",
+        "tinyurl.com",
+        "is.gd",
+        "goo.gl",
+        "t.ly",
+        "cutt.ly",
+        "rb.gy",
+        "shorturl.at",
+        "rebrand.ly",
+        "ow.ly",
+        "v.gd",
+        "tiny.cc",
+        "shorturl.asia",
+        "s.id",
+    ]) {
         return Some(("URL shortener", Severity::High, Severity::Medium));
     }
-    if ends(&["duckdns.org", "no-ip.com", "no-ip.org", "no-ip.biz", "ddns.net", "hopto.org", "zapto.org", "sytes.net", "servehttp.com", "serveftp.com", "dynu.net", "dynu.com", "afraid.org", "mooo.com", "ddnsfree.com", "dyndns.org", "dynv6.net", "freeddns.org", "myftp.biz", "3utilities.com", "bounceme.net", "redirectme.net", "servebeer.com", "linkpc.net"]) {
+    if ends(&[
+        "duckdns.org",
+        "no-ip.com",
+        "no-ip.org",
+        "no-ip.biz",
+        "ddns.net",
+        "hopto.org",
+        "zapto.org",
+        "sytes.net",
+        "servehttp.com",
+        "serveftp.com",
+        "dynu.net",
+        "dynu.com",
+        "afraid.org",
+        "mooo.com",
+        "ddnsfree.com",
+        "dyndns.org",
+        "dynv6.net",
+        "freeddns.org",
+        "myftp.biz",
+        "3utilities.com",
+        "bounceme.net",
+        "redirectme.net",
+        "servebeer.com",
+        "linkpc.net",
+    ]) {
         return Some(("dynamic DNS host", Severity::High, Severity::High));
     }
     if patterns::is_public_ip(&host) {
@@ -69,20 +196,26 @@ fn classify(url: &str) -> Option<(&'static str, Severity, Severity)> {
 }
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
-    let seen = |text: &str, line: u32, ctx: RunContext, decoded: Option<&str>, out: &mut Emitter<'_>| {
-        for url in patterns::urls(text).take(5) {
-            let Some((what, auto, func)) = classify(url) else { continue };
-            let sev = ctx.pick(auto, func);
-            out.emit(
-                &INFO,
-                sev,
-                Confidence::Medium,
-                line,
-                format!("{what}: {}", crate::redact::redact_url(&patterns::excerpt(url, 120))),
-                decoded,
-            );
-        }
-    };
+    let seen =
+        |text: &str, line: u32, ctx: RunContext, decoded: Option<&str>, out: &mut Emitter<'_>| {
+            for url in patterns::urls(text).take(5) {
+                let Some((what, auto, func)) = classify(url) else {
+                    continue;
+                };
+                let sev = ctx.pick(auto, func);
+                out.emit(
+                    &INFO,
+                    sev,
+                    Confidence::Medium,
+                    line,
+                    format!(
+                        "{what}: {}",
+                        crate::redact::redact_url(&patterns::excerpt(url, 120))
+                    ),
+                    decoded,
+                );
+            }
+        };
     if let Some(facts) = cx.facts {
         for s in &facts.strings {
             if s.docstring || !s.text.contains("://") {
@@ -122,7 +255,10 @@ mod tests {
     #[test]
     fn webhook_constant_is_high() {
         let src = "import requests\nHOOK = 'https://discord.com/api/webhooks/1111111111/AbCdEfGhIjKlMnOpQrStUvWxYz_0123456789'\n";
-        assert_eq!(worst("suspicious-destination", "pkg/a.py", src), Some(Severity::High));
+        assert_eq!(
+            worst("suspicious-destination", "pkg/a.py", src),
+            Some(Severity::High)
+        );
     }
 
     #[test]
