@@ -76,6 +76,8 @@ pub enum FileRole {
     Init,
     /// Any other importable module.
     Module,
+    /// `__main__.py`: runs only as `python -m pkg`, like a CLI entry point.
+    Main,
     /// Test, example, documentation or benchmark code.
     Test,
 }
@@ -86,6 +88,7 @@ impl FileRole {
         match self {
             FileRole::SetupPy | FileRole::BuildBackend | FileRole::Pth => RunContext::Install,
             FileRole::Init | FileRole::Module => RunContext::Import,
+            FileRole::Main => RunContext::Function,
             FileRole::Test => RunContext::Test,
         }
     }
@@ -96,7 +99,7 @@ impl FileRole {
     pub fn in_function(self) -> RunContext {
         match self {
             FileRole::SetupPy | FileRole::BuildBackend | FileRole::Pth => RunContext::Install,
-            FileRole::Init | FileRole::Module => RunContext::Function,
+            FileRole::Init | FileRole::Module | FileRole::Main => RunContext::Function,
             FileRole::Test => RunContext::Test,
         }
     }
@@ -223,6 +226,7 @@ pub fn file_role(path: &str, kind: ArtifactKind, backend_dirs: &HashSet<String>)
     if is_test_dir
         || file.starts_with("test_")
         || file.ends_with("_test.py")
+        || file.ends_with("_tests.py")
         || file == "conftest.py"
         || file == "tests.py"
     {
@@ -234,6 +238,9 @@ pub fn file_role(path: &str, kind: ArtifactKind, backend_dirs: &HashSet<String>)
     }
     if file == "__init__.py" {
         return FileRole::Init;
+    }
+    if file == "__main__.py" {
+        return FileRole::Main;
     }
     FileRole::Module
 }
@@ -254,6 +261,11 @@ mod tests {
         );
         assert_eq!(file_role("pkg/__init__.py", w, &none), FileRole::Init);
         assert_eq!(file_role("pkg/core.py", w, &none), FileRole::Module);
+        assert_eq!(file_role("pkg/__main__.py", w, &none), FileRole::Main);
+        assert_eq!(
+            file_role("pkg/_keyboard_tests.py", w, &none),
+            FileRole::Test
+        );
         assert_eq!(file_role("pkg/tests/test_x.py", w, &none), FileRole::Test);
         assert_eq!(file_role("pkg-1.0/docs/conf.py", s, &none), FileRole::Test);
         assert_eq!(file_role("evil.pth", w, &none), FileRole::Pth);

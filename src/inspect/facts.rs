@@ -151,14 +151,13 @@ impl Call {
     }
 }
 
-/// A string constant or a decoded string.
+/// A string constant or a decoded string (bare string statements such as docstrings are not
+/// recorded).
 #[derive(Debug, Clone)]
 pub struct StrFact {
     pub text: String,
     pub line: u32,
     pub ctx: RunContext,
-    /// A bare string statement (docstring or comment-like).
-    pub docstring: bool,
     /// How it was decoded, when it was (`base64`, `chr()`, `embedded base64`...).
     pub decoded_via: Option<&'static str>,
     pub note: Option<Arc<str>>,
@@ -395,12 +394,11 @@ impl<'f> Walker<'f, '_> {
         self.facts.refs.entry(name).or_insert(line);
     }
 
-    fn record_str(&mut self, text: String, line: u32, docstring: bool, via: Option<&'static str>) {
+    fn record_str(&mut self, text: String, line: u32, via: Option<&'static str>) {
         self.facts.strings.push(StrFact {
             text,
             line,
             ctx: self.ctx,
-            docstring,
             decoded_via: via,
             note: self.note(),
         });
@@ -601,7 +599,11 @@ impl<'f> Walker<'f, '_> {
             }
             Expr::Attribute(a) => {
                 let line = self.line(a.range.start());
-                let dotted = self.env().dotted(e);
+                let dotted = if self.known_root(e) {
+                    self.env().dotted(e)
+                } else {
+                    None
+                };
                 if !a.attr.as_str().is_ascii() {
                     self.facts
                         .non_ascii_idents
@@ -642,7 +644,7 @@ impl<'f> Walker<'f, '_> {
                     0
                 };
                 self.string_blob(text, line);
-                self.record_str(text.to_string(), line, false, None);
+                self.record_str(text.to_string(), line, None);
                 t
             }
             Expr::BytesLiteral(b) => {
@@ -651,12 +653,7 @@ impl<'f> Walker<'f, '_> {
                 if let Ok(text) = std::str::from_utf8(&bytes) {
                     self.string_blob(text, line);
                 }
-                self.record_str(
-                    String::from_utf8_lossy(&bytes).into_owned(),
-                    line,
-                    false,
-                    None,
-                );
+                self.record_str(String::from_utf8_lossy(&bytes).into_owned(), line, None);
                 0
             }
             Expr::FString(f) => {
@@ -685,7 +682,7 @@ impl<'f> Walker<'f, '_> {
                 } else {
                     0
                 };
-                self.record_str(skel, line, false, None);
+                self.record_str(skel, line, None);
                 t | self.walk_children(e)
             }
             Expr::Lambda(l) => {
@@ -696,6 +693,23 @@ impl<'f> Walker<'f, '_> {
                 t
             }
             _ => self.walk_children(e),
+        }
+    }
+
+    /// Whether an attribute chain starts at an imported name or a builtin of interest (only
+    /// those are worth resolving and recording).
+    fn known_root(&self, mut e: &Expr) -> bool {
+        loop {
+            match e {
+                Expr::Attribute(a) => e = &a.value,
+                Expr::Name(n) => {
+                    let id = n.id.as_str();
+                    return self.aliases.contains_key(id)
+                        || BUILTINS_OF_INTEREST.contains(&id)
+                        || id.starts_with("__");
+                }
+                _ => return false,
+            }
         }
     }
 
@@ -728,7 +742,7 @@ impl<'f> Walker<'f, '_> {
                 } else {
                     "embedded base64"
                 };
-                self.record_str(decoded.clone(), line, false, Some(via));
+                self.record_str(decoded.clone(), line, Some(via));
                 if patterns::looks_like_code(&decoded) {
                     self.nested_code(&decoded, line);
                 }
@@ -845,8 +859,14 @@ impl<'f> Walker<'f, '_> {
         }
         // Static decoding of the whole call.
         let decoder = class & patterns::C_DECODER != 0;
+        if decoder && patterns::is_deserializer(&name) {
+            let a = args.first();
+            if a.is_some_and(|a| a.folded.is_some() || a.taint & (DECODED | NET) != 0) {
+                taint |= DECODED;
+            }
+        }
         if decoder || method == "join" || method == "decode" || name == "map" || name == "bytes" {
-            if decoder {
+            if decoder && !patterns::is_deserializer(&name) {
                 taint |= DECODED;
             }
             if let Some(f) = self.env().fold_call_expr(c) {
@@ -854,7 +874,7 @@ impl<'f> Walker<'f, '_> {
                     taint |= DECODED;
                     if let Some(text) = f.value.text() {
                         if decode::printable_ratio(text.as_bytes()) > 0.85 {
-                            self.record_str(text.clone(), line, false, f.via.or(Some("decoded")));
+                            self.record_str(text.clone(), line, f.via.or(Some("decoded")));
                             if patterns::looks_like_code(&text) {
                                 self.nested_code(&text, line);
                             }
@@ -1086,14 +1106,9 @@ impl<'a> Visitor<'a> for Walker<'_, '_> {
                     self.visit_body(&clause.body);
                 }
             }
-            Stmt::Expr(e) => {
-                if let Expr::StringLiteral(s) = &*e.value {
-                    let line = self.line(s.range.start());
-                    self.record_str(s.value.to_str().to_string(), line, true, None);
-                } else {
-                    self.visit_expr(&e.value);
-                }
-            }
+            // Bare string statements (docstrings, commented-out blocks) are documentation:
+            // not recorded, so URLs and commands in them are never reported.
+            Stmt::Expr(e) if matches!(&*e.value, Expr::StringLiteral(_)) => {}
             _ => visitor::walk_stmt(self, stmt),
         }
     }

@@ -224,6 +224,15 @@ pub const DECODERS: &[&str] = &[
     "cloudpickle.loads",
 ];
 
+/// Deserializers: they only count as decoding when fed constants or decoded/fetched data
+/// (`marshal.loads` of a pipe message in a build tool is not obfuscation).
+pub fn is_deserializer(name: &str) -> bool {
+    matches!(
+        name,
+        "marshal.loads" | "pickle.loads" | "cPickle.loads" | "dill.loads" | "cloudpickle.loads"
+    )
+}
+
 /// Calls that decode or unpack data (sources of `DECODED`).
 pub fn is_decoder(name: &str) -> bool {
     call_class(name) & C_DECODER != 0
@@ -235,7 +244,7 @@ pub fn source_taint(name: &str, method: &str, class: u8) -> Taint {
     if class & C_NETWORK != 0 || matches!(method, "recv" | "recvfrom" | "recv_into") {
         t |= NET;
     }
-    if class & C_DECODER != 0 {
+    if class & C_DECODER != 0 && !is_deserializer(name) {
         t |= DECODED;
     }
     if matches!(

@@ -37,7 +37,7 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let vm_hits: Vec<u32> = facts
         .strings
         .iter()
-        .filter(|s| !s.docstring && s.text.len() < 2000 && VM.is_match(&s.text))
+        .filter(|s| s.text.len() < 2000 && VM.is_match(&s.text))
         .map(|s| s.line)
         .collect();
     let line = debugger

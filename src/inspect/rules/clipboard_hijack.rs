@@ -52,7 +52,7 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let wallet = facts
         .strings
         .iter()
-        .any(|s| !s.docstring && s.text.len() < 2000 && WALLET.is_match(&s.text));
+        .any(|s| s.text.len() < 2000 && WALLET.is_match(&s.text));
     let r = reads[0];
     let (sev, msg) = match (writes, wallet) {
         (true, true) | (false, true) => (

@@ -44,9 +44,6 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
         }
     }
     for s in &facts.strings {
-        if s.docstring {
-            continue;
-        }
         let Some(kind) = patterns::cred_store(&s.text) else {
             continue;
         };

@@ -25,7 +25,7 @@ static MINER: LazyLock<Regex> = LazyLock::new(|| {
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     if let Some(facts) = cx.facts {
         for s in &facts.strings {
-            if s.docstring || s.text.len() > 20_000 || !MINER.is_match(&s.text) {
+            if s.text.len() > 20_000 || !MINER.is_match(&s.text) {
                 continue;
             }
             out.emit(

@@ -71,6 +71,17 @@ mod tests {
     }
 
     #[test]
+    fn marshal_of_constant_blob_but_not_of_runtime_messages() {
+        let blob = "import marshal\nexec(marshal.loads(b'\\xe3\\x00\\x00'))\n";
+        assert_eq!(
+            worst("exec-decoded", "pkg/__init__.py", blob),
+            Some(Severity::Critical)
+        );
+        let pipe = "import marshal, types\ndef child(pipe):\n    code = marshal.loads(pipe.read())\n    return types.FunctionType(code, {})()\n";
+        assert_eq!(worst("exec-decoded", "pkg/isolated.py", pipe), None);
+    }
+
+    #[test]
     fn plain_exec_and_decode_without_exec_are_fine() {
         let src = "import base64\nicon = base64.b64decode('aGVsbG8=')\nexec(open('v.py').read())\n";
         assert_eq!(worst("exec-decoded", "pkg/__init__.py", src), None);

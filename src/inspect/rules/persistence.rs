@@ -46,7 +46,7 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
                 || c.method() == "write"
         });
         for s in &facts.strings {
-            if s.docstring || s.text.len() > 4000 || !PERSIST.is_match(&s.text) {
+            if s.text.len() > 4000 || !PERSIST.is_match(&s.text) {
                 continue;
             }
             let sev = if writes {

@@ -85,7 +85,7 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             }
         }
         for s in &facts.strings {
-            if !s.docstring && ONELINER.is_match(&s.text) {
+            if ONELINER.is_match(&s.text) {
                 out.emit(
                     &INFO,
                     s.ctx.pick(Severity::Critical, Severity::Critical),

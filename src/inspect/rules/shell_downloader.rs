@@ -59,9 +59,6 @@ fn windows_lolbin(idx: usize) -> bool {
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     if let Some(facts) = cx.facts {
         for s in &facts.strings {
-            if s.docstring {
-                continue;
-            }
             if matches(&s.text).is_some() {
                 let sev = s.ctx.pick(Severity::Critical, Severity::High);
                 let decoded = s.decoded_via.map(|_| s.text.as_str()).or(s.note.as_deref());

@@ -218,7 +218,7 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
         };
     if let Some(facts) = cx.facts {
         for s in &facts.strings {
-            if s.docstring || !s.text.contains("://") {
+            if !s.text.contains("://") {
                 continue;
             }
             let decoded = s.decoded_via.map(|_| s.text.as_str()).or(s.note.as_deref());
