@@ -31,6 +31,9 @@ pub const IMAGE: Taint = 1 << 6;
 pub const CLIP: Taint = 1 << 7;
 pub const PROC: Taint = 1 << 8;
 pub const KEYS: Taint = 1 << 9;
+/// Decoded at run time from data that is neither a constant nor fetched (a pipe, a file):
+/// weaker evidence of obfuscation than `DECODED`.
+pub const DECODED_RT: Taint = 1 << 10;
 /// Anything sensitive worth exfiltrating.
 pub const SENSITIVE: Taint = ENV_ALL | SECRET | CRED | SCREEN | CLIP | KEYS;
 
@@ -867,7 +870,14 @@ impl<'f> Walker<'f, '_> {
         }
         if decoder || method == "join" || method == "decode" || name == "map" || name == "bytes" {
             if decoder && !patterns::is_deserializer(&name) {
-                taint |= DECODED;
+                // Decoding a constant (or already decoded/fetched data) is obfuscation; decoding
+                // run-time data read from elsewhere is only a weak signal.
+                let a = args.first();
+                if a.is_none_or(|a| a.folded.is_some() || a.taint & (DECODED | NET) != 0) {
+                    taint |= DECODED;
+                } else {
+                    taint |= DECODED_RT;
+                }
             }
             if let Some(f) = self.env().fold_call_expr(c) {
                 if f.obfuscated {

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::facts::{Taint, CLIP, DECODED, IMAGE, KEYS, NET, PROC, SCREEN};
+use super::facts::{Taint, CLIP, IMAGE, KEYS, NET, PROC, SCREEN};
 
 /// Calls that start a process.
 pub const PROCESS_CALLS: &[&str] = &[
@@ -243,9 +243,6 @@ pub fn source_taint(name: &str, method: &str, class: u8) -> Taint {
     let mut t = 0;
     if class & C_NETWORK != 0 || matches!(method, "recv" | "recvfrom" | "recv_into") {
         t |= NET;
-    }
-    if class & C_DECODER != 0 && !is_deserializer(name) {
-        t |= DECODED;
     }
     if matches!(
         name,

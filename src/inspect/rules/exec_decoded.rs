@@ -3,7 +3,7 @@
 
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
-use crate::inspect::facts::DECODED;
+use crate::inspect::facts::{DECODED, DECODED_RT};
 use crate::inspect::{Emitter, FileCx};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -15,22 +15,31 @@ pub static INFO: RuleInfo = RuleInfo {
            reversed strings). Legitimate code has no reason to hide the code it runs; this is \
            the most common shape of obfuscated droppers. The decoded payload, when it can be \
            decoded statically, is shown as evidence and inspected by the other rules too. \
-           Critical at install or import time, high in a function body.",
+           Critical at install or import time, high in a function body; when the decoded data \
+           is read at run time (a pipe or file) rather than embedded, high at install/import \
+           time and medium in a function body.",
 };
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
     for c in &facts.calls {
         let code_sink = c.is_code_exec();
-        if !(code_sink || c.is_process()) || c.arg_taint() & DECODED == 0 {
+        if !(code_sink || c.is_process()) || c.arg_taint() & (DECODED | DECODED_RT) == 0 {
             continue;
         }
+        let runtime_only = c.arg_taint() & DECODED == 0;
         let decoded = c
             .args
             .first()
             .and_then(|a| a.folded.as_ref().filter(|f| f.obfuscated).and(a.text()))
             .or_else(|| c.note.as_deref().map(str::to_string));
-        let sev = c.ctx.pick(Severity::Critical, Severity::High);
+        let sev = if runtime_only {
+            // Decoding data read at run time (a pipe, a file) and running it is how some
+            // build tools ship code to child processes; still worth a look.
+            c.ctx.pick(Severity::High, Severity::Medium)
+        } else {
+            c.ctx.pick(Severity::Critical, Severity::High)
+        };
         out.emit(
             &INFO,
             sev,
@@ -67,7 +76,15 @@ mod tests {
     #[test]
     fn marshal_and_zlib_chains() {
         let src = "import marshal, zlib\ndef run(blob):\n    exec(marshal.loads(zlib.decompress(blob)))\n";
-        assert_eq!(worst("exec-decoded", "pkg/m.py", src), Some(Severity::High));
+        assert_eq!(
+            worst("exec-decoded", "pkg/m.py", src),
+            Some(Severity::Medium)
+        );
+        let konst = "import marshal, zlib\ndef run():\n    exec(marshal.loads(zlib.decompress(b'x\\x9c')))\n";
+        assert_eq!(
+            worst("exec-decoded", "pkg/m.py", konst),
+            Some(Severity::High)
+        );
     }
 
     #[test]
