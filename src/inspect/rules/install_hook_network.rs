@@ -74,6 +74,31 @@ mod tests {
     }
 
     #[test]
+    fn in_tree_build_backend_is_install_time() {
+        use crate::inspect::rules::testutil::artifact;
+        let pyproject = b"[build-system]\nrequires = []\nbuild-backend = 'backend'\nbackend-path = ['_build']\n";
+        let backend = b"import urllib.request\ndef build_wheel(d, c=None, m=None):\n    urllib.request.urlopen('https://x.example.invalid/b').read()\n";
+        let a = artifact(
+            "pkg-1.0.tar.gz",
+            &[
+                ("pkg-1.0/pyproject.toml", pyproject),
+                ("pkg-1.0/_build/backend.py", backend),
+            ],
+        );
+        let f = crate::inspect::inspect(&a, &Default::default());
+        assert!(
+            f.iter()
+                .any(|f| f.rule == "install-hook-network" && f.severity == Severity::High),
+            "{f:?}"
+        );
+        // The same file outside backend-path is an ordinary module.
+        let b = artifact("pkg-1.0.tar.gz", &[("pkg-1.0/pkg/backend.py", backend)]);
+        assert!(crate::inspect::inspect(&b, &Default::default())
+            .iter()
+            .all(|f| f.rule != "install-hook-network"));
+    }
+
+    #[test]
     fn library_request_is_not_install_time() {
         let src =
             "import requests\ndef fetch():\n    return requests.get('https://example.invalid')\n";

@@ -137,18 +137,20 @@ pub fn classify(cmd: &str) -> u8 {
         || base == "cmd" && lower.contains("/c");
     let inline_python = (base.starts_with("python") || first == "sys.executable")
         && (lower.contains(" -c ") || lower.ends_with(" -c"));
+    let url = lower.contains("http://") || lower.contains("https://") || lower.contains("ftp://");
     if HOSTILE.contains(&base)
-        || lower.contains("http://")
-        || lower.contains("https://")
-        || shell_inline
-            && (lower.contains("curl") || lower.contains("wget") || lower.contains("http"))
+        || shell_inline && (lower.contains("curl") || lower.contains("wget") || url)
         || inline_python
             && (lower.contains("exec") || lower.contains("base64") || lower.contains("urllib"))
     {
         return 2;
     }
     if BUILD_TOOLS.contains(&base) || first == "sys.executable" || base.starts_with("python3.") {
-        return 0;
+        // A build tool fetching from the network (`git clone https://...`) is worth a look.
+        return u8::from(url);
+    }
+    if url {
+        return 2;
     }
     1
 }
@@ -233,5 +235,8 @@ mod tests {
         assert_eq!(worst("install-hook-process", "pkg/cli.py", src), None);
         assert_eq!(classify("sys.executable -m pip install x"), 0);
         assert_eq!(classify("powershell -c iex"), 2);
+        assert_eq!(classify("git clone https://example.invalid/dep.git"), 1);
+        assert_eq!(classify("/tmp/x https://example.invalid/a"), 2);
+        assert_eq!(classify("chmod +x configure"), 1);
     }
 }
