@@ -116,7 +116,6 @@ const HOSTILE: &[&str] = &[
     "wscript",
     "cscript",
     "osascript",
-    "chmod",
     "nohup",
     "setsid",
     "disown",
