@@ -149,3 +149,28 @@ fn evidence_shows_decoded_payload() {
         .unwrap_or("")
         .contains("https://payload.example.invalid/x")));
 }
+
+#[test]
+fn truncated_and_mangled_samples_never_panic() {
+    // Hostile input is normal input: every prefix-truncation and byte-flip of every sample
+    // must be inspected without panicking.
+    for (sample, path, _) in table() {
+        let data = std::fs::read(samples_dir().join(&sample)).expect("sample");
+        let mut entries = Vec::new();
+        let step = (data.len() / 16).max(1);
+        for (i, cut) in (0..data.len()).step_by(step).enumerate() {
+            entries.push(ArchiveEntry { path: format!("{path}.{i}.py"), data: data[..cut].to_vec() });
+            let mut flipped = data.clone();
+            flipped[cut] ^= 0xa5;
+            entries.push(ArchiveEntry { path: format!("{path}.{i}.flip.py"), data: flipped });
+        }
+        let contents = ArchiveContents {
+            filename: "pkg-1.0.tar.gz".into(),
+            kind: ArtifactKind::Sdist,
+            entries,
+            findings: Vec::new(),
+            metadata: None,
+        };
+        let _ = pyvet::inspect::inspect(&contents, &Default::default());
+    }
+}
