@@ -159,10 +159,16 @@ fn truncated_and_mangled_samples_never_panic() {
         let mut entries = Vec::new();
         let step = (data.len() / 16).max(1);
         for (i, cut) in (0..data.len()).step_by(step).enumerate() {
-            entries.push(ArchiveEntry { path: format!("{path}.{i}.py"), data: data[..cut].to_vec() });
+            entries.push(ArchiveEntry {
+                path: format!("{path}.{i}.py"),
+                data: data[..cut].to_vec(),
+            });
             let mut flipped = data.clone();
             flipped[cut] ^= 0xa5;
-            entries.push(ArchiveEntry { path: format!("{path}.{i}.flip.py"), data: flipped });
+            entries.push(ArchiveEntry {
+                path: format!("{path}.{i}.flip.py"),
+                data: flipped,
+            });
         }
         let contents = ArchiveContents {
             filename: "pkg-1.0.tar.gz".into(),

@@ -91,6 +91,8 @@ pub struct Call {
     pub computed_name: Option<ComputedName>,
     /// Decoded source this call was found in, when it came from decoded code.
     pub note: Option<Arc<str>>,
+    /// The module-level function this call is inside, if any.
+    pub scope: Option<Arc<str>>,
 }
 
 /// How a callee name was computed.
@@ -164,6 +166,8 @@ pub struct StrFact {
     /// How it was decoded, when it was (`base64`, `chr()`, `embedded base64`...).
     pub decoded_via: Option<&'static str>,
     pub note: Option<Arc<str>>,
+    /// The module-level function this string is inside, if any.
+    pub scope: Option<Arc<str>>,
 }
 
 /// Everything the rules read about one Python file.
@@ -250,7 +254,56 @@ pub fn collect(source: &str, role: FileRole) -> Facts {
     let mut facts = Facts::default();
     let index = LineIndex::new(source);
     collect_into(source, role, role.top_level(), None, 0, &index, &mut facts);
+    promote_called_functions(&mut facts, role);
     facts
+}
+
+/// Module-level functions that the module itself runs when imported (called at top level, or
+/// handed to `atexit.register`/`threading.Thread(target=...)` there) run at import time: their
+/// facts take the top-level context.
+fn promote_called_functions(facts: &mut Facts, role: FileRole) {
+    let top = role.top_level();
+    if !top.is_automatic() {
+        return;
+    }
+    let mut called: HashSet<Arc<str>> = HashSet::new();
+    for c in facts
+        .calls
+        .iter()
+        .filter(|c| c.ctx == top && c.scope.is_none())
+    {
+        if !c.name.contains('.') {
+            called.insert(Arc::from(c.name.as_str()));
+        }
+        if matches!(
+            c.name.as_str(),
+            "atexit.register" | "threading.Thread" | "threading.Timer" | "multiprocessing.Process"
+        ) {
+            for a in c.args.iter().chain(
+                c.kwargs
+                    .iter()
+                    .filter(|(k, _)| k == "target")
+                    .map(|(_, a)| a),
+            ) {
+                if let Some(d) = a.dotted.as_deref().filter(|d| !d.contains('.')) {
+                    called.insert(Arc::from(d));
+                }
+            }
+        }
+    }
+    if called.is_empty() {
+        return;
+    }
+    for c in &mut facts.calls {
+        if c.ctx == RunContext::Function && c.scope.as_ref().is_some_and(|s| called.contains(s)) {
+            c.ctx = top;
+        }
+    }
+    for s in &mut facts.strings {
+        if s.ctx == RunContext::Function && s.scope.as_ref().is_some_and(|f| called.contains(f)) {
+            s.ctx = top;
+        }
+    }
 }
 
 fn collect_into(
@@ -280,6 +333,7 @@ fn collect_into(
         facts,
         acc: 0,
         expr_depth: 0,
+        scope: None,
     };
     w.visit_body(&parsed.syntax().body);
 }
@@ -305,6 +359,8 @@ struct Walker<'f, 'i> {
     facts: &'f mut Facts,
     acc: Taint,
     expr_depth: u32,
+    /// Name of the enclosing module-level function.
+    scope: Option<Arc<str>>,
 }
 
 const BUILTINS_OF_INTEREST: &[&str] = &[
@@ -404,6 +460,7 @@ impl<'f> Walker<'f, '_> {
             ctx: self.ctx,
             decoded_via: via,
             note: self.note(),
+            scope: self.scope.clone(),
         });
     }
 
@@ -912,6 +969,7 @@ impl<'f> Walker<'f, '_> {
             class,
             computed_name: computed,
             note: self.note(),
+            scope: self.scope.clone(),
         });
         taint
     }
@@ -983,7 +1041,14 @@ impl<'a> Visitor<'a> for Walker<'_, '_> {
                 let saved = self.ctx;
                 self.ctx = self.fn_ctx();
                 self.scopes.push(Scope::default());
+                let outer = self.scope.is_none() && self.scopes.len() == 2;
+                if outer && self.nested.is_none() {
+                    self.scope = Some(Arc::from(f.name.as_str()));
+                }
                 self.visit_body(&f.body);
+                if outer && self.nested.is_none() {
+                    self.scope = None;
+                }
                 let scope = self.scopes.pop().unwrap_or_default();
                 self.ctx = saved;
                 if scope.ret != 0 {

