@@ -327,7 +327,10 @@ pub fn cred_store(text: &str) -> Option<CredKind> {
     if text.len() > 2000 {
         return None;
     }
-    if CRED_PERSONAL.is_match(text) {
+    // Discord token regexes as written by token grabbers.
+    let discord_token_re =
+        text.contains(r"{24}\.") && text.contains("{27}") || text.contains(r"mfa\.[\w-]{84}");
+    if discord_token_re || CRED_PERSONAL.is_match(text) {
         Some(CredKind::Personal)
     } else if CRED_DEV.is_match(text) {
         Some(CredKind::Developer)
@@ -454,6 +457,11 @@ mod tests {
             Some(CredKind::Personal)
         );
         assert_eq!(cred_store("README.md"), None);
+        assert_eq!(
+            cred_store(r"[\w-]{24}\.[\w-]{6}\.[\w-]{27}"),
+            Some(CredKind::Personal)
+        );
+        assert_eq!(cred_store(r"mfa\.[\w-]{84}"), Some(CredKind::Personal));
     }
 
     #[test]
