@@ -34,10 +34,11 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             c.name.as_str(),
             "pip.main" | "pip._internal.main" | "pip._internal.cli.main.main"
         ) {
+            // pip's own entry points call main() without arguments.
             c.args
                 .first()
                 .and_then(|a| a.text())
-                .is_none_or(|t| t.contains("install"))
+                .is_some_and(|t| t.contains("install"))
         } else {
             matches!(c.name.as_str(), "ensurepip.bootstrap" | "ensurepip._main")
         };
@@ -51,10 +52,13 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             Confidence::High,
             c.line,
             format!(
-                "installs packages at run time via `{}` {}: {}",
+                "installs packages at run time via `{}` {}{}",
                 c.name,
                 c.ctx.label(),
-                patterns::excerpt(&c.all_text(), 100)
+                match c.all_text() {
+                    t if t.is_empty() => String::new(),
+                    t => format!(": {}", patterns::excerpt(&t, 100)),
+                }
             ),
             c.note.as_deref(),
         );
@@ -86,6 +90,13 @@ mod tests {
         assert_eq!(
             worst("runtime-pip-install", "pkg/cli.py", src),
             Some(Severity::Low)
+        );
+        let entry = "from pip._internal.cli.main import main\ndef run():\n    return main()\n";
+        assert_eq!(worst("runtime-pip-install", "pip/__main__.py", entry), None);
+        let legacy = "import pip\npip.main(['install', 'helper-pkg'])\n";
+        assert_eq!(
+            worst("runtime-pip-install", "pkg/__init__.py", legacy),
+            Some(Severity::High)
         );
         let other = "import subprocess\nsubprocess.run(['pip', 'list'])\n";
         assert_eq!(worst("runtime-pip-install", "pkg/__init__.py", other), None);
