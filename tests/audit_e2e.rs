@@ -408,3 +408,69 @@ fn imported_popular_names_drive_the_typosquat_check() {
         "{after:#}"
     );
 }
+
+#[test]
+fn metadata_checks_use_now_and_work_offline_from_a_warm_cache() {
+    let s = TestServer::start();
+    s.add(
+        &format!("/files/{TINY_WHL}"),
+        TINY.to_vec(),
+        "application/octet-stream",
+    );
+    let mut f = FixtureFile::new(TINY_WHL, &format!("../../files/{TINY_WHL}"), TINY);
+    f.upload_time = Some("2026-03-01T10:00:00Z".into());
+    f.yanked = Some(Some("broken build".into()));
+    s.add(
+        "/simple/tinyhttp/",
+        simple_json("tinyhttp", &["1.0.0"], &[f]),
+        "application/vnd.pypi.simple.v1+json",
+    );
+    let dir = TempDir::new("e2e-meta");
+    let cache = dir.path().join("cache");
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        format!("--index-url {}/simple\ntinyhttp==1.0.0\n", s.base()),
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "audit",
+            "requirements.txt",
+            "--checks",
+            "metadata",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        json(&pyvet(dir.path(), &cache, &args))
+    };
+    let day_after = ["--now", "2026-03-02T10:00:00Z"];
+    let r = run(&day_after);
+    let rules = rules_of(&r, "tinyhttp");
+    assert!(rules.contains(&"recent-release".to_string()), "{rules:?}");
+    assert!(rules.contains(&"yanked".to_string()), "{rules:?}");
+    let yanked = r["packages"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "yanked")
+        .unwrap()
+        .clone();
+    assert!(yanked.to_string().contains("broken build"));
+
+    // The same answers offline, from the cache.
+    let before = s.requests().len();
+    let mut offline = vec!["--offline"];
+    offline.extend_from_slice(&day_after);
+    let r2 = run(&offline);
+    assert_eq!(rules_of(&r2, "tinyhttp"), rules);
+    assert_eq!(s.requests().len(), before);
+
+    // A year later the release is no longer recent; it is still yanked.
+    let later = rules_of(
+        &run(&["--offline", "--now", "2027-03-02T10:00:00Z"]),
+        "tinyhttp",
+    );
+    assert!(!later.contains(&"recent-release".to_string()), "{later:?}");
+    assert!(later.contains(&"yanked".to_string()));
+}
