@@ -474,3 +474,94 @@ fn metadata_checks_use_now_and_work_offline_from_a_warm_cache() {
     assert!(!later.contains(&"recent-release".to_string()), "{later:?}");
     assert!(later.contains(&"yanked".to_string()));
 }
+
+#[test]
+fn cache_fetch_fills_the_cache_for_a_later_offline_audit() {
+    let s = index();
+    let dir = TempDir::new("e2e-cachefetch");
+    let cache = dir.path().join("cache");
+    std::fs::write(
+        dir.path().join("uv.lock"),
+        uv_lock(&s, &support::sha256(TINY), true),
+    )
+    .unwrap();
+    let out = pyvet(dir.path(), &cache, &["cache", "fetch", "uv.lock"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cached 2 artifact(s)"));
+    let requests = s.requests().len();
+    let out = pyvet(
+        dir.path(),
+        &cache,
+        &["--offline", "audit", "uv.lock", "--format", "json"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out)["summary"]["packages"], 2);
+    assert_eq!(s.requests().len(), requests);
+}
+
+#[test]
+fn all_artifacts_vets_files_for_other_platforms_too() {
+    let s = index();
+    let win = "tinyhttp-1.0.0-cp312-cp312-win_amd64.whl";
+    s.add(
+        &format!("/files/{win}"),
+        TINY.to_vec(),
+        "application/octet-stream",
+    );
+    let dir = TempDir::new("e2e-all");
+    let cache = dir.path().join("cache");
+    let lock = uv_lock(&s, &support::sha256(TINY), false).replace(
+        "},\n]\n",
+        &format!(
+            "}},\n    {{ url = \"{}/files/{win}\", hash = \"sha256:{}\", size = {} }},\n]\n",
+            s.base(),
+            support::sha256(TINY),
+            TINY.len()
+        ),
+    );
+    std::fs::write(dir.path().join("uv.lock"), lock).unwrap();
+    let statuses = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec![
+            "audit",
+            "uv.lock",
+            "--checks",
+            "hashes",
+            "--format",
+            "json",
+            "--platform",
+            "linux-x86_64",
+        ];
+        args.extend_from_slice(extra);
+        let r = json(&pyvet(dir.path(), &cache, &args));
+        r["packages"][0]["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} {}",
+                    a["filename"].as_str().unwrap(),
+                    a["status"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        statuses(&[]),
+        vec![format!("{TINY_WHL} verified"), format!("{win} skipped")]
+    );
+    assert_eq!(
+        statuses(&["--all-artifacts"]),
+        vec![format!("{TINY_WHL} verified"), format!("{win} verified")]
+    );
+}
