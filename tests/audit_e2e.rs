@@ -565,3 +565,108 @@ fn all_artifacts_vets_files_for_other_platforms_too() {
         vec![format!("{TINY_WHL} verified"), format!("{win} verified")]
     );
 }
+
+#[test]
+fn premerge_upgrade_reports_only_what_the_new_version_adds() {
+    const V1: &[u8] = include_bytes!("../testdata/upgrade/updpkg-1.0.0-py3-none-any.whl");
+    const V2: &[u8] = include_bytes!("../testdata/upgrade/updpkg-1.1.0-py3-none-any.whl");
+    let s = TestServer::start();
+    let lock_for = |version: &str, data: &[u8]| {
+        let file = format!("updpkg-{version}-py3-none-any.whl");
+        s.add(
+            &format!("/files/{file}"),
+            data.to_vec(),
+            "application/octet-stream",
+        );
+        format!(
+            "version = 1\nrevision = 2\n\n[[package]]\nname = \"updpkg\"\nversion = \"{version}\"\nsource = {{ registry = \"{root}/simple\" }}\nwheels = [\n    {{ url = \"{root}/files/{file}\", hash = \"sha256:{}\", size = {} }},\n]\n",
+            support::sha256(data),
+            data.len(),
+            root = s.base()
+        )
+    };
+    let dir = TempDir::new("e2e-upgrade");
+    let cache = dir.path().join("cache");
+    std::fs::write(dir.path().join("base.lock"), lock_for("1.0.0", V1)).unwrap();
+    std::fs::write(dir.path().join("uv.lock"), lock_for("1.1.0", V2)).unwrap();
+    let code_findings = |r: &serde_json::Value| -> Vec<(String, String)> {
+        r["packages"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["artifact"].is_string())
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["location"]["path"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+
+    // A full audit of 1.1.0 sees both the old obfuscated call and the new .pth hook.
+    let full = json(&pyvet(
+        dir.path(),
+        &cache,
+        &[
+            "audit",
+            "uv.lock",
+            "--checks",
+            "hashes,code",
+            "--format",
+            "json",
+        ],
+    ));
+    let all = code_findings(&full);
+    assert!(
+        all.iter()
+            .any(|(r, p)| r == "exec-decoded" && p == "updpkg/__init__.py"),
+        "{all:?}"
+    );
+    assert!(
+        all.iter()
+            .any(|(r, p)| r == "pth-exec" && p == "updpkg_boot.pth"),
+        "{all:?}"
+    );
+
+    // Against the base, only what 1.1.0 adds remains, and the change is summarised.
+    let out = pyvet(
+        dir.path(),
+        &cache,
+        &[
+            "audit",
+            "uv.lock",
+            "--base",
+            "base.lock",
+            "--kind",
+            "uv",
+            "--checks",
+            "hashes,code",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out);
+    let new = code_findings(&r);
+    assert!(
+        new.iter()
+            .any(|(r, p)| r == "pth-exec" && p == "updpkg_boot.pth"),
+        "{new:?}"
+    );
+    assert!(
+        !new.iter().any(|(_, p)| p == "updpkg/__init__.py"),
+        "old findings came back: {new:?}"
+    );
+    let change = r["packages"][0]["change"].as_str().unwrap();
+    assert!(change.starts_with("upgraded from 1.0.0"), "{change}");
+    assert!(
+        change.contains("files: 1 added") && change.contains("new install hooks: updpkg_boot.pth"),
+        "{change}"
+    );
+}

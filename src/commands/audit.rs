@@ -153,7 +153,7 @@ fn upgrade_summary(
     let (o, n) = (read(old)?, read(new)?);
     let ch = crate::diff::file_changes(&o, &n);
     let mut s = format!(
-        "{} files added, {} removed, {} modified",
+        "files: {} added, {} removed, {} modified",
         ch.added.len(),
         ch.removed.len(),
         ch.modified.len()
