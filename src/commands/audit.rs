@@ -138,7 +138,7 @@ fn premerge(
     Ok(report)
 }
 
-/// "3 files added, 1 removed, 2 modified; new hooks: setup.py; new dependencies: x" for an
+/// "files: 3 added, 1 removed, 2 modified; new install hooks: setup.py; new dependencies: x" for an
 /// upgrade, from the two selected artifacts in the cache.
 fn upgrade_summary(
     cache: &Cache,
