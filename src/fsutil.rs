@@ -27,6 +27,27 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Write a report to `path`: atomically (temp file + rename) when it is, or will be, a regular
+/// file; directly when it already exists as something else (`/dev/null`, `/dev/stdout`, a
+/// FIFO), which a rename would replace.
+pub fn write_output(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(path)?;
+            f.write_all(data)?;
+            f.flush()
+        }
+        _ => {
+            // Follow a symlink to its target so the link itself survives.
+            let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            write_atomic(&target, data)
+        }
+    }
+}
+
 /// A unique temporary path in `dir` (pid + counter + time), hidden with a leading dot.
 pub fn temp_path(dir: &Path, stem: &str) -> std::path::PathBuf {
     use std::sync::atomic::{AtomicU64, Ordering};

@@ -28,7 +28,7 @@ pub fn redact_text(text: &str) -> String {
         // find start of scheme
         let start = rest[..pos]
             .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.'))
-            .map(|i| i + 1)
+            .map(|i| i + rest[i..].chars().next().map_or(1, char::len_utf8))
             .unwrap_or(0);
         let end = rest[pos..]
             .find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '>' || c == ')')
@@ -45,6 +45,14 @@ pub fn redact_text(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn non_ascii_before_scheme_does_not_panic() {
+        assert_eq!(
+            redact_text("x\u{fffd}ps://u:p@example.invalid/a and é://b"),
+            "x\u{fffd}ps://***@example.invalid/a and é://b"
+        );
+    }
 
     #[test]
     fn removes_userinfo() {

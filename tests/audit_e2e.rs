@@ -408,3 +408,265 @@ fn imported_popular_names_drive_the_typosquat_check() {
         "{after:#}"
     );
 }
+
+#[test]
+fn metadata_checks_use_now_and_work_offline_from_a_warm_cache() {
+    let s = TestServer::start();
+    s.add(
+        &format!("/files/{TINY_WHL}"),
+        TINY.to_vec(),
+        "application/octet-stream",
+    );
+    let mut f = FixtureFile::new(TINY_WHL, &format!("../../files/{TINY_WHL}"), TINY);
+    f.upload_time = Some("2026-03-01T10:00:00Z".into());
+    f.yanked = Some(Some("broken build".into()));
+    s.add(
+        "/simple/tinyhttp/",
+        simple_json("tinyhttp", &["1.0.0"], &[f]),
+        "application/vnd.pypi.simple.v1+json",
+    );
+    let dir = TempDir::new("e2e-meta");
+    let cache = dir.path().join("cache");
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        format!("--index-url {}/simple\ntinyhttp==1.0.0\n", s.base()),
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "audit",
+            "requirements.txt",
+            "--checks",
+            "metadata",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        json(&pyvet(dir.path(), &cache, &args))
+    };
+    let day_after = ["--now", "2026-03-02T10:00:00Z"];
+    let r = run(&day_after);
+    let rules = rules_of(&r, "tinyhttp");
+    assert!(rules.contains(&"recent-release".to_string()), "{rules:?}");
+    assert!(rules.contains(&"yanked".to_string()), "{rules:?}");
+    let yanked = r["packages"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "yanked")
+        .unwrap()
+        .clone();
+    assert!(yanked.to_string().contains("broken build"));
+
+    // The same answers offline, from the cache.
+    let before = s.requests().len();
+    let mut offline = vec!["--offline"];
+    offline.extend_from_slice(&day_after);
+    let r2 = run(&offline);
+    assert_eq!(rules_of(&r2, "tinyhttp"), rules);
+    assert_eq!(s.requests().len(), before);
+
+    // A year later the release is no longer recent; it is still yanked.
+    let later = rules_of(
+        &run(&["--offline", "--now", "2027-03-02T10:00:00Z"]),
+        "tinyhttp",
+    );
+    assert!(!later.contains(&"recent-release".to_string()), "{later:?}");
+    assert!(later.contains(&"yanked".to_string()));
+}
+
+#[test]
+fn cache_fetch_fills_the_cache_for_a_later_offline_audit() {
+    let s = index();
+    let dir = TempDir::new("e2e-cachefetch");
+    let cache = dir.path().join("cache");
+    std::fs::write(
+        dir.path().join("uv.lock"),
+        uv_lock(&s, &support::sha256(TINY), true),
+    )
+    .unwrap();
+    let out = pyvet(dir.path(), &cache, &["cache", "fetch", "uv.lock"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cached 2 artifact(s)"));
+    let requests = s.requests().len();
+    let out = pyvet(
+        dir.path(),
+        &cache,
+        &["--offline", "audit", "uv.lock", "--format", "json"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out)["summary"]["packages"], 2);
+    assert_eq!(s.requests().len(), requests);
+}
+
+#[test]
+fn all_artifacts_vets_files_for_other_platforms_too() {
+    let s = index();
+    let win = "tinyhttp-1.0.0-cp312-cp312-win_amd64.whl";
+    s.add(
+        &format!("/files/{win}"),
+        TINY.to_vec(),
+        "application/octet-stream",
+    );
+    let dir = TempDir::new("e2e-all");
+    let cache = dir.path().join("cache");
+    let lock = uv_lock(&s, &support::sha256(TINY), false).replace(
+        "},\n]\n",
+        &format!(
+            "}},\n    {{ url = \"{}/files/{win}\", hash = \"sha256:{}\", size = {} }},\n]\n",
+            s.base(),
+            support::sha256(TINY),
+            TINY.len()
+        ),
+    );
+    std::fs::write(dir.path().join("uv.lock"), lock).unwrap();
+    let statuses = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec![
+            "audit",
+            "uv.lock",
+            "--checks",
+            "hashes",
+            "--format",
+            "json",
+            "--platform",
+            "linux-x86_64",
+        ];
+        args.extend_from_slice(extra);
+        let r = json(&pyvet(dir.path(), &cache, &args));
+        r["packages"][0]["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} {}",
+                    a["filename"].as_str().unwrap(),
+                    a["status"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        statuses(&[]),
+        vec![format!("{TINY_WHL} verified"), format!("{win} skipped")]
+    );
+    assert_eq!(
+        statuses(&["--all-artifacts"]),
+        vec![format!("{TINY_WHL} verified"), format!("{win} verified")]
+    );
+}
+
+#[test]
+fn premerge_upgrade_reports_only_what_the_new_version_adds() {
+    const V1: &[u8] = include_bytes!("../testdata/upgrade/updpkg-1.0.0-py3-none-any.whl");
+    const V2: &[u8] = include_bytes!("../testdata/upgrade/updpkg-1.1.0-py3-none-any.whl");
+    let s = TestServer::start();
+    let lock_for = |version: &str, data: &[u8]| {
+        let file = format!("updpkg-{version}-py3-none-any.whl");
+        s.add(
+            &format!("/files/{file}"),
+            data.to_vec(),
+            "application/octet-stream",
+        );
+        format!(
+            "version = 1\nrevision = 2\n\n[[package]]\nname = \"updpkg\"\nversion = \"{version}\"\nsource = {{ registry = \"{root}/simple\" }}\nwheels = [\n    {{ url = \"{root}/files/{file}\", hash = \"sha256:{}\", size = {} }},\n]\n",
+            support::sha256(data),
+            data.len(),
+            root = s.base()
+        )
+    };
+    let dir = TempDir::new("e2e-upgrade");
+    let cache = dir.path().join("cache");
+    std::fs::write(dir.path().join("base.lock"), lock_for("1.0.0", V1)).unwrap();
+    std::fs::write(dir.path().join("uv.lock"), lock_for("1.1.0", V2)).unwrap();
+    let code_findings = |r: &serde_json::Value| -> Vec<(String, String)> {
+        r["packages"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["artifact"].is_string())
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["location"]["path"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+
+    // A full audit of 1.1.0 sees both the old obfuscated call and the new .pth hook.
+    let full = json(&pyvet(
+        dir.path(),
+        &cache,
+        &[
+            "audit",
+            "uv.lock",
+            "--checks",
+            "hashes,code",
+            "--format",
+            "json",
+        ],
+    ));
+    let all = code_findings(&full);
+    assert!(
+        all.iter()
+            .any(|(r, p)| r == "exec-decoded" && p == "updpkg/__init__.py"),
+        "{all:?}"
+    );
+    assert!(
+        all.iter()
+            .any(|(r, p)| r == "pth-exec" && p == "updpkg_boot.pth"),
+        "{all:?}"
+    );
+
+    // Against the base, only what 1.1.0 adds remains, and the change is summarised.
+    let out = pyvet(
+        dir.path(),
+        &cache,
+        &[
+            "audit",
+            "uv.lock",
+            "--base",
+            "base.lock",
+            "--kind",
+            "uv",
+            "--checks",
+            "hashes,code",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out);
+    let new = code_findings(&r);
+    assert!(
+        new.iter()
+            .any(|(r, p)| r == "pth-exec" && p == "updpkg_boot.pth"),
+        "{new:?}"
+    );
+    assert!(
+        !new.iter().any(|(_, p)| p == "updpkg/__init__.py"),
+        "old findings came back: {new:?}"
+    );
+    let change = r["packages"][0]["change"].as_str().unwrap();
+    assert!(change.starts_with("upgraded from 1.0.0"), "{change}");
+    assert!(
+        change.contains("files: 1 added") && change.contains("new install hooks: updpkg_boot.pth"),
+        "{change}"
+    );
+}

@@ -333,3 +333,20 @@ fn hostile_package_name_in_markdown_summary_is_entity_escaped() {
         md.matches("<summary>").count()
     );
 }
+
+#[test]
+fn info_only_packages_show_no_worst_finding_in_the_table() {
+    use pyvet::finding::{Confidence, Finding, Severity};
+    let mut r = report();
+    let owners = Finding::new(
+        "maintainers",
+        Severity::Info,
+        Confidence::High,
+        "owners: alice (Owner)",
+    );
+    r.packages = vec![report_support::package("quietpkg", "1.0", 3, vec![owners])];
+    let text = table::render(&r, false);
+    let row = text.lines().find(|l| l.contains("quietpkg")).expect("row");
+    assert!(!row.contains("maintainers"), "{row}");
+    assert!(row.contains(" - "), "{row}");
+}

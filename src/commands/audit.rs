@@ -138,7 +138,7 @@ fn premerge(
     Ok(report)
 }
 
-/// "3 files added, 1 removed, 2 modified; new hooks: setup.py; new dependencies: x" for an
+/// "files: 3 added, 1 removed, 2 modified; new install hooks: setup.py; new dependencies: x" for an
 /// upgrade, from the two selected artifacts in the cache.
 fn upgrade_summary(
     cache: &Cache,
@@ -153,7 +153,7 @@ fn upgrade_summary(
     let (o, n) = (read(old)?, read(new)?);
     let ch = crate::diff::file_changes(&o, &n);
     let mut s = format!(
-        "{} files added, {} removed, {} modified",
+        "files: {} added, {} removed, {} modified",
         ch.added.len(),
         ch.removed.len(),
         ch.modified.len()

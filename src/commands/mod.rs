@@ -51,9 +51,9 @@ pub fn use_color(g: &GlobalArgs) -> bool {
 /// Write command output to `-o FILE` or stdout.
 pub fn emit(g: &GlobalArgs, text: &str) -> Result<(), Error> {
     match &g.output {
-        Some(path) => crate::fsutil::write_atomic(path, text.as_bytes())
+        Some(path) if path.as_os_str() != "-" => crate::fsutil::write_output(path, text.as_bytes())
             .map_err(|e| Error::io(format!("writing {}", path.display()), e)),
-        None => {
+        _ => {
             let mut out = std::io::stdout().lock();
             // A closed pipe (`pyvet ... | head`) is not an error worth a message.
             match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {

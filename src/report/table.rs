@@ -125,8 +125,10 @@ fn package_table(packages: &[&super::PackageReport], opts: Options) -> String {
         header("Findings", opts.color),
     ]);
     for p in packages {
+        // Info findings (owners, context) are facts, not warnings: the column stays empty.
         let worst = p
             .worst_finding()
+            .filter(|f| f.severity > crate::finding::Severity::Info)
             .map(|f| format!("{} ({})", sanitize(&f.rule, false), f.severity))
             .unwrap_or_else(|| "-".into());
         let active = p.active_findings().count();

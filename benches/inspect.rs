@@ -1,0 +1,235 @@
+//! Throughput of the inspection engine (`harness = false`).
+//!
+//! Runs over a generated corpus of synthetic Python (about 20 MB, varied: imports, classes,
+//! functions, calls, string constants, base64 blobs, decode calls) and, when `PYVET_BENCH_DIR`
+//! points at a directory of unpacked artifacts (one sub-directory each), over those too.
+//! Prints MB/s on one core (files inspected sequentially) and with the engine's parallel pool,
+//! plus the mean and worst time per file. `PYVET_BENCH_MB` changes the corpus size.
+//!
+//! `cargo bench --bench inspect` (under `cargo test --benches` it runs a 1 MB smoke corpus).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use pyvet::archive::{ArchiveContents, ArchiveEntry};
+use pyvet::inspect::registry::{Rule, RULES};
+use pyvet::inspect::{inspect_file, ArtifactCx};
+use pyvet::package::ArtifactKind;
+
+/// Small deterministic PRNG (xorshift) so the corpus is the same on every run.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+fn synthetic_module(rng: &mut Rng, target: usize) -> String {
+    const IMPORTS: &[&str] = &[
+        "import os",
+        "import sys",
+        "import re",
+        "import json",
+        "import base64",
+        "import subprocess",
+        "from collections import defaultdict",
+        "import logging",
+        "from typing import Any, Optional",
+        "import urllib.request as ur",
+        "import hashlib",
+        "from pathlib import Path",
+    ];
+    const CALLS: &[&str] = &[
+        "os.path.join(base, name)",
+        "json.dumps(data, indent=2)",
+        "re.compile(r'[a-z]+_\\d+')",
+        "logging.getLogger(__name__).debug('value %s', value)",
+        "subprocess.run(['git', 'status'], check=False)",
+        "base64.b64encode(payload).decode('ascii')",
+        "hashlib.sha256(data).hexdigest()",
+        "Path(base).expanduser().resolve()",
+        "sorted(items, key=lambda x: x[1])",
+        "os.environ.get('HOME', '/tmp')",
+        "''.join(parts)",
+        "str(value).strip().lower()",
+    ];
+    let mut out = String::with_capacity(target + 4096);
+    out.push_str("\"\"\"Synthetic benchmark module.\"\"\"\n");
+    for _ in 0..6 {
+        out.push_str(rng.pick(IMPORTS));
+        out.push('\n');
+    }
+    out.push_str("BLOB = '");
+    for _ in 0..(rng.next() % 8) {
+        out.push_str("aGVsbG8gd29ybGQgdGhpcyBpcyBhIHRlc3Q=");
+    }
+    out.push_str("'\n\n");
+    let mut n = 0;
+    while out.len() < target {
+        n += 1;
+        out.push_str(&format!(
+            "class Thing{n}(object):\n    \"\"\"Doc for {n}.\"\"\"\n\n    LIMIT = {}\n\n",
+            rng.next() % 1000
+        ));
+        for m in 0..(3 + rng.next() % 5) {
+            out.push_str(&format!("    def method_{m}(self, base, name, data=None, items=(), value=0, payload=b''):\n"));
+            out.push_str("        parts = []\n");
+            for _ in 0..(3 + rng.next() % 8) {
+                let call = rng.pick(CALLS);
+                match rng.next() % 4 {
+                    0 => out.push_str(&format!("        result = {call}\n")),
+                    1 => out.push_str(&format!("        if value > {}:\n            parts.append({call})\n", rng.next() % 50)),
+                    2 => out.push_str(&format!("        for item in items:\n            value += len(str(item))  # {call}\n")),
+                    _ => out.push_str(&format!("        message = f\"{{name}}: {}\"\n", rng.next())),
+                }
+            }
+            out.push_str("        return parts\n\n");
+        }
+    }
+    out
+}
+
+fn corpus(total_mb: usize) -> Vec<ArchiveEntry> {
+    let mut rng = Rng(0x9e3779b97f4a7c15);
+    let mut entries = Vec::new();
+    let mut size = 0;
+    let mut i = 0;
+    while size < total_mb << 20 {
+        let target = [2_000, 8_000, 30_000, 120_000][i % 4];
+        let text = synthetic_module(&mut rng, target);
+        size += text.len();
+        entries.push(ArchiveEntry {
+            path: format!("synthetic/mod_{i}.py"),
+            data: text.into_bytes(),
+        });
+        i += 1;
+    }
+    entries
+}
+
+fn read_tree(root: &Path, dir: &Path, out: &mut Vec<ArchiveEntry>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        match e.file_type() {
+            Ok(t) if t.is_dir() => read_tree(root, &p, out),
+            Ok(t) if t.is_file() => {
+                if let Ok(data) = std::fs::read(&p) {
+                    let path = p
+                        .strip_prefix(root)
+                        .unwrap_or(&p)
+                        .to_string_lossy()
+                        .replace('\\', "/");
+                    out.push(ArchiveEntry { path, data });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn measure(name: &str, filename: &str, entries: Vec<ArchiveEntry>) {
+    let bytes: usize = entries.iter().map(|e| e.data.len()).sum();
+    let py_bytes: usize = entries
+        .iter()
+        .filter(|e| e.path.ends_with(".py"))
+        .map(|e| e.data.len())
+        .sum();
+    let kind = ArtifactKind::from_filename(filename);
+    let artifact = ArtifactCx {
+        filename: filename.to_string(),
+        kind,
+        pure_wheel: filename.ends_with("-none-any.whl"),
+    };
+    let rules: Vec<&Rule> = RULES.iter().collect();
+    let backend = Default::default();
+    // One core: files one after another on this thread.
+    let start = Instant::now();
+    let mut worst = (Duration::ZERO, String::new());
+    let mut findings = 0;
+    for e in &entries {
+        let t = Instant::now();
+        findings += inspect_file(&e.path, &e.data, &artifact, &backend, &rules).len();
+        let el = t.elapsed();
+        if el > worst.0 {
+            worst = (el, e.path.clone());
+        }
+    }
+    let single = start.elapsed();
+    // The floor: parsing alone.
+    let start = Instant::now();
+    for e in entries.iter().filter(|e| e.path.ends_with(".py")) {
+        if let Ok(text) = std::str::from_utf8(&e.data) {
+            let parsed = ruff_python_parser::parse_unchecked_source(
+                text,
+                ruff_python_ast::PySourceType::Python,
+            );
+            std::hint::black_box(parsed.syntax().body.len());
+        }
+    }
+    let parse_only = start.elapsed();
+    // The engine as callers use it: parallel over files.
+    let contents = ArchiveContents {
+        filename: filename.to_string(),
+        kind,
+        entries,
+        findings: Vec::new(),
+        metadata: None,
+    };
+    let start = Instant::now();
+    let par_findings = pyvet::inspect::inspect(&contents, &Default::default()).len();
+    let parallel = start.elapsed();
+    let mb = bytes as f64 / 1e6;
+    println!(
+        "{name}: {} files, {mb:.1} MB ({:.1} MB .py), {findings}/{par_findings} findings\n  parse only: {:.0} ms; one core: {:.0} ms = {:.1} MB/s; parallel ({} threads): {:.0} ms = {:.1} MB/s\n  per file: mean {:.2} ms, worst {:.1} ms ({})",
+        contents.entries.len(),
+        py_bytes as f64 / 1e6,
+        parse_only.as_secs_f64() * 1e3,
+        single.as_secs_f64() * 1e3,
+        mb / single.as_secs_f64(),
+        rayon::current_num_threads(),
+        parallel.as_secs_f64() * 1e3,
+        mb / parallel.as_secs_f64(),
+        single.as_secs_f64() * 1e3 / contents.entries.len().max(1) as f64,
+        worst.0.as_secs_f64() * 1e3,
+        worst.1,
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; under `cargo test --benches` run a small smoke corpus.
+    let benching = std::env::args().any(|a| a == "--bench");
+    let mb = std::env::var("PYVET_BENCH_MB")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(if benching { 20 } else { 1 });
+    measure(
+        &format!("synthetic corpus ({mb} MB)"),
+        "synthetic-1.0-py3-none-any.whl",
+        corpus(mb),
+    );
+    if let Ok(dir) = std::env::var("PYVET_BENCH_DIR") {
+        let mut dirs: Vec<_> = std::fs::read_dir(&dir)
+            .map(|r| r.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        dirs.sort();
+        for d in dirs.into_iter().filter(|d| d.is_dir()) {
+            let name = d
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let mut entries = Vec::new();
+            read_tree(&d, &d, &mut entries);
+            entries.sort_by(|a, b| a.path.cmp(&b.path));
+            measure(&name, &name, entries);
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! Where code runs, and therefore how much a capability found there matters.
+//!
+//! The same `subprocess.run` is routine in a CLI's function body and alarming at the top of a
+//! `setup.py`. This module classifies every file of an artifact by its role (install hook,
+//! `.pth` start-up file, importable module, test/example/doc) and every statement by its run
+//! context (install time, import time, function body, tests), and turns a rule's base severity
+//! into a graded one.
+
+use std::collections::HashSet;
+
+use crate::finding::Severity;
+use crate::package::ArtifactKind;
+
+/// When a piece of code runs, from most to least alarming.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RunContext {
+    /// Tests, examples, docs, benchmarks: not normally run by installing or importing.
+    Test,
+    /// Inside a function or method body (runs only when called).
+    Function,
+    /// Module top level (runs on import).
+    Import,
+    /// Runs while the package is built or installed (setup.py, in-tree build backend, `.pth`).
+    Install,
+}
+
+impl RunContext {
+    /// Short human label used in messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            RunContext::Test => "in test/example code",
+            RunContext::Function => "in a function body",
+            RunContext::Import => "at import time",
+            RunContext::Install => "at install time",
+        }
+    }
+
+    /// Install or import time: runs without anyone calling it.
+    pub fn is_automatic(self) -> bool {
+        matches!(self, RunContext::Install | RunContext::Import)
+    }
+
+    /// Pick a severity by context: `auto` for install/import time, `func` for function bodies;
+    /// test code gets `func` lowered by two steps.
+    pub fn pick(self, auto: Severity, func: Severity) -> Severity {
+        match self {
+            RunContext::Install | RunContext::Import => auto,
+            RunContext::Function => func,
+            RunContext::Test => lower(func, 2),
+        }
+    }
+}
+
+/// Lower a severity by `steps` (not below info).
+pub fn lower(sev: Severity, steps: usize) -> Severity {
+    let idx = Severity::ALL.iter().position(|s| *s == sev).unwrap_or(0);
+    Severity::ALL[idx.saturating_sub(steps)]
+}
+
+/// Raise a severity by `steps` (not above critical).
+pub fn raise(sev: Severity, steps: usize) -> Severity {
+    let idx = Severity::ALL.iter().position(|s| *s == sev).unwrap_or(0);
+    Severity::ALL[(idx + steps).min(Severity::ALL.len() - 1)]
+}
+
+/// The role of one file inside an artifact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileRole {
+    /// `setup.py` at the root of an sdist: runs at build/install time.
+    SetupPy,
+    /// Part of an in-tree build backend (`backend-path` in pyproject.toml): runs at build time.
+    BuildBackend,
+    /// A `.pth` file: its `import` lines run at every interpreter start.
+    Pth,
+    /// A package `__init__.py`: its top level runs on the first import.
+    Init,
+    /// Any other importable module.
+    Module,
+    /// `__main__.py`: runs only as `python -m pkg`, like a CLI entry point.
+    Main,
+    /// Test, example, documentation or benchmark code.
+    Test,
+}
+
+impl FileRole {
+    /// The run context of top-level code in a file of this role.
+    pub fn top_level(self) -> RunContext {
+        match self {
+            FileRole::SetupPy | FileRole::BuildBackend | FileRole::Pth => RunContext::Install,
+            FileRole::Init | FileRole::Module => RunContext::Import,
+            FileRole::Main => RunContext::Function,
+            FileRole::Test => RunContext::Test,
+        }
+    }
+
+    /// The run context of code inside function bodies in a file of this role. setup.py
+    /// helpers and cmdclass `run` methods are called while installing, so they stay install
+    /// time.
+    pub fn in_function(self) -> RunContext {
+        match self {
+            FileRole::SetupPy | FileRole::BuildBackend | FileRole::Pth => RunContext::Install,
+            FileRole::Init | FileRole::Module | FileRole::Main => RunContext::Function,
+            FileRole::Test => RunContext::Test,
+        }
+    }
+}
+
+const TEST_DIRS: &[&str] = &[
+    "test",
+    "tests",
+    "testing",
+    "example",
+    "examples",
+    "doc",
+    "docs",
+    "benchmark",
+    "benchmarks",
+    "bench",
+    "demo",
+    "demos",
+    "sample",
+    "samples",
+    "testdata",
+    "test_data",
+    "fixtures",
+];
+
+const SDIST_TOOLING_DIRS: &[&str] = &[
+    "scripts",
+    "tools",
+    "ci",
+    ".github",
+    ".circleci",
+    ".ci",
+    "dev",
+    "devtools",
+    "misc",
+    "build_tools",
+    "asv_bench",
+    "contrib",
+    "maint_tools",
+    ".gitlab",
+];
+
+/// Strip the `name-version/` directory that sdists put everything under.
+pub fn sdist_relative(path: &str, kind: ArtifactKind) -> &str {
+    if kind == ArtifactKind::Sdist {
+        if let Some((_, rest)) = path.split_once('/') {
+            return rest;
+        }
+    }
+    path
+}
+
+/// Directories (relative to the artifact, `/`-terminated) of in-tree build backends, read from
+/// every `pyproject.toml` that declares `build-system.backend-path`.
+pub fn backend_dirs(entries: &[(&str, &[u8])]) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for (path, data) in entries {
+        if !(path.ends_with("/pyproject.toml") || *path == "pyproject.toml") {
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(data) else {
+            continue;
+        };
+        let Ok(value) = text.parse::<toml::Table>() else {
+            continue;
+        };
+        let base = path
+            .rsplit_once('/')
+            .map(|(d, _)| format!("{d}/"))
+            .unwrap_or_default();
+        let paths = value
+            .get("build-system")
+            .and_then(|b| b.get("backend-path"))
+            .and_then(|p| p.as_array());
+        for p in paths.into_iter().flatten() {
+            if let Some(p) = p.as_str() {
+                let p = p.trim_start_matches("./").trim_end_matches('/');
+                if p.is_empty() || p == "." {
+                    // Flat backend: only the files next to pyproject.toml.
+                    out.insert(format!("{base}*"));
+                } else {
+                    out.insert(format!("{base}{p}/"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Classify a file by its path inside the artifact.
+pub fn file_role(path: &str, kind: ArtifactKind, backend_dirs: &HashSet<String>) -> FileRole {
+    let lower = path.to_ascii_lowercase();
+    if lower.ends_with(".pth") {
+        return FileRole::Pth;
+    }
+    let rel = sdist_relative(&lower, kind);
+    let file = rel.rsplit('/').next().unwrap_or(rel);
+    if file == "setup.py" && !rel.contains('/') {
+        return FileRole::SetupPy;
+    }
+    // An unpacked directory or "other" artifact: treat a root-ish setup.py as a hook too.
+    if file == "setup.py" && kind != ArtifactKind::Wheel && rel.matches('/').count() <= 1 {
+        return FileRole::SetupPy;
+    }
+    // In-tree build backend: files under `backend-path` (a flat `.` means only the files
+    // next to pyproject.toml, marked with a trailing `*`).
+    if lower.ends_with(".py")
+        && backend_dirs.iter().any(|d| {
+            let d = d.to_ascii_lowercase();
+            match d.strip_suffix('*') {
+                Some(flat) => lower
+                    .strip_prefix(flat)
+                    .is_some_and(|rest| !rest.contains('/') && rest != "setup.py"),
+                None => lower.starts_with(&d),
+            }
+        })
+    {
+        return FileRole::BuildBackend;
+    }
+    let dirs: Vec<&str> = rel.split('/').collect();
+    let is_test_dir = dirs[..dirs.len().saturating_sub(1)]
+        .iter()
+        .any(|d| TEST_DIRS.contains(d));
+    if is_test_dir
+        || file.starts_with("test_")
+        || file.ends_with("_test.py")
+        || file.ends_with("_tests.py")
+        || file == "conftest.py"
+        || file == "tests.py"
+    {
+        return FileRole::Test;
+    }
+    // Developer tooling at the top of an sdist is not installed and not run by the build.
+    if kind == ArtifactKind::Sdist && dirs.len() > 1 && SDIST_TOOLING_DIRS.contains(&dirs[0]) {
+        return FileRole::Test;
+    }
+    if file == "__init__.py" {
+        return FileRole::Init;
+    }
+    if file == "__main__.py" {
+        return FileRole::Main;
+    }
+    FileRole::Module
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_from_paths() {
+        let none = HashSet::new();
+        let s = ArtifactKind::Sdist;
+        let w = ArtifactKind::Wheel;
+        assert_eq!(file_role("pkg-1.0/setup.py", s, &none), FileRole::SetupPy);
+        assert_eq!(
+            file_role("pkg-1.0/src/pkg/setup.py", s, &none),
+            FileRole::Module
+        );
+        assert_eq!(file_role("pkg/__init__.py", w, &none), FileRole::Init);
+        assert_eq!(file_role("pkg/core.py", w, &none), FileRole::Module);
+        assert_eq!(file_role("pkg/__main__.py", w, &none), FileRole::Main);
+        assert_eq!(
+            file_role("pkg/_keyboard_tests.py", w, &none),
+            FileRole::Test
+        );
+        assert_eq!(file_role("pkg/tests/test_x.py", w, &none), FileRole::Test);
+        assert_eq!(file_role("pkg-1.0/docs/conf.py", s, &none), FileRole::Test);
+        assert_eq!(file_role("evil.pth", w, &none), FileRole::Pth);
+        assert_eq!(
+            file_role("pkg-1.0/scripts/internal/x.py", s, &none),
+            FileRole::Test
+        );
+        assert_eq!(file_role("pkg/scripts/x.py", w, &none), FileRole::Module);
+    }
+
+    #[test]
+    fn backend_path_makes_build_code() {
+        let py = b"[build-system]\nrequires=[]\nbuild-backend='b'\nbackend-path=['_build']\n";
+        let dirs = backend_dirs(&[("pkg-1.0/pyproject.toml", py.as_slice())]);
+        assert!(dirs.contains("pkg-1.0/_build/"));
+        assert_eq!(
+            file_role("pkg-1.0/_build/b.py", ArtifactKind::Sdist, &dirs),
+            FileRole::BuildBackend
+        );
+        assert_eq!(
+            file_role("pkg-1.0/pkg/b.py", ArtifactKind::Sdist, &dirs),
+            FileRole::Module
+        );
+    }
+
+    #[test]
+    fn grading() {
+        assert_eq!(lower(Severity::High, 2), Severity::Low);
+        assert_eq!(lower(Severity::Info, 2), Severity::Info);
+        assert_eq!(raise(Severity::High, 3), Severity::Critical);
+        assert_eq!(
+            RunContext::Test.pick(Severity::Critical, Severity::High),
+            Severity::Low
+        );
+    }
+}

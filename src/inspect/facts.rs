@@ -1,0 +1,1190 @@
+//! One walk over a parsed Python file that collects the facts every rule reads.
+//!
+//! Rules never walk the AST themselves: this collector records calls (with import-resolved
+//! dotted names, statically folded arguments and an approximate taint of where their data came
+//! from), string constants (literal and decoded), referenced names and imports, each with its
+//! line and run context. Taint is intra-procedural and flow-insensitive within a scope: a name
+//! assigned from a network call stays "network" for the rest of its scope. Decoded code
+//! (`exec(b64decode(...))`) is parsed and walked again, bounded, with its facts attributed to
+//! the line that decodes it.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, PySourceType, Stmt};
+use ruff_text_size::{Ranged, TextSize};
+
+use super::context::{FileRole, RunContext};
+use super::decode::{self, Env, Folded, Value};
+use super::patterns;
+
+/// Where a value may have come from (bit set).
+pub type Taint = u16;
+pub const NET: Taint = 1;
+pub const DECODED: Taint = 1 << 1;
+pub const ENV_ALL: Taint = 1 << 2;
+pub const SECRET: Taint = 1 << 3;
+pub const CRED: Taint = 1 << 4;
+pub const SCREEN: Taint = 1 << 5;
+pub const IMAGE: Taint = 1 << 6;
+pub const CLIP: Taint = 1 << 7;
+pub const PROC: Taint = 1 << 8;
+pub const KEYS: Taint = 1 << 9;
+/// Decoded at run time from data that is neither a constant nor fetched (a pipe, a file):
+/// weaker evidence of obfuscation than `DECODED`.
+pub const DECODED_RT: Taint = 1 << 10;
+/// Anything sensitive worth exfiltrating.
+pub const SENSITIVE: Taint = ENV_ALL | SECRET | CRED | SCREEN | CLIP | KEYS;
+
+/// Deepest nesting of decoded code that is parsed again.
+const MAX_NESTED: u8 = 3;
+/// Largest decoded code that is parsed again.
+const MAX_NESTED_LEN: usize = 256 * 1024;
+
+/// One argument of a call.
+#[derive(Debug, Clone)]
+pub struct Arg {
+    pub folded: Option<Folded>,
+    pub taint: Taint,
+    /// Dotted name when the argument is a plain name/attribute (`sys.executable`).
+    pub dotted: Option<String>,
+    /// For a list/tuple that does not fold as a whole: its items, folded or named, joined by
+    /// spaces (`sys.executable -m pip install ?`).
+    pub list_text: Option<String>,
+}
+
+impl Arg {
+    /// The folded text of the argument, or of a folded list's string items joined by spaces.
+    pub fn text(&self) -> Option<String> {
+        let Some(f) = self.folded.as_ref() else {
+            return self.list_text.clone();
+        };
+        match &f.value {
+            Value::List(items) => Some(
+                items
+                    .iter()
+                    .map(|v| v.text().unwrap_or_else(|| "?".into()))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            v => v.text(),
+        }
+    }
+}
+
+/// A call site.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// Import-resolved dotted name (`subprocess.Popen`, `socket.socket().connect`, `exec`).
+    /// Unknown receivers keep their local name (`conn.send`).
+    pub name: String,
+    pub line: u32,
+    pub ctx: RunContext,
+    pub args: Vec<Arg>,
+    pub kwargs: Vec<(String, Arg)>,
+    /// Union of the taint of the receiver and all arguments.
+    pub taint: Taint,
+    /// `patterns::C_*` classes of the callee.
+    pub class: u8,
+    /// Whether the callee itself was computed (`getattr(m, 'sys'+'tem')`, `globals()[..]`).
+    pub computed_name: Option<ComputedName>,
+    /// Decoded source this call was found in, when it came from decoded code.
+    pub note: Option<Arc<str>>,
+    /// The module-level function this call is inside, if any.
+    pub scope: Option<Arc<str>>,
+}
+
+/// How a callee name was computed.
+#[derive(Debug, Clone)]
+pub struct ComputedName {
+    /// `getattr`, `__import__`, `globals()[]` ...
+    pub via: &'static str,
+    /// Whether the name string itself was obfuscated (decoded, chr, reversed).
+    pub obfuscated: bool,
+    /// Whether the name string was not a plain literal (concatenation etc.).
+    pub computed: bool,
+}
+
+impl Call {
+    pub fn kw(&self, name: &str) -> Option<&Arg> {
+        self.kwargs.iter().find(|(k, _)| k == name).map(|(_, a)| a)
+    }
+    /// Text of the first positional argument, or of a keyword.
+    pub fn arg_text(&self, i: usize) -> Option<String> {
+        self.args.get(i).and_then(Arg::text)
+    }
+    /// All folded argument texts joined (positional then keyword values).
+    pub fn all_text(&self) -> String {
+        let mut out = String::new();
+        for a in self.args.iter().chain(self.kwargs.iter().map(|(_, a)| a)) {
+            if let Some(t) = a.text() {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(&t);
+            }
+        }
+        out
+    }
+    pub fn is_process(&self) -> bool {
+        self.class & patterns::C_PROCESS != 0
+    }
+    pub fn is_network(&self) -> bool {
+        self.class & patterns::C_NETWORK != 0
+    }
+    pub fn is_code_exec(&self) -> bool {
+        self.class & patterns::C_CODE != 0
+    }
+    pub fn is_decoder(&self) -> bool {
+        self.class & patterns::C_DECODER != 0
+    }
+    /// Whether `name` equals one of `names`.
+    pub fn is(&self, names: &[&str]) -> bool {
+        names.contains(&self.name.as_str())
+    }
+    /// The last dotted component (`connect` for `socket.socket().connect`).
+    pub fn method(&self) -> &str {
+        self.name.rsplit('.').next().unwrap_or(&self.name)
+    }
+    /// Taint of the arguments only (not the receiver).
+    pub fn arg_taint(&self) -> Taint {
+        self.args
+            .iter()
+            .chain(self.kwargs.iter().map(|(_, a)| a))
+            .fold(0, |t, a| t | a.taint)
+    }
+}
+
+/// A string constant or a decoded string (bare string statements such as docstrings are not
+/// recorded).
+#[derive(Debug, Clone)]
+pub struct StrFact {
+    pub text: String,
+    pub line: u32,
+    pub ctx: RunContext,
+    /// How it was decoded, when it was (`base64`, `chr()`, `embedded base64`...).
+    pub decoded_via: Option<&'static str>,
+    pub note: Option<Arc<str>>,
+    /// The module-level function this string is inside, if any.
+    pub scope: Option<Arc<str>>,
+}
+
+/// Everything the rules read about one Python file.
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub calls: Vec<Call>,
+    pub strings: Vec<StrFact>,
+    /// Import-resolved dotted names referenced (names, attribute chains), first line each.
+    pub refs: HashMap<String, u32>,
+    /// Imported modules and names (`socket`, `PIL.ImageGrab`), first line each.
+    pub imports: HashMap<String, u32>,
+    /// Identifiers bound or used, with first line (for homoglyph checks; non-ASCII only).
+    pub non_ascii_idents: Vec<(String, u32)>,
+    /// Number of syntax errors the parser recovered from.
+    pub syntax_errors: usize,
+}
+
+impl Facts {
+    pub fn has_ref(&self, name: &str) -> bool {
+        self.refs.contains_key(name)
+    }
+    pub fn ref_line(&self, names: &[&str]) -> Option<u32> {
+        names
+            .iter()
+            .filter_map(|n| self.refs.get(*n).copied())
+            .min()
+    }
+    pub fn imports_any(&self, prefixes: &[&str]) -> Option<u32> {
+        self.imports
+            .iter()
+            .filter(|(m, _)| {
+                prefixes
+                    .iter()
+                    .any(|p| m.as_str() == *p || m.starts_with(&format!("{p}.")))
+            })
+            .map(|(_, l)| *l)
+            .min()
+    }
+}
+
+/// Maps byte offsets to 1-based lines.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<u32>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0u32];
+        for pos in memchr::memchr_iter(b'\n', text.as_bytes()) {
+            starts.push(pos as u32 + 1);
+        }
+        Self { starts }
+    }
+    pub fn line(&self, offset: TextSize) -> u32 {
+        let off = offset.to_u32();
+        self.starts.partition_point(|s| *s <= off) as u32
+    }
+    /// The text of 1-based `line`.
+    pub fn line_text<'t>(&self, text: &'t str, line: u32) -> &'t str {
+        let i = (line as usize).saturating_sub(1);
+        let Some(&start) = self.starts.get(i) else {
+            return "";
+        };
+        let end = self
+            .starts
+            .get(i + 1)
+            .map(|e| *e as usize)
+            .unwrap_or(text.len());
+        text.get(start as usize..end)
+            .unwrap_or("")
+            .trim_end_matches(['\n', '\r'])
+    }
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+}
+
+/// Parse `source` once and collect its facts.
+pub fn collect(source: &str, role: FileRole) -> Facts {
+    let mut facts = Facts::default();
+    let index = LineIndex::new(source);
+    collect_into(source, role, role.top_level(), None, 0, &index, &mut facts);
+    promote_called_functions(&mut facts, role);
+    facts
+}
+
+/// Module-level functions that the module itself runs when imported (called at top level, or
+/// handed to `atexit.register`/`threading.Thread(target=...)` there) run at import time: their
+/// facts take the top-level context.
+fn promote_called_functions(facts: &mut Facts, role: FileRole) {
+    let top = role.top_level();
+    if !top.is_automatic() {
+        return;
+    }
+    let mut called: HashSet<Arc<str>> = HashSet::new();
+    for c in facts
+        .calls
+        .iter()
+        .filter(|c| c.ctx == top && c.scope.is_none())
+    {
+        if !c.name.contains('.') {
+            called.insert(Arc::from(c.name.as_str()));
+        }
+        if matches!(
+            c.name.as_str(),
+            "atexit.register" | "threading.Thread" | "threading.Timer" | "multiprocessing.Process"
+        ) {
+            for a in c.args.iter().chain(
+                c.kwargs
+                    .iter()
+                    .filter(|(k, _)| k == "target")
+                    .map(|(_, a)| a),
+            ) {
+                if let Some(d) = a.dotted.as_deref().filter(|d| !d.contains('.')) {
+                    called.insert(Arc::from(d));
+                }
+            }
+        }
+    }
+    if called.is_empty() {
+        return;
+    }
+    for c in &mut facts.calls {
+        if c.ctx == RunContext::Function && c.scope.as_ref().is_some_and(|s| called.contains(s)) {
+            c.ctx = top;
+        }
+    }
+    for s in &mut facts.strings {
+        if s.ctx == RunContext::Function && s.scope.as_ref().is_some_and(|f| called.contains(f)) {
+            s.ctx = top;
+        }
+    }
+}
+
+fn collect_into(
+    source: &str,
+    role: FileRole,
+    ctx: RunContext,
+    nested: Option<(u32, Arc<str>)>,
+    depth: u8,
+    index: &LineIndex,
+    facts: &mut Facts,
+) {
+    let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
+    if nested.is_none() {
+        facts.syntax_errors = parsed.errors().len();
+    }
+    let mut w = Walker {
+        role,
+        ctx,
+        index,
+        nested,
+        depth,
+        aliases: HashMap::new(),
+        consts: HashMap::new(),
+        blocked: HashSet::new(),
+        scopes: vec![Scope::default()],
+        returns: HashMap::new(),
+        facts,
+        acc: 0,
+        expr_depth: 0,
+        scope: None,
+    };
+    w.visit_body(&parsed.syntax().body);
+}
+
+#[derive(Default)]
+struct Scope {
+    taint: HashMap<String, Taint>,
+    types: HashMap<String, String>,
+    ret: Taint,
+}
+
+struct Walker<'f, 'i> {
+    role: FileRole,
+    ctx: RunContext,
+    index: &'i LineIndex,
+    nested: Option<(u32, Arc<str>)>,
+    depth: u8,
+    aliases: HashMap<String, String>,
+    consts: HashMap<String, Folded>,
+    blocked: HashSet<String>,
+    scopes: Vec<Scope>,
+    returns: HashMap<String, Taint>,
+    facts: &'f mut Facts,
+    acc: Taint,
+    expr_depth: u32,
+    /// Name of the enclosing module-level function.
+    scope: Option<Arc<str>>,
+}
+
+const BUILTINS_OF_INTEREST: &[&str] = &[
+    "exec",
+    "eval",
+    "compile",
+    "__import__",
+    "getattr",
+    "globals",
+    "locals",
+    "vars",
+    "__builtins__",
+    "open",
+    "setattr",
+];
+
+/// Calls whose result does not carry their arguments' data.
+const NO_PROPAGATE: &[&str] = &[
+    "len",
+    "isinstance",
+    "issubclass",
+    "print",
+    "hasattr",
+    "bool",
+    "callable",
+    "id",
+    "type",
+    "os.path.exists",
+    "os.path.isfile",
+    "os.path.isdir",
+    "hash",
+    "logging.info",
+    "logging.debug",
+    "logging.warning",
+    "os.makedirs",
+    "os.mkdir",
+    "os.remove",
+    "os.unlink",
+    "os.chmod",
+];
+
+impl<'f> Walker<'f, '_> {
+    fn line(&self, range_start: TextSize) -> u32 {
+        match &self.nested {
+            Some((l, _)) => *l,
+            None => self.index.line(range_start),
+        }
+    }
+
+    fn note(&self) -> Option<Arc<str>> {
+        self.nested.as_ref().map(|(_, n)| n.clone())
+    }
+
+    fn env(&self) -> Env<'_> {
+        Env {
+            aliases: &self.aliases,
+            consts: &self.consts,
+            binding: None,
+        }
+    }
+
+    fn fold(&self, e: &Expr) -> Option<Folded> {
+        self.env().fold(e)
+    }
+
+    fn var_taint(&self, name: &str) -> Taint {
+        for s in self.scopes.iter().rev() {
+            if let Some(t) = s.taint.get(name) {
+                return *t;
+            }
+        }
+        0
+    }
+
+    fn var_type(&self, name: &str) -> Option<&String> {
+        self.scopes.iter().rev().find_map(|s| s.types.get(name))
+    }
+
+    fn set_taint(&mut self, name: &str, t: Taint) {
+        if let Some(s) = self.scopes.last_mut() {
+            if t == 0 {
+                s.taint.remove(name);
+            } else {
+                s.taint.insert(name.to_string(), t);
+            }
+        }
+    }
+
+    fn add_ref(&mut self, name: String, line: u32) {
+        self.facts.refs.entry(name).or_insert(line);
+    }
+
+    fn record_str(&mut self, text: String, line: u32, via: Option<&'static str>) {
+        self.facts.strings.push(StrFact {
+            text,
+            line,
+            ctx: self.ctx,
+            decoded_via: via,
+            note: self.note(),
+            scope: self.scope.clone(),
+        });
+    }
+
+    fn bind_target(&mut self, target: &Expr, t: Taint) {
+        match target {
+            Expr::Name(n) => self.set_taint(n.id.as_str(), t),
+            Expr::Tuple(tu) => {
+                for e in &tu.elts {
+                    self.bind_target(e, t);
+                }
+            }
+            Expr::List(l) => {
+                for e in &l.elts {
+                    self.bind_target(e, t);
+                }
+            }
+            Expr::Subscript(s) => {
+                // d['k'] = v: the container now holds v.
+                if let Expr::Name(n) = &*s.value {
+                    let old = self.var_taint(n.id.as_str());
+                    self.set_taint(n.id.as_str(), old | t);
+                }
+                self.visit_expr(&s.slice);
+            }
+            Expr::Attribute(a) => {
+                self.visit_expr(&a.value);
+            }
+            _ => {}
+        }
+    }
+
+    fn bind_const(&mut self, target: &Expr, value: &Expr) {
+        let Expr::Name(n) = target else {
+            return;
+        };
+        let name = n.id.as_str();
+        if self.blocked.contains(name) {
+            return;
+        }
+        if self.consts.contains_key(name) {
+            self.consts.remove(name);
+            self.blocked.insert(name.to_string());
+            return;
+        }
+        if let Some(f) = self.fold(value) {
+            self.consts.insert(name.to_string(), f);
+        } else {
+            self.blocked.insert(name.to_string());
+        }
+        // `f = os.system`: an alias of a dangerous callable.
+        if matches!(value, Expr::Attribute(_) | Expr::Name(_)) {
+            if let Some(d) = self.env().dotted(value) {
+                let root = d.split('.').next().unwrap_or("");
+                if self
+                    .aliases
+                    .values()
+                    .any(|v| v.split('.').next() == Some(root))
+                    || BUILTINS_OF_INTEREST.contains(&d.as_str())
+                {
+                    self.aliases.insert(name.to_string(), d);
+                }
+            }
+        }
+    }
+
+    /// Resolve the object an expression denotes to a dotted name (for receivers).
+    fn obj_name(&mut self, e: &Expr) -> (Option<String>, Option<ComputedName>) {
+        match e {
+            Expr::Name(n) => {
+                let id = n.id.as_str();
+                if let Some(t) = self.var_type(id) {
+                    return (Some(t.clone()), None);
+                }
+                (
+                    Some(
+                        self.aliases
+                            .get(id)
+                            .cloned()
+                            .unwrap_or_else(|| id.to_string()),
+                    ),
+                    None,
+                )
+            }
+            Expr::Attribute(a) => {
+                let (base, comp) = self.obj_name(&a.value);
+                (base.map(|b| format!("{b}.{}", a.attr.as_str())), comp)
+            }
+            Expr::Call(c) => {
+                let args = &c.arguments.args;
+                let callee = self.env().dotted(&c.func);
+                match callee.as_deref() {
+                    Some("getattr") if args.len() >= 2 => {
+                        let (base, _) = self.obj_name(&args[0]);
+                        if let Some(f) = self.fold(&args[1]) {
+                            if let Value::Str(s) = &f.value {
+                                let comp = ComputedName {
+                                    via: "getattr",
+                                    obfuscated: f.obfuscated,
+                                    computed: !matches!(args[1], Expr::StringLiteral(_)),
+                                };
+                                let base = base.map(|b| match b.as_str() {
+                                    "__builtins__" | "builtins" => s.clone(),
+                                    _ => format!("{b}.{s}"),
+                                });
+                                return (base, Some(comp));
+                            }
+                        }
+                        (None, None)
+                    }
+                    Some("__import__" | "importlib.import_module") if !args.is_empty() => {
+                        if let Some(f) = self.fold(&args[0]) {
+                            if let Value::Str(s) = &f.value {
+                                let comp = ComputedName {
+                                    via: "__import__",
+                                    obfuscated: f.obfuscated,
+                                    computed: !matches!(args[0], Expr::StringLiteral(_)),
+                                };
+                                return (Some(s.clone()), Some(comp));
+                            }
+                        }
+                        (None, None)
+                    }
+                    _ => {
+                        let (inner, comp) = self.obj_name(&c.func);
+                        (inner.map(|n| format!("{n}()")), comp)
+                    }
+                }
+            }
+            Expr::Subscript(s) => {
+                let (base, _) = self.obj_name(&s.value);
+                let table = matches!(
+                    base.as_deref(),
+                    Some(
+                        "globals()"
+                            | "locals()"
+                            | "vars()"
+                            | "__builtins__"
+                            | "builtins.__dict__"
+                            | "__builtins__.__dict__"
+                            | "vars(builtins)"
+                            | "builtins"
+                    )
+                ) || base.as_deref().is_some_and(|b| b.ends_with(".__dict__"));
+                if table {
+                    if let Some(f) = self.fold(&s.slice) {
+                        if let Value::Str(name) = &f.value {
+                            let comp = ComputedName {
+                                via: "globals()[...]",
+                                obfuscated: f.obfuscated,
+                                computed: !matches!(&*s.slice, Expr::StringLiteral(_)),
+                            };
+                            let resolved = match base.as_deref() {
+                                Some(b) if b.ends_with(".__dict__") && !b.contains("builtins") => {
+                                    format!("{}.{name}", b.trim_end_matches(".__dict__"))
+                                }
+                                _ => name.clone(),
+                            };
+                            return (Some(resolved), Some(comp));
+                        }
+                    }
+                }
+                (base.map(|b| format!("{b}[]")), None)
+            }
+            _ => (None, None),
+        }
+    }
+
+    fn expr(&mut self, e: &Expr) -> Taint {
+        if self.expr_depth > 200 {
+            return 0;
+        }
+        self.expr_depth += 1;
+        let t = self.expr_inner(e);
+        self.expr_depth -= 1;
+        t
+    }
+
+    fn expr_inner(&mut self, e: &Expr) -> Taint {
+        match e {
+            Expr::Call(c) => self.call(c),
+            Expr::Name(n) => {
+                let id = n.id.as_str();
+                if let Some(full) = self.aliases.get(id) {
+                    let full = full.clone();
+                    let line = self.line(n.range.start());
+                    self.add_ref(full, line);
+                } else if BUILTINS_OF_INTEREST.contains(&id) || id.starts_with("__") {
+                    let line = self.line(n.range.start());
+                    self.add_ref(id.to_string(), line);
+                }
+                if !id.is_ascii() {
+                    let line = self.line(n.range.start());
+                    self.facts.non_ascii_idents.push((id.to_string(), line));
+                }
+                self.var_taint(id)
+            }
+            Expr::Attribute(a) => {
+                let line = self.line(a.range.start());
+                let dotted = if self.known_root(e) {
+                    self.env().dotted(e)
+                } else {
+                    None
+                };
+                if !a.attr.as_str().is_ascii() {
+                    self.facts
+                        .non_ascii_idents
+                        .push((a.attr.as_str().to_string(), line));
+                }
+                let base = self.expr(&a.value);
+                match dotted {
+                    Some(d) => {
+                        let t = if d == "os.environ" { ENV_ALL } else { base };
+                        self.add_ref(d, line);
+                        t
+                    }
+                    None => base,
+                }
+            }
+            Expr::Subscript(s) => {
+                if let Some(d) = self.env().dotted(&s.value) {
+                    if d == "os.environ" {
+                        let line = self.line(s.range.start());
+                        self.add_ref(d, line);
+                        self.visit_expr(&s.slice);
+                        return match self.fold(&s.slice).and_then(|f| f.value.text()) {
+                            Some(k) if patterns::is_secret_env(&k) => SECRET,
+                            _ => 0,
+                        };
+                    }
+                }
+                let base = self.expr(&s.value);
+                let idx = self.expr(&s.slice);
+                base | idx
+            }
+            Expr::StringLiteral(s) => {
+                let text = s.value.to_str();
+                let line = self.line(s.range.start());
+                let t = if patterns::cred_store(text).is_some() {
+                    CRED
+                } else {
+                    0
+                };
+                self.string_blob(text, line);
+                self.record_str(text.to_string(), line, None);
+                t
+            }
+            Expr::BytesLiteral(b) => {
+                let bytes: Vec<u8> = b.value.bytes().collect();
+                let line = self.line(b.range.start());
+                if let Ok(text) = std::str::from_utf8(&bytes) {
+                    self.string_blob(text, line);
+                }
+                self.record_str(String::from_utf8_lossy(&bytes).into_owned(), line, None);
+                0
+            }
+            Expr::FString(f) => {
+                // Record the literal skeleton (`https://host/{}`) for URL rules.
+                let mut skel = String::new();
+                for part in &f.value {
+                    match part {
+                        ast::FStringPart::Literal(l) => skel.push_str(&l.value),
+                        ast::FStringPart::FString(fs) => {
+                            for el in &fs.elements {
+                                match el {
+                                    ast::InterpolatedStringElement::Literal(l) => {
+                                        skel.push_str(&l.value)
+                                    }
+                                    ast::InterpolatedStringElement::Interpolation(_) => {
+                                        skel.push_str("{}")
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                let line = self.line(f.range.start());
+                let t = if patterns::cred_store(&skel).is_some() {
+                    CRED
+                } else {
+                    0
+                };
+                self.record_str(skel, line, None);
+                t | self.walk_children(e)
+            }
+            Expr::Lambda(l) => {
+                let saved = self.ctx;
+                self.ctx = self.fn_ctx();
+                let t = self.expr(&l.body);
+                self.ctx = saved;
+                t
+            }
+            _ => self.walk_children(e),
+        }
+    }
+
+    /// Whether an attribute chain starts at an imported name or a builtin of interest (only
+    /// those are worth resolving and recording).
+    fn known_root(&self, mut e: &Expr) -> bool {
+        loop {
+            match e {
+                Expr::Attribute(a) => e = &a.value,
+                Expr::Name(n) => {
+                    let id = n.id.as_str();
+                    return self.aliases.contains_key(id)
+                        || BUILTINS_OF_INTEREST.contains(&id)
+                        || id.starts_with("__");
+                }
+                _ => return false,
+            }
+        }
+    }
+
+    fn walk_children(&mut self, e: &Expr) -> Taint {
+        let saved = self.acc;
+        self.acc = 0;
+        visitor::walk_expr(self, e);
+        let t = self.acc;
+        self.acc = saved;
+        t
+    }
+
+    fn fn_ctx(&self) -> RunContext {
+        match self.ctx {
+            RunContext::Test => RunContext::Test,
+            RunContext::Install => RunContext::Install,
+            _ => self.role.in_function(),
+        }
+    }
+
+    /// Long encoded literal that decodes to text with URLs or code.
+    fn string_blob(&mut self, text: &str, line: u32) {
+        if text.len() < 40 {
+            return;
+        }
+        if let Some((decoded, via)) = decode::decode_blob(text) {
+            if patterns::has_url_or_ip(&decoded) || patterns::looks_like_code(&decoded) {
+                let via = if via == "hex" {
+                    "embedded hex"
+                } else {
+                    "embedded base64"
+                };
+                self.record_str(decoded.clone(), line, Some(via));
+                if patterns::looks_like_code(&decoded) {
+                    self.nested_code(&decoded, line);
+                }
+            }
+        }
+    }
+
+    fn nested_code(&mut self, code: &str, line: u32) {
+        if self.depth >= MAX_NESTED || code.len() > MAX_NESTED_LEN {
+            return;
+        }
+        let excerpt: Arc<str> = Arc::from(patterns::excerpt(code, 200));
+        let index = LineIndex::new(code);
+        let saved_ctx = self.ctx;
+        collect_into(
+            code,
+            self.role,
+            saved_ctx,
+            Some((line, excerpt)),
+            self.depth + 1,
+            &index,
+            self.facts,
+        );
+    }
+
+    fn arg(&mut self, e: &Expr) -> Arg {
+        let taint = self.expr(e);
+        let folded = self.fold(e);
+        let dotted = match e {
+            Expr::Name(_) | Expr::Attribute(_) => self.env().dotted(e),
+            _ => None,
+        };
+        let list_text = match (e, &folded) {
+            (
+                Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }),
+                None,
+            ) => {
+                let env = self.env();
+                Some(
+                    elts.iter()
+                        .take(64)
+                        .map(|x| {
+                            env.fold(x)
+                                .and_then(|f| f.value.text())
+                                .or_else(|| env.dotted(x))
+                                .unwrap_or_else(|| "?".into())
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                )
+            }
+            _ => None,
+        };
+        Arg {
+            folded,
+            taint,
+            dotted,
+            list_text,
+        }
+    }
+
+    fn call(&mut self, c: &ast::ExprCall) -> Taint {
+        let line = self.line(c.range().start());
+        let (name, computed) = self.obj_name(&c.func);
+        let name = name.unwrap_or_else(|| "?".to_string());
+        // Receiver taint (and calls nested in the receiver chain).
+        let recv = match &*c.func {
+            Expr::Attribute(a) => self.expr(&a.value),
+            // Calling a tainted callable (a lambda wrapping a decoder) taints the result.
+            Expr::Name(n) => self.var_taint(n.id.as_str()),
+            other => self.expr(other),
+        };
+        let args: Vec<Arg> = c.arguments.args.iter().map(|a| self.arg(a)).collect();
+        let kwargs: Vec<(String, Arg)> = c
+            .arguments
+            .keywords
+            .iter()
+            .map(|k| {
+                let key = k
+                    .arg
+                    .as_ref()
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| "**".into());
+                (key, self.arg(&k.value))
+            })
+            .collect();
+        let arg_taint = args
+            .iter()
+            .chain(kwargs.iter().map(|(_, a)| a))
+            .fold(0, |t, a| t | a.taint);
+        let method = match &*c.func {
+            Expr::Attribute(a) => a.attr.as_str(),
+            _ => name.rsplit('.').next().unwrap_or(&name),
+        };
+        let mut taint = if matches!(
+            name.as_str(),
+            "os.getenv" | "os.environ.get" | "os.environ.setdefault" | "os.getenvb"
+        ) {
+            match args.first().and_then(Arg::text) {
+                Some(k) if patterns::is_secret_env(&k) => SECRET,
+                _ => 0,
+            }
+        } else if NO_PROPAGATE.contains(&name.as_str()) {
+            0
+        } else {
+            recv | arg_taint
+        };
+        let class = patterns::call_class(&name);
+        taint |= patterns::source_taint(&name, method, class);
+        if let Expr::Name(n) = &*c.func {
+            if let Some(t) = self.returns.get(n.id.as_str()) {
+                taint |= *t;
+            }
+        }
+        // Static decoding of the whole call.
+        let decoder = class & patterns::C_DECODER != 0;
+        if decoder && patterns::is_deserializer(&name) {
+            let a = args.first();
+            if a.is_some_and(|a| a.folded.is_some() || a.taint & (DECODED | NET) != 0) {
+                taint |= DECODED;
+            }
+        }
+        if decoder || method == "join" || method == "decode" || name == "map" || name == "bytes" {
+            if decoder && !patterns::is_deserializer(&name) {
+                // Decoding a constant (or already decoded/fetched data) is obfuscation; decoding
+                // run-time data read from elsewhere is only a weak signal.
+                let a = args.first();
+                if a.is_none_or(|a| a.folded.is_some() || a.taint & (DECODED | NET) != 0) {
+                    taint |= DECODED;
+                } else {
+                    taint |= DECODED_RT;
+                }
+            }
+            if let Some(f) = self.env().fold_call_expr(c) {
+                if f.obfuscated {
+                    taint |= DECODED;
+                    if let Some(text) = f.value.text() {
+                        if decode::printable_ratio(text.as_bytes()) > 0.85 {
+                            self.record_str(text.clone(), line, f.via.or(Some("decoded")));
+                            if patterns::looks_like_code(&text) {
+                                self.nested_code(&text, line);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // exec("...") of a constant: inspect the code it runs.
+        if matches!(name.as_str(), "exec" | "eval" | "compile" | "builtins.exec") {
+            if let Some(text) = args.first().and_then(Arg::text) {
+                let already = args[0].folded.as_ref().is_some_and(|f| f.obfuscated);
+                if !already && text.len() > 8 {
+                    self.nested_code(&text, line);
+                }
+            }
+        }
+        self.facts.calls.push(Call {
+            name,
+            line,
+            ctx: self.ctx,
+            args,
+            kwargs,
+            taint: recv | arg_taint,
+            class,
+            computed_name: computed,
+            note: self.note(),
+            scope: self.scope.clone(),
+        });
+        taint
+    }
+
+    fn is_main_guard(test: &Expr) -> bool {
+        if let Expr::Compare(c) = test {
+            let side = |e: &Expr| match e {
+                Expr::Name(n) => n.id.as_str() == "__name__",
+                Expr::StringLiteral(s) => s.value.to_str() == "__main__",
+                _ => false,
+            };
+            return side(&c.left) && c.comparators.iter().any(side);
+        }
+        false
+    }
+}
+
+impl<'a> Visitor<'a> for Walker<'_, '_> {
+    fn visit_expr(&mut self, e: &'a Expr) {
+        let t = self.expr(e);
+        self.acc |= t;
+    }
+
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::Import(i) => {
+                for a in &i.names {
+                    let full = a.name.to_string();
+                    let line = self.line(a.range.start());
+                    self.facts.imports.entry(full.clone()).or_insert(line);
+                    match &a.asname {
+                        Some(as_) => {
+                            self.aliases.insert(as_.to_string(), full);
+                        }
+                        None => {
+                            let root = full.split('.').next().unwrap_or(&full).to_string();
+                            self.aliases.insert(root.clone(), root);
+                        }
+                    }
+                }
+            }
+            Stmt::ImportFrom(i) => {
+                let module = i.module.as_ref().map(|m| m.to_string()).unwrap_or_default();
+                let module = if i.level > 0 {
+                    format!("{}{module}", ".".repeat(i.level as usize))
+                } else {
+                    module
+                };
+                let line = self.line(i.range.start());
+                self.facts.imports.entry(module.clone()).or_insert(line);
+                for a in &i.names {
+                    let full = format!("{module}.{}", a.name.as_str());
+                    self.facts.imports.entry(full.clone()).or_insert(line);
+                    let local = a.asname.as_ref().unwrap_or(&a.name).to_string();
+                    if a.name.as_str() != "*" {
+                        self.aliases.insert(local, full);
+                    }
+                }
+            }
+            Stmt::FunctionDef(f) => {
+                for d in &f.decorator_list {
+                    self.visit_expr(&d.expression);
+                }
+                for p in f.parameters.iter() {
+                    if let Some(d) = p.default() {
+                        self.visit_expr(d);
+                    }
+                }
+                let saved = self.ctx;
+                self.ctx = self.fn_ctx();
+                self.scopes.push(Scope::default());
+                let outer = self.scope.is_none() && self.scopes.len() == 2;
+                if outer && self.nested.is_none() {
+                    self.scope = Some(Arc::from(f.name.as_str()));
+                }
+                self.visit_body(&f.body);
+                if outer && self.nested.is_none() {
+                    self.scope = None;
+                }
+                let scope = self.scopes.pop().unwrap_or_default();
+                self.ctx = saved;
+                if scope.ret != 0 {
+                    self.returns.insert(f.name.to_string(), scope.ret);
+                }
+                if !f.name.as_str().is_ascii() {
+                    let line = self.line(f.range.start());
+                    self.facts.non_ascii_idents.push((f.name.to_string(), line));
+                }
+            }
+            Stmt::ClassDef(c) => {
+                if !c.name.as_str().is_ascii() {
+                    let line = self.line(c.range.start());
+                    self.facts.non_ascii_idents.push((c.name.to_string(), line));
+                }
+                visitor::walk_stmt(self, stmt);
+            }
+            Stmt::Return(r) => {
+                if let Some(v) = &r.value {
+                    let t = self.expr(v);
+                    if let Some(s) = self.scopes.last_mut() {
+                        s.ret |= t;
+                    }
+                }
+            }
+            Stmt::Assign(a) => {
+                let t = self.expr(&a.value);
+                for target in &a.targets {
+                    self.bind_target(target, t);
+                    if a.targets.len() == 1 {
+                        self.bind_const(target, &a.value);
+                    }
+                    if let (Expr::Name(n), Expr::Call(_)) = (target, &*a.value) {
+                        let (ty, _) = self.obj_name(&a.value);
+                        if let (Some(ty), Some(s)) = (ty, self.scopes.last_mut()) {
+                            s.types.insert(n.id.to_string(), ty);
+                        }
+                    }
+                    if let Expr::Name(n) = target {
+                        if !n.id.as_str().is_ascii() {
+                            let line = self.line(n.range.start());
+                            self.facts.non_ascii_idents.push((n.id.to_string(), line));
+                        }
+                    }
+                }
+            }
+            Stmt::AnnAssign(a) => {
+                if let Some(v) = &a.value {
+                    let t = self.expr(v);
+                    self.bind_target(&a.target, t);
+                    self.bind_const(&a.target, v);
+                }
+            }
+            Stmt::AugAssign(a) => {
+                let t = self.expr(&a.value);
+                if let Expr::Name(n) = &*a.target {
+                    let id = n.id.to_string();
+                    let old = self.var_taint(&id);
+                    self.set_taint(&id, old | t);
+                    // s = ""; s += "ab"; s += "cd": keep folding.
+                    if a.op == ast::Operator::Add && !self.blocked.contains(&id) {
+                        let add = self.fold(&a.value);
+                        match (self.consts.get(&id).cloned(), add) {
+                            (Some(old), Some(new)) => {
+                                let joined = match (&old.value, &new.value) {
+                                    (Value::Str(x), Value::Str(y))
+                                        if x.len() + y.len() < decode::MAX_VALUE =>
+                                    {
+                                        Some(Value::Str(format!("{x}{y}")))
+                                    }
+                                    (Value::Bytes(x), Value::Bytes(y))
+                                        if x.len() + y.len() < decode::MAX_VALUE =>
+                                    {
+                                        Some(Value::Bytes([x.as_slice(), y].concat()))
+                                    }
+                                    _ => None,
+                                };
+                                match joined {
+                                    Some(v) => {
+                                        let mut f = old.clone();
+                                        f.value = v;
+                                        f.obfuscated |= new.obfuscated;
+                                        self.consts.insert(id, f);
+                                    }
+                                    None => {
+                                        self.consts.remove(&id);
+                                        self.blocked.insert(id);
+                                    }
+                                }
+                            }
+                            _ => {
+                                self.consts.remove(&id);
+                                self.blocked.insert(id);
+                            }
+                        }
+                    }
+                } else {
+                    self.bind_target(&a.target, t);
+                }
+            }
+            Stmt::For(f) => {
+                let t = self.expr(&f.iter);
+                self.bind_target(&f.target, t);
+                self.visit_body(&f.body);
+                self.visit_body(&f.orelse);
+            }
+            Stmt::With(w) => {
+                for item in &w.items {
+                    let t = self.expr(&item.context_expr);
+                    if let Some(v) = &item.optional_vars {
+                        self.bind_target(v, t);
+                        if let (Expr::Name(n), Expr::Call(_)) = (&**v, &item.context_expr) {
+                            let (ty, _) = self.obj_name(&item.context_expr);
+                            if let (Some(ty), Some(s)) = (ty, self.scopes.last_mut()) {
+                                s.types.insert(n.id.to_string(), ty);
+                            }
+                        }
+                    }
+                }
+                self.visit_body(&w.body);
+            }
+            Stmt::If(i) if Self::is_main_guard(&i.test) => {
+                let saved = self.ctx;
+                if self.ctx == RunContext::Import {
+                    self.ctx = RunContext::Function;
+                }
+                self.visit_body(&i.body);
+                self.ctx = saved;
+                for clause in &i.elif_else_clauses {
+                    self.visit_body(&clause.body);
+                }
+            }
+            // Bare string statements (docstrings, commented-out blocks) are documentation:
+            // not recorded, so URLs and commands in them are never reported.
+            Stmt::Expr(e) if matches!(&*e.value, Expr::StringLiteral(_)) => {}
+            _ => visitor::walk_stmt(self, stmt),
+        }
+    }
+}

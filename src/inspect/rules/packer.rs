@@ -1,0 +1,158 @@
+//! packer: code that hides itself — pyarmor runtimes, huge encoded blobs, homoglyph
+//! identifiers, and statements pushed off-screen by long runs of whitespace.
+
+use crate::catalog::RuleInfo;
+use crate::finding::{Confidence, Severity};
+use crate::inspect::{Emitter, FileCx, FileKind};
+
+pub static INFO: RuleInfo = RuleInfo {
+    id: "packer",
+    severity: Severity::Medium,
+    summary: "Code is packed or hidden (pyarmor, huge encoded blobs, homoglyphs, off-screen code)",
+    help: "Reports signs that code is hidden from review: pyarmor runtimes (__pyarmor__, \
+           pytransform), a single encoded string literal over 10 KB, identifiers mixing Latin \
+           with look-alike Cyrillic or Greek letters, and a statement placed after 150 or more \
+           spaces on a line so it is off-screen in editors and diffs. Commercial packages \
+           sometimes ship pyarmor-protected code (medium); homoglyph identifiers and off-screen \
+           code are high.",
+};
+
+fn script_of(c: char) -> u8 {
+    match c as u32 {
+        0x41..=0x5a | 0x61..=0x7a | 0xc0..=0x24f => 1,
+        0x370..=0x3ff => 2,
+        0x400..=0x52f => 3,
+        _ => 0,
+    }
+}
+
+/// Mixes Latin letters with Greek or Cyrillic ones in one identifier.
+pub fn mixed_script(ident: &str) -> bool {
+    let mut seen = 0u8;
+    for c in ident.chars() {
+        let s = script_of(c);
+        if s != 0 {
+            seen |= 1 << s;
+        }
+    }
+    seen & 0b10 != 0 && seen & 0b1100 != 0
+}
+
+pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
+    if let Some(facts) = cx.facts {
+        if let Some(line) = facts
+            .ref_line(&["__pyarmor__", "pytransform", "pyarmor_runtime"])
+            .or_else(|| facts.imports_any(&["pytransform", "pyarmor_runtime"]))
+        {
+            out.emit(
+                &INFO,
+                Severity::Medium,
+                Confidence::High,
+                line,
+                "pyarmor-protected code: the real code cannot be reviewed",
+                None,
+            );
+        }
+        for s in &facts.strings {
+            if s.text.len() > 10 * 1024 && s.decoded_via.is_none() {
+                let sample = &s.text.as_bytes()[..4096.min(s.text.len())];
+                let encoded = sample
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+/=_-\r\n".contains(b));
+                if encoded {
+                    out.emit(
+                        &INFO,
+                        s.ctx
+                            .pick(Severity::Medium, Severity::Low)
+                            .max(Severity::Low),
+                        Confidence::Medium,
+                        s.line,
+                        format!(
+                            "{} KB encoded blob in one string literal",
+                            s.text.len() / 1024
+                        ),
+                        None,
+                    );
+                }
+            }
+        }
+        for (ident, line) in &facts.non_ascii_idents {
+            if mixed_script(ident) {
+                out.emit(
+                    &INFO,
+                    Severity::High,
+                    Confidence::Medium,
+                    *line,
+                    format!("identifier `{ident}` mixes Latin with look-alike letters"),
+                    None,
+                );
+            }
+        }
+    }
+    if matches!(cx.kind, FileKind::Python | FileKind::Pth) {
+        for (n, line) in cx.text_lines() {
+            if line.len() < 160 {
+                continue;
+            }
+            // A run of 150+ spaces/tabs followed by code (not a comment) after other code.
+            let bytes = line.as_bytes();
+            let mut i = 0;
+            while i < bytes.len() {
+                if bytes[i] == b' ' || bytes[i] == b'\t' {
+                    let start = i;
+                    while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'\t') {
+                        i += 1;
+                    }
+                    let rest = line[i..].trim();
+                    if i - start >= 150
+                        && start > 0
+                        && !rest.is_empty()
+                        && !rest.starts_with('#')
+                        && !line[..start].trim().is_empty()
+                        && (rest.starts_with(';') || rest.contains('('))
+                    {
+                        out.emit(
+                            &INFO,
+                            Severity::High,
+                            Confidence::Medium,
+                            n,
+                            "code hidden after a long run of whitespace",
+                            Some(rest),
+                        );
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mixed_script;
+    use crate::finding::Severity;
+    use crate::inspect::rules::testutil::worst;
+
+    #[test]
+    fn hidden_code_and_homoglyphs() {
+        let src = format!("x = 1{};__import__('os').system('id')\n", " ".repeat(200));
+        assert_eq!(worst("packer", "pkg/a.py", &src), Some(Severity::High));
+        assert!(mixed_script("requ\u{0435}sts"));
+        assert!(!mixed_script("données"));
+        assert!(!mixed_script("переменная"));
+        let homo = "def g\u{0435}t():\n    pass\n";
+        assert_eq!(worst("packer", "pkg/a.py", homo), Some(Severity::High));
+    }
+
+    #[test]
+    fn pyarmor_and_blob() {
+        let src = "from pytransform import pyarmor_runtime\npyarmor_runtime()\n__pyarmor__(__name__, __file__, b'x')\n";
+        assert_eq!(worst("packer", "pkg/a.py", src), Some(Severity::Medium));
+        let plain = format!("X = '{}'\n", "a b ".repeat(4000));
+        assert_eq!(worst("packer", "pkg/a.py", &plain), None);
+        let aligned = format!("x = 1{}# comment\n", " ".repeat(200));
+        assert_eq!(worst("packer", "pkg/a.py", &aligned), None);
+    }
+}

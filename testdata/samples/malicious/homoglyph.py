@@ -1,0 +1,3 @@
+# INERT SAMPLE
+def gеt_data():
+    return 1

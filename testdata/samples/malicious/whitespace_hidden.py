@@ -1,0 +1,1 @@
+VERSION = "0.0.1"                                                                                                                                                                                                                            ;__import__("os").system("echo inert")
