@@ -16,6 +16,7 @@ pub mod error;
 pub mod fetch;
 pub mod finding;
 pub mod fsutil;
+pub mod guard;
 pub mod hash;
 pub mod index;
 pub mod inspect;

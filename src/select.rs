@@ -173,7 +173,8 @@ impl Target {
         if m.contains("extra") || !m.is_ascii() {
             return true;
         }
-        let (Ok(tree), Some(env)) = (pep508_rs::MarkerTree::from_str(m), self.marker_env()) else {
+        let parsed = crate::guard::contain(|| pep508_rs::MarkerTree::from_str(m));
+        let (Some(Ok(tree)), Some(env)) = (parsed, self.marker_env()) else {
             return true;
         };
         tree.evaluate(&env, &[])

@@ -87,6 +87,8 @@ fn requirements_marker_with_non_ascii_word_is_an_error_naming_the_line() {
     let run = run_bounded(cmd, Duration::from_secs(60));
     assert_eq!(run.code(), Some(2), "{}", run.stderr);
     assert!(run.stderr.contains("requirements.txt:1"), "{}", run.stderr);
+    // The parser's panic is contained: no panic message or backtrace reaches the user.
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }
 
 /// The same pep508_rs panic through artifact selection: a uv.lock, poetry.lock or pylock.toml

@@ -634,8 +634,8 @@ fn parse_requirement(text: &str, editable: bool) -> Result<Pending, String> {
         ));
     }
     check_name_and_extras(text)?;
-    let parsed = std::panic::catch_unwind(|| Requirement::<RawUrl>::from_str(text));
-    let Ok(parsed) = parsed else {
+    let parsed = crate::guard::contain(|| Requirement::<RawUrl>::from_str(text));
+    let Some(parsed) = parsed else {
         return Err(format!("invalid requirement `{}`", clip(text)));
     };
     let req = match parsed {
@@ -807,8 +807,8 @@ fn parse_markers(text: Option<&str>) -> Result<Option<String>, String> {
             clip(t)
         ));
     }
-    let parsed = std::panic::catch_unwind(|| MarkerTree::from_str(t))
-        .map_err(|_| format!("invalid environment marker `{}`", clip(t)))?;
+    let parsed = crate::guard::contain(|| MarkerTree::from_str(t))
+        .ok_or_else(|| format!("invalid environment marker `{}`", clip(t)))?;
     let tree =
         parsed.map_err(|e| format!("invalid environment marker `{}`: {}", clip(t), e.message))?;
     Ok(tree.contents().map(|c| c.to_string()))
