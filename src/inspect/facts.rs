@@ -97,6 +97,9 @@ pub struct Call {
     pub note: Option<Arc<str>>,
     /// The module-level function this call is inside, if any.
     pub scope: Option<Arc<str>>,
+    /// Atoms (see [`Arg::atoms`]) of the receiver of a method call: `f` for `f.write(..)`,
+    /// `p` for `Path(p).write_bytes(..)`.
+    pub recv_atoms: Vec<String>,
 }
 
 /// How a callee name was computed.
@@ -928,6 +931,10 @@ impl<'f> Walker<'f, '_> {
             Expr::Name(n) => self.var_taint(n.id.as_str()),
             other => self.expr(other),
         };
+        let mut recv_atoms = Vec::new();
+        if let Expr::Attribute(a) = &*c.func {
+            self.atoms(&a.value, &mut recv_atoms, 0);
+        }
         let args: Vec<Arg> = c.arguments.args.iter().map(|a| self.arg(a)).collect();
         let kwargs: Vec<(String, Arg)> = c
             .arguments
@@ -1023,6 +1030,7 @@ impl<'f> Walker<'f, '_> {
             computed_name: computed,
             note: self.note(),
             scope: self.scope.clone(),
+            recv_atoms,
         });
         taint
     }

