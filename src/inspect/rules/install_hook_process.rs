@@ -174,7 +174,7 @@ pub fn classify(cmd: &str) -> u8 {
 /// File extensions of native executables and script hosts that have no business being run by
 /// an installer.
 const PAYLOAD_EXT: &[&str] = &[
-    ".exe", ".bin", ".dll", ".scr", ".com", ".vbs", ".vbe", ".js", ".jse", ".hta", ".ps1", ".elf",
+    ".exe", ".bin", ".dll", ".scr", ".vbs", ".vbe", ".jse", ".hta", ".ps1", ".elf",
 ];
 
 /// Whether one word of a command names a payload file (`payload.exe`, `C:\\x\\a.vbs`).
@@ -226,7 +226,9 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             .iter()
             .chain(c.kwargs.iter().map(|(_, a)| a))
             .flat_map(|a| a.atoms.iter().cloned().chain(a.text()))
-            .any(|t| runs_payload(&t));
+            .any(|t| runs_payload(&t))
+            // `cl.exe /c x.c` is the compiler itself.
+            && class != 0;
         let (sev, what) = if tainted || class == 2 || hidden || runs_binary {
             (Severity::High, "a suspicious process")
         } else if class == 0 {
@@ -339,5 +341,11 @@ mod tests {
         }
         assert!(super::runs_payload("wscript C:\\Temp\\a.vbs"));
         assert!(!super::runs_payload("gcc -o build/ext.so x.c"));
+        assert!(!super::runs_payload("git clone https://example.com"));
+        let msvc = "import subprocess\nsubprocess.check_call(['cl.exe', '/c', 'probe.c'])\n";
+        assert_eq!(
+            worst("install-hook-process", "pkg-1.0/setup.py", msvc),
+            Some(Severity::Info)
+        );
     }
 }
