@@ -105,7 +105,11 @@ fn linked(c: &Call, d: &Drop<'_>) -> bool {
     let texts: Vec<String> = args.iter().filter_map(|a| a.text()).collect();
     d.atoms.iter().any(|want| {
         args.iter().any(|a| a.atoms.iter().any(|have| have == want))
-            || want.len() >= 4 && texts.iter().any(|t| t.contains(want.as_str()))
+            // A literal path inside a command line (`chmod +x /tmp/.a`); identifiers such as
+            // `data` or `path` only match whole atoms.
+            || want.len() >= 4
+                && want.contains(['/', '\\', '.'])
+                && texts.iter().any(|t| t.contains(want.as_str()))
     })
 }
 
