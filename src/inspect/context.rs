@@ -142,6 +142,35 @@ const SDIST_TOOLING_DIRS: &[&str] = &[
     ".gitlab",
 ];
 
+/// Continuous-integration folders: never installed or imported, at any depth of an sdist
+/// (vendored projects keep theirs, e.g. `vendored-meson/meson/ci/`).
+const CI_DIRS: &[&str] = &[
+    "ci",
+    ".ci",
+    ".github",
+    ".circleci",
+    ".gitlab",
+    ".azure-pipelines",
+];
+
+/// Words that, as one of the space/`_`/`-` separated words of a directory name, mark a test
+/// folder: `tests`, `manual tests`, `test cases`, `integration_tests`, `unittests`,
+/// `testsuite`. `pytest` or `latest` do not qualify (whole words only).
+const TEST_WORDS: &[&str] = &[
+    "test",
+    "tests",
+    "testing",
+    "testsuite",
+    "testsuites",
+    "unittests",
+    "testcases",
+];
+
+/// Whether one directory name marks test, example, documentation or benchmark code.
+pub fn is_test_dir(dir: &str) -> bool {
+    TEST_DIRS.contains(&dir) || dir.split([' ', '_', '-']).any(|w| TEST_WORDS.contains(&w))
+}
+
 /// Strip the `name-version/` directory that sdists put everything under.
 pub fn sdist_relative(path: &str, kind: ArtifactKind) -> &str {
     if kind == ArtifactKind::Sdist {
@@ -174,12 +203,24 @@ pub fn backend_dirs(entries: &[(&str, &[u8])]) -> HashSet<String> {
             .get("build-system")
             .and_then(|b| b.get("backend-path"))
             .and_then(|p| p.as_array());
+        // The backend module (`setuptools.build_meta`, `backend:obj` -> `backend`).
+        let module = value
+            .get("build-system")
+            .and_then(|b| b.get("build-backend"))
+            .and_then(|b| b.as_str())
+            .map(|m| m.split(':').next().unwrap_or(m).trim().replace('.', "/"))
+            .filter(|m| !m.is_empty() && !m.contains(".."));
         for p in paths.into_iter().flatten() {
             if let Some(p) = p.as_str() {
                 let p = p.trim_start_matches("./").trim_end_matches('/');
                 if p.is_empty() || p == "." {
-                    // Flat backend: only the files next to pyproject.toml.
-                    out.insert(format!("{base}*"));
+                    // The project root itself is on the backend path: only the backend module
+                    // named by `build-backend` runs at build time, not every top-level script
+                    // (setuptools ships `exercises.py`, `conftest.py`... next to it).
+                    if let Some(m) = &module {
+                        out.insert(format!("{base}{m}.py"));
+                        out.insert(format!("{base}{m}/__init__.py"));
+                    }
                 } else {
                     out.insert(format!("{base}{p}/"));
                 }
@@ -204,16 +245,15 @@ pub fn file_role(path: &str, kind: ArtifactKind, backend_dirs: &HashSet<String>)
     if file == "setup.py" && kind != ArtifactKind::Wheel && rel.matches('/').count() <= 1 {
         return FileRole::SetupPy;
     }
-    // In-tree build backend: files under `backend-path` (a flat `.` means only the files
-    // next to pyproject.toml, marked with a trailing `*`).
+    // In-tree build backend: files under `backend-path`, or only the backend module's own
+    // file when the backend path is the project root (entries ending in `.py`).
     if lower.ends_with(".py")
         && backend_dirs.iter().any(|d| {
             let d = d.to_ascii_lowercase();
-            match d.strip_suffix('*') {
-                Some(flat) => lower
-                    .strip_prefix(flat)
-                    .is_some_and(|rest| !rest.contains('/') && rest != "setup.py"),
-                None => lower.starts_with(&d),
+            if d.ends_with(".py") {
+                lower == d
+            } else {
+                lower.starts_with(&d)
             }
         })
     {
@@ -222,7 +262,7 @@ pub fn file_role(path: &str, kind: ArtifactKind, backend_dirs: &HashSet<String>)
     let dirs: Vec<&str> = rel.split('/').collect();
     let is_test_dir = dirs[..dirs.len().saturating_sub(1)]
         .iter()
-        .any(|d| TEST_DIRS.contains(d));
+        .any(|d| is_test_dir(d));
     if is_test_dir
         || file.starts_with("test_")
         || file.ends_with("_test.py")
@@ -234,6 +274,9 @@ pub fn file_role(path: &str, kind: ArtifactKind, backend_dirs: &HashSet<String>)
     }
     // Developer tooling at the top of an sdist is not installed and not run by the build.
     if kind == ArtifactKind::Sdist && dirs.len() > 1 && SDIST_TOOLING_DIRS.contains(&dirs[0]) {
+        return FileRole::Test;
+    }
+    if kind == ArtifactKind::Sdist && dirs[..dirs.len() - 1].iter().any(|d| CI_DIRS.contains(d)) {
         return FileRole::Test;
     }
     if file == "__init__.py" {
@@ -289,6 +332,62 @@ mod tests {
             file_role("pkg-1.0/pkg/b.py", ArtifactKind::Sdist, &dirs),
             FileRole::Module
         );
+    }
+
+    #[test]
+    fn numpy_manual_tests_with_a_space_are_test_code() {
+        let none = HashSet::new();
+        let s = ArtifactKind::Sdist;
+        for p in [
+            "numpy-2.1.3/vendored-meson/meson/manual tests/4 standalone binaries/build.py",
+            "m-1.0/test cases/common/1 trivial/gen.py",
+            "m-1.0/pkg/unittests/x.py",
+            "m-1.0/pkg/testsuite/x.py",
+            "m-1.0/pkg/integration_tests/x.py",
+            "m-1.0/vendored/meson/ci/ciimage/build.py",
+        ] {
+            assert_eq!(file_role(p, s, &none), FileRole::Test, "{p}");
+        }
+        // Whole words only: these are importable code.
+        for p in [
+            "pytest-8.0/src/_pytest/python.py",
+            "m-1.0/pkg/latest/x.py",
+            "m-1.0/pkg/contest/x.py",
+        ] {
+            assert_ne!(file_role(p, s, &none), FileRole::Test, "{p}");
+        }
+        // `ci` deep inside a wheel is a package name, not CI configuration.
+        assert_eq!(
+            file_role("pkg/ci/core.py", ArtifactKind::Wheel, &none),
+            FileRole::Module
+        );
+    }
+
+    #[test]
+    fn setuptools_exercises_py_is_not_the_build_backend() {
+        let py = b"[build-system]\nrequires=[]\nbuild-backend='setuptools.build_meta'\nbackend-path=['.']\n";
+        let dirs = backend_dirs(&[("setuptools-75.6.0/pyproject.toml", py.as_slice())]);
+        let s = ArtifactKind::Sdist;
+        assert_eq!(
+            file_role("setuptools-75.6.0/exercises.py", s, &dirs),
+            FileRole::Module
+        );
+        assert_eq!(
+            file_role("setuptools-75.6.0/setuptools/build_meta.py", s, &dirs),
+            FileRole::BuildBackend
+        );
+        assert_eq!(
+            file_role("setuptools-75.6.0/setuptools/dist.py", s, &dirs),
+            FileRole::Module
+        );
+        // A flat backend module next to pyproject.toml, `module:object` form.
+        let flat = b"[build-system]\nbuild-backend='backend:api'\nbackend-path=['.']\n";
+        let dirs = backend_dirs(&[("pkg-1.0/pyproject.toml", flat.as_slice())]);
+        assert_eq!(
+            file_role("pkg-1.0/backend.py", s, &dirs),
+            FileRole::BuildBackend
+        );
+        assert_eq!(file_role("pkg-1.0/other.py", s, &dirs), FileRole::Module);
     }
 
     #[test]

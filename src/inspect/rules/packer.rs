@@ -10,7 +10,8 @@ pub static INFO: RuleInfo = RuleInfo {
     severity: Severity::Medium,
     summary: "Code is packed or hidden (pyarmor, huge encoded blobs, homoglyphs, off-screen code)",
     help: "Reports signs that code is hidden from review: pyarmor runtimes (__pyarmor__, \
-           pytransform), a single encoded string literal over 10 KB, identifiers mixing Latin \
+           pytransform), a single encoded string literal over 10 KB (encoding alphabet, long \
+           unbroken runs, hex or high entropy: plain word lists are not blobs), identifiers mixing Latin \
            with look-alike Cyrillic or Greek letters, and a statement placed after 150 or more \
            spaces on a line so it is off-screen in editors and diffs. Commercial packages \
            sometimes ship pyarmor-protected code (medium); homoglyph identifiers and off-screen \
@@ -38,6 +39,48 @@ pub fn mixed_script(ident: &str) -> bool {
     seen & 0b10 != 0 && seen & 0b1100 != 0
 }
 
+/// Shannon entropy of `b` in bits per byte.
+fn entropy(b: &[u8]) -> f64 {
+    let mut counts = [0usize; 256];
+    for &x in b {
+        counts[x as usize] += 1;
+    }
+    let n = b.len().max(1) as f64;
+    counts
+        .iter()
+        .filter(|c| **c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Whether a long literal looks like an encoded blob (base64, base32, hex) rather than plain
+/// text or a word list: only the encoding alphabet, long runs without whitespace (encoders
+/// wrap at 64-76 columns or not at all), and either the hex alphabet or the high entropy of
+/// encoded bytes. Word lists of identifiers (pygments' csound `OPCODES`) share the alphabet
+/// but are short tokens.
+pub fn looks_encoded(sample: &[u8]) -> bool {
+    let alphabet = sample
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || b"+/=_-\r\n".contains(b));
+    if !alphabet {
+        return false;
+    }
+    let tokens: Vec<&[u8]> = sample
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let letters: usize = tokens.iter().map(|t| t.len()).sum();
+    if tokens.is_empty() || letters / tokens.len() < 32 {
+        return false;
+    }
+    let dense: Vec<u8> = tokens.concat();
+    let hex = dense.iter().all(|b| b.is_ascii_hexdigit());
+    hex || entropy(&dense) >= 4.5
+}
+
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     if let Some(facts) = cx.facts {
         if let Some(line) = facts
@@ -56,10 +99,7 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
         for s in &facts.strings {
             if s.text.len() > 10 * 1024 && s.decoded_via.is_none() {
                 let sample = &s.text.as_bytes()[..4096.min(s.text.len())];
-                let encoded = sample
-                    .iter()
-                    .all(|b| b.is_ascii_alphanumeric() || b"+/=_-\r\n".contains(b));
-                if encoded {
+                if looks_encoded(sample) {
                     out.emit(
                         &INFO,
                         s.ctx
@@ -154,5 +194,50 @@ mod tests {
         assert_eq!(worst("packer", "pkg/a.py", &plain), None);
         let aligned = format!("x = 1{}# comment\n", " ".repeat(200));
         assert_eq!(worst("packer", "pkg/a.py", &aligned), None);
+    }
+
+    #[test]
+    fn csound_opcode_word_list_is_not_an_encoded_blob() {
+        let words: String = (0..1500)
+            .map(|i| format!("ATSadd{}\nATSbufread\nATSinterpread\nvco2init\n", i % 7))
+            .collect();
+        let src = format!("OPCODES = set('''\n{words}'''.split())\n");
+        assert!(src.len() > 10 * 1024);
+        assert_eq!(
+            worst("packer", "pygments/lexers/_csound_builtins.py", &src),
+            None
+        );
+    }
+
+    #[test]
+    fn wrapped_base64_and_hex_blobs_are_still_encoded() {
+        use base64::Engine;
+        // Pseudo-random bytes, base64-wrapped at 76 columns and as one hex line.
+        let mut x: u32 = 0x1234_5678;
+        let bytes: Vec<u8> = (0..12_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                (x & 0xff) as u8
+            })
+            .collect();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        let wrapped: String = b64
+            .as_bytes()
+            .chunks(76)
+            .map(|c| format!("{}\n", String::from_utf8_lossy(c)))
+            .collect();
+        let src = format!("BLOB = '''\n{wrapped}'''\n");
+        assert_eq!(
+            worst("packer", "pkg/__init__.py", &src),
+            Some(Severity::Medium)
+        );
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        assert!(super::looks_encoded(hex.as_bytes()));
+        assert!(!super::looks_encoded(b"hello world this is text"));
+        // base32 of text sits near 4.8 bits per symbol, under base64's ~5.5.
+        let b32 = "JBSWY3DPEBLW64TMMQQGC3TEEBWW64TFEB2GK6DUEBUGK4TFEBTG64RAORSXG5DJNZTSA5DINFZSA4DBMNVWK4RAMFXGIIDTN5WWKIDNN5ZGKIDXN5ZGI4ZAORXSAYTFEBSW4Y3PMRSWIIDBNZSCA2DJMRSGK3RAMJ4SA5DIMUQGK3TDN5SGK4RA";
+        assert!(super::looks_encoded(b32.as_bytes()));
     }
 }

