@@ -70,20 +70,29 @@ fn scan_one(
     } else {
         ArtifactKind::from_filename(&filename)
     };
-    let (mut findings, meta, sha256) = match archive::read_path(path, limits) {
-        Ok(contents) => {
+    // A file is read once: the same bytes are hashed and inspected. A directory (or a link
+    // the user named) is resolved first; links inside are never followed.
+    let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let read = if resolved.is_dir() {
+        archive::read_path(&resolved, limits).map(|c| (c, None))
+    } else {
+        crate::fsutil::read_regular(&resolved, limits.max_total_size)
+            .map_err(|source| archive::ArchiveError::Io {
+                path: path.display().to_string(),
+                source,
+            })
+            .and_then(|bytes| {
+                let sha = crate::hash::sha256_hex(&bytes);
+                archive::read_artifact(&filename, &bytes, limits).map(|c| (c, Some(sha)))
+            })
+    };
+    let (mut findings, meta, sha256) = match read {
+        Ok((contents, sha)) => {
             let mut f = contents.findings.clone();
             f.extend(inspect::inspect(&contents, opts));
             if let Some(meta) = &contents.metadata {
                 f.extend(crate::metadata::check_dist(meta, mctx));
             }
-            let sha = if path.is_file() {
-                std::fs::read(path)
-                    .ok()
-                    .map(|b| crate::hash::sha256_hex(&b))
-            } else {
-                None
-            };
             (f, contents.metadata, sha)
         }
         Err(e) => (
