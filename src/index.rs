@@ -626,8 +626,18 @@ pub fn merge_metadata(info: &mut ProjectInfo, v: &Value, base_url: &str) {
     let Some(Value::Object(releases)) = top.get("releases") else {
         return;
     };
+    // Indexes over what the simple page gave, so merging thousands of releases (botocore) is
+    // linear, not quadratic.
+    let mut known_versions: std::collections::HashSet<String> =
+        info.versions.iter().cloned().collect();
+    let mut by_filename: std::collections::HashMap<String, usize> = info
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.filename.clone(), i))
+        .collect();
     for (version, files) in releases {
-        if !info.versions.iter().any(|v| v == version) {
+        if known_versions.insert(version.clone()) {
             info.versions.push(version.clone());
         }
         let Value::Array(files) = files else { continue };
@@ -643,7 +653,7 @@ pub fn merge_metadata(info: &mut ProjectInfo, v: &Value, base_url: &str) {
             let yanked = o.get("yanked").and_then(Value::as_bool).unwrap_or(false);
             let yanked_reason = str_field(o, "yanked_reason");
             let size = o.get("size").and_then(Value::as_u64);
-            match info.files.iter_mut().find(|x| x.filename == filename) {
+            match by_filename.get(&filename).map(|&i| &mut info.files[i]) {
                 Some(x) => {
                     x.version = Some(version.clone());
                     x.upload_time = x.upload_time.or(upload_time);
@@ -667,6 +677,7 @@ pub fn merge_metadata(info: &mut ProjectInfo, v: &Value, base_url: &str) {
                     let Some(url) = str_field(o, "url").and_then(|u| resolve(base_url, &u)) else {
                         continue;
                     };
+                    by_filename.insert(filename.clone(), info.files.len());
                     info.files.push(IndexFile {
                         filename,
                         url,
@@ -688,9 +699,10 @@ pub fn merge_metadata(info: &mut ProjectInfo, v: &Value, base_url: &str) {
 
 /// Every file's version into `versions` (when the page did not list it).
 fn fill_versions(info: &mut ProjectInfo) {
+    let mut known: std::collections::HashSet<String> = info.versions.iter().cloned().collect();
     for f in &info.files {
         if let Some(v) = &f.version {
-            if !info.versions.iter().any(|x| x == v) {
+            if known.insert(v.clone()) {
                 info.versions.push(v.clone());
             }
         }
