@@ -670,3 +670,84 @@ fn premerge_upgrade_reports_only_what_the_new_version_adds() {
         "{change}"
     );
 }
+
+#[test]
+fn offline_vulnerability_audit_of_old_pins_reports_exactly_the_advisories_that_apply() {
+    let dir = TempDir::new("e2e-oldpins");
+    let cache = dir.path().join("cache");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = pyvet(
+        dir.path(),
+        &cache,
+        &[
+            "db",
+            "import",
+            repo.join("testdata/osv/records").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let req = repo.join("testdata/osv/requirements-old.txt");
+    let out = pyvet(
+        dir.path(),
+        &cache,
+        &[
+            "--offline",
+            "audit",
+            req.to_str().unwrap(),
+            "--checks",
+            "vulns",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out);
+    let mut got: Vec<(String, String, String)> = r["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| {
+            let name = p["name"].as_str().unwrap().to_string();
+            p["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(move |f| {
+                    let rule = f["rule"].as_str().unwrap();
+                    (rule == "known-vulnerability" || rule == "known-malicious").then(|| {
+                        (
+                            name.clone(),
+                            rule.to_string(),
+                            f["severity"].as_str().unwrap().to_string(),
+                        )
+                    })
+                })
+        })
+        .collect();
+    got.sort();
+    let expected: Vec<(String, String, String)> = [
+        ("alpha-http", "known-vulnerability", "medium"),
+        ("beta-parser", "known-vulnerability", "critical"),
+        ("delta-cache", "known-vulnerability", "high"),
+        ("epsilon-cli", "known-vulnerability", "medium"),
+        ("evil-pkg-demo", "known-malicious", "critical"),
+        ("gamma-tools", "known-vulnerability", "high"),
+        ("zeta-web", "known-vulnerability", "medium"),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(got, expected);
+    // Withdrawn and other-ecosystem records never appear.
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("PYSEC-0000-0006") && !text.contains("GHSA-0000-cccc-0003"));
+}
