@@ -107,6 +107,27 @@ fn source_key(s: &Source) -> String {
     }
 }
 
+/// A `source-changed` finding when `new` comes from another source than `old`.
+fn source_changed(old: &LockedPackage, new: &LockedPackage, what: &str) -> Option<Finding> {
+    (source_key(&old.source) != source_key(&new.source)).then(|| {
+        Finding::new(
+            "source-changed",
+            Severity::High,
+            Confidence::High,
+            format!(
+                "{} {} {what}",
+                new.name,
+                new.version.as_deref().unwrap_or("")
+            ),
+        )
+        .with_evidence(format!(
+            "base: {}\nhead: {}",
+            old.source.label(),
+            new.source.label()
+        ))
+    })
+}
+
 /// filename -> sha256 for the files a package lists (plus requirement-level hashes).
 fn file_hashes(p: &LockedPackage) -> (BTreeMap<String, String>, BTreeSet<String>) {
     let files = p
@@ -171,24 +192,8 @@ pub fn diff(base: &Lockfile, head: &Lockfile) -> Vec<PackageDiff> {
             seen_base.insert(bi);
             let old = &base.packages[bi];
             let mut findings = Vec::new();
-            if source_key(&old.source) != source_key(&p.source) {
-                findings.push(
-                    Finding::new(
-                        "source-changed",
-                        Severity::High,
-                        Confidence::High,
-                        format!(
-                            "{} {} now comes from another source",
-                            p.name,
-                            p.version.as_deref().unwrap_or("")
-                        ),
-                    )
-                    .with_evidence(format!(
-                        "base: {}\nhead: {}",
-                        old.source.label(),
-                        p.source.label()
-                    )),
-                );
+            if let Some(f) = source_changed(old, p, "now comes from another source") {
+                findings.push(f);
                 out.push(row(
                     Change::SourceChanged {
                         from: old.source.label(),
@@ -247,20 +252,8 @@ pub fn diff(base: &Lockfile, head: &Lockfile) -> Vec<PackageDiff> {
         let old = &base.packages[bi];
         let from = old.version.clone().unwrap_or_else(|| "unpinned".into());
         let mut findings = Vec::new();
-        if source_key(&old.source) != source_key(&p.source) {
-            findings.push(
-                Finding::new(
-                    "source-changed",
-                    Severity::High,
-                    Confidence::High,
-                    format!("{} moved to another source while changing version", p.name),
-                )
-                .with_evidence(format!(
-                    "base: {}\nhead: {}",
-                    old.source.label(),
-                    p.source.label()
-                )),
-            );
+        if let Some(f) = source_changed(old, p, "moved to another source while changing version") {
+            findings.push(f);
         }
         let change = match (&old.version, &p.version) {
             (Some(o), Some(n)) if compare_versions(n, o).is_lt() => Change::Downgraded { from },

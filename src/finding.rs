@@ -195,17 +195,20 @@ pub fn worst(findings: &[Finding]) -> Option<Severity> {
         .max()
 }
 
-/// Sort worst first, then by rule, path and line: stable output for reports and snapshots.
+/// Report order: worst first, then by rule, artifact, path, line and message.
+pub fn report_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    b.severity
+        .cmp(&a.severity)
+        .then_with(|| a.rule.cmp(&b.rule))
+        .then_with(|| a.artifact.cmp(&b.artifact))
+        .then_with(|| a.location.path.cmp(&b.location.path))
+        .then_with(|| a.location.line.cmp(&b.location.line))
+        .then_with(|| a.message.cmp(&b.message))
+}
+
+/// Sort in report order: stable output for reports and snapshots.
 pub fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.rule.cmp(&b.rule))
-            .then_with(|| a.artifact.cmp(&b.artifact))
-            .then_with(|| a.location.path.cmp(&b.location.path))
-            .then_with(|| a.location.line.cmp(&b.location.line))
-            .then_with(|| a.message.cmp(&b.message))
-    });
+    findings.sort_by(report_order);
 }
 
 #[cfg(test)]

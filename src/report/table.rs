@@ -296,12 +296,5 @@ fn suppressed_section(
 }
 
 fn sort_refs(list: &mut [&Finding]) {
-    list.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.rule.cmp(&b.rule))
-            .then_with(|| a.artifact.cmp(&b.artifact))
-            .then_with(|| a.location.path.cmp(&b.location.path))
-            .then_with(|| a.location.line.cmp(&b.location.line))
-    });
+    list.sort_by(|a, b| crate::finding::report_order(a, b));
 }
