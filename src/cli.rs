@@ -108,8 +108,8 @@ pub enum Check {
 
 #[derive(Debug, Clone, Args)]
 pub struct TargetArgs {
-    /// Target Python version for artifact selection, e.g. 3.12 (default: this machine's python3,
-    /// else 3.12).
+    /// Target Python version for artifact selection, e.g. 3.12 (default: `python-version` in the
+    /// configuration, else a `.python-version` file next to the lockfile, else 3.12).
     #[arg(long, value_name = "X.Y")]
     pub python_version: Option<String>,
     /// Target platform for artifact selection: linux, macos or windows, optionally with an
@@ -170,7 +170,7 @@ pub struct LockShowArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct DiffArgs {
-    /// Old lockfile (or git revision with --git).
+    /// Old lockfile, or a git revision at which NEW's path is read.
     pub old: String,
     /// New lockfile.
     pub new: PathBuf,
