@@ -751,3 +751,39 @@ fn offline_vulnerability_audit_of_old_pins_reports_exactly_the_advisories_that_a
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("PYSEC-0000-0006") && !text.contains("GHSA-0000-cccc-0003"));
 }
+
+#[test]
+fn a_directory_argument_means_the_lockfile_in_it() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = TempDir::new("e2e-dirarg");
+    let out = pyvet(
+        dir.path(),
+        &dir.path().join("cache"),
+        &["lock", "show", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("none found in the current directory"));
+    let uv_dir = repo.join("testdata/lockfiles/uv/basic");
+    let out = pyvet(
+        dir.path(),
+        &dir.path().join("cache"),
+        &["lock", "show", uv_dir.to_str().unwrap(), "--format", "json"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(json(&out)["lockfile"]
+        .as_str()
+        .unwrap()
+        .ends_with("uv.lock"));
+    let out = pyvet(
+        dir.path(),
+        &dir.path().join("cache"),
+        &["lock", "show", repo.join("testdata").to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no lockfile found in"));
+}

@@ -172,17 +172,24 @@ fn upgrade_summary(
 
 /// Resolve the lockfile argument (or detect one in the current directory) and parse it.
 pub fn load_lockfile(path: Option<&Path>, kind: Option<LockKind>) -> Result<Lockfile, Error> {
+    // No argument: the current directory. A directory: the lockfile in it.
     let path = match path {
-        Some(p) => p.to_path_buf(),
-        None => {
-            let cwd = std::env::current_dir()
-                .map_err(|e| Error::io("reading the current directory", e))?;
-            lockfile::detect(&cwd).ok_or_else(|| {
-                Error::Usage(
-                    "no lockfile given and none found here (looked for uv.lock, pylock.toml, \
-                     poetry.lock, requirements.txt); name one as an argument"
-                        .into(),
-                )
+        Some(p) if !p.is_dir() => p.to_path_buf(),
+        given => {
+            let dir = match given {
+                Some(d) => d.to_path_buf(),
+                None => std::env::current_dir()
+                    .map_err(|e| Error::io("reading the current directory", e))?,
+            };
+            lockfile::detect(&dir).ok_or_else(|| {
+                let where_ = match given {
+                    Some(_) => format!("no lockfile found in {}", dir.display()),
+                    None => "no lockfile given and none found in the current directory".into(),
+                };
+                Error::Usage(format!(
+                    "{where_} (looked for uv.lock, pylock.toml, poetry.lock, requirements.txt); \
+                     name one as an argument"
+                ))
             })?
         }
     };
