@@ -538,6 +538,17 @@ impl<'f> Walker<'f, '_> {
 
     /// Resolve the object an expression denotes to a dotted name (for receivers).
     fn obj_name(&mut self, e: &Expr) -> (Option<String>, Option<ComputedName>) {
+        self.obj_name_at(e, 0)
+    }
+
+    /// [`Self::obj_name`] at chain depth `depth`: chains longer than
+    /// [`decode::MAX_NAME_LINKS`] links stay unnamed, which bounds both the recursion and the
+    /// length of the names built.
+    fn obj_name_at(&mut self, e: &Expr, depth: usize) -> (Option<String>, Option<ComputedName>) {
+        if depth > decode::MAX_NAME_LINKS {
+            return (None, None);
+        }
+        let d = depth + 1;
         match e {
             Expr::Name(n) => {
                 let id = n.id.as_str();
@@ -555,7 +566,7 @@ impl<'f> Walker<'f, '_> {
                 )
             }
             Expr::Attribute(a) => {
-                let (base, comp) = self.obj_name(&a.value);
+                let (base, comp) = self.obj_name_at(&a.value, d);
                 (base.map(|b| format!("{b}.{}", a.attr.as_str())), comp)
             }
             Expr::Call(c) => {
@@ -563,7 +574,7 @@ impl<'f> Walker<'f, '_> {
                 let callee = self.env().dotted(&c.func);
                 match callee.as_deref() {
                     Some("getattr") if args.len() >= 2 => {
-                        let (base, _) = self.obj_name(&args[0]);
+                        let (base, _) = self.obj_name_at(&args[0], d);
                         if let Some(f) = self.fold(&args[1]) {
                             if let Value::Str(s) = &f.value {
                                 let comp = ComputedName {
@@ -594,13 +605,13 @@ impl<'f> Walker<'f, '_> {
                         (None, None)
                     }
                     _ => {
-                        let (inner, comp) = self.obj_name(&c.func);
+                        let (inner, comp) = self.obj_name_at(&c.func, d);
                         (inner.map(|n| format!("{n}()")), comp)
                     }
                 }
             }
             Expr::Subscript(s) => {
-                let (base, _) = self.obj_name(&s.value);
+                let (base, _) = self.obj_name_at(&s.value, d);
                 let table = matches!(
                     base.as_deref(),
                     Some(
