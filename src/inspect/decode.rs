@@ -6,7 +6,7 @@
 //! so a finding can show it ("decoded: https://..."). It also recognises long encoded blobs in
 //! plain literals.
 
-use std::collections::HashMap;
+use super::fxhash::FxHashMap as HashMap;
 use std::io::Read;
 
 use base64::Engine;
@@ -871,8 +871,8 @@ mod tests {
 
     fn fold_src(src: &str) -> Option<Folded> {
         let parsed = ruff_python_parser::parse_unchecked_source(src, PySourceType::Python);
-        let mut aliases = HashMap::new();
-        let mut consts = HashMap::new();
+        let mut aliases = HashMap::default();
+        let mut consts = HashMap::default();
         let mut last = None;
         for stmt in &parsed.syntax().body {
             match stmt {

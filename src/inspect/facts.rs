@@ -8,7 +8,7 @@
 //! (`exec(b64decode(...))`) is parsed and walked again, bounded, with its facts attributed to
 //! the line that decodes it.
 
-use std::collections::{HashMap, HashSet};
+use super::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
 use ruff_python_ast::visitor::{self, Visitor};
@@ -258,9 +258,13 @@ impl LineIndex {
 
 /// Parse `source` once and collect its facts.
 pub fn collect(source: &str, role: FileRole) -> Facts {
+    collect_indexed(source, role, &LineIndex::new(source))
+}
+
+/// [`collect`] with the caller's [`LineIndex`] of `source` (built once per file).
+pub fn collect_indexed(source: &str, role: FileRole, index: &LineIndex) -> Facts {
     let mut facts = Facts::default();
-    let index = LineIndex::new(source);
-    collect_into(source, role, role.top_level(), None, 0, &index, &mut facts);
+    collect_into(source, role, role.top_level(), None, 0, index, &mut facts);
     promote_called_functions(&mut facts, role);
     facts
 }
@@ -273,7 +277,7 @@ fn promote_called_functions(facts: &mut Facts, role: FileRole) {
     if !top.is_automatic() {
         return;
     }
-    let mut called: HashSet<Arc<str>> = HashSet::new();
+    let mut called: HashSet<Arc<str>> = HashSet::default();
     for c in facts
         .calls
         .iter()
@@ -332,11 +336,11 @@ fn collect_into(
         index,
         nested,
         depth,
-        aliases: HashMap::new(),
-        consts: HashMap::new(),
-        blocked: HashSet::new(),
+        aliases: HashMap::default(),
+        consts: HashMap::default(),
+        blocked: HashSet::default(),
         scopes: vec![Scope::default()],
-        returns: HashMap::new(),
+        returns: HashMap::default(),
         facts,
         acc: 0,
         expr_depth: 0,
@@ -461,6 +465,13 @@ impl<'f> Walker<'f, '_> {
 
     fn add_ref(&mut self, name: String, line: u32) {
         self.facts.refs.entry(name).or_insert(line);
+    }
+
+    /// [`Self::add_ref`] for a borrowed name: allocates only the first time it is seen.
+    fn add_ref_str(&mut self, name: &str, line: u32) {
+        if !self.facts.refs.contains_key(name) {
+            self.facts.refs.insert(name.to_string(), line);
+        }
     }
 
     fn record_str(&mut self, text: String, line: u32, via: Option<&'static str>) {
@@ -665,12 +676,13 @@ impl<'f> Walker<'f, '_> {
             Expr::Name(n) => {
                 let id = n.id.as_str();
                 if let Some(full) = self.aliases.get(id) {
-                    let full = full.clone();
-                    let line = self.line(n.range.start());
-                    self.add_ref(full, line);
+                    if !self.facts.refs.contains_key(full.as_str()) {
+                        let line = self.line(n.range.start());
+                        self.facts.refs.insert(full.clone(), line);
+                    }
                 } else if BUILTINS_OF_INTEREST.contains(&id) || id.starts_with("__") {
                     let line = self.line(n.range.start());
-                    self.add_ref(id.to_string(), line);
+                    self.add_ref_str(id, line);
                 }
                 if !id.is_ascii() {
                     let line = self.line(n.range.start());

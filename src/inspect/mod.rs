@@ -12,11 +12,12 @@
 pub mod context;
 pub mod decode;
 pub mod facts;
+pub mod fxhash;
 pub mod patterns;
 pub mod registry;
 pub mod rules;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
@@ -209,8 +210,8 @@ pub struct Emitter<'a> {
     artifact: &'a str,
     text: Option<&'a str>,
     lines: &'a LineIndex,
-    seen: HashSet<(&'static str, u32)>,
-    per_rule: HashMap<&'static str, usize>,
+    seen: fxhash::FxHashSet<(&'static str, u32)>,
+    per_rule: fxhash::FxHashMap<&'static str, usize>,
     pub findings: Vec<Finding>,
 }
 
@@ -226,8 +227,8 @@ impl<'a> Emitter<'a> {
             artifact,
             text,
             lines,
-            seen: HashSet::new(),
-            per_rule: HashMap::new(),
+            seen: Default::default(),
+            per_rule: Default::default(),
             findings: Vec::new(),
         }
     }
@@ -350,8 +351,11 @@ pub fn inspect_file(
         },
     };
     let text_ref = text.as_deref();
+    let lines = LineIndex::new(text_ref.unwrap_or(""));
     let facts = match (kind, text_ref) {
-        (FileKind::Python, Some(t)) if t.len() <= MAX_PARSE_SIZE => Some(facts::collect(t, role)),
+        (FileKind::Python, Some(t)) if t.len() <= MAX_PARSE_SIZE => {
+            Some(facts::collect_indexed(t, role, &lines))
+        }
         (FileKind::Pth, Some(t)) if t.len() <= MAX_PARSE_SIZE => {
             // Only `import` lines of a .pth file run; keep line numbers by blanking the rest.
             let code: String = t
@@ -368,7 +372,6 @@ pub fn inspect_file(
         FileKind::Text => false,
         _ => false,
     };
-    let lines = LineIndex::new(text_ref.unwrap_or(""));
     let cx = FileCx {
         path,
         kind,
