@@ -787,8 +787,16 @@ pub fn inflate(input: &[u8], gzip: bool) -> Option<Vec<u8>> {
 
 /// Resolve `a.b.c` (names and attributes only) through the import aliases.
 pub fn dotted_name(expr: &Expr, aliases: &HashMap<String, String>) -> Option<String> {
+    let mut out = String::new();
+    dotted_into(expr, aliases, &mut out).then_some(out)
+}
+
+/// [`dotted_name`] into a caller's buffer (cleared first), so a hot loop can reuse one
+/// allocation. Returns whether the expression has a dotted name.
+pub fn dotted_into(expr: &Expr, aliases: &HashMap<String, String>, out: &mut String) -> bool {
     // Iterative: walk down the attribute chain collecting its links (bounded), then build the
     // name once from the root up.
+    out.clear();
     let mut links: [&str; MAX_NAME_LINKS] = [""; MAX_NAME_LINKS];
     let mut n = 0;
     let mut e = expr;
@@ -797,24 +805,24 @@ pub fn dotted_name(expr: &Expr, aliases: &HashMap<String, String>) -> Option<Str
             Expr::Name(name) => break name.id.as_str(),
             Expr::Attribute(a) => {
                 if n == MAX_NAME_LINKS {
-                    return None;
+                    return false;
                 }
                 links[n] = a.attr.as_str();
                 n += 1;
                 e = &a.value;
             }
-            _ => return None,
+            _ => return false,
         }
     };
     let root = aliases.get(root).map(String::as_str).unwrap_or(root);
     let len = root.len() + links[..n].iter().map(|l| l.len() + 1).sum::<usize>();
-    let mut out = String::with_capacity(len);
+    out.reserve(len);
     out.push_str(root);
     for l in links[..n].iter().rev() {
         out.push('.');
         out.push_str(l);
     }
-    Some(out)
+    true
 }
 
 /// Share of printable characters (text-like bytes) in `b`.

@@ -206,9 +206,10 @@ impl Facts {
         self.imports
             .iter()
             .filter(|(m, _)| {
-                prefixes
-                    .iter()
-                    .any(|p| m.as_str() == *p || m.starts_with(&format!("{p}.")))
+                prefixes.iter().any(|p| {
+                    m.strip_prefix(p)
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+                })
             })
             .map(|(_, l)| *l)
             .min()
@@ -345,6 +346,7 @@ fn collect_into(
         acc: 0,
         expr_depth: 0,
         scope: None,
+        name_buf: String::with_capacity(64),
     };
     w.visit_body(&parsed.syntax().body);
 }
@@ -375,6 +377,8 @@ struct Walker<'f, 'i> {
     expr_depth: u32,
     /// Name of the enclosing module-level function.
     scope: Option<Arc<str>>,
+    /// Scratch buffer for dotted names.
+    name_buf: String,
 }
 
 const BUILTINS_OF_INTEREST: &[&str] = &[
@@ -692,24 +696,28 @@ impl<'f> Walker<'f, '_> {
             }
             Expr::Attribute(a) => {
                 let line = self.line(a.range.start());
-                let dotted = if self.known_root(e) {
-                    self.env().dotted(e)
-                } else {
-                    None
-                };
+                // The name is built in a reused buffer and copied only the first time it is
+                // seen. Recording it before the receiver's (shorter, so different) names does
+                // not change any first line.
+                let mut environ = false;
+                if self.known_root(e) {
+                    let mut buf = std::mem::take(&mut self.name_buf);
+                    if decode::dotted_into(e, &self.aliases, &mut buf) {
+                        environ = buf == "os.environ";
+                        self.add_ref_str(&buf, line);
+                    }
+                    self.name_buf = buf;
+                }
                 if !a.attr.as_str().is_ascii() {
                     self.facts
                         .non_ascii_idents
                         .push((a.attr.as_str().to_string(), line));
                 }
                 let base = self.expr(&a.value);
-                match dotted {
-                    Some(d) => {
-                        let t = if d == "os.environ" { ENV_ALL } else { base };
-                        self.add_ref(d, line);
-                        t
-                    }
-                    None => base,
+                if environ {
+                    ENV_ALL
+                } else {
+                    base
                 }
             }
             Expr::Subscript(s) => {
