@@ -582,12 +582,31 @@ impl<'f> Walker<'f, '_> {
             }
             Expr::Attribute(a) => {
                 let (base, comp) = self.obj_name_at(&a.value, d);
-                (base.map(|b| format!("{b}.{}", a.attr.as_str())), comp)
+                (
+                    base.map(|mut b| {
+                        b.push('.');
+                        b.push_str(a.attr.as_str());
+                        b
+                    }),
+                    comp,
+                )
             }
             Expr::Call(c) => {
                 let args = &c.arguments.args;
-                let callee = self.env().dotted(&c.func);
-                match callee.as_deref() {
+                // Which callee this is, without allocating its name.
+                let mut buf = std::mem::take(&mut self.name_buf);
+                let callee = if decode::dotted_into(&c.func, &self.aliases, &mut buf) {
+                    match buf.as_str() {
+                        "getattr" => Some("getattr"),
+                        "__import__" => Some("__import__"),
+                        "importlib.import_module" => Some("importlib.import_module"),
+                        _ => Some(""),
+                    }
+                } else {
+                    None
+                };
+                self.name_buf = buf;
+                match callee {
                     Some("getattr") if args.len() >= 2 => {
                         let (base, _) = self.obj_name_at(&args[0], d);
                         if let Some(f) = self.fold(&args[1]) {
@@ -621,7 +640,13 @@ impl<'f> Walker<'f, '_> {
                     }
                     _ => {
                         let (inner, comp) = self.obj_name_at(&c.func, d);
-                        (inner.map(|n| format!("{n}()")), comp)
+                        (
+                            inner.map(|mut n| {
+                                n.push_str("()");
+                                n
+                            }),
+                            comp,
+                        )
                     }
                 }
             }
@@ -658,7 +683,13 @@ impl<'f> Walker<'f, '_> {
                         }
                     }
                 }
-                (base.map(|b| format!("{b}[]")), None)
+                (
+                    base.map(|mut b| {
+                        b.push_str("[]");
+                        b
+                    }),
+                    None,
+                )
             }
             _ => (None, None),
         }

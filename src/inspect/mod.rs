@@ -318,17 +318,31 @@ pub fn inspect(contents: &ArchiveContents, opts: &InspectOptions) -> Vec<Finding
         .iter()
         .filter(|r| !opts.disabled.iter().any(|d| d == r.info.id))
         .collect();
-    let run = || -> Vec<Finding> {
-        contents
-            .entries
+    // Biggest files first, so that one large file does not start last and leave a core idle;
+    // results go back into archive order before the final sort, so the output is the same
+    // whatever the schedule.
+    let mut order: Vec<usize> = (0..contents.entries.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(contents.entries[i].data.len()));
+    let run = || -> Vec<(usize, Vec<Finding>)> {
+        order
             .par_iter()
-            .flat_map_iter(|e| inspect_file(&e.path, &e.data, &artifact, &backend, &enabled))
+            .with_max_len(1)
+            .map(|&i| {
+                let e = &contents.entries[i];
+                (
+                    i,
+                    inspect_file(&e.path, &e.data, &artifact, &backend, &enabled),
+                )
+            })
+            .filter(|(_, f)| !f.is_empty())
             .collect()
     };
-    let mut findings = match pool() {
+    let mut per_file = match pool() {
         Some(p) => p.install(run),
         None => run(),
     };
+    per_file.sort_unstable_by_key(|(i, _)| *i);
+    let mut findings: Vec<Finding> = per_file.into_iter().flat_map(|(_, f)| f).collect();
     crate::finding::sort(&mut findings);
     findings
 }
