@@ -493,6 +493,8 @@ pub fn assess(
 
 /// A derived key: borrowed from the name when it is the same text (usual for the embedded
 /// snapshot), owned otherwise.
+// The `Cow` itself is needed: only a borrowed name can lend its text to the key.
+#[allow(clippy::ptr_arg)]
 fn reuse(name: &Cow<'static, str>, derived: String) -> Cow<'static, str> {
     match name {
         Cow::Borrowed(b) if *b == derived => Cow::Borrowed(b),
