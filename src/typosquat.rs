@@ -20,13 +20,14 @@
 //! Deciding whether a look-alike is a finding (popularity floors and ratios) is policy and lives
 //! in [`assess`]; the matching itself is [`Popular::lookalike`].
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::OnceLock;
 
 use crate::catalog::RuleInfo;
 use crate::error::InputError;
 use crate::finding::{Confidence, Finding, Severity};
+use crate::inspect::fxhash::FxHashMap as HashMap;
 use crate::package::normalize_name;
 
 /// The rule this module reports.
@@ -116,7 +117,8 @@ pub struct LookAlike {
 
 #[derive(Debug, Clone)]
 struct Entry {
-    name: String,
+    /// Borrowed from the embedded snapshot, owned for a loaded one.
+    name: Cow<'static, str>,
     rank: u32,
 }
 
@@ -125,18 +127,18 @@ struct Entry {
 pub struct Popular {
     entries: Vec<Entry>,
     /// Name -> entry index.
-    by_name: HashMap<String, u32>,
+    by_name: HashMap<Cow<'static, str>, u32>,
     /// Entry indices by name length in bytes.
     /// Entry indices (ascending, so most popular first) by (length in bytes, first byte) and by
     /// (length, last byte): one edit keeps the first or the last byte of names over two bytes.
     by_len_first: HashMap<(usize, u8), Vec<u32>>,
     by_len_last: HashMap<(usize, u8), Vec<u32>>,
     /// Separator-free form -> entries.
-    by_stripped: HashMap<String, Vec<u32>>,
+    by_stripped: HashMap<Cow<'static, str>, Vec<u32>>,
     /// Homoglyph skeleton -> entries.
-    by_skeleton: HashMap<String, Vec<u32>>,
+    by_skeleton: HashMap<Cow<'static, str>, Vec<u32>>,
     /// Name without a `py`/`python` affix -> entries that have that affix.
-    by_core: HashMap<String, Vec<u32>>,
+    by_core: HashMap<Cow<'static, str>, Vec<u32>>,
 }
 
 impl Popular {
@@ -146,7 +148,7 @@ impl Popular {
         I: IntoIterator<Item = (S, u32)>,
         S: AsRef<str>,
     {
-        let mut best: HashMap<String, u32> = HashMap::new();
+        let mut best: HashMap<String, u32> = HashMap::default();
         for (name, rank) in pairs {
             let name = normalize_name(name.as_ref());
             if name.is_empty() {
@@ -157,11 +159,22 @@ impl Popular {
         }
         let mut entries: Vec<Entry> = best
             .into_iter()
-            .map(|(name, rank)| Entry { name, rank })
+            .map(|(name, rank)| Entry {
+                name: Cow::Owned(name),
+                rank,
+            })
             .collect();
         entries.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.name.cmp(&b.name)));
+        Self::index(entries)
+    }
+
+    /// Index entries that are already normalised, unique and sorted by (rank, name).
+    fn index(entries: Vec<Entry>) -> Self {
+        let n = entries.len();
         let mut popular = Popular {
-            by_name: HashMap::with_capacity(entries.len()),
+            by_name: HashMap::with_capacity_and_hasher(n, Default::default()),
+            by_stripped: HashMap::with_capacity_and_hasher(n, Default::default()),
+            by_skeleton: HashMap::with_capacity_and_hasher(n, Default::default()),
             ..Default::default()
         };
         for (i, e) in entries.iter().enumerate() {
@@ -179,20 +192,43 @@ impl Popular {
             }
             popular
                 .by_stripped
-                .entry(strip_separators(&e.name))
+                .entry(reuse(&e.name, strip_separators(&e.name)))
                 .or_default()
                 .push(i);
             popular
                 .by_skeleton
-                .entry(skeleton(&e.name))
+                .entry(reuse(&e.name, skeleton(&e.name)))
                 .or_default()
                 .push(i);
             for core in affix_cores(&e.name) {
-                popular.by_core.entry(core).or_default().push(i);
+                popular.by_core.entry(Cow::Owned(core)).or_default().push(i);
             }
         }
         popular.entries = entries;
         popular
+    }
+
+    /// Parse the embedded snapshot, which `scripts/make-popular.py` writes normalised, unique
+    /// and sorted by (rank, name) (a test checks that this equals the general [`Self::parse`]):
+    /// names are borrowed, not normalised, de-duplicated or sorted again. `None` if a line is
+    /// malformed.
+    fn parse_clean(text: &'static str) -> Option<Self> {
+        let mut entries = Vec::with_capacity(text.len() / 12);
+        for line in text.lines() {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (name, rank) = line.split_once('\t')?;
+            let rank: u32 = rank.trim().parse().ok().filter(|r| *r > 0)?;
+            if name.is_empty() {
+                return None;
+            }
+            entries.push(Entry {
+                name: Cow::Borrowed(name),
+                rank,
+            });
+        }
+        Some(Self::index(entries))
     }
 
     /// Parse the `name<TAB>rank` format. Blank lines and `#` comments are skipped; any other
@@ -242,13 +278,13 @@ impl Popular {
 
     /// Download rank of a project (any spelling; normalised first).
     pub fn rank(&self, name: &str) -> Option<u32> {
-        let i = *self.by_name.get(&normalize_name(name))?;
+        let i = *self.by_name.get(normalize_name(name).as_str())?;
         Some(self.entries[i as usize].rank)
     }
 
     /// Names in rank order (most downloaded first).
     pub fn names(&self) -> impl Iterator<Item = (&str, u32)> {
-        self.entries.iter().map(|e| (e.name.as_str(), e.rank))
+        self.entries.iter().map(|e| (e.name.as_ref(), e.rank))
     }
 
     /// The most popular project (lowest rank) that `name` imitates, other than itself.
@@ -270,13 +306,13 @@ impl Popular {
         };
 
         let stripped = strip_separators(&name);
-        if let Some(hits) = self.by_stripped.get(&stripped) {
+        if let Some(hits) = self.by_stripped.get(stripped.as_str()) {
             for &i in hits {
                 consider(i, Technique::Separator, &mut best);
             }
         }
         let skel = skeleton(&name);
-        if let Some(hits) = self.by_skeleton.get(&skel) {
+        if let Some(hits) = self.by_skeleton.get(skel.as_str()) {
             for &i in hits {
                 if strip_separators(&self.entries[i as usize].name) != stripped {
                     consider(i, Technique::Homoglyph, &mut best);
@@ -287,17 +323,17 @@ impl Popular {
         // different affixes around the same core (`py-yaml` vs `python-yaml`).
         let cores = affix_cores(&name);
         for core in &cores {
-            if let Some(&i) = self.by_name.get(core) {
+            if let Some(&i) = self.by_name.get(core.as_str()) {
                 consider(i, Technique::PythonAffix, &mut best);
             }
-            if let Some(hits) = self.by_core.get(core) {
+            if let Some(hits) = self.by_core.get(core.as_str()) {
                 for &i in hits {
                     consider(i, Technique::PythonAffix, &mut best);
                 }
             }
         }
         if name.len() >= MIN_CORE_LEN {
-            if let Some(hits) = self.by_core.get(&name) {
+            if let Some(hits) = self.by_core.get(name.as_str()) {
                 for &i in hits {
                     consider(i, Technique::PythonAffix, &mut best);
                 }
@@ -341,7 +377,7 @@ impl Popular {
         best.map(|(i, technique)| {
             let e = &self.entries[i as usize];
             LookAlike {
-                imitated: e.name.clone(),
+                imitated: e.name.to_string(),
                 rank: e.rank,
                 technique,
             }
@@ -360,7 +396,9 @@ pub fn embedded() -> &'static Popular {
     POPULAR.get_or_init(|| {
         // The embedded file is ours and tested to parse; should it ever not, fall back to an
         // empty snapshot (no typosquat findings) rather than panicking.
-        Popular::parse(EMBEDDED, Path::new("data/popular.tsv")).unwrap_or_default()
+        Popular::parse_clean(EMBEDDED)
+            .or_else(|| Popular::parse(EMBEDDED, Path::new("data/popular.tsv")).ok())
+            .unwrap_or_default()
     })
 }
 
@@ -451,6 +489,17 @@ pub fn assess(
                 hit.technique.describe()
             )),
     )
+}
+
+/// A derived key: borrowed from the name when it is the same text (usual for the embedded
+/// snapshot), owned otherwise.
+// The `Cow` itself is needed: only a borrowed name can lend its text to the key.
+#[allow(clippy::ptr_arg)]
+fn reuse(name: &Cow<'static, str>, derived: String) -> Cow<'static, str> {
+    match name {
+        Cow::Borrowed(b) if *b == derived => Cow::Borrowed(b),
+        _ => Cow::Owned(derived),
+    }
 }
 
 fn strip_separators(name: &str) -> String {
@@ -613,6 +662,9 @@ mod tests {
             p.len(),
             "duplicate or unnormalised names in the file"
         );
+        // The fast path for the embedded file gives exactly what the general parser gives.
+        let general = Popular::parse(EMBEDDED, Path::new("data/popular.tsv")).unwrap();
+        assert!(p.names().eq(general.names()));
         let mut last = 0;
         for (name, rank) in p.names() {
             assert_eq!(normalize_name(name), name);

@@ -556,7 +556,6 @@ fn deeply_nested_expressions_do_not_overflow_the_stack() {
 /// quadratic in the chain length (a 40,000-link method chain, 319 bytes zipped, takes minutes).
 /// Run with `cargo test --test hostile -- --ignored` once the engine bounds chain walks.
 #[test]
-#[ignore = "known bug: inspect recursion and quadratic work on long call chains"]
 fn long_call_chains_do_not_overflow_the_stack() {
     scan_deep_sources(&["callchain", "methodchain"]);
 }

@@ -6,7 +6,7 @@
 //! so a finding can show it ("decoded: https://..."). It also recognises long encoded blobs in
 //! plain literals.
 
-use std::collections::HashMap;
+use super::fxhash::FxHashMap as HashMap;
 use std::io::Read;
 
 use base64::Engine;
@@ -18,6 +18,9 @@ pub const MAX_LAYERS: u8 = 5;
 pub const MAX_VALUE: usize = 1 << 20;
 /// Recursion bound on expression depth.
 const MAX_DEPTH: u32 = 40;
+/// Longest attribute/call chain resolved to a dotted name; longer chains stay unnamed (no real
+/// code has them, and resolving them costs time quadratic in their length).
+pub const MAX_NAME_LINKS: usize = 64;
 
 /// A statically known value.
 #[derive(Debug, Clone, PartialEq)]
@@ -784,19 +787,42 @@ pub fn inflate(input: &[u8], gzip: bool) -> Option<Vec<u8>> {
 
 /// Resolve `a.b.c` (names and attributes only) through the import aliases.
 pub fn dotted_name(expr: &Expr, aliases: &HashMap<String, String>) -> Option<String> {
-    match expr {
-        Expr::Name(n) => Some(
-            aliases
-                .get(n.id.as_str())
-                .cloned()
-                .unwrap_or_else(|| n.id.to_string()),
-        ),
-        Expr::Attribute(a) => {
-            let base = dotted_name(&a.value, aliases)?;
-            Some(format!("{base}.{}", a.attr.as_str()))
+    let mut out = String::new();
+    dotted_into(expr, aliases, &mut out).then_some(out)
+}
+
+/// [`dotted_name`] into a caller's buffer (cleared first), so a hot loop can reuse one
+/// allocation. Returns whether the expression has a dotted name.
+pub fn dotted_into(expr: &Expr, aliases: &HashMap<String, String>, out: &mut String) -> bool {
+    // Iterative: walk down the attribute chain collecting its links (bounded), then build the
+    // name once from the root up.
+    out.clear();
+    let mut links: [&str; MAX_NAME_LINKS] = [""; MAX_NAME_LINKS];
+    let mut n = 0;
+    let mut e = expr;
+    let root = loop {
+        match e {
+            Expr::Name(name) => break name.id.as_str(),
+            Expr::Attribute(a) => {
+                if n == MAX_NAME_LINKS {
+                    return false;
+                }
+                links[n] = a.attr.as_str();
+                n += 1;
+                e = &a.value;
+            }
+            _ => return false,
         }
-        _ => None,
+    };
+    let root = aliases.get(root).map(String::as_str).unwrap_or(root);
+    let len = root.len() + links[..n].iter().map(|l| l.len() + 1).sum::<usize>();
+    out.reserve(len);
+    out.push_str(root);
+    for l in links[..n].iter().rev() {
+        out.push('.');
+        out.push_str(l);
     }
+    true
 }
 
 /// Share of printable characters (text-like bytes) in `b`.
@@ -853,8 +879,8 @@ mod tests {
 
     fn fold_src(src: &str) -> Option<Folded> {
         let parsed = ruff_python_parser::parse_unchecked_source(src, PySourceType::Python);
-        let mut aliases = HashMap::new();
-        let mut consts = HashMap::new();
+        let mut aliases = HashMap::default();
+        let mut consts = HashMap::default();
         let mut last = None;
         for stmt in &parsed.syntax().body {
             match stmt {

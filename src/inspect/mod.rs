@@ -12,11 +12,12 @@
 pub mod context;
 pub mod decode;
 pub mod facts;
+pub mod fxhash;
 pub mod patterns;
 pub mod registry;
 pub mod rules;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
@@ -209,8 +210,8 @@ pub struct Emitter<'a> {
     artifact: &'a str,
     text: Option<&'a str>,
     lines: &'a LineIndex,
-    seen: HashSet<(&'static str, u32)>,
-    per_rule: HashMap<&'static str, usize>,
+    seen: fxhash::FxHashSet<(&'static str, u32)>,
+    per_rule: fxhash::FxHashMap<&'static str, usize>,
     pub findings: Vec<Finding>,
 }
 
@@ -226,8 +227,8 @@ impl<'a> Emitter<'a> {
             artifact,
             text,
             lines,
-            seen: HashSet::new(),
-            per_rule: HashMap::new(),
+            seen: Default::default(),
+            per_rule: Default::default(),
             findings: Vec::new(),
         }
     }
@@ -317,17 +318,31 @@ pub fn inspect(contents: &ArchiveContents, opts: &InspectOptions) -> Vec<Finding
         .iter()
         .filter(|r| !opts.disabled.iter().any(|d| d == r.info.id))
         .collect();
-    let run = || -> Vec<Finding> {
-        contents
-            .entries
+    // Biggest files first, so that one large file does not start last and leave a core idle;
+    // results go back into archive order before the final sort, so the output is the same
+    // whatever the schedule.
+    let mut order: Vec<usize> = (0..contents.entries.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(contents.entries[i].data.len()));
+    let run = || -> Vec<(usize, Vec<Finding>)> {
+        order
             .par_iter()
-            .flat_map_iter(|e| inspect_file(&e.path, &e.data, &artifact, &backend, &enabled))
+            .with_max_len(1)
+            .map(|&i| {
+                let e = &contents.entries[i];
+                (
+                    i,
+                    inspect_file(&e.path, &e.data, &artifact, &backend, &enabled),
+                )
+            })
+            .filter(|(_, f)| !f.is_empty())
             .collect()
     };
-    let mut findings = match pool() {
+    let mut per_file = match pool() {
         Some(p) => p.install(run),
         None => run(),
     };
+    per_file.sort_unstable_by_key(|(i, _)| *i);
+    let mut findings: Vec<Finding> = per_file.into_iter().flat_map(|(_, f)| f).collect();
     crate::finding::sort(&mut findings);
     findings
 }
@@ -350,8 +365,11 @@ pub fn inspect_file(
         },
     };
     let text_ref = text.as_deref();
+    let lines = LineIndex::new(text_ref.unwrap_or(""));
     let facts = match (kind, text_ref) {
-        (FileKind::Python, Some(t)) if t.len() <= MAX_PARSE_SIZE => Some(facts::collect(t, role)),
+        (FileKind::Python, Some(t)) if t.len() <= MAX_PARSE_SIZE => {
+            Some(facts::collect_indexed(t, role, &lines))
+        }
         (FileKind::Pth, Some(t)) if t.len() <= MAX_PARSE_SIZE => {
             // Only `import` lines of a .pth file run; keep line numbers by blanking the rest.
             let code: String = t
@@ -368,7 +386,6 @@ pub fn inspect_file(
         FileKind::Text => false,
         _ => false,
     };
-    let lines = LineIndex::new(text_ref.unwrap_or(""));
     let cx = FileCx {
         path,
         kind,

@@ -141,8 +141,8 @@ pub const C_NETWORK: u8 = 1 << 1;
 pub const C_CODE: u8 = 1 << 2;
 pub const C_DECODER: u8 = 1 << 3;
 
-static CLASSES: LazyLock<std::collections::HashMap<&'static str, u8>> = LazyLock::new(|| {
-    let mut m = std::collections::HashMap::new();
+static CLASSES: LazyLock<super::fxhash::FxHashMap<&'static str, u8>> = LazyLock::new(|| {
+    let mut m = super::fxhash::FxHashMap::default();
     for n in PROCESS_CALLS {
         *m.entry(*n).or_insert(0) |= C_PROCESS;
     }
