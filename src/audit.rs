@@ -437,16 +437,22 @@ pub fn run(
         return Err(Error::Offline { missing });
     }
 
-    // 4. Inspect (CPU bound, parallel over artifacts; the engine is parallel over files).
+    // 4. Inspect (CPU bound; the engine is parallel over files). A few artifacts at a time keep
+    //    both cores busy on small ones while memory stays bounded by the largest artifacts.
     if !to_inspect.is_empty() {
         let results: Vec<(usize, Vec<Finding>)> = to_inspect
-            .par_iter()
-            .map(|(wi, filename, sha256)| {
-                let out = inspect_cached(services.cache, filename, sha256, opts);
-                on_event(Event::Inspected {
-                    filename: filename.clone(),
-                });
-                (*wi, out)
+            .chunks(inspect::ARTIFACTS_IN_FLIGHT)
+            .flat_map(|chunk| {
+                chunk
+                    .par_iter()
+                    .map(|(wi, filename, sha256)| {
+                        let out = inspect_cached(services.cache, filename, sha256, opts);
+                        on_event(Event::Inspected {
+                            filename: filename.clone(),
+                        });
+                        (*wi, out)
+                    })
+                    .collect::<Vec<_>>()
             })
             .collect();
         for (wi, f) in results {

@@ -31,10 +31,18 @@ pub fn run(g: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode, Error> {
     let opts = inspect::InspectOptions::default();
     let mut mctx = crate::metadata::Context::new(super::now(g));
     mctx.thresholds = config.thresholds();
+    // A few artifacts at a time: enough to keep both cores busy on small ones (the engine is
+    // parallel over files inside each), few enough that memory stays bounded by the largest
+    // artifacts rather than growing with the number of paths.
     let packages: Vec<PackageReport> = args
         .paths
-        .par_iter()
-        .map(|p| scan_one(p, &limits, &opts, &mctx))
+        .chunks(inspect::ARTIFACTS_IN_FLIGHT)
+        .flat_map(|chunk| {
+            chunk
+                .par_iter()
+                .map(|p| scan_one(p, &limits, &opts, &mctx))
+                .collect::<Vec<_>>()
+        })
         .collect();
     let report = Report {
         schema_version: crate::report::SCHEMA_VERSION,

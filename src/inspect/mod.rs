@@ -9,6 +9,11 @@
 //! an [`Emitter`], which keeps one finding per (rule, file, line), caps findings per rule and
 //! file, and attaches evidence (the source line plus any decoded text).
 
+/// How many artifacts callers inspect at once: enough to keep both cores busy on small ones
+/// (each inspection is itself parallel over files), few enough that memory is bounded by the
+/// largest artifacts rather than by how many there are.
+pub const ARTIFACTS_IN_FLIGHT: usize = 4;
+
 pub mod context;
 pub mod decode;
 pub mod facts;
