@@ -22,7 +22,7 @@ use crate::inspect;
 use crate::lockfile::Lockfile;
 use crate::metadata;
 use crate::network::Network;
-use crate::package::{Artifact, LockedPackage, Problem, Source};
+use crate::package::{Artifact, LockedPackage, Source};
 use crate::project::{IndexFile, ProjectInfo};
 use crate::redact::redact_url;
 use crate::report::{ArtifactReport, ArtifactStatus, PackageReport, Report, Summary, Tool};
@@ -116,19 +116,6 @@ struct Work {
     findings: Vec<Finding>,
 }
 
-/// The rule id reported for a lockfile `Problem`.
-pub fn problem_rule(p: &Problem) -> &'static str {
-    match p {
-        Problem::Unpinned { .. } => "unpinned",
-        Problem::Unhashed => "unhashed",
-        Problem::VcsSource => "vcs-source",
-        Problem::LocalSource => "local-source",
-        Problem::Editable => "editable-source",
-        Problem::UrlWithoutHash => "url-without-hash",
-        Problem::NoArtifacts => "no-artifacts",
-    }
-}
-
 fn rule_finding(rule: &str, fallback: Severity, message: String) -> Finding {
     let severity = catalog::find(rule).map(|r| r.severity).unwrap_or(fallback);
     Finding::new(rule, severity, Confidence::High, message)
@@ -216,7 +203,10 @@ pub fn run(
             let mut findings: Vec<Finding> = pkg
                 .problems
                 .iter()
-                .map(|p| rule_finding(problem_rule(p), Severity::Medium, p.describe()))
+                .map(|p| {
+                    let rule = crate::lockfile::problem_rule(p);
+                    Finding::new(rule.id, rule.severity, Confidence::High, p.describe())
+                })
                 .collect();
             if pkg.artifacts.is_empty()
                 && candidates.is_empty()
