@@ -240,7 +240,7 @@ impl Environment {
         target: &TargetArgs,
         config: &Config,
     ) -> Result<Self, Error> {
-        let cache_dir = cache_dir(g)?;
+        let cache_dir = super::cache_dir(g)?;
         let cache = Cache::open(&cache_dir)?;
         let net = Network::acquire(g.offline, &NetworkOptions::default())?;
         let configured = crate::pipconf::from_global(g)?;
@@ -327,16 +327,6 @@ pub fn finish(
     let text = crate::report::render(&report, g.format, super::use_color(g));
     super::emit(g, &text)?;
     Ok(ExitCode::from(crate::policy::exit_code(&report)))
-}
-
-/// `--cache-dir`, PYVET_CACHE_DIR, or the platform cache directory.
-pub fn cache_dir(g: &GlobalArgs) -> Result<PathBuf, Error> {
-    g.cache_dir
-        .clone()
-        .or_else(Cache::default_dir)
-        .ok_or_else(|| {
-            Error::Usage("no cache directory: set --cache-dir or PYVET_CACHE_DIR".into())
-        })
 }
 
 /// The terminal progress display: a spinner for index lookups, a byte bar for downloads.

@@ -12,14 +12,7 @@ use crate::report::Format;
 
 /// The cache `--cache-dir` / PYVET_CACHE_DIR names, else the platform default.
 pub fn open_cache(g: &GlobalArgs) -> Result<Cache, Error> {
-    let dir = g
-        .cache_dir
-        .clone()
-        .or_else(Cache::default_dir)
-        .ok_or_else(|| {
-            Error::Usage("no cache directory: pass --cache-dir DIR or set PYVET_CACHE_DIR".into())
-        })?;
-    Cache::open(&dir)
+    Cache::open(&super::cache_dir(g)?)
 }
 
 pub fn run(g: &GlobalArgs, cmd: CacheCommand) -> Result<ExitCode, Error> {

@@ -8,7 +8,6 @@
 
 use std::fmt::Write as _;
 use std::io::Read;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde::Serialize;
@@ -27,18 +26,8 @@ pub fn run(g: &GlobalArgs, args: DbCommand) -> Result<ExitCode, Error> {
     }
 }
 
-/// `--cache-dir`, else the platform default.
-pub fn cache_dir(g: &GlobalArgs) -> Result<PathBuf, Error> {
-    g.cache_dir
-        .clone()
-        .or_else(crate::cache::Cache::default_dir)
-        .ok_or_else(|| {
-            Error::Usage("no cache directory: pass --cache-dir DIR or set PYVET_CACHE_DIR".into())
-        })
-}
-
 fn import(g: &GlobalArgs, args: &DbImportArgs) -> Result<ExitCode, Error> {
-    let dir = cache_dir(g)?;
+    let dir = super::cache_dir(g)?;
     if args.path.extension().is_some_and(|e| e == "tsv") {
         return import_popular(g, &dir, &args.path);
     }
@@ -79,7 +68,7 @@ fn update(g: &GlobalArgs, args: &DbUpdateArgs) -> Result<ExitCode, Error> {
         ));
     };
     let shown = redact_url(url);
-    let dir = cache_dir(g)?;
+    let dir = super::cache_dir(g)?;
     // A mirrored export on disk or a network share: no network needed, even offline.
     if let Ok(parsed) = url::Url::parse(url) {
         if parsed.scheme() == "file" {
@@ -191,7 +180,7 @@ struct InfoReport<'a> {
 }
 
 fn info(g: &GlobalArgs) -> Result<ExitCode, Error> {
-    let dir = cache_dir(g)?;
+    let dir = super::cache_dir(g)?;
     let path = vulns::db_path(&dir);
     let now = super::now(g);
     let db = VulnDb::open(&dir)?;

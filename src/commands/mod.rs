@@ -64,6 +64,16 @@ pub fn emit(g: &GlobalArgs, text: &str) -> Result<(), Error> {
     }
 }
 
+/// `--cache-dir`, PYVET_CACHE_DIR, or the platform cache directory.
+pub fn cache_dir(g: &GlobalArgs) -> Result<std::path::PathBuf, Error> {
+    g.cache_dir
+        .clone()
+        .or_else(crate::cache::Cache::default_dir)
+        .ok_or_else(|| {
+            Error::Usage("no cache directory: pass --cache-dir DIR or set PYVET_CACHE_DIR".into())
+        })
+}
+
 /// The current time, or `--now`.
 pub fn now(g: &GlobalArgs) -> jiff::Timestamp {
     g.now.unwrap_or_else(jiff::Timestamp::now)
