@@ -3,6 +3,9 @@
 //! (download, hash, fsync, rename) and a warm one (re-hash from the cache, no network), next to
 //! `sha256sum` over the same files when that command exists: the floor for the warm case.
 //!
+//! Then the same files as a 50-package uv.lock through the whole `pyvet audit` pipeline (lockfile,
+//! selection, fetch and verify, report) with the hash check, cold (empty cache) and warm.
+//!
 //! Run with `cargo bench --bench fetch`.
 
 #[path = "../tests/support/mod.rs"]
@@ -106,5 +109,68 @@ fn main() {
             );
         }
         _ => println!("sha256sum: not available"),
+    }
+
+    audit_pipeline(&server, &jobs, total);
+}
+
+/// The files as a uv.lock, audited end to end by the library pipeline.
+fn audit_pipeline(server: &TestServer, jobs: &[FetchJob], total: u64) {
+    use pyvet::audit::{self, AuditOptions, Checks, Services};
+    let dir = TempDir::new("bench-audit");
+    let mut lock = String::from("version = 1\nrevision = 2\n");
+    for (i, j) in jobs.iter().enumerate() {
+        lock.push_str(&format!(
+            "\n[[package]]\nname = \"pkg{i}\"\nversion = \"1.0\"\nsource = {{ registry = \"{}\" }}\nwheels = [\n    {{ url = \"{}\", hash = \"{}\" }},\n]\n",
+            server.url("/simple"),
+            j.url,
+            j.expected[0]
+        ));
+    }
+    let path = dir.path().join("uv.lock");
+    std::fs::write(&path, lock).unwrap();
+    let net = Network::acquire(false, &NetworkOptions::for_tests())
+        .unwrap()
+        .unwrap();
+    let opts = AuditOptions {
+        target: pyvet::select::Target::from_args(Some("3.12"), Some("linux-x86_64")).unwrap(),
+        all_artifacts: false,
+        jobs: 8,
+        checks: Checks {
+            hashes: true,
+            code: false,
+            metadata: false,
+            vulns: false,
+        },
+        now: jiff::Timestamp::now(),
+        thresholds: Default::default(),
+        inspect: Default::default(),
+        limits: Default::default(),
+        only: None,
+    };
+    let cache = Cache::open(&dir.path().join("cache")).unwrap();
+    let services = Services {
+        cache: &cache,
+        net: Some(&net),
+        index: None,
+        vulns: None,
+    };
+    for run in ["cold", "warm"] {
+        let t = Instant::now();
+        let lockfile = pyvet::lockfile::load(&path, None).unwrap();
+        let report = audit::run(&lockfile, &opts, &services, &|_| {}).unwrap();
+        let s = t.elapsed().as_secs_f64();
+        let verified = report
+            .packages
+            .iter()
+            .flat_map(|p| &p.artifacts)
+            .filter(|a| a.status == pyvet::report::ArtifactStatus::Verified)
+            .count();
+        assert_eq!(verified, jobs.len(), "every artifact verified");
+        println!(
+            "audit of a {}-package uv.lock, {run}:        {s:>7.3} s  {:>8.1} MB/s",
+            jobs.len(),
+            mb_per_s(total, s)
+        );
     }
 }
