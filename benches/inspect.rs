@@ -106,7 +106,7 @@ fn corpus(total_mb: usize) -> Vec<ArchiveEntry> {
         size += text.len();
         entries.push(ArchiveEntry {
             path: format!("synthetic/mod_{i}.py"),
-            data: text.into_bytes(),
+            data: text.into_bytes().into(),
         });
         i += 1;
     }
@@ -128,7 +128,10 @@ fn read_tree(root: &Path, dir: &Path, out: &mut Vec<ArchiveEntry>) {
                         .unwrap_or(&p)
                         .to_string_lossy()
                         .replace('\\', "/");
-                    out.push(ArchiveEntry { path, data });
+                    out.push(ArchiveEntry {
+                        path,
+                        data: data.into(),
+                    });
                 }
             }
             _ => {}

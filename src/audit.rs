@@ -614,10 +614,11 @@ fn inspect_cached(
 
 /// Archive + code findings for one artifact held in memory.
 pub fn inspect_bytes(filename: &str, bytes: &[u8], opts: &AuditOptions) -> Vec<Finding> {
-    match archive::read_artifact(filename, bytes, &opts.limits) {
-        Ok(contents) => {
-            let mut out = contents.findings.clone();
-            out.extend(inspect::inspect(&contents, &opts.inspect));
+    let read_opts = archive::ReadOptions::with_limits(opts.limits.clone());
+    match inspect::read_and_inspect(filename, bytes, &read_opts, &opts.inspect) {
+        Ok((outcome, code)) => {
+            let mut out = outcome.contents.findings;
+            out.extend(code);
             for f in &mut out {
                 if f.artifact.is_none() {
                     f.artifact = Some(filename.to_string());

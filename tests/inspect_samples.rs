@@ -27,7 +27,7 @@ fn inspect_one(sample: &str, path_in_artifact: &str) -> Vec<Finding> {
         kind: ArtifactKind::from_filename(filename),
         entries: vec![ArchiveEntry {
             path: path_in_artifact.to_string(),
-            data,
+            data: data.into(),
         }],
         findings: Vec::new(),
         metadata: None,
@@ -161,13 +161,13 @@ fn truncated_and_mangled_samples_never_panic() {
         for (i, cut) in (0..data.len()).step_by(step).enumerate() {
             entries.push(ArchiveEntry {
                 path: format!("{path}.{i}.py"),
-                data: data[..cut].to_vec(),
+                data: data[..cut].to_vec().into(),
             });
             let mut flipped = data.clone();
             flipped[cut] ^= 0xa5;
             entries.push(ArchiveEntry {
                 path: format!("{path}.{i}.flip.py"),
-                data: flipped,
+                data: flipped.into(),
             });
         }
         let contents = ArchiveContents {

@@ -27,7 +27,10 @@ fn read_tree(root: &Path, dir: &Path, out: &mut Vec<ArchiveEntry>) {
                     .unwrap_or(&p)
                     .to_string_lossy()
                     .replace('\\', "/");
-                out.push(ArchiveEntry { path: rel, data });
+                out.push(ArchiveEntry {
+                    path: rel,
+                    data: data.into(),
+                });
             }
         }
     }

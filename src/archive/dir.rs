@@ -55,9 +55,10 @@ pub(crate) fn read(root: &Path, c: &mut Collector<'_>) -> Result<(), ArchiveErro
                 continue;
             }
             let file = fs::File::open(&full).map_err(|e| io_err(&full, e))?;
+            let declared = file.metadata().map(|m| m.len()).unwrap_or(0);
             let max = c.limits().max_file_size;
             let mut reader = file.take(max.saturating_add(1));
-            let mut sink = Sink::new(&path, c.opts);
+            let mut sink = Sink::with_size_hint(&path, c.opts, declared);
             loop {
                 let n = reader.read(&mut buf).map_err(|e| io_err(&full, e))?;
                 if n == 0 {

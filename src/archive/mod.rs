@@ -27,6 +27,7 @@ mod zip;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 use sha2::Digest as _;
 
@@ -76,8 +77,14 @@ pub struct ArchiveEntry {
     pub path: String,
     /// The file's bytes, or only its first bytes when the keep policy said so (see
     /// [`ReadOptions`]; [`ReadOutcome::partial`] lists such files with their full size).
-    pub data: Vec<u8>,
+    /// Shared, so that an observer (see [`read_artifact_observed`]) can work on a file while
+    /// the rest of the archive is still being read.
+    pub data: Arc<Vec<u8>>,
 }
+
+/// Called with each regular file as soon as a reader has it whole, with its index in
+/// [`ArchiveContents::entries`].
+pub type Observer<'a> = &'a (dyn Fn(usize, &ArchiveEntry) + Sync);
 
 /// Core metadata read from the artifact itself (wheel METADATA or sdist PKG-INFO).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -358,6 +365,33 @@ pub fn read_artifact_with(
     Ok(c.finish(kind))
 }
 
+/// [`read_artifact_with`], telling `observer` about each file as soon as it is read whole, so
+/// the caller can work on the first files while the rest are still being decompressed.
+/// Tarballs inflate sequentially, file after file, and call it as they go. Zip entries are
+/// inflated in parallel and all become available together: for a zip the observer is not
+/// called, and the caller takes the entries from the result.
+pub fn read_artifact_observed(
+    filename: &str,
+    bytes: &[u8],
+    opts: &ReadOptions,
+    observer: Observer<'_>,
+) -> Result<ReadOutcome, ArchiveError> {
+    let format = format_of(filename, bytes).ok_or_else(|| ArchiveError::Unsupported {
+        filename: filename.to_string(),
+    })?;
+    let kind = ArtifactKind::from_filename(filename);
+    let mut c = Collector::new(filename, opts, bytes.len() as u64);
+    match format {
+        Format::Zip => zip::read(bytes, &mut c)?,
+        Format::Tar(compression) => {
+            c.observer = Some(observer);
+            tar::read(bytes, compression, &mut c)?;
+            c.observer = None;
+        }
+    }
+    Ok(c.finish(kind))
+}
+
 /// Read a local artifact file or an unpacked directory (walked without following links).
 pub fn read_path_with(path: &Path, opts: &ReadOptions) -> Result<ReadOutcome, ArchiveError> {
     let io_err = |source| ArchiveError::Io {
@@ -505,12 +539,18 @@ pub(crate) struct Streamed {
     pub partial: bool,
 }
 
+/// Most bytes reserved up front from a declared size (a hostile header can declare anything).
+const MAX_RESERVE: u64 = 16 << 20;
+
 /// Streams the bytes of one file: hashes everything, keeps what the policy says.
 pub(crate) struct Sink<'o> {
     hasher: sha2::Sha256,
     data: Vec<u8>,
     size: u64,
     keep_whole: bool,
+    /// The declared size is past the policy's whole-file limit: keep only the prefix from the
+    /// start instead of buffering up to the limit first.
+    prefix_only: bool,
     partial: bool,
     opts: &'o ReadOptions,
 }
@@ -523,9 +563,26 @@ impl<'o> Sink<'o> {
             data: Vec::new(),
             size: 0,
             keep_whole,
+            prefix_only: false,
             partial: false,
             opts,
         }
+    }
+
+    /// [`Self::new`] for a file whose format declares its size (zip directory, tar header,
+    /// file system): the buffer is sized once, and a file the policy keeps only a prefix of
+    /// is never buffered further than that prefix. The result is the same as without the
+    /// hint whenever the declared size is true; a zip entry whose size is not is reported.
+    pub fn with_size_hint(path: &str, opts: &'o ReadOptions, hint: u64) -> Self {
+        let mut s = Self::new(path, opts);
+        if !s.keep_whole && hint >= opts.keep_small {
+            s.prefix_only = true;
+            s.data.reserve_exact(opts.keep_prefix);
+        } else {
+            s.data
+                .reserve_exact(usize::try_from(hint.min(MAX_RESERVE)).unwrap_or(0));
+        }
+        s
     }
 
     pub fn size(&self) -> u64 {
@@ -536,6 +593,12 @@ impl<'o> Sink<'o> {
         self.hasher.update(chunk);
         self.size += chunk.len() as u64;
         if self.partial {
+            return;
+        }
+        if self.prefix_only {
+            let room = self.opts.keep_prefix.saturating_sub(self.data.len());
+            self.data.extend_from_slice(&chunk[..room.min(chunk.len())]);
+            self.partial = self.size > self.opts.keep_prefix as u64;
             return;
         }
         self.data.extend_from_slice(chunk);
@@ -581,6 +644,8 @@ pub(crate) struct Collector<'o> {
     ratio_reported: bool,
     /// Findings per (rule, severity), to cap repetitive ones.
     per_kind: HashMap<(String, Severity), usize>,
+    /// Told about each file as it is added (readers that produce files one after another).
+    pub observer: Option<Observer<'o>>,
 }
 
 /// At most this many findings of one rule and severity per artifact; the rest are counted in
@@ -605,6 +670,7 @@ impl<'o> Collector<'o> {
             stopped: false,
             ratio_reported: false,
             per_kind: HashMap::new(),
+            observer: None,
         }
     }
 
@@ -926,7 +992,13 @@ impl<'o> Collector<'o> {
         if s.partial {
             self.partial.insert(path.clone(), s.size);
         }
-        self.entries.push(ArchiveEntry { path, data: s.data });
+        self.entries.push(ArchiveEntry {
+            path,
+            data: Arc::new(s.data),
+        });
+        if let (Some(observe), Some(entry)) = (self.observer, self.entries.last()) {
+            observe(self.entries.len() - 1, entry);
+        }
     }
 
     fn finish(mut self, kind: ArtifactKind) -> ReadOutcome {

@@ -207,9 +207,9 @@ pub(crate) fn check_wheel(c: &mut Collector<'_>) {
                         last_entry.get(path.as_str()).map(|&i| {
                             let e = &c.entries[i];
                             if alg == "sha384" {
-                                sha2::Sha384::digest(&e.data).to_vec()
+                                sha2::Sha384::digest(e.data.as_slice()).to_vec()
                             } else {
-                                sha2::Sha512::digest(&e.data).to_vec()
+                                sha2::Sha512::digest(e.data.as_slice()).to_vec()
                             }
                         })
                     }

@@ -343,7 +343,7 @@ fn read_stream<R: Read>(
             c.link(&path, kind, target.as_deref());
             continue;
         }
-        let mut sink = Sink::new(&path, c.opts);
+        let mut sink = Sink::with_size_hint(&path, c.opts, entry.size());
         let mut too_large = None;
         loop {
             let n = match entry.read(&mut buf) {

@@ -54,6 +54,9 @@ struct CdEntry {
     flags: u16,
     method: u16,
     compressed: u64,
+    /// Inflated size the directory declares: a hint for buffer sizes only, never trusted for
+    /// limits (those count the bytes that actually come out).
+    size: u64,
     local_offset: u64,
     external_attr: u32,
 }
@@ -180,6 +183,7 @@ fn parse_directory(b: &[u8], dir: Directory, max_entries: usize) -> Vec<CdEntry>
             break;
         };
         let mut compressed = u64::from(comp32);
+        let mut size = u64::from(uncomp32);
         let mut local_offset = u64::from(off32);
         let mut unicode_name = None;
         // zip64 extended information: present fields follow the order uncompressed,
@@ -192,6 +196,9 @@ fn parse_directory(b: &[u8], dir: Directory, max_entries: usize) -> Vec<CdEntry>
             if id == 0x0001 {
                 let mut q = 0;
                 if uncomp32 == 0xFFFF_FFFF {
+                    if let Some(v) = le64(body, q) {
+                        size = v;
+                    }
                     q += 8;
                 }
                 if comp32 == 0xFFFF_FFFF {
@@ -221,6 +228,7 @@ fn parse_directory(b: &[u8], dir: Directory, max_entries: usize) -> Vec<CdEntry>
             flags,
             method,
             compressed,
+            size,
             local_offset,
             external_attr: ext,
         });
@@ -312,6 +320,8 @@ struct Job<'a> {
     path: String,
     data: &'a [u8],
     method: u16,
+    /// Declared inflated size (a hint).
+    size: u64,
 }
 
 struct Budget {
@@ -323,7 +333,7 @@ fn inflate(job: &Job<'_>, opts: &ReadOptions, budget: &Budget, buf: &mut [u8]) -
     let lim = &opts.limits;
     let comp = job.data.len() as u64;
     let ratio_cap = lim.max_ratio.saturating_mul(comp).max(RATIO_MIN_SIZE);
-    let mut sink = Sink::new(&job.path, opts);
+    let mut sink = Sink::with_size_hint(&job.path, opts, job.size);
     // Accept `chunk` or say why not.
     let take = |sink: &mut Sink<'_>, chunk: &[u8], consumed: u64| -> Option<Outcome> {
         let after = sink.size() + chunk.len() as u64;
@@ -497,6 +507,7 @@ pub(crate) fn read(b: &[u8], c: &mut Collector<'_>) -> Result<(), ArchiveError> 
             path,
             data,
             method: e.method,
+            size: e.size,
         });
     }
 
@@ -531,6 +542,18 @@ pub(crate) fn read(b: &[u8], c: &mut Collector<'_>) -> Result<(), ArchiveError> 
                 if c.overall_ratio_broken(after) {
                     c.overall_ratio_exceeded(after, c.compressed_size);
                     break;
+                }
+                if s.size != job.size {
+                    // Python's zipfile stops at the declared size and then checks the CRC, so
+                    // what gets installed (if anything) is not what a full inflate shows.
+                    c.finding(
+                        "archive-ambiguous",
+                        Severity::Medium,
+                        Some(&job.path),
+                        "entry inflates to a different size than the central directory \
+                         declares; installers stop at the declared size or reject the entry",
+                        Some(format!("declared {} bytes, inflated {}", job.size, s.size)),
+                    );
                 }
                 c.add_file(job.path, s);
             }

@@ -82,7 +82,10 @@ fn scan_one(
     // the user named) is resolved first; links inside are never followed.
     let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let read = if resolved.is_dir() {
-        archive::read_path(&resolved, limits).map(|c| (c, None))
+        archive::read_path(&resolved, limits).map(|c| {
+            let code = inspect::inspect(&c, opts);
+            (c, code, None)
+        })
     } else {
         crate::fsutil::read_regular(&resolved, limits.max_total_size)
             .map_err(|source| archive::ArchiveError::Io {
@@ -90,14 +93,19 @@ fn scan_one(
                 source,
             })
             .and_then(|bytes| {
-                let sha = crate::hash::sha256_hex(&bytes);
-                archive::read_artifact(&filename, &bytes, limits).map(|c| (c, Some(sha)))
+                // The hash is computed while the archive is read and inspected.
+                let read_opts = archive::ReadOptions::with_limits(limits.clone());
+                let (sha, read) = rayon::join(
+                    || crate::hash::sha256_hex(&bytes),
+                    || inspect::read_and_inspect(&filename, &bytes, &read_opts, opts),
+                );
+                read.map(|(outcome, code)| (outcome.contents, code, Some(sha)))
             })
     };
     let (mut findings, meta, sha256) = match read {
-        Ok((contents, sha)) => {
-            let mut f = contents.findings.clone();
-            f.extend(inspect::inspect(&contents, opts));
+        Ok((contents, code, sha)) => {
+            let mut f = contents.findings;
+            f.extend(code);
             if let Some(meta) = &contents.metadata {
                 f.extend(crate::metadata::check_dist(meta, mctx));
             }

@@ -23,11 +23,11 @@ pub mod registry;
 pub mod rules;
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rayon::prelude::*;
 
-use crate::archive::ArchiveContents;
+use crate::archive::{self, ArchiveContents, ArchiveEntry};
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Finding, Severity};
 use crate::package::ArtifactKind;
@@ -304,52 +304,137 @@ fn pool() -> Option<&'static rayon::ThreadPool> {
     .as_ref()
 }
 
-/// Inspect one artifact's contents and return code findings (archive-level findings already in
-/// `contents.findings` are not repeated). The caller fills in package/version.
-pub fn inspect(contents: &ArchiveContents, opts: &InspectOptions) -> Vec<Finding> {
-    let lower = contents.filename.to_ascii_lowercase();
-    let artifact = ArtifactCx {
-        filename: contents.filename.clone(),
-        kind: contents.kind,
-        pure_wheel: contents.kind == ArtifactKind::Wheel && lower.ends_with("-none-any.whl"),
-    };
-    let entries: Vec<(&str, &[u8])> = contents
-        .entries
+fn artifact_cx(filename: &str, kind: ArtifactKind) -> ArtifactCx {
+    let lower = filename.to_ascii_lowercase();
+    ArtifactCx {
+        filename: filename.to_string(),
+        kind,
+        pure_wheel: kind == ArtifactKind::Wheel && lower.ends_with("-none-any.whl"),
+    }
+}
+
+fn enabled_rules(opts: &InspectOptions) -> Vec<&'static registry::Rule> {
+    registry::RULES
+        .iter()
+        .filter(|r| !opts.disabled.iter().any(|d| d == r.info.id))
+        .collect()
+}
+
+fn backend_of(entries: &[ArchiveEntry]) -> HashSet<String> {
+    let entries: Vec<(&str, &[u8])> = entries
         .iter()
         .map(|e| (e.path.as_str(), e.data.as_slice()))
         .collect();
-    let backend = context::backend_dirs(&entries);
-    let enabled: Vec<&registry::Rule> = registry::RULES
-        .iter()
-        .filter(|r| !opts.disabled.iter().any(|d| d == r.info.id))
-        .collect();
+    context::backend_dirs(&entries)
+}
+
+/// Findings per file (by index into `entries`) of the files at `indices`, in parallel.
+fn inspect_entries(
+    entries: &[ArchiveEntry],
+    mut indices: Vec<usize>,
+    artifact: &ArtifactCx,
+    backend: &HashSet<String>,
+    rules: &[&registry::Rule],
+) -> Vec<(usize, Vec<Finding>)> {
     // Biggest files first, so that one large file does not start last and leave a core idle;
     // results go back into archive order before the final sort, so the output is the same
     // whatever the schedule.
-    let mut order: Vec<usize> = (0..contents.entries.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(contents.entries[i].data.len()));
-    let run = || -> Vec<(usize, Vec<Finding>)> {
-        order
-            .par_iter()
-            .with_max_len(1)
-            .map(|&i| {
-                let e = &contents.entries[i];
-                (
-                    i,
-                    inspect_file(&e.path, &e.data, &artifact, &backend, &enabled),
-                )
-            })
-            .filter(|(_, f)| !f.is_empty())
-            .collect()
-    };
-    let mut per_file = match pool() {
-        Some(p) => p.install(run),
-        None => run(),
-    };
-    per_file.sort_unstable_by_key(|(i, _)| *i);
+    indices.sort_by_key(|&i| std::cmp::Reverse(entries[i].data.len()));
+    indices
+        .par_iter()
+        .with_max_len(1)
+        .map(|&i| {
+            let e = &entries[i];
+            (i, inspect_file(&e.path, &e.data, artifact, backend, rules))
+        })
+        .filter(|(_, f)| !f.is_empty())
+        .collect()
+}
+
+/// Per-file findings back in archive order, then in report order.
+fn merge(mut per_file: Vec<(usize, Vec<Finding>)>) -> Vec<Finding> {
+    per_file.sort_by_key(|(i, _)| *i);
     let mut findings: Vec<Finding> = per_file.into_iter().flat_map(|(_, f)| f).collect();
     crate::finding::sort(&mut findings);
     findings
+}
+
+fn in_pool<T: Send>(run: impl FnOnce() -> T + Send) -> T {
+    match pool() {
+        Some(p) => p.install(run),
+        None => run(),
+    }
+}
+
+/// Inspect one artifact's contents and return code findings (archive-level findings already in
+/// `contents.findings` are not repeated). The caller fills in package/version.
+pub fn inspect(contents: &ArchiveContents, opts: &InspectOptions) -> Vec<Finding> {
+    let artifact = artifact_cx(&contents.filename, contents.kind);
+    let enabled = enabled_rules(opts);
+    let backend = backend_of(&contents.entries);
+    let all = (0..contents.entries.len()).collect();
+    merge(in_pool(|| {
+        inspect_entries(&contents.entries, all, &artifact, &backend, &enabled)
+    }))
+}
+
+/// Read an artifact held in memory and inspect it, overlapping the two where the format
+/// allows: a tarball inflates on one thread, file after file, and each file is inspected on
+/// the other cores as soon as it is whole (zip entries inflate in parallel and are inspected
+/// together afterwards). Returns what [`archive::read_artifact_with`] returns plus the code
+/// findings, exactly as [`inspect`] would report them.
+///
+/// A file's role can depend on a `pyproject.toml` read later (an in-tree build backend's
+/// `backend-path`): files inspected early whose role changes once the whole archive is known
+/// are inspected again.
+pub fn read_and_inspect(
+    filename: &str,
+    bytes: &[u8],
+    read: &archive::ReadOptions,
+    opts: &InspectOptions,
+) -> Result<(archive::ReadOutcome, Vec<Finding>), archive::ArchiveError> {
+    let kind = ArtifactKind::from_filename(filename);
+    let artifact = artifact_cx(filename, kind);
+    let enabled = enabled_rules(opts);
+    let no_backend = HashSet::new();
+    let early: Mutex<Vec<(usize, Vec<Finding>)>> = Mutex::new(Vec::new());
+    in_pool(|| {
+        let outcome = rayon::scope(|s| {
+            let observe = |i: usize, e: &ArchiveEntry| {
+                let (path, data) = (e.path.clone(), Arc::clone(&e.data));
+                let (artifact, enabled, no_backend, early) =
+                    (&artifact, &enabled, &no_backend, &early);
+                s.spawn(move |_| {
+                    let f = inspect_file(&path, &data, artifact, no_backend, enabled);
+                    early
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push((i, f));
+                });
+            };
+            archive::read_artifact_observed(filename, bytes, read, &observe)
+        })?;
+        let entries = &outcome.contents.entries;
+        let backend = backend_of(entries);
+        let mut done = vec![false; entries.len()];
+        let mut per_file = Vec::new();
+        for (i, f) in early.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            let path = &entries[i].path;
+            if context::file_role(path, kind, &backend)
+                == context::file_role(path, kind, &no_backend)
+            {
+                done[i] = true;
+                if !f.is_empty() {
+                    per_file.push((i, f));
+                }
+            }
+        }
+        let rest = (0..entries.len()).filter(|&i| !done[i]).collect();
+        per_file.extend(inspect_entries(
+            entries, rest, &artifact, &backend, &enabled,
+        ));
+        Ok((outcome, merge(per_file)))
+    })
 }
 
 /// Inspect a single file (exposed for benchmarks and tests).

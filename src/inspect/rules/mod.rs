@@ -42,7 +42,7 @@ pub(crate) mod testutil {
                 .iter()
                 .map(|(p, d)| ArchiveEntry {
                     path: p.to_string(),
-                    data: d.to_vec(),
+                    data: d.to_vec().into(),
                 })
                 .collect(),
             findings: Vec::new(),
