@@ -672,4 +672,351 @@ mod tests {
             last = rank;
         }
     }
+
+    // --- Equivalence with a brute-force reference -------------------------------------------
+    //
+    // The reference is the plain definition of a look-alike, written with the simplest string
+    // functions (allocating, no index): every entry is compared with the query in rank order and
+    // the first one that matches by any technique wins, techniques tried in the documented order.
+
+    fn reference_strip(name: &str) -> String {
+        name.chars()
+            .filter(|c| !matches!(c, '-' | '_' | '.'))
+            .collect()
+    }
+
+    fn reference_skeleton(name: &str) -> String {
+        let s = reference_strip(name)
+            .replace("rn", "m")
+            .replace("vv", "w")
+            .replace("cl", "d");
+        s.chars()
+            .map(|c| match c {
+                '1' | 'i' | '|' => 'l',
+                '0' => 'o',
+                other => other,
+            })
+            .collect()
+    }
+
+    fn reference_cores(name: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for p in PREFIXES {
+            if let Some(rest) = name.strip_prefix(p) {
+                let rest = rest.trim_start_matches('-');
+                if rest.len() >= MIN_CORE_LEN && !out.iter().any(|c| c == rest) {
+                    out.push(rest.to_string());
+                }
+            }
+        }
+        for s in SUFFIXES {
+            if let Some(rest) = name.strip_suffix(s) {
+                let rest = rest.trim_end_matches('-');
+                if rest.len() >= MIN_CORE_LEN && !out.iter().any(|c| c == rest) {
+                    out.push(rest.to_string());
+                }
+            }
+        }
+        out
+    }
+
+    struct Row {
+        name: String,
+        rank: u32,
+        stripped: String,
+        skeleton: String,
+        cores: Vec<String>,
+    }
+
+    struct Reference(Vec<Row>);
+
+    impl Reference {
+        fn new(popular: &Popular) -> Self {
+            Reference(
+                popular
+                    .names()
+                    .map(|(n, rank)| Row {
+                        name: n.to_string(),
+                        rank,
+                        stripped: reference_strip(n),
+                        skeleton: reference_skeleton(n),
+                        cores: reference_cores(n),
+                    })
+                    .collect(),
+            )
+        }
+
+        fn rank(&self, name: &str) -> Option<u32> {
+            let name = normalize_name(name);
+            self.0.iter().find(|r| r.name == name).map(|r| r.rank)
+        }
+
+        fn lookalike(&self, name: &str) -> Option<LookAlike> {
+            let q = normalize_name(name);
+            if q.is_empty() {
+                return None;
+            }
+            let (stripped, skel, cores) = (
+                reference_strip(&q),
+                reference_skeleton(&q),
+                reference_cores(&q),
+            );
+            self.0.iter().find_map(|r| {
+                if r.name == q {
+                    return None;
+                }
+                let technique = if r.stripped == stripped {
+                    Some(Technique::Separator)
+                } else if r.skeleton == skel {
+                    Some(Technique::Homoglyph)
+                } else if cores.contains(&r.name)
+                    || cores.iter().any(|c| r.cores.contains(c))
+                    || (q.len() >= MIN_CORE_LEN && r.cores.contains(&q))
+                {
+                    Some(Technique::PythonAffix)
+                } else if q.len() > SHORT_NAME_LEN && r.name.len() > SHORT_NAME_LEN {
+                    one_edit(&q, &r.name)
+                } else {
+                    None
+                };
+                technique.map(|technique| LookAlike {
+                    imitated: r.name.clone(),
+                    rank: r.rank,
+                    technique,
+                })
+            })
+        }
+    }
+
+    /// xorshift64*: deterministic, so a failure names a reproducible query.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            items[self.below(items.len())]
+        }
+    }
+
+    const ALPHABET: &[char] = &[
+        'a', 'b', 'c', 'd', 'e', 'i', 'l', 'm', 'n', 'o', 'r', 's', 't', 'u', 'v', 'w', 'y', 'z',
+        '0', '1', '3', '-', '_', '.', 'é',
+    ];
+
+    /// One typo of `name`, of the kind `kind` selects.
+    fn typo(name: &str, kind: usize, rng: &mut Rng) -> String {
+        let mut c: Vec<char> = name.chars().collect();
+        let n = c.len();
+        let at = rng.below(n);
+        let letter = ALPHABET[rng.below(ALPHABET.len())];
+        match kind {
+            0 if n > 0 => {
+                c.remove(at);
+            }
+            1 => c.insert(rng.below(n + 1), letter),
+            2 if n > 0 => c[at] = letter,
+            3 if n > 1 => c.swap(at.min(n - 2), at.min(n - 2) + 1),
+            4 if n > 0 => c.insert(at, c[at]),
+            5 => {
+                // Homoglyphs, both ways.
+                let pairs = [
+                    ("l", "1"),
+                    ("l", "i"),
+                    ("i", "l"),
+                    ("o", "0"),
+                    ("m", "rn"),
+                    ("rn", "m"),
+                    ("w", "vv"),
+                    ("d", "cl"),
+                    ("cl", "d"),
+                    ("l", "|"),
+                ];
+                let (from, to) = pairs[rng.below(pairs.len())];
+                return name.replacen(from, to, 1 + rng.below(2));
+            }
+            6 => {
+                // Separators added, removed or changed.
+                let seps = ['-', '_', '.'];
+                match c.iter().position(|x| seps.contains(x)) {
+                    Some(p) if rng.below(2) == 0 => {
+                        c.remove(p);
+                    }
+                    Some(p) => c[p] = seps[rng.below(3)],
+                    None => c.insert(rng.below(n + 1), seps[rng.below(3)]),
+                }
+            }
+            7 => {
+                // `py`/`python` affixes added, removed or swapped.
+                let prefixes = ["python-", "python3-", "py-", "py", "python", "py3-"];
+                let suffixes = ["-python", "-py", "py", "-python3", "python", "3"];
+                let stripped = PREFIXES
+                    .iter()
+                    .find_map(|p| name.strip_prefix(p))
+                    .or_else(|| SUFFIXES.iter().find_map(|s| name.strip_suffix(s)));
+                return match (stripped, rng.below(3)) {
+                    (Some(core), 0) => core.to_string(),
+                    (Some(core), 1) => format!("{}{core}", rng.pick(&prefixes)),
+                    (_, 2) => format!("{name}{}", rng.pick(&suffixes)),
+                    _ => format!("{}{name}", rng.pick(&prefixes)),
+                };
+            }
+            8 => return name.to_uppercase().replace('-', "_"),
+            _ => {}
+        }
+        c.into_iter().collect()
+    }
+
+    /// Queries around `names`: the names themselves, one and two typos of every kind, and odd input.
+    fn queries(names: &[&str], rng: &mut Rng) -> Vec<String> {
+        let mut out: Vec<String> = [
+            "",
+            "-",
+            "...",
+            "é",
+            "ñumpy",
+            "numpý",
+            "a\u{0}b",
+            "🦀🦀🦀🦀🦀",
+            "pypy",
+            "python",
+            "py-",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for name in names {
+            out.push(name.to_string());
+            for kind in 0..9 {
+                let once = typo(name, kind, rng);
+                let kind2 = rng.below(9);
+                out.push(typo(&once, kind2, rng));
+                out.push(once);
+            }
+        }
+        out
+    }
+
+    /// Compare `popular` with the reference on `queries`; returns how often each answer occurred.
+    fn check_against_reference(
+        popular: &Popular,
+        queries: &[String],
+    ) -> Vec<(Option<Technique>, usize)> {
+        let reference = Reference::new(popular);
+        let mut seen: Vec<(Option<Technique>, usize)> = Vec::new();
+        for q in queries {
+            let expected = reference.lookalike(q);
+            assert_eq!(popular.lookalike(q), expected, "lookalike({q:?})");
+            assert_eq!(popular.rank(q), reference.rank(q), "rank({q:?})");
+            let key = expected.map(|e| e.technique);
+            match seen.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, n)) => *n += 1,
+                None => seen.push((key, 1)),
+            }
+        }
+        seen
+    }
+
+    #[test]
+    fn lookalike_equals_brute_force_on_the_embedded_snapshot() {
+        let popular = embedded();
+        let names: Vec<&str> = popular.names().map(|(n, _)| n).collect();
+        // The most popular names (the usual targets) and an even sample of the rest.
+        let mut base: Vec<&str> = names.iter().take(60).copied().collect();
+        base.extend(names.iter().skip(60).step_by(names.len() / 90).copied());
+        // Names with affixes, separators and homoglyph letters, so every technique is exercised.
+        base.extend(
+            names
+                .iter()
+                .filter(|n| n.starts_with("python-") || n.ends_with("-py") || n.contains("rn"))
+                .step_by(15)
+                .take(20),
+        );
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let queries = queries(&base, &mut rng);
+        assert!(queries.len() > 1000, "{} queries", queries.len());
+        let seen = check_against_reference(popular, &queries);
+        eprintln!("{} queries: {seen:?}", queries.len());
+        for t in [
+            None,
+            Some(Technique::Separator),
+            Some(Technique::PythonAffix),
+            Some(Technique::Homoglyph),
+            Some(Technique::Transposition),
+            Some(Technique::RepeatedLetter),
+            Some(Technique::OmittedLetter),
+            Some(Technique::Insertion),
+            Some(Technique::Deletion),
+            Some(Technique::Substitution),
+        ] {
+            assert!(
+                seen.iter().any(|(k, n)| *k == t && *n >= 3),
+                "{t:?} is not exercised: {seen:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn lookalike_equals_brute_force_on_odd_snapshots() {
+        // Long names (past the length buckets' cap), non-ASCII and odd first and last
+        // characters, homoglyph and affix neighbours, ties in rank.
+        let long = "a-very-long-project-name-that-goes-on-and-on-past-sixty-four-bytes";
+        let pairs = [
+            (long.to_string(), 7u32),
+            (format!("{long}x"), 8),
+            (format!("{long}-python"), 9),
+            (format!("x{long}"), 10),
+            (long.replace('o', "0"), 11),
+            ("ñumpy".to_string(), 3),
+            ("über-tool".to_string(), 4),
+            ("numpy".to_string(), 1),
+            ("py-numpy".to_string(), 12),
+            ("python-numpy".to_string(), 13),
+            ("numpy3".to_string(), 14),
+            ("rnatplotlib".to_string(), 15),
+            ("matplotlib".to_string(), 2),
+            ("9lives".to_string(), 5),
+            ("lives9".to_string(), 5),
+            ("-lead".to_string(), 16),
+            ("abcde".to_string(), 17),
+            ("abcdf".to_string(), 17),
+            ("abcd".to_string(), 18),
+        ];
+        let popular = Popular::from_pairs(pairs.iter().map(|(n, r)| (n.as_str(), *r)));
+        let names: Vec<&str> = popular.names().map(|(n, _)| n).collect();
+        let mut rng = Rng(42);
+        let queries = queries(&names, &mut rng);
+        let seen = check_against_reference(&popular, &queries);
+        assert!(seen.len() >= 6, "{seen:?}");
+        // An empty snapshot answers nothing.
+        let empty = Popular::default();
+        assert_eq!(
+            check_against_reference(&empty, &queries),
+            vec![(None, queries.len())]
+        );
+    }
+
+    /// `cargo test --release --lib typosquat::tests::index_build_time -- --ignored --nocapture`
+    #[test]
+    #[ignore = "timing, not a check"]
+    fn index_build_time() {
+        let mut times: Vec<std::time::Duration> = (0..30)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                let p = Popular::parse_clean(EMBEDDED).unwrap();
+                let t = start.elapsed();
+                assert!(p.len() > 10_000);
+                t
+            })
+            .collect();
+        times.sort();
+        eprintln!("index build: median {:?}, min {:?}", times[15], times[0]);
+    }
 }
