@@ -21,13 +21,14 @@
 //! in [`assess`]; the matching itself is [`Popular::lookalike`].
 
 use std::borrow::Cow;
+use std::hash::Hasher;
 use std::path::Path;
 use std::sync::OnceLock;
 
 use crate::catalog::RuleInfo;
 use crate::error::InputError;
 use crate::finding::{Confidence, Finding, Severity};
-use crate::inspect::fxhash::FxHashMap as HashMap;
+use crate::inspect::fxhash::{FxHashMap as HashMap, FxHasher};
 use crate::package::normalize_name;
 
 /// The rule this module reports.
@@ -115,34 +116,43 @@ pub struct LookAlike {
     pub technique: Technique,
 }
 
-#[derive(Debug, Clone)]
+/// One snapshot name: its byte span in [`Popular::text`] and its download rank.
+#[derive(Debug, Clone, Copy)]
 struct Entry {
-    /// Borrowed from the embedded snapshot, owned for a loaded one.
-    name: Cow<'static, str>,
+    start: u32,
+    end: u32,
     rank: u32,
 }
 
 /// A snapshot of popular project names and their download ranks, indexed for look-alike search.
+///
+/// Built once per process on the first typosquat check, so the index is a handful of flat
+/// arrays filled in one pass without allocating per name: derived forms (separator-free form,
+/// homoglyph skeleton, affix-free core) are hashed while their characters stream by, and only
+/// the few candidates a look-up finds under a hash are compared with the query, by recomputing
+/// their derived form.
 #[derive(Debug, Clone, Default)]
 pub struct Popular {
+    /// Every name's text: the embedded snapshot itself (names are spans of its lines), or the
+    /// names of a loaded snapshot concatenated.
+    text: Cow<'static, str>,
+    /// Sorted by (rank, name): a lower index is a more popular project.
     entries: Vec<Entry>,
-    /// Name -> entry index.
-    by_name: HashMap<Cow<'static, str>, u32>,
-    /// Entry indices by name length in bytes.
-    /// Entry indices (ascending, so most popular first) by (length in bytes, first byte) and by
-    /// (length, last byte): one edit keeps the first or the last byte of names over two bytes.
-    by_len_first: HashMap<(usize, u8), Vec<u32>>,
-    by_len_last: HashMap<(usize, u8), Vec<u32>>,
-    /// Separator-free form -> entries.
-    by_stripped: HashMap<Cow<'static, str>, Vec<u32>>,
-    /// Homoglyph skeleton -> entries.
-    by_skeleton: HashMap<Cow<'static, str>, Vec<u32>>,
-    /// Name without a `py`/`python` affix -> entries that have that affix.
-    by_core: HashMap<Cow<'static, str>, Vec<u32>>,
+    /// Entries by homoglyph skeleton. The skeleton is a function of the separator-free form,
+    /// which is a function of the name, so this one table finds a name itself, its separator
+    /// variants and its homoglyph variants.
+    by_skeleton: Chains,
+    /// Entries with a `py`/`python` affix, by the core that removing it leaves.
+    by_core: Chains,
+    /// Entries longer than [`SHORT_NAME_LEN`] by (length, first byte) and by (length, last
+    /// byte): one edit keeps the first or the last byte of names over two bytes.
+    by_len_first: Buckets,
+    by_len_last: Buckets,
 }
 
 impl Popular {
     /// Build from `(name, rank)` pairs; names are normalised, duplicates keep the best rank.
+    /// (Names past 4 GiB of text in all are dropped, least popular first.)
     pub fn from_pairs<I, S>(pairs: I) -> Self
     where
         I: IntoIterator<Item = (S, u32)>,
@@ -157,78 +167,95 @@ impl Popular {
             let slot = best.entry(name).or_insert(rank);
             *slot = (*slot).min(rank);
         }
-        let mut entries: Vec<Entry> = best
-            .into_iter()
-            .map(|(name, rank)| Entry {
-                name: Cow::Owned(name),
+        let mut pairs: Vec<(String, u32)> = best.into_iter().collect();
+        pairs.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        let mut text = String::with_capacity(pairs.iter().map(|(n, _)| n.len()).sum());
+        let mut entries = Vec::with_capacity(pairs.len());
+        for (name, rank) in pairs {
+            let start = text.len();
+            let Some(end) = start
+                .checked_add(name.len())
+                .filter(|e| u32::try_from(*e).is_ok())
+            else {
+                break;
+            };
+            text.push_str(&name);
+            entries.push(Entry {
+                start: start as u32,
+                end: end as u32,
                 rank,
-            })
-            .collect();
-        entries.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.name.cmp(&b.name)));
-        Self::index(entries)
+            });
+        }
+        Self::index(Cow::Owned(text), entries)
     }
 
-    /// Index entries that are already normalised, unique and sorted by (rank, name).
-    fn index(entries: Vec<Entry>) -> Self {
-        let n = entries.len();
-        let mut popular = Popular {
-            by_name: HashMap::with_capacity_and_hasher(n, Default::default()),
-            by_stripped: HashMap::with_capacity_and_hasher(n, Default::default()),
-            by_skeleton: HashMap::with_capacity_and_hasher(n, Default::default()),
-            ..Default::default()
-        };
+    /// Index entries that are already normalised, unique and sorted by (rank, name), and whose
+    /// spans lie in `text`.
+    fn index(text: Cow<'static, str>, entries: Vec<Entry>) -> Self {
+        let mut by_skeleton = Chains::with_capacity(entries.len());
+        let mut cores: Vec<(u64, u32)> = Vec::new();
         for (i, e) in entries.iter().enumerate() {
-            let i = i as u32;
-            popular.by_name.insert(e.name.clone(), i);
-            let bytes = e.name.as_bytes();
-            if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) {
-                let len = bytes.len();
-                popular
-                    .by_len_first
-                    .entry((len, first))
-                    .or_default()
-                    .push(i);
-                popular.by_len_last.entry((len, last)).or_default().push(i);
-            }
-            popular
-                .by_stripped
-                .entry(reuse(&e.name, strip_separators(&e.name)))
-                .or_default()
-                .push(i);
-            popular
-                .by_skeleton
-                .entry(reuse(&e.name, skeleton(&e.name)))
-                .or_default()
-                .push(i);
-            for core in affix_cores(&e.name) {
-                popular.by_core.entry(Cow::Owned(core)).or_default().push(i);
+            let name = span(&text, e);
+            by_skeleton.insert(hash_bytes(skeleton_bytes(name)), i as u32);
+            for core in affix_cores(name).as_slice() {
+                cores.push((hash_bytes(core.bytes()), i as u32));
             }
         }
-        popular.entries = entries;
-        popular
+        let mut by_core = Chains::with_capacity(cores.len());
+        for (hash, i) in cores {
+            by_core.insert(hash, i);
+        }
+        let by_len_first = Buckets::new(&text, &entries, |name| name.first().copied());
+        let by_len_last = Buckets::new(&text, &entries, |name| name.last().copied());
+        Popular {
+            text,
+            entries,
+            by_skeleton,
+            by_core,
+            by_len_first,
+            by_len_last,
+        }
     }
 
     /// Parse the embedded snapshot, which `scripts/make-popular.py` writes normalised, unique
     /// and sorted by (rank, name) (a test checks that this equals the general [`Self::parse`]):
-    /// names are borrowed, not normalised, de-duplicated or sorted again. `None` if a line is
-    /// malformed.
+    /// names are spans of the text, not normalised, de-duplicated or sorted again. `None` if a
+    /// line is malformed.
     fn parse_clean(text: &'static str) -> Option<Self> {
-        let mut entries = Vec::with_capacity(text.len() / 12);
-        for line in text.lines() {
-            if line.is_empty() || line.starts_with('#') {
-                continue;
+        u32::try_from(text.len()).ok()?;
+        let bytes = text.as_bytes();
+        let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+        let mut entries = Vec::with_capacity(lines);
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let line_end = bytes[pos..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |n| pos + n);
+            let line = &bytes[pos..line_end];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if !line.is_empty() && line[0] != b'#' {
+                // `name<TAB>rank`, the rank in plain digits: anything else is for `parse`.
+                let tab = line.iter().position(|&b| b == b'\t').filter(|&t| t > 0)?;
+                let digits = &line[tab + 1..];
+                if digits.is_empty() || digits.len() > 9 || !digits.iter().all(u8::is_ascii_digit) {
+                    return None;
+                }
+                let rank = digits
+                    .iter()
+                    .fold(0u32, |r, d| r * 10 + u32::from(d - b'0'));
+                if rank == 0 {
+                    return None;
+                }
+                entries.push(Entry {
+                    start: pos as u32,
+                    end: (pos + tab) as u32,
+                    rank,
+                });
             }
-            let (name, rank) = line.split_once('\t')?;
-            let rank: u32 = rank.trim().parse().ok().filter(|r| *r > 0)?;
-            if name.is_empty() {
-                return None;
-            }
-            entries.push(Entry {
-                name: Cow::Borrowed(name),
-                rank,
-            });
+            pos = line_end + 1;
         }
-        Some(Self::index(entries))
+        Some(Self::index(Cow::Borrowed(text), entries))
     }
 
     /// Parse the `name<TAB>rank` format. Blank lines and `#` comments are skipped; any other
@@ -278,13 +305,31 @@ impl Popular {
 
     /// Download rank of a project (any spelling; normalised first).
     pub fn rank(&self, name: &str) -> Option<u32> {
-        let i = *self.by_name.get(normalize_name(name).as_str())?;
+        let i = self.find(&normalize_name(name))?;
         Some(self.entries[i as usize].rank)
     }
 
     /// Names in rank order (most downloaded first).
     pub fn names(&self) -> impl Iterator<Item = (&str, u32)> {
-        self.entries.iter().map(|e| (e.name.as_ref(), e.rank))
+        self.entries.iter().map(|e| (span(&self.text, e), e.rank))
+    }
+
+    fn name(&self, i: u32) -> &str {
+        span(&self.text, &self.entries[i as usize])
+    }
+
+    /// The entry named exactly `name` (normalised).
+    fn find(&self, name: &str) -> Option<u32> {
+        self.by_skeleton
+            .get(hash_bytes(skeleton_bytes(name)))
+            .find(|&i| self.name(i) == name)
+    }
+
+    /// The entries that have `core` as one of their [`affix_cores`].
+    fn with_core<'a>(&'a self, core: &'a str) -> impl Iterator<Item = u32> + 'a {
+        self.by_core
+            .get(hash_bytes(core.bytes()))
+            .filter(move |&i| affix_cores(self.name(i)).as_slice().contains(&core))
     }
 
     /// The most popular project (lowest rank) that `name` imitates, other than itself.
@@ -295,8 +340,7 @@ impl Popular {
         }
         let mut best: Option<(u32, Technique)> = None;
         let consider = |idx: u32, technique: Technique, best: &mut Option<(u32, Technique)>| {
-            let e = &self.entries[idx as usize];
-            if e.name == name {
+            if self.name(idx) == name {
                 return;
             }
             // Entries are sorted by rank, so a lower index is a more popular project.
@@ -305,66 +349,69 @@ impl Popular {
             }
         };
 
-        let stripped = strip_separators(&name);
-        if let Some(hits) = self.by_stripped.get(stripped.as_str()) {
-            for &i in hits {
-                consider(i, Technique::Separator, &mut best);
+        // Same skeleton: a separator variant when the separator-free forms are equal too, else
+        // a homoglyph. (Each entry is one or the other, so the order they are met in does not
+        // matter.)
+        for i in self.by_skeleton.get(hash_bytes(skeleton_bytes(&name))) {
+            let target = self.name(i);
+            if !skeleton_bytes(target).eq(skeleton_bytes(&name)) {
+                continue; // a hash collision
             }
-        }
-        let skel = skeleton(&name);
-        if let Some(hits) = self.by_skeleton.get(skel.as_str()) {
-            for &i in hits {
-                if strip_separators(&self.entries[i as usize].name) != stripped {
-                    consider(i, Technique::Homoglyph, &mut best);
-                }
-            }
+            let technique = if strip_bytes(target).eq(strip_bytes(&name)) {
+                Technique::Separator
+            } else {
+                Technique::Homoglyph
+            };
+            consider(i, technique, &mut best);
         }
         // `python-foo` / `foo-py` / `pyfoo` against `foo`; `foo` against `python-foo`; and two
         // different affixes around the same core (`py-yaml` vs `python-yaml`).
         let cores = affix_cores(&name);
-        for core in &cores {
-            if let Some(&i) = self.by_name.get(core.as_str()) {
+        for &core in cores.as_slice() {
+            if let Some(i) = self.find(core) {
                 consider(i, Technique::PythonAffix, &mut best);
             }
-            if let Some(hits) = self.by_core.get(core.as_str()) {
-                for &i in hits {
-                    consider(i, Technique::PythonAffix, &mut best);
-                }
+            for i in self.with_core(core) {
+                consider(i, Technique::PythonAffix, &mut best);
             }
         }
         if name.len() >= MIN_CORE_LEN {
-            if let Some(hits) = self.by_core.get(name.as_str()) {
-                for &i in hits {
-                    consider(i, Technique::PythonAffix, &mut best);
-                }
+            for i in self.with_core(&name) {
+                consider(i, Technique::PythonAffix, &mut best);
             }
         }
         // One edit away; both names longer than the short-name limit. Candidates share the
         // query's first byte, or its last byte (and not its first, already seen).
         let q = name.as_bytes();
         if let (true, Some(&first), Some(&last)) = (q.len() > SHORT_NAME_LEN, q.first(), q.last()) {
+            let mut seen = None;
             for len in [q.len() - 1, q.len(), q.len() + 1] {
                 if len <= SHORT_NAME_LEN {
                     continue;
                 }
-                let empty: &[u32] = &[];
-                let same_first = self
-                    .by_len_first
-                    .get(&(len, first))
-                    .map_or(empty, Vec::as_slice);
-                let same_last = self
-                    .by_len_last
-                    .get(&(len, last))
-                    .map_or(empty, Vec::as_slice);
-                for (bucket, skip_same_first) in [(same_first, false), (same_last, true)] {
+                // Long lengths share a bucket: scan it once.
+                let keys = (bucket_key(len, first), bucket_key(len, last));
+                if seen.replace(keys) == Some(keys) {
+                    continue;
+                }
+                let same_first = self.by_len_first.get(keys.0);
+                let same_last = self.by_len_last.get(keys.1);
+                for (bucket, by_last) in [(same_first, false), (same_last, true)] {
                     for &i in bucket {
                         // Buckets ascend by rank: only a more popular candidate than the best so
                         // far can change the answer.
                         if best.is_some_and(|(b, _)| i >= b) {
                             break;
                         }
-                        let target = &self.entries[i as usize].name;
-                        if skip_same_first && target.as_bytes().first() == Some(&first) {
+                        let target = self.name(i);
+                        let t = target.as_bytes();
+                        // A bucket holds neighbouring lengths and bytes too (see `bucket_key`).
+                        let wanted = if by_last {
+                            t.last() == Some(&last) && t.first() != Some(&first)
+                        } else {
+                            t.first() == Some(&first)
+                        };
+                        if !wanted || t.len().abs_diff(q.len()) > 1 {
                             continue;
                         }
                         if let Some(t) = one_edit(&name, target) {
@@ -377,11 +424,130 @@ impl Popular {
         best.map(|(i, technique)| {
             let e = &self.entries[i as usize];
             LookAlike {
-                imitated: e.name.to_string(),
+                imitated: self.name(i).to_string(),
                 rank: e.rank,
                 technique,
             }
         })
+    }
+}
+
+/// The name an entry spans (empty if the span is not in the text, which `index` rules out).
+fn span<'a>(text: &'a str, e: &Entry) -> &'a str {
+    text.get(e.start as usize..e.end as usize)
+        .unwrap_or_default()
+}
+
+/// No key / end of a chain.
+const NIL: u32 = u32::MAX;
+
+/// A hash multimap from a derived form of a name to entry indices, in three flat arrays:
+/// `heads[slot]` is the first key whose hash falls in that slot, `next[key]` the key after it,
+/// `values[key]` the entry it stands for. Keys keep no text: a caller recomputes each
+/// candidate's derived form to drop the other names that share its slot.
+#[derive(Debug, Clone, Default)]
+struct Chains {
+    /// `64 - log2(heads.len())`: a slot is the top bits of a hash.
+    shift: u32,
+    heads: Vec<u32>,
+    next: Vec<u32>,
+    values: Vec<u32>,
+}
+
+impl Chains {
+    fn with_capacity(keys: usize) -> Self {
+        let slots = keys.next_power_of_two().max(2);
+        Chains {
+            shift: 64 - slots.trailing_zeros(),
+            heads: vec![NIL; slots],
+            next: Vec::with_capacity(keys),
+            values: Vec::with_capacity(keys),
+        }
+    }
+
+    fn insert(&mut self, hash: u64, value: u32) {
+        let slot = (hash >> self.shift) as usize;
+        let key = self.next.len() as u32;
+        self.next.push(self.heads[slot]);
+        self.values.push(value);
+        self.heads[slot] = key;
+    }
+
+    /// Every value whose key hashes to the slot of `hash` (a superset of those with `hash`).
+    fn get(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
+        let mut key = match self.heads.len() {
+            0 => NIL,
+            _ => self.heads[(hash >> self.shift) as usize],
+        };
+        std::iter::from_fn(move || {
+            let k = key as usize;
+            key = *self.next.get(k)?;
+            self.values.get(k).copied()
+        })
+    }
+}
+
+/// Lengths from this one up share a length bucket.
+const LEN_CAP: usize = 63;
+/// Byte classes of a length bucket: `a`-`z`, `0`-`9`, `-`, anything else.
+const BYTE_CLASSES: usize = 38;
+
+/// The bucket of a name of `len` bytes whose first (or last) byte is `byte`. Long names share
+/// buckets, and so do unusual bytes: a scan checks the exact length and byte.
+fn bucket_key(len: usize, byte: u8) -> usize {
+    let class = match byte {
+        b'a'..=b'z' => usize::from(byte - b'a'),
+        b'0'..=b'9' => 26 + usize::from(byte - b'0'),
+        b'-' => 36,
+        _ => 37,
+    };
+    len.min(LEN_CAP) * BYTE_CLASSES + class
+}
+
+/// Entry indices grouped by [`bucket_key`] with a counting sort (two passes, no per-group
+/// allocation), ascending within a group so the most popular come first.
+#[derive(Debug, Clone, Default)]
+struct Buckets {
+    /// `order[starts[k]..starts[k + 1]]` is group `k`.
+    starts: Vec<u32>,
+    order: Vec<u32>,
+}
+
+impl Buckets {
+    /// Group the entries longer than [`SHORT_NAME_LEN`] by their length and the byte `pick`
+    /// chooses.
+    fn new(text: &str, entries: &[Entry], pick: impl Fn(&[u8]) -> Option<u8>) -> Self {
+        let key = |e: &Entry| {
+            let name = span(text, e).as_bytes();
+            (name.len() > SHORT_NAME_LEN)
+                .then(|| pick(name))
+                .flatten()
+                .map(|b| bucket_key(name.len(), b))
+        };
+        let mut starts = vec![0u32; (LEN_CAP + 1) * BYTE_CLASSES + 1];
+        for k in entries.iter().filter_map(key) {
+            starts[k + 1] += 1;
+        }
+        for k in 1..starts.len() {
+            starts[k] += starts[k - 1];
+        }
+        let total = starts.last().copied().unwrap_or(0) as usize;
+        let mut fill = starts.clone();
+        let mut order = vec![0u32; total];
+        for (i, e) in entries.iter().enumerate() {
+            if let Some(k) = key(e) {
+                order[fill[k] as usize] = i as u32;
+                fill[k] += 1;
+            }
+        }
+        Buckets { starts, order }
+    }
+
+    fn get(&self, key: usize) -> &[u32] {
+        match (self.starts.get(key), self.starts.get(key + 1)) {
+            (Some(&a), Some(&b)) => self.order.get(a as usize..b as usize).unwrap_or_default(),
+            _ => &[],
+        }
     }
 }
 
@@ -491,59 +657,93 @@ pub fn assess(
     )
 }
 
-/// A derived key: borrowed from the name when it is the same text (usual for the embedded
-/// snapshot), owned otherwise.
-// The `Cow` itself is needed: only a borrowed name can lend its text to the key.
-#[allow(clippy::ptr_arg)]
-fn reuse(name: &Cow<'static, str>, derived: String) -> Cow<'static, str> {
-    match name {
-        Cow::Borrowed(b) if *b == derived => Cow::Borrowed(b),
-        _ => Cow::Owned(derived),
+/// A process-seeded hash of a byte sequence, fed as it streams (no string is built): eight
+/// bytes to a word, one multiply per word.
+fn hash_bytes(bytes: impl Iterator<Item = u8>) -> u64 {
+    let mut h = FxHasher::default();
+    let (mut word, mut len) = (0u64, 0u64);
+    for b in bytes {
+        word |= u64::from(b) << (8 * (len % 8));
+        len += 1;
+        if len % 8 == 0 {
+            h.write_u64(word);
+            word = 0;
+        }
     }
+    h.write_u64(word);
+    h.write_u64(len);
+    h.finish()
 }
 
-fn strip_separators(name: &str) -> String {
-    name.chars()
-        .filter(|c| !matches!(c, '-' | '_' | '.'))
-        .collect()
+// The derived forms work on UTF-8 bytes: every character they drop or fold is ASCII, and UTF-8
+// never uses an ASCII byte inside a multi-byte character, so this is the same as working on
+// characters (a test checks the results against the plain string definitions).
+
+/// The name without `-`, `_` and `.`.
+fn strip_bytes(name: &str) -> impl Iterator<Item = u8> + '_ {
+    name.bytes().filter(|b| !matches!(b, b'-' | b'_' | b'.'))
 }
 
-/// Fold look-alike characters: `rn`->`m`, `vv`->`w`, `cl`->`d`, `1`/`i`/`|`->`l`, `0`->`o`.
-/// Separators are dropped too, so `jeIly-fish` and `jellyfish` share a skeleton.
-fn skeleton(name: &str) -> String {
-    let s = strip_separators(name)
-        .replace("rn", "m")
-        .replace("vv", "w")
-        .replace("cl", "d");
-    s.chars()
-        .map(|c| match c {
-            '1' | 'i' | '|' => 'l',
-            '0' => 'o',
+/// The homoglyph skeleton: look-alike characters folded, `rn`->`m`, `vv`->`w`, `cl`->`d`,
+/// `1`/`i`/`|`->`l`, `0`->`o`. Separators are dropped first, so `jeIly-fish` and `jellyfish`
+/// share a skeleton. (The pairs share no letter, so one left-to-right pass folds exactly what
+/// replacing each pair in turn over the whole name would; `c1` stays `cl`, as the pairs are
+/// folded before the single characters.)
+fn skeleton_bytes(name: &str) -> impl Iterator<Item = u8> + '_ {
+    let mut bytes = strip_bytes(name).peekable();
+    std::iter::from_fn(move || {
+        let c = bytes.next()?;
+        let mut pair = |second: u8, folded: u8| match bytes.next_if_eq(&second) {
+            Some(_) => folded,
+            None => c,
+        };
+        Some(match c {
+            b'r' => pair(b'n', b'm'),
+            b'v' => pair(b'v', b'w'),
+            b'c' => pair(b'l', b'd'),
+            b'1' | b'i' | b'|' => b'l',
+            b'0' => b'o',
             other => other,
         })
-        .collect()
+    })
 }
 
 const PREFIXES: &[&str] = &["python3-", "python-", "python", "py3-", "py-", "py"];
 const SUFFIXES: &[&str] = &["-python3", "-python", "python", "-py3", "-py", "py"];
 
+/// The distinct cores of a name: what removing one `py`/`python` prefix or suffix leaves.
+struct Cores<'a> {
+    items: [&'a str; PREFIXES.len() + SUFFIXES.len()],
+    len: usize,
+}
+
+impl<'a> Cores<'a> {
+    fn as_slice(&self) -> &[&'a str] {
+        &self.items[..self.len]
+    }
+
+    fn push(&mut self, core: &'a str) {
+        if core.len() >= MIN_CORE_LEN && !self.as_slice().contains(&core) {
+            self.items[self.len] = core;
+            self.len += 1;
+        }
+    }
+}
+
 /// The name with one `py`/`python` prefix or suffix removed (every way that applies).
-fn affix_cores(name: &str) -> Vec<String> {
-    let mut out = Vec::new();
+fn affix_cores(name: &str) -> Cores<'_> {
+    let mut out = Cores {
+        items: [""; PREFIXES.len() + SUFFIXES.len()],
+        len: 0,
+    };
     for p in PREFIXES {
         if let Some(rest) = name.strip_prefix(p) {
-            let rest = rest.trim_start_matches('-');
-            if rest.len() >= MIN_CORE_LEN && !out.iter().any(|c: &String| c == rest) {
-                out.push(rest.to_string());
-            }
+            out.push(rest.trim_start_matches('-'));
         }
     }
     for s in SUFFIXES {
         if let Some(rest) = name.strip_suffix(s) {
-            let rest = rest.trim_end_matches('-');
-            if rest.len() >= MIN_CORE_LEN && !out.iter().any(|c: &String| c == rest) {
-                out.push(rest.to_string());
-            }
+            out.push(rest.trim_end_matches('-'));
         }
     }
     out
@@ -621,6 +821,10 @@ mod tests {
         assert_eq!(one_edit("", "a"), Some(Technique::Deletion));
     }
 
+    fn skeleton(name: &str) -> String {
+        String::from_utf8(skeleton_bytes(name).collect()).unwrap()
+    }
+
     #[test]
     fn skeleton_folds_homoglyphs() {
         assert_eq!(skeleton("rnatplotlib"), skeleton("matplotlib"));
@@ -628,13 +832,41 @@ mod tests {
         assert_eq!(skeleton("b0to3"), skeleton("boto3"));
         assert_eq!(skeleton("vvheel"), skeleton("wheel"));
         assert_ne!(skeleton("numpy"), skeleton("scipy"));
+        assert_eq!(skeleton("c1-rrn.vvv_cl"), "clrmwvd");
     }
 
     #[test]
     fn affixes() {
-        assert!(affix_cores("python-dateutil").contains(&"dateutil".to_string()));
-        assert!(affix_cores("requests-py").contains(&"requests".to_string()));
-        assert!(affix_cores("pytz").is_empty(), "core too short");
+        assert!(affix_cores("python-dateutil")
+            .as_slice()
+            .contains(&"dateutil"));
+        assert!(affix_cores("requests-py").as_slice().contains(&"requests"));
+        assert!(affix_cores("pytz").as_slice().is_empty(), "core too short");
+        assert_eq!(
+            affix_cores("py-pyyaml-py").as_slice(),
+            ["pyyaml-py", "py-pyyaml"]
+        );
+    }
+
+    /// The streaming forms equal the plain string definitions on every snapshot name and on
+    /// names built to hit the folding rules.
+    #[test]
+    fn derived_forms_equal_their_definitions() {
+        let odd = [
+            "rnrn", "rrnn", "vvv", "vvvv", "ccll", "c-l", "r.n", "v_v", "c1", "cI", "é0rn",
+        ];
+        for name in embedded().names().map(|(n, _)| n).chain(odd) {
+            assert_eq!(skeleton(name), reference_skeleton(name), "{name}");
+            assert_eq!(
+                String::from_utf8(strip_bytes(name).collect()).unwrap(),
+                reference_strip(name)
+            );
+            assert_eq!(
+                affix_cores(name).as_slice(),
+                reference_cores(name),
+                "{name}"
+            );
+        }
     }
 
     #[test]
@@ -651,6 +883,10 @@ mod tests {
     fn embedded_snapshot_parses() {
         let p = embedded();
         assert!(p.len() > 10_000, "only {} names", p.len());
+        assert!(
+            Popular::parse_clean(EMBEDDED).is_some(),
+            "the fast parser rejects the file; `embedded` falls back to the general one"
+        );
         assert!(p.rank("requests").is_some_and(|r| r < 50));
         // The file itself is already normalised and sorted by rank, as the script writes it.
         let text_names = EMBEDDED
