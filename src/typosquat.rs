@@ -192,16 +192,18 @@ impl Popular {
     /// Index entries that are already normalised, unique and sorted by (rank, name), and whose
     /// spans lie in `text`.
     fn index(text: Cow<'static, str>, entries: Vec<Entry>) -> Self {
-        let mut by_skeleton = Chains::with_capacity(entries.len());
+        let mut by_skeleton = Chains::with_capacity(entries.len(), false);
         let mut cores: Vec<(u64, u32)> = Vec::new();
         for (i, e) in entries.iter().enumerate() {
             let name = span(&text, e);
-            by_skeleton.insert(hash_bytes(skeleton_bytes(name)), i as u32);
-            for core in affix_cores(name).as_slice() {
-                cores.push((hash_bytes(core.bytes()), i as u32));
+            by_skeleton.insert(skeleton_hash(name), i as u32);
+            if may_have_affix(name) {
+                for core in affix_cores(name).as_slice() {
+                    cores.push((hash_bytes(core.bytes()), i as u32));
+                }
             }
         }
-        let mut by_core = Chains::with_capacity(cores.len());
+        let mut by_core = Chains::with_capacity(cores.len(), true);
         for (hash, i) in cores {
             by_core.insert(hash, i);
         }
@@ -224,36 +226,61 @@ impl Popular {
     fn parse_clean(text: &'static str) -> Option<Self> {
         u32::try_from(text.len()).ok()?;
         let bytes = text.as_bytes();
-        let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
-        let mut entries = Vec::with_capacity(lines);
+        // About 20 bytes a line; a guess too small only costs a reallocation.
+        let mut entries = Vec::with_capacity(bytes.len() / 16);
         let mut pos = 0;
         while pos < bytes.len() {
-            let line_end = bytes[pos..]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(bytes.len(), |n| pos + n);
-            let line = &bytes[pos..line_end];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if !line.is_empty() && line[0] != b'#' {
-                // `name<TAB>rank`, the rank in plain digits: anything else is for `parse`.
-                let tab = line.iter().position(|&b| b == b'\t').filter(|&t| t > 0)?;
-                let digits = &line[tab + 1..];
-                if digits.is_empty() || digits.len() > 9 || !digits.iter().all(u8::is_ascii_digit) {
-                    return None;
+            let rest = &bytes[pos..];
+            match rest {
+                [b'#', ..] => {
+                    pos += rest
+                        .iter()
+                        .position(|&b| b == b'\n')
+                        .map_or(rest.len(), |n| n + 1);
+                    continue;
                 }
-                let rank = digits
-                    .iter()
-                    .fold(0u32, |r, d| r * 10 + u32::from(d - b'0'));
-                if rank == 0 {
-                    return None;
+                [b'\n', ..] => {
+                    pos += 1;
+                    continue;
                 }
-                entries.push(Entry {
-                    start: pos as u32,
-                    end: (pos + tab) as u32,
-                    rank,
-                });
+                [b'\r', b'\n', ..] => {
+                    pos += 2;
+                    continue;
+                }
+                _ => {}
             }
-            pos = line_end + 1;
+            // `name<TAB>rank`, the rank in plain digits and the line ending after it: anything
+            // else is for `parse`.
+            let tab = rest.iter().position(|&b| b == b'\t' || b == b'\n')?;
+            if tab == 0 || rest[tab] != b'\t' {
+                return None;
+            }
+            let digits = rest[tab + 1..]
+                .iter()
+                .position(|b| !b.is_ascii_digit())
+                .unwrap_or(rest.len() - tab - 1);
+            let after = tab + 1 + digits;
+            let line_len = match &rest[after..] {
+                [] => after,
+                [b'\n', ..] => after + 1,
+                [b'\r', b'\n', ..] => after + 2,
+                _ => return None,
+            };
+            if digits == 0 || digits > 9 {
+                return None;
+            }
+            let rank = rest[tab + 1..after]
+                .iter()
+                .fold(0u32, |r, d| r * 10 + u32::from(d - b'0'));
+            if rank == 0 {
+                return None;
+            }
+            entries.push(Entry {
+                start: pos as u32,
+                end: (pos + tab) as u32,
+                rank,
+            });
+            pos += line_len;
         }
         Some(Self::index(Cow::Borrowed(text), entries))
     }
@@ -321,7 +348,7 @@ impl Popular {
     /// The entry named exactly `name` (normalised).
     fn find(&self, name: &str) -> Option<u32> {
         self.by_skeleton
-            .get(hash_bytes(skeleton_bytes(name)))
+            .get(skeleton_hash(name))
             .find(|&i| self.name(i) == name)
     }
 
@@ -352,7 +379,7 @@ impl Popular {
         // Same skeleton: a separator variant when the separator-free forms are equal too, else
         // a homoglyph. (Each entry is one or the other, so the order they are met in does not
         // matter.)
-        for i in self.by_skeleton.get(hash_bytes(skeleton_bytes(&name))) {
+        for i in self.by_skeleton.get(skeleton_hash(&name)) {
             let target = self.name(i);
             if !skeleton_bytes(target).eq(skeleton_bytes(&name)) {
                 continue; // a hash collision
@@ -451,25 +478,31 @@ struct Chains {
     shift: u32,
     heads: Vec<u32>,
     next: Vec<u32>,
+    /// Empty when every key stands for itself (one key per entry, in entry order).
     values: Vec<u32>,
 }
 
 impl Chains {
-    fn with_capacity(keys: usize) -> Self {
+    /// Room for `keys` keys; `values: false` when key `i` will stand for entry `i`.
+    fn with_capacity(keys: usize, values: bool) -> Self {
         let slots = keys.next_power_of_two().max(2);
         Chains {
             shift: 64 - slots.trailing_zeros(),
             heads: vec![NIL; slots],
             next: Vec::with_capacity(keys),
-            values: Vec::with_capacity(keys),
+            values: Vec::with_capacity(if values { keys } else { 0 }),
         }
     }
 
+    /// Add the next key, with its hash and the entry it stands for (ignored, being the key's
+    /// own number, in a table made with `values: false`).
     fn insert(&mut self, hash: u64, value: u32) {
         let slot = (hash >> self.shift) as usize;
         let key = self.next.len() as u32;
         self.next.push(self.heads[slot]);
-        self.values.push(value);
+        if self.values.capacity() > 0 {
+            self.values.push(value);
+        }
         self.heads[slot] = key;
     }
 
@@ -482,7 +515,10 @@ impl Chains {
         std::iter::from_fn(move || {
             let k = key as usize;
             key = *self.next.get(k)?;
-            self.values.get(k).copied()
+            match self.values.is_empty() {
+                true => Some(k as u32),
+                false => self.values.get(k).copied(),
+            }
         })
     }
 }
@@ -659,19 +695,99 @@ pub fn assess(
 
 /// A process-seeded hash of a byte sequence, fed as it streams (no string is built): eight
 /// bytes to a word, one multiply per word.
-fn hash_bytes(bytes: impl Iterator<Item = u8>) -> u64 {
-    let mut h = FxHasher::default();
-    let (mut word, mut len) = (0u64, 0u64);
-    for b in bytes {
-        word |= u64::from(b) << (8 * (len % 8));
-        len += 1;
-        if len % 8 == 0 {
-            h.write_u64(word);
-            word = 0;
+struct StreamHasher {
+    hasher: FxHasher,
+    word: u64,
+    len: u64,
+}
+
+impl StreamHasher {
+    fn new() -> Self {
+        StreamHasher {
+            hasher: FxHasher::default(),
+            word: 0,
+            len: 0,
         }
     }
-    h.write_u64(word);
-    h.write_u64(len);
+
+    #[inline]
+    fn push(&mut self, b: u8) {
+        self.word |= u64::from(b) << (8 * (self.len % 8));
+        self.len += 1;
+        if self.len % 8 == 0 {
+            self.hasher.write_u64(self.word);
+            self.word = 0;
+        }
+    }
+
+    fn finish(mut self) -> u64 {
+        self.hasher.write_u64(self.word);
+        self.hasher.write_u64(self.len);
+        self.hasher.finish()
+    }
+}
+
+fn hash_bytes(bytes: impl Iterator<Item = u8>) -> u64 {
+    let mut h = StreamHasher::new();
+    bytes.for_each(|b| h.push(b));
+    h.finish()
+}
+
+/// What [`skeleton_bytes`] makes of a byte on its own: separators dropped, single look-alike
+/// characters folded; `r`, `v` and `c` may still start a pair.
+const SKIP: u8 = 0xff; // never a UTF-8 byte
+const FOLD: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = i as u8;
+        i += 1;
+    }
+    t[b'-' as usize] = SKIP;
+    t[b'_' as usize] = SKIP;
+    t[b'.' as usize] = SKIP;
+    t[b'1' as usize] = b'l';
+    t[b'i' as usize] = b'l';
+    t[b'|' as usize] = b'l';
+    t[b'0' as usize] = b'o';
+    t
+};
+
+/// `hash_bytes(skeleton_bytes(name))` in one tight loop: computed for every snapshot name when
+/// the index is built (a test checks the two agree).
+fn skeleton_hash(name: &str) -> u64 {
+    let mut h = StreamHasher::new();
+    // An `r`, `v` or `c` waiting to see whether the next byte completes its pair.
+    let mut pending: Option<u8> = None;
+    for &b in name.as_bytes() {
+        let folded = FOLD[usize::from(b)];
+        if folded == SKIP {
+            continue;
+        }
+        if let Some(p) = pending.take() {
+            match (p, b) {
+                (b'r', b'n') => h.push(b'm'),
+                (b'v', b'v') => h.push(b'w'),
+                (b'c', b'l') => h.push(b'd'),
+                _ => {
+                    h.push(p);
+                    pending = matches!(b, b'r' | b'v' | b'c').then_some(b);
+                    if pending.is_none() {
+                        h.push(folded);
+                    }
+                }
+            }
+            continue;
+        }
+        if matches!(b, b'r' | b'v' | b'c') {
+            pending = Some(b);
+        } else {
+            h.push(folded);
+        }
+    }
+    if let Some(p) = pending {
+        h.push(p);
+    }
     h.finish()
 }
 
@@ -728,6 +844,16 @@ impl<'a> Cores<'a> {
             self.len += 1;
         }
     }
+}
+
+/// A quick test that [`affix_cores`] may find something: every prefix starts with `py`, and
+/// every suffix ends with `py`, `py3` or `python` (`python3`).
+fn may_have_affix(name: &str) -> bool {
+    name.starts_with("py")
+        || name.ends_with("py")
+        || name.ends_with("py3")
+        || name.ends_with("python")
+        || name.ends_with("python3")
 }
 
 /// The name with one `py`/`python` prefix or suffix removed (every way that applies).
@@ -853,14 +979,21 @@ mod tests {
     #[test]
     fn derived_forms_equal_their_definitions() {
         let odd = [
-            "rnrn", "rrnn", "vvv", "vvvv", "ccll", "c-l", "r.n", "v_v", "c1", "cI", "é0rn",
+            "rnrn", "rrnn", "vvv", "vvvv", "ccll", "c-l", "r.n", "v_v", "c1", "cI", "é0rn", "rvc",
+            "crvn", "r", "c", "cr", "v-", "a\u{0}b", "", "cIrn", "vvvv-v",
         ];
         for name in embedded().names().map(|(n, _)| n).chain(odd) {
             assert_eq!(skeleton(name), reference_skeleton(name), "{name}");
             assert_eq!(
+                skeleton_hash(name),
+                hash_bytes(skeleton_bytes(name)),
+                "{name}"
+            );
+            assert_eq!(
                 String::from_utf8(strip_bytes(name).collect()).unwrap(),
                 reference_strip(name)
             );
+            assert!(may_have_affix(name) || affix_cores(name).as_slice().is_empty());
             assert_eq!(
                 affix_cores(name).as_slice(),
                 reference_cores(name),
@@ -877,6 +1010,34 @@ mod tests {
         let ok = Popular::parse("Foo_Bar\t2\nfoo-bar\t1\n\n", Path::new("p.tsv")).unwrap();
         assert_eq!(ok.rank("foo.bar"), Some(1));
         assert_eq!(ok.len(), 1);
+    }
+
+    #[test]
+    fn the_fast_parser_takes_only_clean_files() {
+        let general = |text| Popular::parse(text, Path::new("p.tsv")).unwrap();
+        for text in [
+            "# c\nfoo\t1\nbar\t2\n",
+            "foo\t1\r\n\r\n# c\r\nbar\t22",
+            "\n\nfoo\t1\n#",
+            "",
+        ] {
+            let clean = Popular::parse_clean(text).unwrap_or_else(|| panic!("{text:?}"));
+            assert!(clean.names().eq(general(text).names()), "{text:?}");
+        }
+        for text in [
+            "foo\t1x\n",
+            "\t1\n",
+            "foo\t0\n",
+            "foo\n",
+            "foo\t\n",
+            "foo\t1\r\r\n",
+            "foo\t 1\n",
+            "foo\t1\tx\n",
+            "foo\t99999999999\n",
+            " \n",
+        ] {
+            assert!(Popular::parse_clean(text).is_none(), "{text:?}");
+        }
     }
 
     #[test]
