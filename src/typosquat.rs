@@ -13,9 +13,14 @@
 //!   (`colourama`, `urlib3`, `djanga`, `reqeusts`) -- only when both names are longer than four
 //!   characters, since short names are naturally one edit apart from each other.
 //!
-//! Lookups index the snapshot by separator-free form, homoglyph skeleton and affix-free core
-//! (hash lookups), and scan only the names whose length is within one of the query's for the
-//! edit-distance test, with an early-exit comparison (tens of microseconds per name).
+//! The index is built on the first check of every process, so it is made cheap to build: a few
+//! flat arrays filled in one pass over the embedded text, with no allocation per name (about
+//! 2 ms for 15,000 names). One hash-chained table keyed by the homoglyph skeleton finds a name
+//! itself and its separator and homoglyph variants, a small one finds `py`/`python` cores, and
+//! the edit-distance test scans only the names of the query's length, plus or minus one, that
+//! share its first or last byte, most popular first with an early exit (a few microseconds
+//! per name). Derived forms are hashed as they stream and recomputed only for the few
+//! candidates a hash finds; a test checks every answer against a brute-force reference.
 //!
 //! Deciding whether a look-alike is a finding (popularity floors and ratios) is policy and lives
 //! in [`assess`]; the matching itself is [`Popular::lookalike`].
@@ -714,7 +719,7 @@ impl StreamHasher {
     fn push(&mut self, b: u8) {
         self.word |= u64::from(b) << (8 * (self.len % 8));
         self.len += 1;
-        if self.len % 8 == 0 {
+        if self.len.is_multiple_of(8) {
             self.hasher.write_u64(self.word);
             self.word = 0;
         }
