@@ -483,8 +483,9 @@ struct Chains {
     shift: u32,
     heads: Vec<u32>,
     next: Vec<u32>,
-    /// Empty when every key stands for itself (one key per entry, in entry order).
+    /// The entry each key stands for, when `keyed`; otherwise key `i` is entry `i`.
     values: Vec<u32>,
+    keyed: bool,
 }
 
 impl Chains {
@@ -496,6 +497,7 @@ impl Chains {
             heads: vec![NIL; slots],
             next: Vec::with_capacity(keys),
             values: Vec::with_capacity(if values { keys } else { 0 }),
+            keyed: values,
         }
     }
 
@@ -505,7 +507,7 @@ impl Chains {
         let slot = (hash >> self.shift) as usize;
         let key = self.next.len() as u32;
         self.next.push(self.heads[slot]);
-        if self.values.capacity() > 0 {
+        if self.keyed {
             self.values.push(value);
         }
         self.heads[slot] = key;
@@ -520,9 +522,9 @@ impl Chains {
         std::iter::from_fn(move || {
             let k = key as usize;
             key = *self.next.get(k)?;
-            match self.values.is_empty() {
-                true => Some(k as u32),
-                false => self.values.get(k).copied(),
+            match self.keyed {
+                true => self.values.get(k).copied(),
+                false => Some(k as u32),
             }
         })
     }
@@ -1346,6 +1348,11 @@ mod tests {
         assert!(queries.len() > 1000, "{} queries", queries.len());
         let seen = check_against_reference(popular, &queries);
         eprintln!("{} queries: {seen:?}", queries.len());
+        // A snapshot loaded through the general parser (as `db import` does) answers the same.
+        let general = Popular::parse(EMBEDDED, Path::new("data/popular.tsv")).unwrap();
+        for q in &queries {
+            assert_eq!(general.lookalike(q), popular.lookalike(q), "{q:?}");
+        }
         for t in [
             None,
             Some(Technique::Separator),
@@ -1403,6 +1410,29 @@ mod tests {
             check_against_reference(&empty, &queries),
             vec![(None, queries.len())]
         );
+    }
+
+    #[test]
+    fn chains_return_every_key_of_a_slot() {
+        // Two slots for many keys: every slot is shared, and a look-up must still return every
+        // key with the hash asked for (and may return others, which callers verify).
+        let mut keyed = Chains::with_capacity(1, true);
+        let mut own = Chains::with_capacity(1, false);
+        let hashes: Vec<u64> = (0..40u64)
+            .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            .collect();
+        for (i, &h) in hashes.iter().enumerate() {
+            keyed.insert(h, 1000 + i as u32);
+            own.insert(h, i as u32);
+        }
+        for (i, &h) in hashes.iter().enumerate() {
+            assert!(keyed.get(h).any(|v| v == 1000 + i as u32));
+            assert!(own.get(h).any(|v| v == i as u32));
+            let slot: Vec<u32> = own.get(h).collect();
+            let expected = hashes.iter().filter(|&&o| o >> 63 == h >> 63).count();
+            assert_eq!(slot.len(), expected);
+        }
+        assert_eq!(Chains::default().get(7).count(), 0);
     }
 
     /// `cargo test --release --lib typosquat::tests::index_build_time -- --ignored --nocapture`
