@@ -13,21 +13,27 @@
 //!   (`colourama`, `urlib3`, `djanga`, `reqeusts`) -- only when both names are longer than four
 //!   characters, since short names are naturally one edit apart from each other.
 //!
-//! Lookups index the snapshot by separator-free form, homoglyph skeleton and affix-free core
-//! (hash lookups), and scan only the names whose length is within one of the query's for the
-//! edit-distance test, with an early-exit comparison (tens of microseconds per name).
+//! The index is built on the first check of every process, so it is made cheap to build: a few
+//! flat arrays filled in one pass over the embedded text, with no allocation per name (about
+//! 2 ms for 15,000 names). One hash-chained table keyed by the homoglyph skeleton finds a name
+//! itself and its separator and homoglyph variants, a small one finds `py`/`python` cores, and
+//! the edit-distance test scans only the names of the query's length, plus or minus one, that
+//! share its first or last byte, most popular first with an early exit (a few microseconds
+//! per name). Derived forms are hashed as they stream and recomputed only for the few
+//! candidates a hash finds; a test checks every answer against a brute-force reference.
 //!
 //! Deciding whether a look-alike is a finding (popularity floors and ratios) is policy and lives
 //! in [`assess`]; the matching itself is [`Popular::lookalike`].
 
 use std::borrow::Cow;
+use std::hash::Hasher;
 use std::path::Path;
 use std::sync::OnceLock;
 
 use crate::catalog::RuleInfo;
 use crate::error::InputError;
 use crate::finding::{Confidence, Finding, Severity};
-use crate::inspect::fxhash::FxHashMap as HashMap;
+use crate::inspect::fxhash::{FxHashMap as HashMap, FxHasher};
 use crate::package::normalize_name;
 
 /// The rule this module reports.
@@ -115,34 +121,43 @@ pub struct LookAlike {
     pub technique: Technique,
 }
 
-#[derive(Debug, Clone)]
+/// One snapshot name: its byte span in [`Popular::text`] and its download rank.
+#[derive(Debug, Clone, Copy)]
 struct Entry {
-    /// Borrowed from the embedded snapshot, owned for a loaded one.
-    name: Cow<'static, str>,
+    start: u32,
+    end: u32,
     rank: u32,
 }
 
 /// A snapshot of popular project names and their download ranks, indexed for look-alike search.
+///
+/// Built once per process on the first typosquat check, so the index is a handful of flat
+/// arrays filled in one pass without allocating per name: derived forms (separator-free form,
+/// homoglyph skeleton, affix-free core) are hashed while their characters stream by, and only
+/// the few candidates a look-up finds under a hash are compared with the query, by recomputing
+/// their derived form.
 #[derive(Debug, Clone, Default)]
 pub struct Popular {
+    /// Every name's text: the embedded snapshot itself (names are spans of its lines), or the
+    /// names of a loaded snapshot concatenated.
+    text: Cow<'static, str>,
+    /// Sorted by (rank, name): a lower index is a more popular project.
     entries: Vec<Entry>,
-    /// Name -> entry index.
-    by_name: HashMap<Cow<'static, str>, u32>,
-    /// Entry indices by name length in bytes.
-    /// Entry indices (ascending, so most popular first) by (length in bytes, first byte) and by
-    /// (length, last byte): one edit keeps the first or the last byte of names over two bytes.
-    by_len_first: HashMap<(usize, u8), Vec<u32>>,
-    by_len_last: HashMap<(usize, u8), Vec<u32>>,
-    /// Separator-free form -> entries.
-    by_stripped: HashMap<Cow<'static, str>, Vec<u32>>,
-    /// Homoglyph skeleton -> entries.
-    by_skeleton: HashMap<Cow<'static, str>, Vec<u32>>,
-    /// Name without a `py`/`python` affix -> entries that have that affix.
-    by_core: HashMap<Cow<'static, str>, Vec<u32>>,
+    /// Entries by homoglyph skeleton. The skeleton is a function of the separator-free form,
+    /// which is a function of the name, so this one table finds a name itself, its separator
+    /// variants and its homoglyph variants.
+    by_skeleton: Chains,
+    /// Entries with a `py`/`python` affix, by the core that removing it leaves.
+    by_core: Chains,
+    /// Entries longer than [`SHORT_NAME_LEN`] by (length, first byte) and by (length, last
+    /// byte): one edit keeps the first or the last byte of names over two bytes.
+    by_len_first: Buckets,
+    by_len_last: Buckets,
 }
 
 impl Popular {
     /// Build from `(name, rank)` pairs; names are normalised, duplicates keep the best rank.
+    /// (Names past 4 GiB of text in all are dropped, least popular first.)
     pub fn from_pairs<I, S>(pairs: I) -> Self
     where
         I: IntoIterator<Item = (S, u32)>,
@@ -157,78 +172,122 @@ impl Popular {
             let slot = best.entry(name).or_insert(rank);
             *slot = (*slot).min(rank);
         }
-        let mut entries: Vec<Entry> = best
-            .into_iter()
-            .map(|(name, rank)| Entry {
-                name: Cow::Owned(name),
+        let mut pairs: Vec<(String, u32)> = best.into_iter().collect();
+        pairs.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        let mut text = String::with_capacity(pairs.iter().map(|(n, _)| n.len()).sum());
+        let mut entries = Vec::with_capacity(pairs.len());
+        for (name, rank) in pairs {
+            let start = text.len();
+            let Some(end) = start
+                .checked_add(name.len())
+                .filter(|e| u32::try_from(*e).is_ok())
+            else {
+                break;
+            };
+            text.push_str(&name);
+            entries.push(Entry {
+                start: start as u32,
+                end: end as u32,
                 rank,
-            })
-            .collect();
-        entries.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.name.cmp(&b.name)));
-        Self::index(entries)
+            });
+        }
+        Self::index(Cow::Owned(text), entries)
     }
 
-    /// Index entries that are already normalised, unique and sorted by (rank, name).
-    fn index(entries: Vec<Entry>) -> Self {
-        let n = entries.len();
-        let mut popular = Popular {
-            by_name: HashMap::with_capacity_and_hasher(n, Default::default()),
-            by_stripped: HashMap::with_capacity_and_hasher(n, Default::default()),
-            by_skeleton: HashMap::with_capacity_and_hasher(n, Default::default()),
-            ..Default::default()
-        };
+    /// Index entries that are already normalised, unique and sorted by (rank, name), and whose
+    /// spans lie in `text`.
+    fn index(text: Cow<'static, str>, entries: Vec<Entry>) -> Self {
+        let mut by_skeleton = Chains::with_capacity(entries.len(), false);
+        let mut cores: Vec<(u64, u32)> = Vec::new();
         for (i, e) in entries.iter().enumerate() {
-            let i = i as u32;
-            popular.by_name.insert(e.name.clone(), i);
-            let bytes = e.name.as_bytes();
-            if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) {
-                let len = bytes.len();
-                popular
-                    .by_len_first
-                    .entry((len, first))
-                    .or_default()
-                    .push(i);
-                popular.by_len_last.entry((len, last)).or_default().push(i);
-            }
-            popular
-                .by_stripped
-                .entry(reuse(&e.name, strip_separators(&e.name)))
-                .or_default()
-                .push(i);
-            popular
-                .by_skeleton
-                .entry(reuse(&e.name, skeleton(&e.name)))
-                .or_default()
-                .push(i);
-            for core in affix_cores(&e.name) {
-                popular.by_core.entry(Cow::Owned(core)).or_default().push(i);
+            let name = span(&text, e);
+            by_skeleton.insert(skeleton_hash(name), i as u32);
+            if may_have_affix(name) {
+                for core in affix_cores(name).as_slice() {
+                    cores.push((hash_bytes(core.bytes()), i as u32));
+                }
             }
         }
-        popular.entries = entries;
-        popular
+        let mut by_core = Chains::with_capacity(cores.len(), true);
+        for (hash, i) in cores {
+            by_core.insert(hash, i);
+        }
+        let by_len_first = Buckets::new(&text, &entries, |name| name.first().copied());
+        let by_len_last = Buckets::new(&text, &entries, |name| name.last().copied());
+        Popular {
+            text,
+            entries,
+            by_skeleton,
+            by_core,
+            by_len_first,
+            by_len_last,
+        }
     }
 
     /// Parse the embedded snapshot, which `scripts/make-popular.py` writes normalised, unique
     /// and sorted by (rank, name) (a test checks that this equals the general [`Self::parse`]):
-    /// names are borrowed, not normalised, de-duplicated or sorted again. `None` if a line is
-    /// malformed.
+    /// names are spans of the text, not normalised, de-duplicated or sorted again. `None` if a
+    /// line is malformed.
     fn parse_clean(text: &'static str) -> Option<Self> {
-        let mut entries = Vec::with_capacity(text.len() / 12);
-        for line in text.lines() {
-            if line.is_empty() || line.starts_with('#') {
-                continue;
+        u32::try_from(text.len()).ok()?;
+        let bytes = text.as_bytes();
+        // About 20 bytes a line; a guess too small only costs a reallocation.
+        let mut entries = Vec::with_capacity(bytes.len() / 16);
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let rest = &bytes[pos..];
+            match rest {
+                [b'#', ..] => {
+                    pos += rest
+                        .iter()
+                        .position(|&b| b == b'\n')
+                        .map_or(rest.len(), |n| n + 1);
+                    continue;
+                }
+                [b'\n', ..] => {
+                    pos += 1;
+                    continue;
+                }
+                [b'\r', b'\n', ..] => {
+                    pos += 2;
+                    continue;
+                }
+                _ => {}
             }
-            let (name, rank) = line.split_once('\t')?;
-            let rank: u32 = rank.trim().parse().ok().filter(|r| *r > 0)?;
-            if name.is_empty() {
+            // `name<TAB>rank`, the rank in plain digits and the line ending after it: anything
+            // else is for `parse`.
+            let tab = rest.iter().position(|&b| b == b'\t' || b == b'\n')?;
+            if tab == 0 || rest[tab] != b'\t' {
+                return None;
+            }
+            let digits = rest[tab + 1..]
+                .iter()
+                .position(|b| !b.is_ascii_digit())
+                .unwrap_or(rest.len() - tab - 1);
+            let after = tab + 1 + digits;
+            let line_len = match &rest[after..] {
+                [] => after,
+                [b'\n', ..] => after + 1,
+                [b'\r', b'\n', ..] => after + 2,
+                _ => return None,
+            };
+            if digits == 0 || digits > 9 {
+                return None;
+            }
+            let rank = rest[tab + 1..after]
+                .iter()
+                .fold(0u32, |r, d| r * 10 + u32::from(d - b'0'));
+            if rank == 0 {
                 return None;
             }
             entries.push(Entry {
-                name: Cow::Borrowed(name),
+                start: pos as u32,
+                end: (pos + tab) as u32,
                 rank,
             });
+            pos += line_len;
         }
-        Some(Self::index(entries))
+        Some(Self::index(Cow::Borrowed(text), entries))
     }
 
     /// Parse the `name<TAB>rank` format. Blank lines and `#` comments are skipped; any other
@@ -278,13 +337,31 @@ impl Popular {
 
     /// Download rank of a project (any spelling; normalised first).
     pub fn rank(&self, name: &str) -> Option<u32> {
-        let i = *self.by_name.get(normalize_name(name).as_str())?;
+        let i = self.find(&normalize_name(name))?;
         Some(self.entries[i as usize].rank)
     }
 
     /// Names in rank order (most downloaded first).
     pub fn names(&self) -> impl Iterator<Item = (&str, u32)> {
-        self.entries.iter().map(|e| (e.name.as_ref(), e.rank))
+        self.entries.iter().map(|e| (span(&self.text, e), e.rank))
+    }
+
+    fn name(&self, i: u32) -> &str {
+        span(&self.text, &self.entries[i as usize])
+    }
+
+    /// The entry named exactly `name` (normalised).
+    fn find(&self, name: &str) -> Option<u32> {
+        self.by_skeleton
+            .get(skeleton_hash(name))
+            .find(|&i| self.name(i) == name)
+    }
+
+    /// The entries that have `core` as one of their [`affix_cores`].
+    fn with_core<'a>(&'a self, core: &'a str) -> impl Iterator<Item = u32> + 'a {
+        self.by_core
+            .get(hash_bytes(core.bytes()))
+            .filter(move |&i| affix_cores(self.name(i)).as_slice().contains(&core))
     }
 
     /// The most popular project (lowest rank) that `name` imitates, other than itself.
@@ -295,8 +372,7 @@ impl Popular {
         }
         let mut best: Option<(u32, Technique)> = None;
         let consider = |idx: u32, technique: Technique, best: &mut Option<(u32, Technique)>| {
-            let e = &self.entries[idx as usize];
-            if e.name == name {
+            if self.name(idx) == name {
                 return;
             }
             // Entries are sorted by rank, so a lower index is a more popular project.
@@ -305,66 +381,69 @@ impl Popular {
             }
         };
 
-        let stripped = strip_separators(&name);
-        if let Some(hits) = self.by_stripped.get(stripped.as_str()) {
-            for &i in hits {
-                consider(i, Technique::Separator, &mut best);
+        // Same skeleton: a separator variant when the separator-free forms are equal too, else
+        // a homoglyph. (Each entry is one or the other, so the order they are met in does not
+        // matter.)
+        for i in self.by_skeleton.get(skeleton_hash(&name)) {
+            let target = self.name(i);
+            if !skeleton_bytes(target).eq(skeleton_bytes(&name)) {
+                continue; // a hash collision
             }
-        }
-        let skel = skeleton(&name);
-        if let Some(hits) = self.by_skeleton.get(skel.as_str()) {
-            for &i in hits {
-                if strip_separators(&self.entries[i as usize].name) != stripped {
-                    consider(i, Technique::Homoglyph, &mut best);
-                }
-            }
+            let technique = if strip_bytes(target).eq(strip_bytes(&name)) {
+                Technique::Separator
+            } else {
+                Technique::Homoglyph
+            };
+            consider(i, technique, &mut best);
         }
         // `python-foo` / `foo-py` / `pyfoo` against `foo`; `foo` against `python-foo`; and two
         // different affixes around the same core (`py-yaml` vs `python-yaml`).
         let cores = affix_cores(&name);
-        for core in &cores {
-            if let Some(&i) = self.by_name.get(core.as_str()) {
+        for &core in cores.as_slice() {
+            if let Some(i) = self.find(core) {
                 consider(i, Technique::PythonAffix, &mut best);
             }
-            if let Some(hits) = self.by_core.get(core.as_str()) {
-                for &i in hits {
-                    consider(i, Technique::PythonAffix, &mut best);
-                }
+            for i in self.with_core(core) {
+                consider(i, Technique::PythonAffix, &mut best);
             }
         }
         if name.len() >= MIN_CORE_LEN {
-            if let Some(hits) = self.by_core.get(name.as_str()) {
-                for &i in hits {
-                    consider(i, Technique::PythonAffix, &mut best);
-                }
+            for i in self.with_core(&name) {
+                consider(i, Technique::PythonAffix, &mut best);
             }
         }
         // One edit away; both names longer than the short-name limit. Candidates share the
         // query's first byte, or its last byte (and not its first, already seen).
         let q = name.as_bytes();
         if let (true, Some(&first), Some(&last)) = (q.len() > SHORT_NAME_LEN, q.first(), q.last()) {
+            let mut seen = None;
             for len in [q.len() - 1, q.len(), q.len() + 1] {
                 if len <= SHORT_NAME_LEN {
                     continue;
                 }
-                let empty: &[u32] = &[];
-                let same_first = self
-                    .by_len_first
-                    .get(&(len, first))
-                    .map_or(empty, Vec::as_slice);
-                let same_last = self
-                    .by_len_last
-                    .get(&(len, last))
-                    .map_or(empty, Vec::as_slice);
-                for (bucket, skip_same_first) in [(same_first, false), (same_last, true)] {
+                // Long lengths share a bucket: scan it once.
+                let keys = (bucket_key(len, first), bucket_key(len, last));
+                if seen.replace(keys) == Some(keys) {
+                    continue;
+                }
+                let same_first = self.by_len_first.get(keys.0);
+                let same_last = self.by_len_last.get(keys.1);
+                for (bucket, by_last) in [(same_first, false), (same_last, true)] {
                     for &i in bucket {
                         // Buckets ascend by rank: only a more popular candidate than the best so
                         // far can change the answer.
                         if best.is_some_and(|(b, _)| i >= b) {
                             break;
                         }
-                        let target = &self.entries[i as usize].name;
-                        if skip_same_first && target.as_bytes().first() == Some(&first) {
+                        let target = self.name(i);
+                        let t = target.as_bytes();
+                        // A bucket holds neighbouring lengths and bytes too (see `bucket_key`).
+                        let wanted = if by_last {
+                            t.last() == Some(&last) && t.first() != Some(&first)
+                        } else {
+                            t.first() == Some(&first)
+                        };
+                        if !wanted || t.len().abs_diff(q.len()) > 1 {
                             continue;
                         }
                         if let Some(t) = one_edit(&name, target) {
@@ -377,11 +456,141 @@ impl Popular {
         best.map(|(i, technique)| {
             let e = &self.entries[i as usize];
             LookAlike {
-                imitated: e.name.to_string(),
+                imitated: self.name(i).to_string(),
                 rank: e.rank,
                 technique,
             }
         })
+    }
+}
+
+/// The name an entry spans (empty if the span is not in the text, which `index` rules out).
+fn span<'a>(text: &'a str, e: &Entry) -> &'a str {
+    text.get(e.start as usize..e.end as usize)
+        .unwrap_or_default()
+}
+
+/// No key / end of a chain.
+const NIL: u32 = u32::MAX;
+
+/// A hash multimap from a derived form of a name to entry indices, in three flat arrays:
+/// `heads[slot]` is the first key whose hash falls in that slot, `next[key]` the key after it,
+/// `values[key]` the entry it stands for. Keys keep no text: a caller recomputes each
+/// candidate's derived form to drop the other names that share its slot.
+#[derive(Debug, Clone, Default)]
+struct Chains {
+    /// `64 - log2(heads.len())`: a slot is the top bits of a hash.
+    shift: u32,
+    heads: Vec<u32>,
+    next: Vec<u32>,
+    /// The entry each key stands for, when `keyed`; otherwise key `i` is entry `i`.
+    values: Vec<u32>,
+    keyed: bool,
+}
+
+impl Chains {
+    /// Room for `keys` keys; `values: false` when key `i` will stand for entry `i`.
+    fn with_capacity(keys: usize, values: bool) -> Self {
+        let slots = keys.next_power_of_two().max(2);
+        Chains {
+            shift: 64 - slots.trailing_zeros(),
+            heads: vec![NIL; slots],
+            next: Vec::with_capacity(keys),
+            values: Vec::with_capacity(if values { keys } else { 0 }),
+            keyed: values,
+        }
+    }
+
+    /// Add the next key, with its hash and the entry it stands for (ignored, being the key's
+    /// own number, in a table made with `values: false`).
+    fn insert(&mut self, hash: u64, value: u32) {
+        let slot = (hash >> self.shift) as usize;
+        let key = self.next.len() as u32;
+        self.next.push(self.heads[slot]);
+        if self.keyed {
+            self.values.push(value);
+        }
+        self.heads[slot] = key;
+    }
+
+    /// Every value whose key hashes to the slot of `hash` (a superset of those with `hash`).
+    fn get(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
+        let mut key = match self.heads.len() {
+            0 => NIL,
+            _ => self.heads[(hash >> self.shift) as usize],
+        };
+        std::iter::from_fn(move || {
+            let k = key as usize;
+            key = *self.next.get(k)?;
+            match self.keyed {
+                true => self.values.get(k).copied(),
+                false => Some(k as u32),
+            }
+        })
+    }
+}
+
+/// Lengths from this one up share a length bucket.
+const LEN_CAP: usize = 63;
+/// Byte classes of a length bucket: `a`-`z`, `0`-`9`, `-`, anything else.
+const BYTE_CLASSES: usize = 38;
+
+/// The bucket of a name of `len` bytes whose first (or last) byte is `byte`. Long names share
+/// buckets, and so do unusual bytes: a scan checks the exact length and byte.
+fn bucket_key(len: usize, byte: u8) -> usize {
+    let class = match byte {
+        b'a'..=b'z' => usize::from(byte - b'a'),
+        b'0'..=b'9' => 26 + usize::from(byte - b'0'),
+        b'-' => 36,
+        _ => 37,
+    };
+    len.min(LEN_CAP) * BYTE_CLASSES + class
+}
+
+/// Entry indices grouped by [`bucket_key`] with a counting sort (two passes, no per-group
+/// allocation), ascending within a group so the most popular come first.
+#[derive(Debug, Clone, Default)]
+struct Buckets {
+    /// `order[starts[k]..starts[k + 1]]` is group `k`.
+    starts: Vec<u32>,
+    order: Vec<u32>,
+}
+
+impl Buckets {
+    /// Group the entries longer than [`SHORT_NAME_LEN`] by their length and the byte `pick`
+    /// chooses.
+    fn new(text: &str, entries: &[Entry], pick: impl Fn(&[u8]) -> Option<u8>) -> Self {
+        let key = |e: &Entry| {
+            let name = span(text, e).as_bytes();
+            (name.len() > SHORT_NAME_LEN)
+                .then(|| pick(name))
+                .flatten()
+                .map(|b| bucket_key(name.len(), b))
+        };
+        let mut starts = vec![0u32; (LEN_CAP + 1) * BYTE_CLASSES + 1];
+        for k in entries.iter().filter_map(key) {
+            starts[k + 1] += 1;
+        }
+        for k in 1..starts.len() {
+            starts[k] += starts[k - 1];
+        }
+        let total = starts.last().copied().unwrap_or(0) as usize;
+        let mut fill = starts.clone();
+        let mut order = vec![0u32; total];
+        for (i, e) in entries.iter().enumerate() {
+            if let Some(k) = key(e) {
+                order[fill[k] as usize] = i as u32;
+                fill[k] += 1;
+            }
+        }
+        Buckets { starts, order }
+    }
+
+    fn get(&self, key: usize) -> &[u32] {
+        match (self.starts.get(key), self.starts.get(key + 1)) {
+            (Some(&a), Some(&b)) => self.order.get(a as usize..b as usize).unwrap_or_default(),
+            _ => &[],
+        }
     }
 }
 
@@ -491,59 +700,183 @@ pub fn assess(
     )
 }
 
-/// A derived key: borrowed from the name when it is the same text (usual for the embedded
-/// snapshot), owned otherwise.
-// The `Cow` itself is needed: only a borrowed name can lend its text to the key.
-#[allow(clippy::ptr_arg)]
-fn reuse(name: &Cow<'static, str>, derived: String) -> Cow<'static, str> {
-    match name {
-        Cow::Borrowed(b) if *b == derived => Cow::Borrowed(b),
-        _ => Cow::Owned(derived),
+/// A process-seeded hash of a byte sequence, fed as it streams (no string is built): eight
+/// bytes to a word, one multiply per word.
+struct StreamHasher {
+    hasher: FxHasher,
+    word: u64,
+    len: u64,
+}
+
+impl StreamHasher {
+    fn new() -> Self {
+        StreamHasher {
+            hasher: FxHasher::default(),
+            word: 0,
+            len: 0,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, b: u8) {
+        self.word |= u64::from(b) << (8 * (self.len % 8));
+        self.len += 1;
+        if self.len.is_multiple_of(8) {
+            self.hasher.write_u64(self.word);
+            self.word = 0;
+        }
+    }
+
+    fn finish(mut self) -> u64 {
+        self.hasher.write_u64(self.word);
+        self.hasher.write_u64(self.len);
+        self.hasher.finish()
     }
 }
 
-fn strip_separators(name: &str) -> String {
-    name.chars()
-        .filter(|c| !matches!(c, '-' | '_' | '.'))
-        .collect()
+fn hash_bytes(bytes: impl Iterator<Item = u8>) -> u64 {
+    let mut h = StreamHasher::new();
+    bytes.for_each(|b| h.push(b));
+    h.finish()
 }
 
-/// Fold look-alike characters: `rn`->`m`, `vv`->`w`, `cl`->`d`, `1`/`i`/`|`->`l`, `0`->`o`.
-/// Separators are dropped too, so `jeIly-fish` and `jellyfish` share a skeleton.
-fn skeleton(name: &str) -> String {
-    let s = strip_separators(name)
-        .replace("rn", "m")
-        .replace("vv", "w")
-        .replace("cl", "d");
-    s.chars()
-        .map(|c| match c {
-            '1' | 'i' | '|' => 'l',
-            '0' => 'o',
+/// What [`skeleton_bytes`] makes of a byte on its own: separators dropped, single look-alike
+/// characters folded; `r`, `v` and `c` may still start a pair.
+const SKIP: u8 = 0xff; // never a UTF-8 byte
+const FOLD: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = i as u8;
+        i += 1;
+    }
+    t[b'-' as usize] = SKIP;
+    t[b'_' as usize] = SKIP;
+    t[b'.' as usize] = SKIP;
+    t[b'1' as usize] = b'l';
+    t[b'i' as usize] = b'l';
+    t[b'|' as usize] = b'l';
+    t[b'0' as usize] = b'o';
+    t
+};
+
+/// `hash_bytes(skeleton_bytes(name))` in one tight loop: computed for every snapshot name when
+/// the index is built (a test checks the two agree).
+fn skeleton_hash(name: &str) -> u64 {
+    let mut h = StreamHasher::new();
+    // An `r`, `v` or `c` waiting to see whether the next byte completes its pair.
+    let mut pending: Option<u8> = None;
+    for &b in name.as_bytes() {
+        let folded = FOLD[usize::from(b)];
+        if folded == SKIP {
+            continue;
+        }
+        if let Some(p) = pending.take() {
+            match (p, b) {
+                (b'r', b'n') => h.push(b'm'),
+                (b'v', b'v') => h.push(b'w'),
+                (b'c', b'l') => h.push(b'd'),
+                _ => {
+                    h.push(p);
+                    pending = matches!(b, b'r' | b'v' | b'c').then_some(b);
+                    if pending.is_none() {
+                        h.push(folded);
+                    }
+                }
+            }
+            continue;
+        }
+        if matches!(b, b'r' | b'v' | b'c') {
+            pending = Some(b);
+        } else {
+            h.push(folded);
+        }
+    }
+    if let Some(p) = pending {
+        h.push(p);
+    }
+    h.finish()
+}
+
+// The derived forms work on UTF-8 bytes: every character they drop or fold is ASCII, and UTF-8
+// never uses an ASCII byte inside a multi-byte character, so this is the same as working on
+// characters (a test checks the results against the plain string definitions).
+
+/// The name without `-`, `_` and `.`.
+fn strip_bytes(name: &str) -> impl Iterator<Item = u8> + '_ {
+    name.bytes().filter(|b| !matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// The homoglyph skeleton: look-alike characters folded, `rn`->`m`, `vv`->`w`, `cl`->`d`,
+/// `1`/`i`/`|`->`l`, `0`->`o`. Separators are dropped first, so `jeIly-fish` and `jellyfish`
+/// share a skeleton. (The pairs share no letter, so one left-to-right pass folds exactly what
+/// replacing each pair in turn over the whole name would; `c1` stays `cl`, as the pairs are
+/// folded before the single characters.)
+fn skeleton_bytes(name: &str) -> impl Iterator<Item = u8> + '_ {
+    let mut bytes = strip_bytes(name).peekable();
+    std::iter::from_fn(move || {
+        let c = bytes.next()?;
+        let mut pair = |second: u8, folded: u8| match bytes.next_if_eq(&second) {
+            Some(_) => folded,
+            None => c,
+        };
+        Some(match c {
+            b'r' => pair(b'n', b'm'),
+            b'v' => pair(b'v', b'w'),
+            b'c' => pair(b'l', b'd'),
+            b'1' | b'i' | b'|' => b'l',
+            b'0' => b'o',
             other => other,
         })
-        .collect()
+    })
 }
 
 const PREFIXES: &[&str] = &["python3-", "python-", "python", "py3-", "py-", "py"];
 const SUFFIXES: &[&str] = &["-python3", "-python", "python", "-py3", "-py", "py"];
 
+/// The distinct cores of a name: what removing one `py`/`python` prefix or suffix leaves.
+struct Cores<'a> {
+    items: [&'a str; PREFIXES.len() + SUFFIXES.len()],
+    len: usize,
+}
+
+impl<'a> Cores<'a> {
+    fn as_slice(&self) -> &[&'a str] {
+        &self.items[..self.len]
+    }
+
+    fn push(&mut self, core: &'a str) {
+        if core.len() >= MIN_CORE_LEN && !self.as_slice().contains(&core) {
+            self.items[self.len] = core;
+            self.len += 1;
+        }
+    }
+}
+
+/// A quick test that [`affix_cores`] may find something: every prefix starts with `py`, and
+/// every suffix ends with `py`, `py3` or `python` (`python3`).
+fn may_have_affix(name: &str) -> bool {
+    name.starts_with("py")
+        || name.ends_with("py")
+        || name.ends_with("py3")
+        || name.ends_with("python")
+        || name.ends_with("python3")
+}
+
 /// The name with one `py`/`python` prefix or suffix removed (every way that applies).
-fn affix_cores(name: &str) -> Vec<String> {
-    let mut out = Vec::new();
+fn affix_cores(name: &str) -> Cores<'_> {
+    let mut out = Cores {
+        items: [""; PREFIXES.len() + SUFFIXES.len()],
+        len: 0,
+    };
     for p in PREFIXES {
         if let Some(rest) = name.strip_prefix(p) {
-            let rest = rest.trim_start_matches('-');
-            if rest.len() >= MIN_CORE_LEN && !out.iter().any(|c: &String| c == rest) {
-                out.push(rest.to_string());
-            }
+            out.push(rest.trim_start_matches('-'));
         }
     }
     for s in SUFFIXES {
         if let Some(rest) = name.strip_suffix(s) {
-            let rest = rest.trim_end_matches('-');
-            if rest.len() >= MIN_CORE_LEN && !out.iter().any(|c: &String| c == rest) {
-                out.push(rest.to_string());
-            }
+            out.push(rest.trim_end_matches('-'));
         }
     }
     out
@@ -621,6 +954,10 @@ mod tests {
         assert_eq!(one_edit("", "a"), Some(Technique::Deletion));
     }
 
+    fn skeleton(name: &str) -> String {
+        String::from_utf8(skeleton_bytes(name).collect()).unwrap()
+    }
+
     #[test]
     fn skeleton_folds_homoglyphs() {
         assert_eq!(skeleton("rnatplotlib"), skeleton("matplotlib"));
@@ -628,13 +965,48 @@ mod tests {
         assert_eq!(skeleton("b0to3"), skeleton("boto3"));
         assert_eq!(skeleton("vvheel"), skeleton("wheel"));
         assert_ne!(skeleton("numpy"), skeleton("scipy"));
+        assert_eq!(skeleton("c1-rrn.vvv_cl"), "clrmwvd");
     }
 
     #[test]
     fn affixes() {
-        assert!(affix_cores("python-dateutil").contains(&"dateutil".to_string()));
-        assert!(affix_cores("requests-py").contains(&"requests".to_string()));
-        assert!(affix_cores("pytz").is_empty(), "core too short");
+        assert!(affix_cores("python-dateutil")
+            .as_slice()
+            .contains(&"dateutil"));
+        assert!(affix_cores("requests-py").as_slice().contains(&"requests"));
+        assert!(affix_cores("pytz").as_slice().is_empty(), "core too short");
+        assert_eq!(
+            affix_cores("py-pyyaml-py").as_slice(),
+            ["pyyaml-py", "py-pyyaml"]
+        );
+    }
+
+    /// The streaming forms equal the plain string definitions on every snapshot name and on
+    /// names built to hit the folding rules.
+    #[test]
+    fn derived_forms_equal_their_definitions() {
+        let odd = [
+            "rnrn", "rrnn", "vvv", "vvvv", "ccll", "c-l", "r.n", "v_v", "c1", "cI", "é0rn", "rvc",
+            "crvn", "r", "c", "cr", "v-", "a\u{0}b", "", "cIrn", "vvvv-v",
+        ];
+        for name in embedded().names().map(|(n, _)| n).chain(odd) {
+            assert_eq!(skeleton(name), reference_skeleton(name), "{name}");
+            assert_eq!(
+                skeleton_hash(name),
+                hash_bytes(skeleton_bytes(name)),
+                "{name}"
+            );
+            assert_eq!(
+                String::from_utf8(strip_bytes(name).collect()).unwrap(),
+                reference_strip(name)
+            );
+            assert!(may_have_affix(name) || affix_cores(name).as_slice().is_empty());
+            assert_eq!(
+                affix_cores(name).as_slice(),
+                reference_cores(name),
+                "{name}"
+            );
+        }
     }
 
     #[test]
@@ -648,9 +1020,41 @@ mod tests {
     }
 
     #[test]
+    fn the_fast_parser_takes_only_clean_files() {
+        let general = |text| Popular::parse(text, Path::new("p.tsv")).unwrap();
+        for text in [
+            "# c\nfoo\t1\nbar\t2\n",
+            "foo\t1\r\n\r\n# c\r\nbar\t22",
+            "\n\nfoo\t1\n#",
+            "",
+        ] {
+            let clean = Popular::parse_clean(text).unwrap_or_else(|| panic!("{text:?}"));
+            assert!(clean.names().eq(general(text).names()), "{text:?}");
+        }
+        for text in [
+            "foo\t1x\n",
+            "\t1\n",
+            "foo\t0\n",
+            "foo\n",
+            "foo\t\n",
+            "foo\t1\r\r\n",
+            "foo\t 1\n",
+            "foo\t1\tx\n",
+            "foo\t99999999999\n",
+            " \n",
+        ] {
+            assert!(Popular::parse_clean(text).is_none(), "{text:?}");
+        }
+    }
+
+    #[test]
     fn embedded_snapshot_parses() {
         let p = embedded();
         assert!(p.len() > 10_000, "only {} names", p.len());
+        assert!(
+            Popular::parse_clean(EMBEDDED).is_some(),
+            "the fast parser rejects the file; `embedded` falls back to the general one"
+        );
         assert!(p.rank("requests").is_some_and(|r| r < 50));
         // The file itself is already normalised and sorted by rank, as the script writes it.
         let text_names = EMBEDDED
@@ -671,5 +1075,380 @@ mod tests {
             assert!(rank >= last);
             last = rank;
         }
+    }
+
+    // --- Equivalence with a brute-force reference -------------------------------------------
+    //
+    // The reference is the plain definition of a look-alike, written with the simplest string
+    // functions (allocating, no index): every entry is compared with the query in rank order and
+    // the first one that matches by any technique wins, techniques tried in the documented order.
+
+    fn reference_strip(name: &str) -> String {
+        name.chars()
+            .filter(|c| !matches!(c, '-' | '_' | '.'))
+            .collect()
+    }
+
+    fn reference_skeleton(name: &str) -> String {
+        let s = reference_strip(name)
+            .replace("rn", "m")
+            .replace("vv", "w")
+            .replace("cl", "d");
+        s.chars()
+            .map(|c| match c {
+                '1' | 'i' | '|' => 'l',
+                '0' => 'o',
+                other => other,
+            })
+            .collect()
+    }
+
+    fn reference_cores(name: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for p in PREFIXES {
+            if let Some(rest) = name.strip_prefix(p) {
+                let rest = rest.trim_start_matches('-');
+                if rest.len() >= MIN_CORE_LEN && !out.iter().any(|c| c == rest) {
+                    out.push(rest.to_string());
+                }
+            }
+        }
+        for s in SUFFIXES {
+            if let Some(rest) = name.strip_suffix(s) {
+                let rest = rest.trim_end_matches('-');
+                if rest.len() >= MIN_CORE_LEN && !out.iter().any(|c| c == rest) {
+                    out.push(rest.to_string());
+                }
+            }
+        }
+        out
+    }
+
+    struct Row {
+        name: String,
+        rank: u32,
+        stripped: String,
+        skeleton: String,
+        cores: Vec<String>,
+    }
+
+    struct Reference(Vec<Row>);
+
+    impl Reference {
+        fn new(popular: &Popular) -> Self {
+            Reference(
+                popular
+                    .names()
+                    .map(|(n, rank)| Row {
+                        name: n.to_string(),
+                        rank,
+                        stripped: reference_strip(n),
+                        skeleton: reference_skeleton(n),
+                        cores: reference_cores(n),
+                    })
+                    .collect(),
+            )
+        }
+
+        fn rank(&self, name: &str) -> Option<u32> {
+            let name = normalize_name(name);
+            self.0.iter().find(|r| r.name == name).map(|r| r.rank)
+        }
+
+        fn lookalike(&self, name: &str) -> Option<LookAlike> {
+            let q = normalize_name(name);
+            if q.is_empty() {
+                return None;
+            }
+            let (stripped, skel, cores) = (
+                reference_strip(&q),
+                reference_skeleton(&q),
+                reference_cores(&q),
+            );
+            self.0.iter().find_map(|r| {
+                if r.name == q {
+                    return None;
+                }
+                let technique = if r.stripped == stripped {
+                    Some(Technique::Separator)
+                } else if r.skeleton == skel {
+                    Some(Technique::Homoglyph)
+                } else if cores.contains(&r.name)
+                    || cores.iter().any(|c| r.cores.contains(c))
+                    || (q.len() >= MIN_CORE_LEN && r.cores.contains(&q))
+                {
+                    Some(Technique::PythonAffix)
+                } else if q.len() > SHORT_NAME_LEN && r.name.len() > SHORT_NAME_LEN {
+                    one_edit(&q, &r.name)
+                } else {
+                    None
+                };
+                technique.map(|technique| LookAlike {
+                    imitated: r.name.clone(),
+                    rank: r.rank,
+                    technique,
+                })
+            })
+        }
+    }
+
+    /// xorshift64*: deterministic, so a failure names a reproducible query.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            items[self.below(items.len())]
+        }
+    }
+
+    const ALPHABET: &[char] = &[
+        'a', 'b', 'c', 'd', 'e', 'i', 'l', 'm', 'n', 'o', 'r', 's', 't', 'u', 'v', 'w', 'y', 'z',
+        '0', '1', '3', '-', '_', '.', 'é',
+    ];
+
+    /// One typo of `name`, of the kind `kind` selects.
+    fn typo(name: &str, kind: usize, rng: &mut Rng) -> String {
+        let mut c: Vec<char> = name.chars().collect();
+        let n = c.len();
+        let at = rng.below(n);
+        let letter = ALPHABET[rng.below(ALPHABET.len())];
+        match kind {
+            0 if n > 0 => {
+                c.remove(at);
+            }
+            1 => c.insert(rng.below(n + 1), letter),
+            2 if n > 0 => c[at] = letter,
+            3 if n > 1 => c.swap(at.min(n - 2), at.min(n - 2) + 1),
+            4 if n > 0 => c.insert(at, c[at]),
+            5 => {
+                // Homoglyphs, both ways.
+                let pairs = [
+                    ("l", "1"),
+                    ("l", "i"),
+                    ("i", "l"),
+                    ("o", "0"),
+                    ("m", "rn"),
+                    ("rn", "m"),
+                    ("w", "vv"),
+                    ("d", "cl"),
+                    ("cl", "d"),
+                    ("l", "|"),
+                ];
+                let (from, to) = pairs[rng.below(pairs.len())];
+                return name.replacen(from, to, 1 + rng.below(2));
+            }
+            6 => {
+                // Separators added, removed or changed.
+                let seps = ['-', '_', '.'];
+                match c.iter().position(|x| seps.contains(x)) {
+                    Some(p) if rng.below(2) == 0 => {
+                        c.remove(p);
+                    }
+                    Some(p) => c[p] = seps[rng.below(3)],
+                    None => c.insert(rng.below(n + 1), seps[rng.below(3)]),
+                }
+            }
+            7 => {
+                // `py`/`python` affixes added, removed or swapped.
+                let prefixes = ["python-", "python3-", "py-", "py", "python", "py3-"];
+                let suffixes = ["-python", "-py", "py", "-python3", "python", "3"];
+                let stripped = PREFIXES
+                    .iter()
+                    .find_map(|p| name.strip_prefix(p))
+                    .or_else(|| SUFFIXES.iter().find_map(|s| name.strip_suffix(s)));
+                return match (stripped, rng.below(3)) {
+                    (Some(core), 0) => core.to_string(),
+                    (Some(core), 1) => format!("{}{core}", rng.pick(&prefixes)),
+                    (_, 2) => format!("{name}{}", rng.pick(&suffixes)),
+                    _ => format!("{}{name}", rng.pick(&prefixes)),
+                };
+            }
+            8 => return name.to_uppercase().replace('-', "_"),
+            _ => {}
+        }
+        c.into_iter().collect()
+    }
+
+    /// Queries around `names`: the names themselves, one and two typos of every kind, and odd input.
+    fn queries(names: &[&str], rng: &mut Rng) -> Vec<String> {
+        let mut out: Vec<String> = [
+            "",
+            "-",
+            "...",
+            "é",
+            "ñumpy",
+            "numpý",
+            "a\u{0}b",
+            "🦀🦀🦀🦀🦀",
+            "pypy",
+            "python",
+            "py-",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for name in names {
+            out.push(name.to_string());
+            for kind in 0..9 {
+                let once = typo(name, kind, rng);
+                let kind2 = rng.below(9);
+                out.push(typo(&once, kind2, rng));
+                out.push(once);
+            }
+        }
+        out
+    }
+
+    /// Compare `popular` with the reference on `queries`; returns how often each answer occurred.
+    fn check_against_reference(
+        popular: &Popular,
+        queries: &[String],
+    ) -> Vec<(Option<Technique>, usize)> {
+        let reference = Reference::new(popular);
+        let mut seen: Vec<(Option<Technique>, usize)> = Vec::new();
+        for q in queries {
+            let expected = reference.lookalike(q);
+            assert_eq!(popular.lookalike(q), expected, "lookalike({q:?})");
+            assert_eq!(popular.rank(q), reference.rank(q), "rank({q:?})");
+            let key = expected.map(|e| e.technique);
+            match seen.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, n)) => *n += 1,
+                None => seen.push((key, 1)),
+            }
+        }
+        seen
+    }
+
+    #[test]
+    fn lookalike_equals_brute_force_on_the_embedded_snapshot() {
+        let popular = embedded();
+        let names: Vec<&str> = popular.names().map(|(n, _)| n).collect();
+        // The most popular names (the usual targets) and an even sample of the rest.
+        let mut base: Vec<&str> = names.iter().take(60).copied().collect();
+        base.extend(names.iter().skip(60).step_by(names.len() / 90).copied());
+        // Names with affixes, separators and homoglyph letters, so every technique is exercised.
+        base.extend(
+            names
+                .iter()
+                .filter(|n| n.starts_with("python-") || n.ends_with("-py") || n.contains("rn"))
+                .step_by(15)
+                .take(20),
+        );
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let queries = queries(&base, &mut rng);
+        assert!(queries.len() > 1000, "{} queries", queries.len());
+        let seen = check_against_reference(popular, &queries);
+        eprintln!("{} queries: {seen:?}", queries.len());
+        // A snapshot loaded through the general parser (as `db import` does) answers the same.
+        let general = Popular::parse(EMBEDDED, Path::new("data/popular.tsv")).unwrap();
+        for q in &queries {
+            assert_eq!(general.lookalike(q), popular.lookalike(q), "{q:?}");
+        }
+        for t in [
+            None,
+            Some(Technique::Separator),
+            Some(Technique::PythonAffix),
+            Some(Technique::Homoglyph),
+            Some(Technique::Transposition),
+            Some(Technique::RepeatedLetter),
+            Some(Technique::OmittedLetter),
+            Some(Technique::Insertion),
+            Some(Technique::Deletion),
+            Some(Technique::Substitution),
+        ] {
+            assert!(
+                seen.iter().any(|(k, n)| *k == t && *n >= 3),
+                "{t:?} is not exercised: {seen:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn lookalike_equals_brute_force_on_odd_snapshots() {
+        // Long names (past the length buckets' cap), non-ASCII and odd first and last
+        // characters, homoglyph and affix neighbours, ties in rank.
+        let long = "a-very-long-project-name-that-goes-on-and-on-past-sixty-four-bytes";
+        let pairs = [
+            (long.to_string(), 7u32),
+            (format!("{long}x"), 8),
+            (format!("{long}-python"), 9),
+            (format!("x{long}"), 10),
+            (long.replace('o', "0"), 11),
+            ("ñumpy".to_string(), 3),
+            ("über-tool".to_string(), 4),
+            ("numpy".to_string(), 1),
+            ("py-numpy".to_string(), 12),
+            ("python-numpy".to_string(), 13),
+            ("numpy3".to_string(), 14),
+            ("rnatplotlib".to_string(), 15),
+            ("matplotlib".to_string(), 2),
+            ("9lives".to_string(), 5),
+            ("lives9".to_string(), 5),
+            ("-lead".to_string(), 16),
+            ("abcde".to_string(), 17),
+            ("abcdf".to_string(), 17),
+            ("abcd".to_string(), 18),
+        ];
+        let popular = Popular::from_pairs(pairs.iter().map(|(n, r)| (n.as_str(), *r)));
+        let names: Vec<&str> = popular.names().map(|(n, _)| n).collect();
+        let mut rng = Rng(42);
+        let queries = queries(&names, &mut rng);
+        let seen = check_against_reference(&popular, &queries);
+        assert!(seen.len() >= 6, "{seen:?}");
+        // An empty snapshot answers nothing.
+        let empty = Popular::default();
+        assert_eq!(
+            check_against_reference(&empty, &queries),
+            vec![(None, queries.len())]
+        );
+    }
+
+    #[test]
+    fn chains_return_every_key_of_a_slot() {
+        // Two slots for many keys: every slot is shared, and a look-up must still return every
+        // key with the hash asked for (and may return others, which callers verify).
+        let mut keyed = Chains::with_capacity(1, true);
+        let mut own = Chains::with_capacity(1, false);
+        let hashes: Vec<u64> = (0..40u64)
+            .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            .collect();
+        for (i, &h) in hashes.iter().enumerate() {
+            keyed.insert(h, 1000 + i as u32);
+            own.insert(h, i as u32);
+        }
+        for (i, &h) in hashes.iter().enumerate() {
+            assert!(keyed.get(h).any(|v| v == 1000 + i as u32));
+            assert!(own.get(h).any(|v| v == i as u32));
+            let slot: Vec<u32> = own.get(h).collect();
+            let expected = hashes.iter().filter(|&&o| o >> 63 == h >> 63).count();
+            assert_eq!(slot.len(), expected);
+        }
+        assert_eq!(Chains::default().get(7).count(), 0);
+    }
+
+    /// `cargo test --release --lib typosquat::tests::index_build_time -- --ignored --nocapture`
+    #[test]
+    #[ignore = "timing, not a check"]
+    fn index_build_time() {
+        let mut times: Vec<std::time::Duration> = (0..30)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                let p = Popular::parse_clean(EMBEDDED).unwrap();
+                let t = start.elapsed();
+                assert!(p.len() > 10_000);
+                t
+            })
+            .collect();
+        times.sort();
+        eprintln!("index build: median {:?}, min {:?}", times[15], times[0]);
     }
 }
