@@ -11,6 +11,10 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+/// The allocator the `pyvet` binary uses, so the numbers are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::Instant;
 
 use pyvet::cache::Cache;

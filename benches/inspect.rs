@@ -8,6 +8,10 @@
 //!
 //! `cargo bench --bench inspect` (under `cargo test --benches` it runs a 1 MB smoke corpus).
 
+/// The allocator the `pyvet` binary uses, so the numbers are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
