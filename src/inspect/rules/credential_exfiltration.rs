@@ -5,6 +5,7 @@ use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::facts::{CRED, ENV_ALL};
 use crate::inspect::patterns::{self, CredKind, SEND_METHODS};
+use crate::inspect::rules::{mark, string_marks};
 use crate::inspect::{Emitter, FileCx};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -43,8 +44,10 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             );
         }
     }
-    for s in &facts.strings {
-        let Some(kind) = patterns::cred_store(&s.text) else {
+    for (s, &m) in facts.strings.iter().zip(string_marks(cx)) {
+        let personal = m & mark::CRED_PERSONAL != 0;
+        let developer = m & mark::CRED_DEVELOPER != 0;
+        let Some(kind) = patterns::cred_store_marked(&s.text, personal, developer) else {
             continue;
         };
         let (sev, msg) = match (kind, net) {

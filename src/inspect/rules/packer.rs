@@ -81,6 +81,26 @@ pub fn looks_encoded(sample: &[u8]) -> bool {
     hex || entropy(&dense) >= 4.5
 }
 
+/// Whether `text` has a run of at least `len` spaces and tabs. Any such run covers a multiple
+/// of `len`, so only those offsets are looked at, and widened to their run.
+fn has_blank_run(text: &str, len: usize) -> bool {
+    let b = text.as_bytes();
+    let blank = |x: &u8| *x == b' ' || *x == b'\t';
+    let mut p = len.saturating_sub(1);
+    while p < b.len() {
+        if blank(&b[p]) {
+            let before = b[..p].iter().rev().take_while(|x| blank(x)).count();
+            let after = b[p..].iter().take_while(|x| blank(x)).count();
+            if before + after >= len {
+                return true;
+            }
+            p += after;
+        }
+        p += len;
+    }
+    false
+}
+
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     if let Some(facts) = cx.facts {
         if let Some(line) = facts
@@ -129,7 +149,10 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             }
         }
     }
-    if matches!(cx.kind, FileKind::Python | FileKind::Pth) {
+    // Off-screen code needs a run of 150 blanks: most files have none, and need no line scan.
+    if matches!(cx.kind, FileKind::Python | FileKind::Pth)
+        && cx.text.is_some_and(|t| has_blank_run(t, 150))
+    {
         for (n, line) in cx.text_lines() {
             if line.len() < 160 {
                 continue;
