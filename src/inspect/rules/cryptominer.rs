@@ -135,6 +135,24 @@ mod tests {
     }
 
     #[test]
+    fn monero_address_in_a_string() {
+        let addr = format!("4A{}", "x".repeat(93));
+        let src = format!("W = '{addr}'\n");
+        assert_eq!(
+            worst("cryptominer", "pkg/a.py", &src),
+            Some(Severity::Critical)
+        );
+        let short = format!("W = '{}'\n", &addr[..94]);
+        assert_eq!(worst("cryptominer", "pkg/a.py", &short), None);
+        assert!(super::address_sized_run(&addr));
+        assert!(!super::address_sized_run(&addr[..94]));
+        assert!(super::address_sized_run(&format!(
+            "{}\u{212a}",
+            &addr[..93]
+        )));
+    }
+
+    #[test]
     fn unrelated() {
         let src = "POOL = 'connection pool size'\nminer = 'data miner'\n";
         assert_eq!(worst("cryptominer", "pkg/a.py", src), None);

@@ -210,6 +210,31 @@ mod tests {
     }
 
     #[test]
+    fn blank_runs_are_found_at_any_offset() {
+        use super::has_blank_run;
+        // The reference: the longest run of spaces and tabs.
+        let longest = |t: &str| {
+            t.split(|c| c != ' ' && c != '\t')
+                .map(str::len)
+                .max()
+                .unwrap_or(0)
+        };
+        for lead in 0..310 {
+            for len in [0, 1, 149, 150, 151, 299, 300, 450] {
+                for blank in [" ", "\t", " \t"] {
+                    let run: String = blank.repeat(len).chars().take(len).collect();
+                    let t = format!("{}{run}x = 1\n  y\n", "a".repeat(lead));
+                    assert_eq!(has_blank_run(&t, 150), longest(&t) >= 150, "{lead} {len}");
+                }
+            }
+        }
+        let two_short = format!("a{}b{}c", " ".repeat(149), " ".repeat(149));
+        assert!(!has_blank_run(&two_short, 150));
+        assert!(!has_blank_run("", 150));
+        assert!(has_blank_run(&" ".repeat(150), 150));
+    }
+
+    #[test]
     fn pyarmor_and_blob() {
         let src = "from pytransform import pyarmor_runtime\npyarmor_runtime()\n__pyarmor__(__name__, __file__, b'x')\n";
         assert_eq!(worst("packer", "pkg/a.py", src), Some(Severity::Medium));

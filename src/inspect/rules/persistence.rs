@@ -71,24 +71,27 @@ fn written_content(facts: &Facts, s: &StrFact) -> bool {
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     if let Some(facts) = cx.facts {
-        let writes = facts.calls.iter().any(|c| {
-            matches!(
-                c.name.as_str(),
-                "winreg.SetValueEx"
-                    | "winreg.CreateKey"
-                    | "_winreg.SetValueEx"
-                    | "winreg.CreateKeyEx"
-                    | "shutil.copy"
-                    | "shutil.copyfile"
-                    | "shutil.copy2"
-            ) || c.is_process()
-                || c.name == "open"
-                    && c.args
-                        .get(1)
-                        .and_then(|a| a.text())
-                        .is_some_and(|m| m.contains('a') || m.contains('w'))
-                || c.method() == "write"
-        });
+        // Worked out only for a file that names an autostart location.
+        let writes = || {
+            facts.calls.iter().any(|c| {
+                matches!(
+                    c.name.as_str(),
+                    "winreg.SetValueEx"
+                        | "winreg.CreateKey"
+                        | "_winreg.SetValueEx"
+                        | "winreg.CreateKeyEx"
+                        | "shutil.copy"
+                        | "shutil.copyfile"
+                        | "shutil.copy2"
+                ) || c.is_process()
+                    || c.name == "open"
+                        && c.args
+                            .get(1)
+                            .and_then(|a| a.text())
+                            .is_some_and(|m| m.contains('a') || m.contains('w'))
+                    || c.method() == "write"
+            })
+        };
         for (s, &m) in facts.strings.iter().zip(string_marks(cx)) {
             if s.text.len() > 4000
                 || m & mark::PERSISTENCE == 0
@@ -97,7 +100,7 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             {
                 continue;
             }
-            let sev = if writes {
+            let sev = if writes() {
                 s.ctx.pick(Severity::High, Severity::High)
             } else {
                 s.ctx.pick(Severity::High, Severity::Medium)

@@ -253,6 +253,11 @@ mod tests {
         assert!(classify("http://127.0.0.1:8000/").is_none());
         assert!(classify("https://github.com/psf/requests").is_none());
         assert!(classify("https://notdiscord.com/api/webhooks/1/2").is_none());
+        // A listed host matches itself and its subdomains, not names that end the same.
+        assert!(classify("https://bit.ly/x").is_some());
+        assert!(classify("https://a.b.bit.ly/x").is_some());
+        assert!(classify("https://rabbit.ly/x").is_none());
+        assert!(classify("https://duckdns.org.example.invalid/x").is_none());
     }
 
     #[test]
