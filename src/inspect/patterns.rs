@@ -696,9 +696,7 @@ pub fn has_url_or_ip(text: &str) -> bool {
 /// The whole match (address and port) of the first public IPv4 address in a text.
 fn public_ip_match(text: &str) -> Option<&str> {
     // A dotted quad has at least three dots.
-    if memchr::memchr_iter(b'.', text.as_bytes()).nth(2).is_none() {
-        return None;
-    }
+    memchr::memchr_iter(b'.', text.as_bytes()).nth(2)?;
     IP_PORT_RE
         .captures_iter(text, 1)
         .find(|(_, ip)| ip.is_some_and(is_public_ip))
