@@ -450,6 +450,13 @@ pub fn call_class(name: &str) -> u8 {
     c
 }
 
+/// Whether the last dotted component of a call name is `method` (`Call::method() == method`
+/// without searching the name for its last dot; `method` has no dot).
+pub fn method_is(name: &str, method: &str) -> bool {
+    name.strip_suffix(method)
+        .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+}
+
 /// Whether a call is a network call (by its resolved name).
 pub fn is_network_call(name: &str) -> bool {
     call_class(name) & C_NETWORK != 0
@@ -1001,6 +1008,23 @@ mod tests {
         );
         assert!(has_url_or_ip("connect to 192.0.2.7:4444"));
         assert!(!has_url_or_ip("no address here, only 10.0.0.1"));
+    }
+
+    #[test]
+    fn method_is_the_last_dotted_component() {
+        for name in [
+            "a.b.connect",
+            "connect",
+            "xconnect",
+            "a.connect.b",
+            "a.reconnect",
+            "",
+        ] {
+            let method = name.rsplit('.').next().unwrap_or(name);
+            for m in ["connect", "b", "reconnect"] {
+                assert_eq!(method_is(name, m), method == m, "{name} {m}");
+            }
+        }
     }
 
     #[test]

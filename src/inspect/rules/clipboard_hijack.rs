@@ -2,7 +2,7 @@
 
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
-use crate::inspect::patterns::AsciiRegex;
+use crate::inspect::patterns::{self, AsciiRegex};
 use crate::inspect::{Emitter, FileCx};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -29,7 +29,7 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             matches!(
                 c.name.as_str(),
                 "pyperclip.paste" | "clipboard.paste" | "win32clipboard.GetClipboardData"
-            ) || c.method() == "clipboard_get"
+            ) || patterns::method_is(&c.name, "clipboard_get")
                 || c.name.ends_with("GetClipboardData")
         })
         .collect();
@@ -43,7 +43,7 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
                 | "clipboard.copy"
                 | "win32clipboard.SetClipboardText"
                 | "win32clipboard.SetClipboardData"
-        ) || c.method() == "clipboard_append"
+        ) || patterns::method_is(&c.name, "clipboard_append")
             || c.name.ends_with("SetClipboardData")
     });
     let wallet = facts

@@ -3,7 +3,7 @@
 
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
-use crate::inspect::patterns::{AsciiRegex, Keywords};
+use crate::inspect::patterns::{self, AsciiRegex, Keywords};
 use crate::inspect::rules::{mark, string_marks};
 use crate::inspect::{Emitter, FileCx, FileKind};
 
@@ -62,13 +62,14 @@ fn shell_words(t: &str) -> bool {
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     if let Some(facts) = cx.facts {
+        let socket = facts.imports.contains_key("socket");
         let connect = facts.calls.iter().any(|c| {
             matches!(
                 c.name.as_str(),
                 "socket.create_connection"
                     | "socket.socket().connect"
                     | "socket.socket().connect_ex"
-            ) || c.method() == "connect" && facts.imports.contains_key("socket")
+            ) || socket && patterns::method_is(&c.name, "connect")
         });
         if connect {
             let dup2 = facts.calls.iter().find(|c| c.name == "os.dup2");
