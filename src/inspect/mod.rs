@@ -171,6 +171,8 @@ pub struct FileCx<'a> {
     pub raw_pass: bool,
     pub lines: &'a LineIndex,
     pub artifact: &'a ArtifactCx,
+    /// Keyword marks of `facts.strings`, filled on first use by [`rules::string_marks`].
+    pub string_marks: rules::StringMarks,
 }
 
 impl FileCx<'_> {
@@ -486,6 +488,7 @@ pub fn inspect_file(
         raw_pass,
         lines: &lines,
         artifact,
+        string_marks: Default::default(),
     };
     let mut out = Emitter::new(path, &artifact.filename, text_ref, &lines);
     for rule in rules {

@@ -1,11 +1,9 @@
 //! anti-analysis: sandbox/VM/debugger checks that make malware go quiet under analysis.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
+use crate::inspect::patterns::AsciiRegex;
+use crate::inspect::rules::{mark, string_marks};
 use crate::inspect::{Emitter, FileCx};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -19,9 +17,38 @@ pub static INFO: RuleInfo = RuleInfo {
            with process spawning or network use in the same file.",
 };
 
-static VM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(vboxservice|vboxtray|vboxmouse|vmtoolsd|vmwaretray|vmwareuser|vmsrvc|qemu-ga|xenservice|prl_tools|sandboxie|sbiedll|wireshark|procmon|processhacker|x64dbg|ollydbg|idaq|fiddler|httpdebugger|\bwdagutilityaccount\b|\bhal9th\b|\bjohnson\b.*\bmiller\b|\bbruno\b.*\bharry johnson\b|00:05:69|00:0c:29|00:1c:14|00:50:56|08:00:27)").expect("regex")
-});
+static VM: AsciiRegex = AsciiRegex::new(
+    r"(?i)(vboxservice|vboxtray|vboxmouse|vmtoolsd|vmwaretray|vmwareuser|vmsrvc|qemu-ga|xenservice|prl_tools|sandboxie|sbiedll|wireshark|procmon|processhacker|x64dbg|ollydbg|idaq|fiddler|httpdebugger|\bwdagutilityaccount\b|\bhal9th\b|\bjohnson\b.*\bmiller\b|\bbruno\b.*\bharry johnson\b|00:05:69|00:0c:29|00:1c:14|00:50:56|08:00:27)",
+);
+
+/// Literals one of which every match of [`VM`] contains.
+pub(crate) const WORDS: &[&str] = &[
+    "vbox",
+    "vmtoolsd",
+    "vmware",
+    "vmsrvc",
+    "qemu-ga",
+    "xenservice",
+    "prl_tools",
+    "sandboxie",
+    "sbiedll",
+    "wireshark",
+    "procmon",
+    "processhacker",
+    "x64dbg",
+    "ollydbg",
+    "idaq",
+    "fiddler",
+    "httpdebugger",
+    "wdagutilityaccount",
+    "hal9th",
+    "johnson",
+    "00:05:69",
+    "00:0c:29",
+    "00:1c:14",
+    "00:50:56",
+    "08:00:27",
+];
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
@@ -31,22 +58,26 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             "sys.exit" | "os._exit" | "exit" | "quit" | "os.kill"
         )
     });
+    // Nothing is reported without an exit: skip the string scan.
+    if !exits {
+        return;
+    }
     let debugger = facts.calls.iter().find(|c| {
         c.name.ends_with("IsDebuggerPresent") || c.name.ends_with("CheckRemoteDebuggerPresent")
     });
     let vm_hits: Vec<u32> = facts
         .strings
         .iter()
-        .filter(|s| s.text.len() < 2000 && VM.is_match(&s.text))
-        .map(|s| s.line)
+        .zip(string_marks(cx))
+        .filter(|(s, &m)| {
+            s.text.len() < 2000 && m & mark::ANTI_ANALYSIS != 0 && VM.is_match(&s.text)
+        })
+        .map(|(s, _)| s.line)
         .collect();
     let line = debugger
         .map(|d| d.line)
         .or_else(|| (vm_hits.len() >= 2).then(|| vm_hits[0]));
     let Some(line) = line else { return };
-    if !exits {
-        return;
-    }
     let active = cx.has_network() || facts.calls.iter().any(|c| c.is_process());
     let sev = if active {
         Severity::High
@@ -65,6 +96,24 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn prefilter_and_ascii_build_agree_with_the_unicode_regex() {
+        let kw = crate::inspect::patterns::Keywords::one(super::WORDS);
+        let mut fragments = super::WORDS.to_vec();
+        fragments.extend([
+            "vboxtray",
+            "vmwareuser",
+            "johnson",
+            "miller",
+            "bruno",
+            "harry johnson",
+        ]);
+        for s in crate::inspect::patterns::test_corpus(&fragments, 10_000) {
+            let want = super::VM.unicode_reference().is_match(&s);
+            assert_eq!(kw.find_in(&s) && super::VM.is_match(&s), want, "{s:?}");
+        }
+    }
+
     use crate::finding::Severity;
     use crate::inspect::rules::testutil::worst;
 

@@ -1,11 +1,8 @@
 //! clipboard-hijack: reading the clipboard and replacing crypto addresses ("clipper").
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
+use crate::inspect::patterns::{self, AsciiRegex};
 use crate::inspect::{Emitter, FileCx};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -19,9 +16,9 @@ pub static INFO: RuleInfo = RuleInfo {
            the clipboard alone (a CLI pasting input) is low.",
 };
 
-static WALLET: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\^?\(?bc1\|\[13\]\)|\[13\]\[a-km-zA-HJ-NP-Z1-9\]|0x\[a-fA-F0-9\]\{40\}|\^4\[0-9AB\]|\[LM3\]\[a-km-zA-HJ-NP-Z1-9\]|\b(bc1[02-9ac-hj-np-z]{20,}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|0x[a-fA-F0-9]{40}|4[0-9AB][1-9A-HJ-NP-Za-km-z]{93})\b)").expect("regex")
-});
+static WALLET: AsciiRegex = AsciiRegex::new(
+    r"(\^?\(?bc1\|\[13\]\)|\[13\]\[a-km-zA-HJ-NP-Z1-9\]|0x\[a-fA-F0-9\]\{40\}|\^4\[0-9AB\]|\[LM3\]\[a-km-zA-HJ-NP-Z1-9\]|\b(bc1[02-9ac-hj-np-z]{20,}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|0x[a-fA-F0-9]{40}|4[0-9AB][1-9A-HJ-NP-Za-km-z]{93})\b)",
+);
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
@@ -32,7 +29,7 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             matches!(
                 c.name.as_str(),
                 "pyperclip.paste" | "clipboard.paste" | "win32clipboard.GetClipboardData"
-            ) || c.method() == "clipboard_get"
+            ) || patterns::method_is(&c.name, "clipboard_get")
                 || c.name.ends_with("GetClipboardData")
         })
         .collect();
@@ -46,7 +43,7 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
                 | "clipboard.copy"
                 | "win32clipboard.SetClipboardText"
                 | "win32clipboard.SetClipboardData"
-        ) || c.method() == "clipboard_append"
+        ) || patterns::method_is(&c.name, "clipboard_append")
             || c.name.ends_with("SetClipboardData")
     });
     let wallet = facts
@@ -80,6 +77,24 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ascii_build_agrees_with_the_unicode_regex() {
+        let fragments = [
+            "^(bc1|[13])",
+            "[13][a-km-zA-HJ-NP-Z1-9]",
+            "0x[a-fA-F0-9]{40}",
+            "^4[0-9AB]",
+            "[LM3][a-km-zA-HJ-NP-Z1-9]",
+            "bc1qexampleexampleexampleexamplexyz",
+            "1BoatSLRHtKNngkdXEeobR76b53LETtpyT",
+            "0xab12ab12ab12ab12ab12ab12ab12ab12ab12ab12",
+        ];
+        for s in crate::inspect::patterns::test_corpus(&fragments, 5_000) {
+            let want = super::WALLET.unicode_reference().is_match(&s);
+            assert_eq!(super::WALLET.is_match(&s), want, "{s:?}");
+        }
+    }
+
     use crate::finding::Severity;
     use crate::inspect::rules::testutil::worst;
 

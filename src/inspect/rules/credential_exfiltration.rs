@@ -5,6 +5,7 @@ use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::facts::{CRED, ENV_ALL};
 use crate::inspect::patterns::{self, CredKind, SEND_METHODS};
+use crate::inspect::rules::{mark, string_marks};
 use crate::inspect::{Emitter, FileCx};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -23,11 +24,16 @@ pub static INFO: RuleInfo = RuleInfo {
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
-    let net = cx.has_network();
+    // Whether the file uses the network, worked out only when something needs it.
+    let net_cell = std::cell::OnceCell::new();
+    let net = || *net_cell.get_or_init(|| cx.has_network());
     for c in &facts.calls {
+        if c.arg_taint() & (CRED | ENV_ALL) == 0 {
+            continue;
+        }
         let send =
-            c.is_network() || net && SEND_METHODS.contains(&c.method()) && c.name.contains('.');
-        if send && c.arg_taint() & (CRED | ENV_ALL) != 0 {
+            c.is_network() || net() && SEND_METHODS.contains(&c.method()) && c.name.contains('.');
+        if send {
             let what = if c.arg_taint() & CRED != 0 {
                 "credential files"
             } else {
@@ -43,11 +49,13 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             );
         }
     }
-    for s in &facts.strings {
-        let Some(kind) = patterns::cred_store(&s.text) else {
+    for (s, &m) in facts.strings.iter().zip(string_marks(cx)) {
+        let personal = m & mark::CRED_PERSONAL != 0;
+        let developer = m & mark::CRED_DEVELOPER != 0;
+        let Some(kind) = patterns::cred_store_marked(&s.text, personal, developer) else {
             continue;
         };
-        let (sev, msg) = match (kind, net) {
+        let (sev, msg) = match (kind, net()) {
             (CredKind::Personal, true) => (
                 s.ctx.pick(Severity::Critical, Severity::High),
                 "browser, chat or wallet credential store is read in a file that uses the network",

@@ -1,11 +1,8 @@
 //! destructive-operation: wiping home or root directories, `rm -rf /`, disk wipes.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
+use crate::inspect::patterns::AsciiRegex;
 use crate::inspect::{Emitter, FileCx};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -18,9 +15,9 @@ pub static INFO: RuleInfo = RuleInfo {
            a build or cache directory inside a project is not reported.",
 };
 
-static CMD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)(\brm\s+-[a-z]*r[a-z]*f?[a-z]*\s+(--no-preserve-root\s+)?(/|~|\$home|/\*|~/\*|/home|/users)(\s|$|["'])|\bdel\s+/[sfq]\s+(/[sfq]\s+)*[a-z]:\\|\bformat\s+[a-z]:|\bmkfs(\.\w+)?\s+/dev/|\bdd\s+[^\n]*of=/dev/(sd|nvme|hd|disk)|rd\s+/s\s+/q\s+[a-z]:\\)"#).expect("regex")
-});
+static CMD: AsciiRegex = AsciiRegex::new(
+    r#"(?i)(\brm\s+-[a-z]*r[a-z]*f?[a-z]*\s+(--no-preserve-root\s+)?(/|~|\$home|/\*|~/\*|/home|/users)(\s|$|["'])|\bdel\s+/[sfq]\s+(/[sfq]\s+)*[a-z]:\\|\bformat\s+[a-z]:|\bmkfs(\.\w+)?\s+/dev/|\bdd\s+[^\n]*of=/dev/(sd|nvme|hd|disk)|rd\s+/s\s+/q\s+[a-z]:\\)"#,
+);
 
 fn home_or_root(text: &str) -> bool {
     let t = text.trim().trim_end_matches(['/', '\\']);
@@ -78,6 +75,27 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ascii_build_agrees_with_the_unicode_regex() {
+        let fragments = [
+            "rm -rf /",
+            "rm -rf ~",
+            "rm -fr $HOME",
+            "--no-preserve-root ",
+            r"del /s /q c:\",
+            "format c:",
+            "mkfs.ext4 /dev/sda",
+            "dd if=/dev/zero of=/dev/sda",
+            r"rd /s /q c:\",
+            "/home",
+            "/users",
+        ];
+        for s in crate::inspect::patterns::test_corpus(&fragments, 5_000) {
+            let want = super::CMD.unicode_reference().is_match(&s);
+            assert_eq!(super::CMD.is_match(&s), want, "{s:?}");
+        }
+    }
+
     use crate::finding::Severity;
     use crate::inspect::rules::testutil::worst;
 

@@ -4,6 +4,7 @@
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::facts::{Arg, Call, Facts, NET};
+use crate::inspect::patterns::method_is;
 use crate::inspect::{Emitter, FileCx};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -57,7 +58,9 @@ fn drops(facts: &Facts) -> Vec<Drop<'_>> {
                 .or_else(|| c.kw("out"))
                 .map(arg_atoms)
                 .unwrap_or_default(),
-            _ if matches!(c.method(), "write" | "write_bytes") && c.arg_taint() & NET != 0 => {
+            _ if (method_is(&c.name, "write") || method_is(&c.name, "write_bytes"))
+                && c.arg_taint() & NET != 0 =>
+            {
                 // The file written to: the receiver (`f`, `Path(p)`, `open(p, 'wb')`) and the
                 // path of the nearest earlier `open(path, 'w...')` nearby.
                 let mut atoms = c.recv_atoms.clone();

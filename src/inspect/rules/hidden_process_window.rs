@@ -1,12 +1,9 @@
 //! hidden-process-window: processes started with their window hidden (CREATE_NO_WINDOW,
 //! SW_HIDE, pythonw, `-WindowStyle Hidden`).
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
+use crate::inspect::patterns::AsciiRegex;
 use crate::inspect::{Emitter, FileCx};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -20,9 +17,9 @@ pub static INFO: RuleInfo = RuleInfo {
            import time it is high.",
 };
 
-static PS_HIDDEN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(-w(indowstyle)?\s+h(idden)?\b|\bpythonw(\.exe)?\b|\bstart\s+/b\b|\bnohup\b[^\n]*&\s*$)").expect("regex")
-});
+static PS_HIDDEN: AsciiRegex = AsciiRegex::new(
+    r"(?i)(-w(indowstyle)?\s+h(idden)?\b|\bpythonw(\.exe)?\b|\bstart\s+/b\b|\bnohup\b[^\n]*&\s*$)",
+);
 
 const FLAGS: &[&str] = &[
     "subprocess.CREATE_NO_WINDOW",
@@ -60,6 +57,22 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ascii_build_agrees_with_the_unicode_regex() {
+        let fragments = [
+            "-w hidden",
+            "-windowstyle h",
+            "pythonw.exe",
+            "start /b",
+            "nohup x &",
+            "-w h",
+        ];
+        for s in crate::inspect::patterns::test_corpus(&fragments, 5_000) {
+            let want = super::PS_HIDDEN.unicode_reference().is_match(&s);
+            assert_eq!(super::PS_HIDDEN.is_match(&s), want, "{s:?}");
+        }
+    }
+
     use crate::finding::Severity;
     use crate::inspect::rules::testutil::worst;
 

@@ -16,7 +16,8 @@ pub static INFO: RuleInfo = RuleInfo {
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
-    let net = cx.has_network();
+    // Whether the file uses the network, worked out only for a file with a hook.
+    let net_cell = std::cell::OnceCell::new();
     for c in &facts.calls {
         let hook = matches!(
             c.name.as_str(),
@@ -34,6 +35,7 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
         if !hook {
             continue;
         }
+        let net = *net_cell.get_or_init(|| cx.has_network());
         let sev = if net {
             c.ctx.pick(Severity::Critical, Severity::High)
         } else {

@@ -81,6 +81,26 @@ pub fn looks_encoded(sample: &[u8]) -> bool {
     hex || entropy(&dense) >= 4.5
 }
 
+/// Whether `text` has a run of at least `len` spaces and tabs. Any such run covers a multiple
+/// of `len`, so only those offsets are looked at, and widened to their run.
+fn has_blank_run(text: &str, len: usize) -> bool {
+    let b = text.as_bytes();
+    let blank = |x: &u8| *x == b' ' || *x == b'\t';
+    let mut p = len.saturating_sub(1);
+    while p < b.len() {
+        if blank(&b[p]) {
+            let before = b[..p].iter().rev().take_while(|x| blank(x)).count();
+            let after = b[p..].iter().take_while(|x| blank(x)).count();
+            if before + after >= len {
+                return true;
+            }
+            p += after;
+        }
+        p += len;
+    }
+    false
+}
+
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     if let Some(facts) = cx.facts {
         if let Some(line) = facts
@@ -129,7 +149,10 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             }
         }
     }
-    if matches!(cx.kind, FileKind::Python | FileKind::Pth) {
+    // Off-screen code needs a run of 150 blanks: most files have none, and need no line scan.
+    if matches!(cx.kind, FileKind::Python | FileKind::Pth)
+        && cx.text.is_some_and(|t| has_blank_run(t, 150))
+    {
         for (n, line) in cx.text_lines() {
             if line.len() < 160 {
                 continue;
@@ -184,6 +207,31 @@ mod tests {
         assert!(!mixed_script("переменная"));
         let homo = "def g\u{0435}t():\n    pass\n";
         assert_eq!(worst("packer", "pkg/a.py", homo), Some(Severity::High));
+    }
+
+    #[test]
+    fn blank_runs_are_found_at_any_offset() {
+        use super::has_blank_run;
+        // The reference: the longest run of spaces and tabs.
+        let longest = |t: &str| {
+            t.split(|c| c != ' ' && c != '\t')
+                .map(str::len)
+                .max()
+                .unwrap_or(0)
+        };
+        for lead in 0..310 {
+            for len in [0, 1, 149, 150, 151, 299, 300, 450] {
+                for blank in [" ", "\t", " \t"] {
+                    let run: String = blank.repeat(len).chars().take(len).collect();
+                    let t = format!("{}{run}x = 1\n  y\n", "a".repeat(lead));
+                    assert_eq!(has_blank_run(&t, 150), longest(&t) >= 150, "{lead} {len}");
+                }
+            }
+        }
+        let two_short = format!("a{}b{}c", " ".repeat(149), " ".repeat(149));
+        assert!(!has_blank_run(&two_short, 150));
+        assert!(!has_blank_run("", 150));
+        assert!(has_blank_run(&" ".repeat(150), 150));
     }
 
     #[test]

@@ -1,13 +1,11 @@
 //! persistence: making a payload survive reboots — Run registry keys, scheduled tasks,
 //! crontab, systemd user units, startup folders, shell rc files, macOS LaunchAgents.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::facts::{Facts, StrFact};
+use crate::inspect::patterns::{AsciiRegex, Keywords};
+use crate::inspect::rules::{mark, string_marks};
 use crate::inspect::{Emitter, FileCx, FileKind};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -24,9 +22,33 @@ pub static INFO: RuleInfo = RuleInfo {
            otherwise; low in tests.",
 };
 
-static PERSIST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(software\\+microsoft\\+windows\\+currentversion\\+run(once)?\b|schtasks(\.exe)?\s+/create|\\start menu\\programs\\startup|microsoft\\+windows\\+start menu\\+programs\\+startup|\bcrontab\s+(-l|-|/)|/etc/cron\.|/var/spool/cron|\.config/systemd/user|systemctl\s+--user\s+enable|/etc/systemd/system/[\w.-]+\.service|library/launchagents|library/launchdaemons|~/\.bashrc|~/\.zshrc|~/\.bash_profile|~/\.profile|/etc/rc\.local|/etc/profile\.d/|\.config/autostart)").expect("regex")
-});
+static PERSIST: AsciiRegex = AsciiRegex::new(
+    r"(?i)(software\\+microsoft\\+windows\\+currentversion\\+run(once)?\b|schtasks(\.exe)?\s+/create|\\start menu\\programs\\startup|microsoft\\+windows\\+start menu\\+programs\\+startup|\bcrontab\s+(-l|-|/)|/etc/cron\.|/var/spool/cron|\.config/systemd/user|systemctl\s+--user\s+enable|/etc/systemd/system/[\w.-]+\.service|library/launchagents|library/launchdaemons|~/\.bashrc|~/\.zshrc|~/\.bash_profile|~/\.profile|/etc/rc\.local|/etc/profile\.d/|\.config/autostart)",
+);
+
+/// Literals one of which every match of [`PERSIST`] contains.
+pub(crate) const WORDS: &[&str] = &[
+    "currentversion",
+    "schtasks",
+    "start menu",
+    "crontab",
+    "/etc/cron.",
+    "/var/spool/cron",
+    "systemd/user",
+    "systemctl",
+    "/etc/systemd/system/",
+    "library/launch",
+    "~/.",
+    "/etc/rc.local",
+    "/etc/profile.d/",
+    ".config/autostart",
+];
+
+static PERSIST_KEYWORDS: Keywords = Keywords::one(WORDS);
+
+fn persist(text: &str) -> bool {
+    PERSIST_KEYWORDS.find_in(text) && PERSIST.is_match(text)
+}
 
 /// Whether string `s` is the text written *into* a file (`tmprc.write('. ~/.bashrc')`,
 /// `print('...', file=f)`) rather than naming the file written to: an rc snippet written to a
@@ -49,29 +71,36 @@ fn written_content(facts: &Facts, s: &StrFact) -> bool {
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     if let Some(facts) = cx.facts {
-        let writes = facts.calls.iter().any(|c| {
-            matches!(
-                c.name.as_str(),
-                "winreg.SetValueEx"
-                    | "winreg.CreateKey"
-                    | "_winreg.SetValueEx"
-                    | "winreg.CreateKeyEx"
-                    | "shutil.copy"
-                    | "shutil.copyfile"
-                    | "shutil.copy2"
-            ) || c.is_process()
-                || c.name == "open"
-                    && c.args
-                        .get(1)
-                        .and_then(|a| a.text())
-                        .is_some_and(|m| m.contains('a') || m.contains('w'))
-                || c.method() == "write"
-        });
-        for s in &facts.strings {
-            if s.text.len() > 4000 || !PERSIST.is_match(&s.text) || written_content(facts, s) {
+        // Worked out only for a file that names an autostart location.
+        let writes = || {
+            facts.calls.iter().any(|c| {
+                matches!(
+                    c.name.as_str(),
+                    "winreg.SetValueEx"
+                        | "winreg.CreateKey"
+                        | "_winreg.SetValueEx"
+                        | "winreg.CreateKeyEx"
+                        | "shutil.copy"
+                        | "shutil.copyfile"
+                        | "shutil.copy2"
+                ) || c.is_process()
+                    || c.name == "open"
+                        && c.args
+                            .get(1)
+                            .and_then(|a| a.text())
+                            .is_some_and(|m| m.contains('a') || m.contains('w'))
+                    || c.method() == "write"
+            })
+        };
+        for (s, &m) in facts.strings.iter().zip(string_marks(cx)) {
+            if s.text.len() > 4000
+                || m & mark::PERSISTENCE == 0
+                || !PERSIST.is_match(&s.text)
+                || written_content(facts, s)
+            {
                 continue;
             }
-            let sev = if writes {
+            let sev = if writes() {
                 s.ctx.pick(Severity::High, Severity::High)
             } else {
                 s.ctx.pick(Severity::High, Severity::Medium)
@@ -86,9 +115,9 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             );
         }
     }
-    if cx.kind == FileKind::Script {
+    if cx.kind == FileKind::Script && cx.text.is_some_and(|t| PERSIST_KEYWORDS.find_in(t)) {
         for (n, line) in cx.text_lines() {
-            if !line.trim_start().starts_with('#') && PERSIST.is_match(line) {
+            if !line.trim_start().starts_with('#') && persist(line) {
                 out.emit(
                     &INFO,
                     Severity::Medium,
@@ -104,6 +133,26 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn prefilter_and_ascii_build_agree_with_the_unicode_regex() {
+        let mut fragments = super::WORDS.to_vec();
+        fragments.extend([
+            "software\\microsoft\\windows\\currentversion\\run",
+            "once",
+            "schtasks /create",
+            "crontab -l",
+            "systemctl --user enable",
+            "x.service",
+            "~/.bashrc",
+            "~/.profile",
+            "library/launchagents",
+        ]);
+        for s in crate::inspect::patterns::test_corpus(&fragments, 10_000) {
+            let want = super::PERSIST.unicode_reference().is_match(&s);
+            assert_eq!(super::persist(&s), want, "{s:?}");
+        }
+    }
+
     use crate::finding::Severity;
     use crate::inspect::rules::testutil::worst;
 

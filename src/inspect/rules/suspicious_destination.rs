@@ -5,6 +5,7 @@ use crate::catalog::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::context::RunContext;
 use crate::inspect::patterns;
+use crate::inspect::rules::{mark, string_marks};
 use crate::inspect::{Emitter, FileCx};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -27,10 +28,12 @@ fn classify(url: &str) -> Option<(&'static str, Severity, Severity)> {
     let lower = url.to_ascii_lowercase();
     let path = lower.split_once("://").map(|(_, r)| r).unwrap_or("");
     let path = path.split_once('/').map(|(_, p)| p).unwrap_or("");
+    // `host` is `s` or ends with `.s`.
     let ends = |suffixes: &[&str]| {
-        suffixes
-            .iter()
-            .any(|s| host == *s || host.ends_with(&format!(".{s}")))
+        suffixes.iter().any(|s| {
+            host.strip_suffix(s)
+                .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+        })
     };
     if ends(&["discord.com", "discordapp.com"]) && path.starts_with("api/webhooks") {
         let token = path.split('/').nth(3).is_some_and(|t| t.len() >= 20);
@@ -217,8 +220,8 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             }
         };
     if let Some(facts) = cx.facts {
-        for s in &facts.strings {
-            if !s.text.contains("://") {
+        for (s, &m) in facts.strings.iter().zip(string_marks(cx)) {
+            if m & mark::URL == 0 {
                 continue;
             }
             let decoded = s.decoded_via.map(|_| s.text.as_str()).or(s.note.as_deref());
@@ -250,6 +253,11 @@ mod tests {
         assert!(classify("http://127.0.0.1:8000/").is_none());
         assert!(classify("https://github.com/psf/requests").is_none());
         assert!(classify("https://notdiscord.com/api/webhooks/1/2").is_none());
+        // A listed host matches itself and its subdomains, not names that end the same.
+        assert!(classify("https://bit.ly/x").is_some());
+        assert!(classify("https://a.b.bit.ly/x").is_some());
+        assert!(classify("https://rabbit.ly/x").is_none());
+        assert!(classify("https://duckdns.org.example.invalid/x").is_none());
     }
 
     #[test]
