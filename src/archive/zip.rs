@@ -324,6 +324,11 @@ struct Job<'a> {
     size: u64,
 }
 
+thread_local! {
+    /// One inflate buffer per thread, reused across entries.
+    static INFLATE_BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 1 << 16]);
+}
+
 struct Budget {
     used: AtomicU64,
     cap: u64,
@@ -401,7 +406,11 @@ fn small(data: &[u8], method: u16, cap: usize) -> Option<Vec<u8>> {
     }
 }
 
-pub(crate) fn read(b: &[u8], c: &mut Collector<'_>) -> Result<(), ArchiveError> {
+pub(crate) fn read(
+    b: &[u8],
+    c: &mut Collector<'_>,
+    observer: Option<super::Observer<'_>>,
+) -> Result<(), ArchiveError> {
     let malformed = |c: &Collector<'_>, message: String| ArchiveError::Malformed {
         filename: c.filename.clone(),
         format: "zip",
@@ -522,13 +531,28 @@ pub(crate) fn read(b: &[u8], c: &mut Collector<'_>) -> Result<(), ArchiveError> 
     };
     let total_is_tighter = lim.max_total_size <= ratio_cap;
     let opts = c.opts;
-    let results: Vec<Outcome> = jobs
+    // Largest first (by the bytes really there, not the declared size), so that one big
+    // native library does not start last and keep a core busy alone at the end; each file
+    // goes to the observer as soon as it is inflated.
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(jobs[i].data.len()));
+    let mut done: Vec<(usize, Outcome)> = order
         .par_iter()
-        .map_init(
-            || vec![0u8; 1 << 16],
-            |buf, job| inflate(job, opts, &budget, buf),
-        )
+        .with_max_len(1)
+        .map(|&i| {
+            let job = &jobs[i];
+            let outcome = INFLATE_BUF.with_borrow_mut(|buf| inflate(job, opts, &budget, buf));
+            if let (Some(observe), Outcome::Done(s)) = (observer, &outcome) {
+                observe(&super::ArchiveEntry {
+                    path: job.path.clone(),
+                    data: s.data.clone(),
+                });
+            }
+            (i, outcome)
+        })
         .collect();
+    done.sort_unstable_by_key(|(i, _)| *i);
+    let results = done.into_iter().map(|(_, o)| o);
 
     // The entry limit may have stopped the listing; the entries before it are still applied.
     let listing_stopped = std::mem::replace(&mut c.stopped, false);

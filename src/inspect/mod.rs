@@ -380,11 +380,11 @@ pub fn inspect(contents: &ArchiveContents, opts: &InspectOptions) -> Vec<Finding
     }))
 }
 
-/// Read an artifact held in memory and inspect it, overlapping the two where the format
-/// allows: a tarball inflates on one thread, file after file, and each file is inspected on
-/// the other cores as soon as it is whole (zip entries inflate in parallel and are inspected
-/// together afterwards). Returns what [`archive::read_artifact_with`] returns plus the code
-/// findings, exactly as [`inspect`] would report them.
+/// Read an artifact held in memory and inspect it, overlapping the two: each file is
+/// inspected as soon as it is inflated (a tarball inflates on one thread, file after file,
+/// while the other cores inspect; zip entries inflate in parallel, the largest first, and
+/// inspection fills the gaps). Returns what [`archive::read_artifact_with`] returns plus the
+/// code findings, exactly as [`inspect`] would report them.
 ///
 /// A file's role can depend on a `pyproject.toml` read later (an in-tree build backend's
 /// `backend-path`): files inspected early whose role changes once the whole archive is known
@@ -399,10 +399,13 @@ pub fn read_and_inspect(
     let artifact = artifact_cx(filename, kind);
     let enabled = enabled_rules(opts);
     let no_backend = HashSet::new();
-    let early: Mutex<Vec<(usize, Vec<Finding>)>> = Mutex::new(Vec::new());
+    // Each observed file with its findings; the `Arc` is kept so that its address stays
+    // unique until the results are matched with the entries below.
+    type Early = (Arc<Vec<u8>>, Vec<Finding>);
+    let early: Mutex<Vec<Early>> = Mutex::new(Vec::new());
     in_pool(|| {
         let outcome = rayon::scope(|s| {
-            let observe = |i: usize, e: &ArchiveEntry| {
+            let observe = |e: &ArchiveEntry| {
                 let (path, data) = (e.path.clone(), Arc::clone(&e.data));
                 let (artifact, enabled, no_backend, early) =
                     (&artifact, &enabled, &no_backend, &early);
@@ -411,16 +414,25 @@ pub fn read_and_inspect(
                     early
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
-                        .push((i, f));
+                        .push((data, f));
                 });
             };
             archive::read_artifact_observed(filename, bytes, read, &observe)
         })?;
         let entries = &outcome.contents.entries;
         let backend = backend_of(entries);
+        let index: std::collections::HashMap<*const Vec<u8>, usize> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (Arc::as_ptr(&e.data), i))
+            .collect();
         let mut done = vec![false; entries.len()];
         let mut per_file = Vec::new();
-        for (i, f) in early.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        for (data, f) in early.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            // Files a limit dropped after they were observed are not in the result.
+            let Some(&i) = index.get(&Arc::as_ptr(&data)) else {
+                continue;
+            };
             let path = &entries[i].path;
             if context::file_role(path, kind, &backend)
                 == context::file_role(path, kind, &no_backend)
