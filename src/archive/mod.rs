@@ -354,16 +354,7 @@ pub fn read_artifact_with(
     bytes: &[u8],
     opts: &ReadOptions,
 ) -> Result<ReadOutcome, ArchiveError> {
-    let format = format_of(filename, bytes).ok_or_else(|| ArchiveError::Unsupported {
-        filename: filename.to_string(),
-    })?;
-    let kind = ArtifactKind::from_filename(filename);
-    let mut c = Collector::new(filename, opts, bytes.len() as u64);
-    match format {
-        Format::Zip => zip::read(bytes, &mut c, None)?,
-        Format::Tar(compression) => tar::read(bytes, compression, &mut c)?,
-    }
-    Ok(c.finish(kind))
+    read_in_memory(filename, bytes, opts, None)
 }
 
 /// [`read_artifact_with`], telling `observer` about each file as soon as it is read whole, so
@@ -376,15 +367,24 @@ pub fn read_artifact_observed(
     opts: &ReadOptions,
     observer: Observer<'_>,
 ) -> Result<ReadOutcome, ArchiveError> {
+    read_in_memory(filename, bytes, opts, Some(observer))
+}
+
+fn read_in_memory(
+    filename: &str,
+    bytes: &[u8],
+    opts: &ReadOptions,
+    observer: Option<Observer<'_>>,
+) -> Result<ReadOutcome, ArchiveError> {
     let format = format_of(filename, bytes).ok_or_else(|| ArchiveError::Unsupported {
         filename: filename.to_string(),
     })?;
     let kind = ArtifactKind::from_filename(filename);
     let mut c = Collector::new(filename, opts, bytes.len() as u64);
     match format {
-        Format::Zip => zip::read(bytes, &mut c, Some(observer))?,
+        Format::Zip => zip::read(bytes, &mut c, observer)?,
         Format::Tar(compression) => {
-            c.observer = Some(observer);
+            c.observer = observer;
             tar::read(bytes, compression, &mut c)?;
             c.observer = None;
         }
