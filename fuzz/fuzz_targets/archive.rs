@@ -1,10 +1,12 @@
-//! Fuzz the archive reader: any bytes, under any distribution filename, must read into
+//! Fuzz the archive reader, through the path `scan` and `audit` take (files are inspected as
+//! they come out of the archive): any bytes, under any distribution filename, must read into
 //! contents (with findings for what is unsafe) or fail with an `ArchiveError`; never panic,
 //! hang, or allocate past the limits.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pyvet::archive::{read_artifact, Limits};
+use pyvet::archive::{Limits, ReadOptions};
+use pyvet::inspect::{read_and_inspect, InspectOptions};
 
 /// The first input byte picks the filename, hence the format.
 const NAMES: &[&str] = &[
@@ -28,7 +30,9 @@ fuzz_target!(|data: &[u8]| {
         max_entries: 10_000,
         ..Limits::default()
     };
-    if let Ok(contents) = read_artifact(filename, bytes, &limits) {
+    let opts = ReadOptions::with_limits(limits.clone());
+    if let Ok((outcome, _)) = read_and_inspect(filename, bytes, &opts, &InspectOptions::default()) {
+        let contents = outcome.contents;
         let total: usize = contents.entries.iter().map(|e| e.data.len()).sum();
         assert!(total as u64 <= limits.max_total_size, "kept {total} bytes");
         assert!(contents.entries.len() <= limits.max_entries);

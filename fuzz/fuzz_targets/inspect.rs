@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         kind,
         entries: vec![ArchiveEntry {
             path: path.to_string(),
-            data: source.to_vec(),
+            data: source.to_vec().into(),
         }],
         findings: Vec::new(),
         metadata: None,
