@@ -289,6 +289,20 @@ impl AsciiRegex {
     pub(crate) fn unicode_reference(&self) -> &Regex {
         self.unicode()
     }
+
+    /// Test that `matcher` (the ASCII build, alone or behind a rule's prefilter) answers as
+    /// the Unicode build does on `n` strings made of `fragments` (see [`test_corpus`]).
+    #[cfg(test)]
+    pub(crate) fn assert_agrees(
+        &self,
+        fragments: &[&str],
+        n: usize,
+        matcher: impl Fn(&str) -> bool,
+    ) {
+        for s in test_corpus(fragments, n) {
+            assert_eq!(matcher(&s), self.unicode().is_match(&s), "{s:?}");
+        }
+    }
 }
 
 /// Calls that start a process.

@@ -112,14 +112,9 @@ mod tests {
             &address[..60],
             "abcdefghijkmnopqrstuvwxyz123456789ABCDEFGHJKLMNPQRSTUVWXYZ",
         ]);
-        for s in crate::inspect::patterns::test_corpus(&fragments, 10_000) {
-            let want = super::MINER.unicode_reference().is_match(&s);
-            assert_eq!(
-                super::miner(&s, super::MINER_KEYWORDS.find_in(&s)),
-                want,
-                "{s:?}"
-            );
-        }
+        super::MINER.assert_agrees(&fragments, 10_000, |s| {
+            super::miner(s, super::MINER_KEYWORDS.find_in(s))
+        });
     }
 
     use crate::finding::Severity;

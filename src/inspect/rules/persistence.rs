@@ -147,10 +147,7 @@ mod tests {
             "~/.profile",
             "library/launchagents",
         ]);
-        for s in crate::inspect::patterns::test_corpus(&fragments, 10_000) {
-            let want = super::PERSIST.unicode_reference().is_match(&s);
-            assert_eq!(super::persist(&s), want, "{s:?}");
-        }
+        super::PERSIST.assert_agrees(&fragments, 10_000, super::persist);
     }
 
     use crate::finding::Severity;

@@ -150,10 +150,7 @@ mod tests {
             "mkfifo /tmp/f; cat /tmp/f | nc ",
             "socat exec:bash",
         ]);
-        for s in crate::inspect::patterns::test_corpus(&fragments, 10_000) {
-            let want = super::ONELINER.unicode_reference().is_match(&s);
-            assert_eq!(super::oneliner_line(&s), want, "{s:?}");
-        }
+        super::ONELINER.assert_agrees(&fragments, 10_000, super::oneliner_line);
     }
 
     use crate::finding::Severity;
