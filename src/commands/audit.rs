@@ -253,7 +253,7 @@ impl Environment {
             .or_else(|| config.python_version.clone())
         {
             Some(v) => Some(v),
-            None => crate::select::python_version_file(lock_dir).map(|(a, b)| format!("{a}.{b}")),
+            None => crate::select::python_version_file(lock_dir),
         };
         let platform = target.platform.clone().or_else(|| config.platform.clone());
         let target =
