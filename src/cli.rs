@@ -58,6 +58,15 @@ pub struct GlobalArgs {
     /// When to use colour (NO_COLOR is respected with `auto`).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Send the `default` entry of ~/.netrc to index hosts that have no `machine` entry of
+    /// their own (off by default: it would reach every host a lockfile names).
+    #[arg(long, global = true, env = "PYVET_NETRC_DEFAULT")]
+    pub netrc_default: bool,
+    /// Most inflated archive data held in memory for inspection at once, across every artifact
+    /// being read (e.g. 1GiB, 512MiB, 2000000000). A file that does not fit is reported and
+    /// blocks. Default: 1GiB.
+    #[arg(long, global = true, env = "PYVET_MEMORY_BUDGET", value_name = "SIZE", value_parser = crate::archive::parse_size)]
+    pub memory_budget: Option<u64>,
     /// Pretend the current time is this RFC 3339 timestamp (for reproducible age checks).
     #[arg(long, global = true, hide = true, value_name = "RFC3339")]
     pub now: Option<jiff::Timestamp>,

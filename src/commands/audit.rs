@@ -242,7 +242,13 @@ impl Environment {
     ) -> Result<Self, Error> {
         let cache_dir = super::cache_dir(g)?;
         let cache = Cache::open(&cache_dir)?;
-        let net = Network::acquire(g.offline, &NetworkOptions::default())?;
+        let net = Network::acquire(
+            g.offline,
+            &NetworkOptions {
+                netrc_default: g.netrc_default,
+                ..NetworkOptions::default()
+            },
+        )?;
         let configured = crate::pipconf::from_global(g)?;
         let settings = IndexSettings::with_lockfile_urls(&lock.index_urls, &configured.settings());
         let vulns = VulnDb::open(&cache_dir)?;
