@@ -208,6 +208,7 @@ pub fn run(
                     Finding::new(rule.id, rule.severity, Confidence::High, p.describe())
                 })
                 .collect();
+            findings.extend(crate::index::page_findings(project.as_ref(), &candidates));
             if pkg.artifacts.is_empty()
                 && candidates.is_empty()
                 && matches!(pkg.source, Source::Registry { .. })

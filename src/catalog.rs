@@ -21,9 +21,10 @@ pub struct RuleInfo {
 
 /// Every rule, grouped by the stage that reports it.
 pub fn all() -> Vec<&'static RuleInfo> {
-    let groups: [&'static [RuleInfo]; 8] = [
+    let groups: [&'static [RuleInfo]; 9] = [
         crate::lockfile::RULES,
         crate::audit::RULES,
+        crate::index::RULES,
         crate::fetch::RULES,
         crate::archive::RULES,
         crate::inspect::registry::rule_infos(),

@@ -20,6 +20,10 @@ use crate::package::normalize_name;
 use crate::project::{IndexFile, Ownership, ProjectDetails, ProjectInfo, Role};
 use crate::redact::redact_url;
 
+mod html;
+
+pub use html::parse_simple_html;
+
 /// `Accept` for simple pages: PEP 691 JSON preferred, PEP 503 HTML accepted.
 pub const SIMPLE_ACCEPT: &str = "application/vnd.pypi.simple.v1+json, text/html;q=0.1";
 
@@ -230,6 +234,102 @@ pub fn parse_simple(
     }
 }
 
+/// A file's name as pip and uv take it from its URL: the last segment of the path (a trailing
+/// `/` ignored), percent-decoded. `None` when there is none.
+pub fn filename_from_url(url: &str) -> Option<String> {
+    let path = match url::Url::parse(url) {
+        Ok(u) => u.path().to_string(),
+        Err(_) => url.split(['?', '#']).next().unwrap_or("").to_string(),
+    };
+    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let raw = last.as_bytes();
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            raw[i],
+            raw.get(i + 1).copied().and_then(hex),
+            raw.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    let name = String::from_utf8_lossy(&out).into_owned();
+    (!name.is_empty()).then_some(name)
+}
+
+/// At most 120 characters of text from a page, for messages.
+fn shorten(s: &str) -> String {
+    match s.char_indices().nth(120) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// Rules the index client reports.
+pub static RULES: &[crate::catalog::RuleInfo] = &[crate::catalog::RuleInfo {
+    id: "index-ambiguous",
+    severity: crate::finding::Severity::Medium,
+    summary:
+        "The index names a file inconsistently (link text, JSON filename, duplicate attributes)",
+    help: "pip and uv take a file's name from its URL path on a PEP 503 page, and pip does on a \
+           PEP 691 JSON page too, while uv uses the JSON `filename` field; pip keeps the last \
+           of two identical attributes, uv and browsers the first. A page whose link text or \
+           `filename` names another file than the URL, or whose anchor has two `href`s, shows \
+           reviewers one file and may have installers select or download another. pyvet reads \
+           the URL's name as pip does and reports the contradiction: high when installers \
+           would pick or fetch different files, medium otherwise. Real indexes never do this; \
+           a proxy that rewrites links badly is the usual benign cause.",
+}];
+
+/// `index-ambiguous` findings for the candidate files of a package that the index page
+/// described inconsistently (matched by URL, else by filename).
+pub fn page_findings(
+    project: Option<&ProjectInfo>,
+    candidates: &[crate::package::Artifact],
+) -> Vec<crate::finding::Finding> {
+    use crate::finding::{Confidence, Finding, Severity};
+    let Some(project) = project else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for a in candidates {
+        let file = project.files.iter().find(|f| {
+            a.url.as_deref().map(clean_url).as_deref() == Some(clean_url(&f.url).as_str())
+                || f.filename == a.filename
+        });
+        let Some((f, c)) = file.and_then(|f| f.page_conflict.as_ref().map(|c| (f, c))) else {
+            continue;
+        };
+        let severity = if c.installers_differ {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
+        out.push(
+            Finding::new(
+                "index-ambiguous",
+                severity,
+                Confidence::High,
+                format!(
+                    "the index page contradicts itself about {}: {}",
+                    f.filename, c.message
+                ),
+            )
+            .in_artifact(&a.filename),
+        );
+    }
+    out
+}
+
 fn resolve(base: &str, href: &str) -> Option<String> {
     let href = href.trim();
     if href.is_empty() {
@@ -297,11 +397,30 @@ pub fn parse_simple_json(body: &[u8], base_url: &str) -> Result<ProjectInfo, Str
     };
     for f in files {
         let Value::Object(o) = f else { continue };
-        let Some(filename) = str_field(o, "filename") else {
+        let Some(listed) = str_field(o, "filename") else {
             continue;
         };
         let Some(url) = str_field(o, "url").and_then(|u| resolve(base_url, &u)) else {
             continue;
+        };
+        // pip names the file by its URL, uv by `filename`: pyvet takes pip's reading, and a
+        // disagreement is reported (installers may select different files).
+        let filename = filename_from_url(&url).unwrap_or_else(|| listed.clone());
+        let page_conflict = (filename != listed).then(|| crate::project::PageConflict {
+            message: format!(
+                "its `filename` says `{}`, its URL is for `{filename}` (pip uses the URL, uv \
+                 the `filename`)",
+                shorten(&listed)
+            ),
+            installers_differ: true,
+        });
+        let core_metadata = match o
+            .get("core-metadata")
+            .or_else(|| o.get("dist-info-metadata"))
+        {
+            Some(Value::Bool(true)) => Some(Hashes::default()),
+            Some(h @ Value::Object(_)) => Some(parse_hashes(Some(h))),
+            _ => None,
         };
         let (yanked, yanked_reason) = match o.get("yanked") {
             Some(Value::Bool(b)) => (*b, None),
@@ -328,228 +447,12 @@ pub fn parse_simple_json(body: &[u8], base_url: &str) -> Result<ProjectInfo, Str
             requires_python: str_field(o, "requires-python"),
             provenance_url,
             has_provenance,
+            core_metadata,
+            page_conflict,
             filename,
         });
     }
     Ok(info)
-}
-
-/// Decode the HTML character references that appear in simple pages.
-fn decode_entities(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        // `;` is ASCII, so a byte position is a char boundary.
-        let end = rest.as_bytes()[..rest.len().min(12)]
-            .iter()
-            .position(|b| *b == b';');
-        let decoded = end.and_then(|e| {
-            let name = &rest[1..e];
-            let c = match name {
-                "amp" => Some('&'),
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "quot" => Some('"'),
-                "apos" => Some('\''),
-                _ => {
-                    let num = name.strip_prefix('#')?;
-                    let n = match num.strip_prefix(['x', 'X']) {
-                        Some(h) => u32::from_str_radix(h, 16).ok()?,
-                        None => num.parse::<u32>().ok()?,
-                    };
-                    char::from_u32(n)
-                }
-            }?;
-            Some((c, e + 1))
-        });
-        match decoded {
-            Some((c, len)) => {
-                out.push(c);
-                rest = &rest[len..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Attributes of one tag body (`a href="x" data-yanked ...`), names lowercased.
-fn parse_attributes(tag: &str) -> Vec<(String, Option<String>)> {
-    let b = tag.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'/') {
-            i += 1;
-        }
-        let start = i;
-        while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'=' && b[i] != b'/' {
-            i += 1;
-        }
-        if start == i {
-            i += 1;
-            continue;
-        }
-        let name = tag[start..i].to_ascii_lowercase();
-        while i < b.len() && b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i < b.len() && b[i] == b'=' {
-            i += 1;
-            while i < b.len() && b[i].is_ascii_whitespace() {
-                i += 1;
-            }
-            let value = if i < b.len() && (b[i] == b'"' || b[i] == b'\'') {
-                let q = b[i];
-                let vs = i + 1;
-                let ve = b[vs..]
-                    .iter()
-                    .position(|c| *c == q)
-                    .map_or(b.len(), |p| vs + p);
-                i = (ve + 1).min(b.len());
-                &tag[vs..ve]
-            } else {
-                let vs = i;
-                while i < b.len() && !b[i].is_ascii_whitespace() {
-                    i += 1;
-                }
-                &tag[vs..i]
-            };
-            out.push((name, Some(decode_entities(value))));
-        } else {
-            out.push((name, None));
-        }
-    }
-    out
-}
-
-/// PEP 503 HTML, parsed by hand and tolerantly: every `<a href>` is a file.
-pub fn parse_simple_html(html: &str, base_url: &str) -> ProjectInfo {
-    let mut info = ProjectInfo::default();
-    let lower = html.to_ascii_lowercase();
-    let mut pos = 0;
-    let mut base = base_url.to_string();
-    // A <base href> changes what relative links resolve against.
-    if let Some(i) = lower.find("<base") {
-        if let Some(end) = lower[i..].find('>') {
-            let attrs = parse_attributes(&html[i + 5..i + end]);
-            if let Some((_, Some(h))) = attrs.iter().find(|(k, _)| k == "href") {
-                if let Some(b) = resolve(base_url, h) {
-                    base = b;
-                }
-            }
-        }
-    }
-    while let Some(off) = lower[pos..].find("<a") {
-        let start = pos + off;
-        let after = start + 2;
-        let next = lower.as_bytes().get(after).copied();
-        if !matches!(next, Some(c) if c.is_ascii_whitespace()) {
-            pos = after;
-            continue;
-        }
-        let Some(gt) = lower[after..].find('>') else {
-            break;
-        };
-        let tag_end = after + gt;
-        let attrs = parse_attributes(&html[after..tag_end]);
-        // The link text ends at `</a` or, on a page that never closes its anchors, at the
-        // next `<a` (so hostile pages cannot make this quadratic).
-        let text_end = {
-            let rest = &lower[tag_end + 1..];
-            let close = rest.find("</a");
-            let next = rest.find("<a");
-            match (close, next) {
-                (Some(c), Some(n)) => tag_end + 1 + c.min(n),
-                (Some(p), None) | (None, Some(p)) => tag_end + 1 + p,
-                (None, None) => lower.len(),
-            }
-        };
-        let text = decode_entities(strip_tags(&html[tag_end + 1..text_end]).trim());
-        pos = text_end.max(tag_end + 1);
-        let get = |k: &str| attrs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        let Some(Some(href)) = get("href") else {
-            continue;
-        };
-        let (link, fragment) = match href.split_once('#') {
-            Some((l, f)) => (l.to_string(), Some(f.to_string())),
-            None => (href.clone(), None),
-        };
-        let Some(url) = resolve(&base, &link) else {
-            continue;
-        };
-        let filename = if text.is_empty() || text.contains('/') {
-            url.rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .split(['?', '#'])
-                .next()
-                .unwrap_or_default()
-                .to_string()
-        } else {
-            text
-        };
-        if filename.is_empty() {
-            continue;
-        }
-        let mut hashes = Hashes::default();
-        if let Some(f) = fragment {
-            if let Ok(d) = Digest::parse(&f) {
-                hashes.insert(d);
-            }
-        }
-        let (yanked, yanked_reason) = match get("data-yanked") {
-            None => (false, None),
-            Some(r) => (
-                true,
-                r.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
-            ),
-        };
-        let (provenance_url, has_provenance) = match get("data-provenance") {
-            Some(Some(p)) => (resolve(&base, &p), Some(true)),
-            _ => (None, None),
-        };
-        info.files.push(IndexFile {
-            version: version_from_filename(&filename, ""),
-            filename,
-            url,
-            hashes,
-            upload_time: None,
-            size: None,
-            yanked,
-            yanked_reason,
-            requires_python: get("data-requires-python")
-                .flatten()
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty()),
-            provenance_url,
-            has_provenance,
-        });
-    }
-    info
-}
-
-fn strip_tags(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut in_tag = false;
-    for c in s.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 /// The version in a distribution filename: wheels and eggs by position, sdists after the
@@ -690,6 +593,8 @@ pub fn merge_metadata(info: &mut ProjectInfo, v: &Value, base_url: &str) {
                         requires_python: str_field(o, "requires_python"),
                         provenance_url: None,
                         has_provenance: None,
+                        core_metadata: None,
+                        page_conflict: None,
                     });
                 }
             }
@@ -917,18 +822,70 @@ mod tests {
             if let Ok(v) = serde_json::from_str::<Value>(&s) {
                 merge_metadata(&mut ProjectInfo::default(), &v, "x");
             }
-            let _ = decode_entities(&s);
             let _ = version_from_filename(&s, "é");
         }
-        assert_eq!(decode_entities("&日本語のテキスト;"), "&日本語のテキスト;");
     }
 
     #[test]
-    fn entities() {
-        assert_eq!(
-            decode_entities("a&amp;b&lt;&#62;&#x41;&bogus;&"),
-            "a&b<>A&bogus;&"
+    fn json_filename_is_the_urls_and_a_different_one_is_reported() {
+        let body = format!(
+            r#"{{"name":"demo","files":[
+              {{"filename":"demo-1.0-py3-none-any.whl","url":"/f/demo-1.0.tar.gz","hashes":{{}}}},
+              {{"filename":"demo-2.0+x.tar.gz","url":"/f/demo-2.0%2Bx.tar.gz","hashes":{{}},
+                "core-metadata":{{"sha256":"{SHA}"}}}},
+              {{"filename":"demo-3.0.tar.gz","url":"/f/demo-3.0.tar.gz","dist-info-metadata":true}}
+            ]}}"#
         );
+        let info =
+            parse_simple_json(body.as_bytes(), "https://example.invalid/simple/demo/").unwrap();
+        let [a, b, c] = &info.files[..] else {
+            panic!("{:#?}", info.files)
+        };
+        assert_eq!(a.filename, "demo-1.0.tar.gz");
+        assert!(a.page_conflict.as_ref().unwrap().installers_differ);
+        assert_eq!(b.filename, "demo-2.0+x.tar.gz");
+        assert!(b.page_conflict.is_none());
+        assert_eq!(b.core_metadata.as_ref().unwrap().sha256(), Some(SHA));
+        assert!(c.core_metadata.as_ref().unwrap().is_empty());
+        assert!(a.core_metadata.is_none());
+        // The audit reports it on the artifact, graded by what installers would do.
+        let arts: Vec<_> = info
+            .files
+            .iter()
+            .map(|f| {
+                let mut a = crate::package::Artifact::new(f.filename.clone());
+                a.url = Some(f.url.clone());
+                a
+            })
+            .collect();
+        let found = page_findings(Some(&info), &arts);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].rule, "index-ambiguous");
+        assert_eq!(found[0].severity, crate::finding::Severity::High);
+        assert_eq!(found[0].artifact.as_deref(), Some("demo-1.0.tar.gz"));
+        let html = parse_simple_html(
+            "<a href=\"/f/demo-1.0.tar.gz\">demo-1.0-py3-none-any.whl</a>",
+            "https://example.invalid/simple/demo/",
+        );
+        let found = page_findings(Some(&html), &arts[..1]);
+        assert_eq!(found[0].severity, crate::finding::Severity::Medium);
+    }
+
+    #[test]
+    fn filenames_from_urls() {
+        assert_eq!(
+            filename_from_url("https://x.invalid/a/b/c%20d-1.0.tar.gz?q=1#sha256=00").as_deref(),
+            Some("c d-1.0.tar.gz")
+        );
+        assert_eq!(
+            filename_from_url("https://x.invalid/a/b-1.whl/").as_deref(),
+            Some("b-1.whl")
+        );
+        assert_eq!(
+            filename_from_url("https://x.invalid/%zz%4").as_deref(),
+            Some("%zz%4")
+        );
+        assert_eq!(filename_from_url("https://x.invalid/"), None);
     }
 
     #[test]
