@@ -123,19 +123,9 @@ impl Ignore {
 
 impl Config {
     /// Load `explicit` if given, else search from `start_dir` upwards. Returns the config and the
-    /// file it came from (`None`: defaults, no file found). Rule ids are checked against the
-    /// rule catalogue.
+    /// file it came from (`None`: defaults, no file found). Rule ids in `[rules]` and
+    /// `[[ignore]]` must satisfy `known_rule` (the CLI passes `catalog::is_known`).
     pub fn load(
-        explicit: Option<&Path>,
-        start_dir: &Path,
-    ) -> Result<(Config, Option<PathBuf>), Error> {
-        Self::load_with(explicit, start_dir, &|id| {
-            crate::catalog::find(id).is_some()
-        })
-    }
-
-    /// [`Config::load`] with the rule-id check supplied (tests use a fixed set of ids).
-    pub fn load_with(
         explicit: Option<&Path>,
         start_dir: &Path,
         known_rule: &dyn Fn(&str) -> bool,

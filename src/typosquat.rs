@@ -30,14 +30,13 @@ use std::hash::Hasher;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use crate::catalog::RuleInfo;
 use crate::error::InputError;
-use crate::finding::{Confidence, Finding, Severity};
+use crate::finding::{Confidence, Finding, RuleInfo, Severity};
 use crate::inspect::fxhash::{FxHashMap as HashMap, FxHasher};
 use crate::package::normalize_name;
 
 /// The rule this module reports.
-pub const RULE: RuleInfo = RuleInfo {
+pub static TYPOSQUAT: RuleInfo = RuleInfo {
     id: "typosquat",
     severity: Severity::High,
     summary: "Name looks like a much more popular project (typo, homoglyph, separator or python affix)",
@@ -689,7 +688,10 @@ pub fn assess(
         hit.technique.describe()
     );
     Some(
-        Finding::new(RULE.id, severity, confidence, message)
+        TYPOSQUAT
+            .finding(message)
+            .with_severity(severity)
+            .with_confidence(confidence)
             .for_package(&normalized, version)
             .with_evidence(format!(
                 "{own_text}; `{}` is rank {} (technique: {})",

@@ -207,7 +207,7 @@ pub fn load_config(g: &GlobalArgs, lock_path: &Path) -> Result<Config, Error> {
     } else {
         start
     };
-    Ok(Config::load(g.config.as_deref(), &start)?.0)
+    Ok(Config::load(g.config.as_deref(), &start, &crate::catalog::is_known)?.0)
 }
 
 /// `--checks` values; none given means all.

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::archive;
 use crate::cli::{GlobalArgs, ScanArgs};
 use crate::error::Error;
-use crate::finding::{Confidence, Finding, Severity, Verdict};
+use crate::finding::Verdict;
 use crate::inspect;
 use crate::package::ArtifactKind;
 use crate::report::{ArtifactReport, ArtifactStatus, PackageReport, Report, Summary, Tool};
@@ -111,16 +111,7 @@ fn scan_one(
             }
             (f, contents.metadata, sha)
         }
-        Err(e) => (
-            vec![Finding::new(
-                "archive-unreadable",
-                Severity::High,
-                Confidence::Medium,
-                format!("cannot read the artifact: {e}"),
-            )],
-            None,
-            None,
-        ),
+        Err(e) => (vec![archive::unreadable(&e)], None, None),
     };
     let (name, version) = match &meta {
         Some(m) if m.name.is_some() => (m.name.clone().unwrap_or_default(), m.version.clone()),

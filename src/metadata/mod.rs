@@ -23,8 +23,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::archive::DistMetadata;
-use crate::catalog::RuleInfo;
-use crate::finding::Finding;
+use crate::finding::{Finding, RuleInfo};
 use crate::package::{LockedPackage, Source};
 use crate::project::{normalize_version, IndexFile, ProjectInfo};
 use crate::typosquat::{self, Popular};
@@ -35,19 +34,19 @@ pub use owners::{owners_record, update_owners_cache, OwnersCache, OwnersRecord};
 pub use repository::repository_url;
 
 /// Every rule this module reports.
-pub static RULES: &[RuleInfo] = &[
-    age::RECENT_RELEASE,
-    age::NEW_PROJECT,
-    age::DORMANT_REVIVED,
-    version::VERSION_ANOMALY,
-    yanked::YANKED,
-    typosquat::RULE,
-    confusion::INDEX_CONFUSION,
-    owners::MAINTAINERS,
-    owners::MAINTAINERS_CHANGED,
-    repository::NO_SOURCE_REPOSITORY,
-    author::DECEPTIVE_AUTHOR,
-    provenance::PROVENANCE_DROPPED,
+pub static RULES: &[&RuleInfo] = &[
+    &age::RECENT_RELEASE,
+    &age::NEW_PROJECT,
+    &age::DORMANT_REVIVED,
+    &version::VERSION_ANOMALY,
+    &yanked::YANKED,
+    &typosquat::TYPOSQUAT,
+    &confusion::INDEX_CONFUSION,
+    &owners::MAINTAINERS,
+    &owners::MAINTAINERS_CHANGED,
+    &repository::NO_SOURCE_REPOSITORY,
+    &author::DECEPTIVE_AUTHOR,
+    &provenance::PROVENANCE_DROPPED,
 ];
 
 /// Thresholds (configurable in pyvet.toml). Defaults are the documented ones.
