@@ -532,7 +532,7 @@ pub fn run(
 }
 
 /// A refreshed popular-names list in the cache (`pyvet db import names.tsv`), else the embedded one.
-pub fn load_popular(cache: &Cache) -> Option<std::sync::Arc<crate::typosquat::Popular>> {
+pub fn load_popular(cache: &Cache) -> Option<std::sync::Arc<metadata::typosquat::Popular>> {
     let path = cache.root().join("metadata").join("popular.tsv");
     if !path.is_file() {
         return None;

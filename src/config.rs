@@ -33,7 +33,6 @@ use clap::ValueEnum;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::cli::Check;
 use crate::error::{Error, InputError};
 use crate::finding::Severity;
 
@@ -75,6 +74,20 @@ impl Default for Config {
             ignores: Vec::new(),
         }
     }
+}
+
+/// A check that can be switched on or off: `checks = [...]` here, `--checks` on the command
+/// line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
+pub enum Check {
+    /// Download and verify artifact hashes.
+    Hashes,
+    /// Static inspection of artifact contents (implies downloading).
+    Code,
+    /// Index metadata: age, yanked, typosquats, maintainers, provenance.
+    Metadata,
+    /// Known vulnerabilities and known-malicious packages (OSV database).
+    Vulns,
 }
 
 /// What `[rules]` says about one rule.

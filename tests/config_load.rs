@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use pyvet::cli::Check;
+use pyvet::config::Check;
 use pyvet::config::{Config, RuleSetting};
 use pyvet::error::Error;
 use pyvet::finding::Severity;

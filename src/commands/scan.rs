@@ -23,7 +23,7 @@ pub fn run(g: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode, Error> {
             )));
         }
     }
-    let mut config = super::audit::load_config(g, args.paths[0].as_path())?;
+    let mut config = super::session::load_config(g, args.paths[0].as_path())?;
     if let Some(sev) = args.fail_on {
         config.fail_on = sev;
     }
@@ -59,7 +59,7 @@ pub fn run(g: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode, Error> {
         packages,
         notes: Vec::new(),
     };
-    super::audit::finish(g, report, &config)
+    super::session::finish(g, report, &config)
 }
 
 /// Read and inspect one path into a package report.

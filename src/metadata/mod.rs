@@ -15,6 +15,7 @@ mod confusion;
 mod owners;
 mod provenance;
 mod repository;
+pub mod typosquat;
 mod version;
 mod yanked;
 
@@ -26,7 +27,7 @@ use crate::archive::DistMetadata;
 use crate::finding::{Finding, RuleInfo};
 use crate::package::{LockedPackage, Source};
 use crate::project::{normalize_version, IndexFile, ProjectInfo};
-use crate::typosquat::{self, Popular};
+use typosquat::Popular;
 
 pub use author::{deceptive_email, is_disposable_domain};
 pub use confusion::index_confusion;
@@ -120,7 +121,7 @@ impl Context {
     }
 }
 
-pub use crate::typosquat::load_popular_override;
+pub use typosquat::load_popular_override;
 
 /// Whether the index attests PEP 740 provenance for the locked files.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
