@@ -498,11 +498,7 @@ pub fn run(
                 "no vulnerability database: run `pyvet db import PATH` or `pyvet db update` to check known vulnerabilities"
                     .to_string(),
             ),
-            Some(db) if db.is_stale(opts.now) => notes.push(format!(
-                "the vulnerability database is older than 7 days (imported {}); run `pyvet db update`",
-                db.imported_at()
-            )),
-            Some(_) => {}
+            Some(db) => notes.extend(db.stale_note(opts.now)),
         }
     }
     if artifacts_skipped > 0 && !opts.all_artifacts {
@@ -566,25 +562,58 @@ fn inspect_cached(
                 .in_artifact(filename)]
         }
     };
-    inspect_bytes(filename, &bytes, opts)
+    inspect_bytes(filename, &bytes, &opts.limits, &opts.inspect).findings
 }
 
-/// Archive + code findings for one artifact held in memory.
-pub fn inspect_bytes(filename: &str, bytes: &[u8], opts: &AuditOptions) -> Vec<Finding> {
-    let read_opts = archive::ReadOptions::with_limits(opts.limits.clone());
-    match inspect::read_and_inspect(filename, bytes, &read_opts, &opts.inspect) {
-        Ok((outcome, code)) => {
-            let mut out = outcome.contents.findings;
-            out.extend(code);
-            for f in &mut out {
-                if f.artifact.is_none() {
-                    f.artifact = Some(filename.to_string());
-                }
+/// What reading and inspecting one artifact found.
+#[derive(Debug, Clone, Default)]
+pub struct Inspected {
+    /// Archive findings, then code findings, each naming the artifact.
+    pub findings: Vec<Finding>,
+    /// Core metadata from the archive (`METADATA` / `PKG-INFO`), when readable.
+    pub metadata: Option<archive::DistMetadata>,
+    /// Whether the archive could be read (when not, `findings` is one `archive-unreadable`).
+    pub read: bool,
+}
+
+impl Inspected {
+    /// The outcome of reading `filename` (its contents and code findings): a failed read is one
+    /// `archive-unreadable` finding, since nothing inside could be vetted.
+    pub fn from_read(
+        filename: &str,
+        read: Result<(archive::ArchiveContents, Vec<Finding>), archive::ArchiveError>,
+    ) -> Self {
+        let (mut findings, metadata, read) = match read {
+            Ok((contents, code)) => {
+                let mut findings = contents.findings;
+                findings.extend(code);
+                (findings, contents.metadata, true)
             }
-            out
+            Err(e) => (vec![archive::unreadable(&e)], None, false),
+        };
+        for f in &mut findings {
+            f.artifact.get_or_insert_with(|| filename.to_string());
         }
-        Err(e) => vec![archive::unreadable(&e).in_artifact(filename)],
+        Inspected {
+            findings,
+            metadata,
+            read,
+        }
     }
+}
+
+/// Read an artifact held in memory and inspect it, within `limits` (the one read path of
+/// `pyvet audit` and `pyvet scan`).
+pub fn inspect_bytes(
+    filename: &str,
+    bytes: &[u8],
+    limits: &archive::Limits,
+    opts: &inspect::InspectOptions,
+) -> Inspected {
+    let read_opts = archive::ReadOptions::with_limits(limits.clone());
+    let read = inspect::read_and_inspect(filename, bytes, &read_opts, opts)
+        .map(|(outcome, code)| (outcome.contents, code));
+    Inspected::from_read(filename, read)
 }
 
 /// The files an installer may pick for `pkg`: the lockfile's own list, completed with URLs and

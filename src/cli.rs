@@ -53,7 +53,7 @@ pub struct GlobalArgs {
     /// Less output (no progress bars).
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// More output; repeat for more.
+    /// Reserved for diagnostic logging (accepted, repeatable; no effect yet).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// When to use colour (NO_COLOR is respected with `auto`).

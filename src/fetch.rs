@@ -17,7 +17,6 @@ use crate::cache::Cache;
 use crate::finding::{RuleInfo, Severity};
 use crate::hash::{Digest, HashAlgorithm, Hashes, MultiHasher};
 use crate::network::Network;
-use crate::package::Artifact;
 use crate::redact::{redact_text, redact_url};
 
 pub static HASH_MISMATCH: RuleInfo = RuleInfo {
@@ -110,34 +109,6 @@ pub enum FetchEvent {
 }
 
 impl FetchJob {
-    /// A job for one lockfile artifact fetched from `url`: every hash the lockfile states for
-    /// the file, plus the index's hashes for it (so a lockfile and an index that disagree is a
-    /// mismatch), plus the requirement-level alternatives (pip `--hash`).
-    pub fn for_artifact(
-        artifact: &Artifact,
-        url: &str,
-        index_hashes: Option<&Hashes>,
-        requirement_hashes: &[Digest],
-    ) -> FetchJob {
-        let mut expected: Vec<Digest> = artifact.hashes.digests().collect();
-        for d in index_hashes.into_iter().flat_map(|h| h.digests()) {
-            if !expected.contains(&d) {
-                expected.push(d);
-            }
-        }
-        FetchJob {
-            filename: artifact.filename.clone(),
-            url: url.to_string(),
-            expected,
-            any_of: requirement_hashes.to_vec(),
-        }
-    }
-
-    /// Whether any digest is known for this job (else the finding `artifact-unverified`).
-    pub fn has_expected_hash(&self) -> bool {
-        !self.expected.is_empty() || !self.any_of.is_empty()
-    }
-
     fn algorithms(&self) -> Vec<HashAlgorithm> {
         let mut algs: Vec<HashAlgorithm> = self
             .expected
@@ -389,35 +360,39 @@ mod tests {
         Digest::new(alg, &c.to_string().repeat(alg.hex_len())).unwrap()
     }
 
+    fn job(expected: Vec<Digest>, any_of: Vec<Digest>) -> FetchJob {
+        FetchJob {
+            filename: "x-1.0.tar.gz".into(),
+            url: "https://example.invalid/x-1.0.tar.gz".into(),
+            expected,
+            any_of,
+        }
+    }
+
     #[test]
-    fn job_from_artifact_merges_lockfile_and_index_hashes() {
-        let mut a = Artifact::new("x-1.0.tar.gz");
-        a.hashes.insert(d(HashAlgorithm::Sha256, 'a'));
-        let mut idx = Hashes::default();
-        idx.insert(d(HashAlgorithm::Sha256, 'a'));
-        idx.insert(d(HashAlgorithm::Sha512, 'b'));
-        let j = FetchJob::for_artifact(&a, "https://example.invalid/x", Some(&idx), &[]);
-        assert_eq!(j.expected.len(), 2);
+    fn every_expected_digest_must_match_and_one_alternative() {
+        let (a256, b512) = (d(HashAlgorithm::Sha256, 'a'), d(HashAlgorithm::Sha512, 'b'));
+        let mut got = Hashes::default();
+        got.insert(a256.clone());
+        got.insert(b512.clone());
+        let both = job(vec![a256.clone(), b512.clone()], vec![]);
         assert_eq!(
-            j.algorithms(),
+            both.algorithms(),
             vec![HashAlgorithm::Sha256, HashAlgorithm::Sha512]
         );
-        let mut got = Hashes::default();
-        got.insert(d(HashAlgorithm::Sha256, 'a'));
-        got.insert(d(HashAlgorithm::Sha512, 'b'));
-        assert!(j.mismatch(&got).is_none());
-        // The index disagreeing with the lockfile is a mismatch whatever the bytes.
-        let mut idx2 = Hashes::default();
-        idx2.insert(d(HashAlgorithm::Sha256, 'c'));
-        let j2 = FetchJob::for_artifact(&a, "https://example.invalid/x", Some(&idx2), &[]);
-        assert!(j2.mismatch(&got).is_some());
-        let j3 = FetchJob::for_artifact(
-            &Artifact::new("y.whl"),
-            "u",
-            None,
-            &[d(HashAlgorithm::Sha256, 'e')],
+        assert!(both.mismatch(&got).is_none());
+        // The lockfile and the index disagreeing is a mismatch whatever the bytes.
+        let conflicting = job(vec![a256.clone(), d(HashAlgorithm::Sha256, 'c')], vec![]);
+        let (expected, actual) = conflicting.mismatch(&got).unwrap();
+        assert_eq!(
+            (expected.hex.as_str(), actual),
+            ("c".repeat(64).as_str(), "a".repeat(64))
         );
-        assert!(j3.has_expected_hash());
-        assert!(j3.mismatch(&got).is_some());
+        // pip's requirement-level `--hash` list: any one of them is enough, none is a mismatch.
+        let alternatives = job(vec![], vec![d(HashAlgorithm::Sha256, 'e'), a256.clone()]);
+        assert!(alternatives.mismatch(&got).is_none());
+        let none_match = job(vec![], vec![d(HashAlgorithm::Sha256, 'e')]);
+        assert!(none_match.mismatch(&got).is_some());
+        assert!(job(vec![], vec![]).mismatch(&got).is_none());
     }
 }

@@ -101,6 +101,18 @@ impl VulnDb {
         now.as_second() - self.imported_at().as_second() > STALE_AFTER_DAYS * 86_400
     }
 
+    /// The report's note about a stale database (`None` while it is fresh): new advisories and
+    /// malicious-package reports are unknown to this audit.
+    pub fn stale_note(&self, now: jiff::Timestamp) -> Option<String> {
+        self.is_stale(now).then(|| {
+            format!(
+                "the vulnerability database is older than {STALE_AFTER_DAYS} days (imported {}); \
+                 run `pyvet db update`",
+                self.imported_at()
+            )
+        })
+    }
+
     /// Findings for one package version: `known-vulnerability`, `known-malicious`, or
     /// `vuln-unchecked` (including when the database entry cannot be read).
     pub fn check(&self, name: &str, version: &str) -> Vec<Finding> {
