@@ -34,7 +34,9 @@ use std::sync::Arc;
 use flate2::{Decompress, FlushDecompress, Status};
 use rayon::prelude::*;
 
-use super::{ArchiveError, Collector, LinkKind, ReadOptions, Streamed, RATIO_MIN_SIZE};
+use super::{
+    ArchiveError, Collector, LinkKind, ReadOptions, Streamed, ARCHIVE_AMBIGUOUS, RATIO_MIN_SIZE,
+};
 use crate::finding::Severity;
 
 const SIG_LOCAL: u32 = 0x0403_4b50;
@@ -774,7 +776,7 @@ pub(crate) fn read(
                 Severity::Low
             };
             c.finding(
-                "archive-ambiguous",
+                &ARCHIVE_AMBIGUOUS,
                 severity,
                 Some(&path),
                 "entry names disagree (Unicode path field, local header or name encoding): \
@@ -846,7 +848,7 @@ pub(crate) fn read(
         how.extend(fallback);
         if !how.is_empty() {
             c.finding(
-                "archive-ambiguous",
+                &ARCHIVE_AMBIGUOUS,
                 grade(all_names(), Severity::Medium),
                 Some(&path),
                 "local file header disagrees with the central directory; tools that read \
@@ -902,7 +904,7 @@ pub(crate) fn read(
                  inspected"
             };
             c.finding(
-                "archive-ambiguous",
+                &ARCHIVE_AMBIGUOUS,
                 severity,
                 Some(&path),
                 what,
@@ -961,7 +963,7 @@ pub(crate) fn read(
                 Severity::Low
             };
             c.finding(
-                "archive-ambiguous",
+                &ARCHIVE_AMBIGUOUS,
                 severity,
                 None,
                 format!(
@@ -1041,7 +1043,7 @@ pub(crate) fn read(
                     // Python's zipfile stops at the declared size and then checks the CRC, so
                     // what gets installed (if anything) is not what a full inflate shows.
                     c.finding(
-                        "archive-ambiguous",
+                        &ARCHIVE_AMBIGUOUS,
                         grade(names(), Severity::Medium),
                         Some(&job.path),
                         "entry inflates to a different size than the central directory \
@@ -1050,7 +1052,7 @@ pub(crate) fn read(
                     );
                 } else if let Some(crc) = job.crc.filter(|crc| *crc != s.crc32) {
                     c.finding(
-                        "archive-ambiguous",
+                        &ARCHIVE_AMBIGUOUS,
                         grade(names(), Severity::Medium),
                         Some(&job.path),
                         "entry data does not match its CRC-32: Python's zipfile (pip) refuses \
@@ -1083,7 +1085,7 @@ pub(crate) fn read(
                 }
             }
             Outcome::Corrupt(m) if job.hidden => c.finding(
-                "archive-ambiguous",
+                &ARCHIVE_AMBIGUOUS,
                 Severity::Medium,
                 Some(&job.path),
                 "an unlisted local entry could not be inflated",
