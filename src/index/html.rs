@@ -34,10 +34,13 @@ enum Event {
     Text(Vec<u8>),
 }
 
+/// Attributes in document order, duplicates kept.
+type Attributes = Vec<(String, String)>;
+
 /// One `<a>` tag: its attributes in document order (duplicates kept) and its text.
 #[derive(Default)]
 struct Anchor {
-    attrs: Vec<(String, String)>,
+    attrs: Attributes,
     text: String,
 }
 
@@ -51,7 +54,7 @@ impl Anchor {
             .filter(|(n, _)| n == name)
             .map(|(_, v)| v.as_str());
         let first = values.next()?;
-        let last = values.last().unwrap_or(first);
+        let last = values.next_back().unwrap_or(first);
         Some((last, (first != last).then_some(first)))
     }
 }
@@ -77,7 +80,7 @@ fn anchors(html: &str) -> (Vec<Anchor>, Option<String>) {
     emitter.naively_switch_states(true);
     let mut out: Vec<Anchor> = Vec::new();
     let mut base: Option<String> = None;
-    let mut tag: Option<(Vec<u8>, Vec<(String, String)>)> = None;
+    let mut tag: Option<(Vec<u8>, Attributes)> = None;
     let mut in_anchor = false;
     for ev in Tokenizer::new_with_emitter(html, emitter).flatten() {
         match ev {
