@@ -461,6 +461,11 @@ fn runs_as_code(path: &str) -> bool {
         || lower.contains(".so.")
 }
 
+/// An entry's path and its alternative names.
+fn all_names<'a>(path: &'a str, alternatives: &'a [String]) -> impl Iterator<Item = &'a str> {
+    std::iter::once(path).chain(alternatives.iter().map(String::as_str))
+}
+
 /// Severity of a differential between readers that see `names`: high when any reading is
 /// code, else `otherwise`.
 fn grade<'n>(names: impl IntoIterator<Item = &'n str>, otherwise: Severity) -> Severity {
@@ -765,8 +770,7 @@ pub(crate) fn read(
             // zip tools wrote names) is low unless it changes whether the file is code.
             let renamed = e.unicode_name.as_ref().is_some_and(|_| e.name.is_ascii())
                 || local.as_ref().is_some_and(|l| l.name != e.name.as_slice());
-            let all =
-                || std::iter::once(path.as_str()).chain(alternatives.iter().map(String::as_str));
+            let all = || all_names(&path, &alternatives);
             let code_differs = all().any(runs_as_code) != all().all(runs_as_code);
             let severity = if code_differs || (renamed && all().any(runs_as_code)) {
                 Severity::High
@@ -842,14 +846,13 @@ pub(crate) fn read(
         };
         let data = entry_data(b, &local, e.compressed)
             .map_err(|m| malformed(c, format!("{path}: {m}")))?;
-        let all_names =
-            || std::iter::once(path.as_str()).chain(alternatives.iter().map(String::as_str));
+        let all_names = || all_names(&path, &alternatives);
         let mut how = local_disagreement(&local, e);
         how.extend(fallback);
         if !how.is_empty() {
             c.finding(
                 &ARCHIVE_AMBIGUOUS,
-                grade(all_names(), Severity::Medium),
+                grade(names(), Severity::Medium),
                 Some(&path),
                 "local file header disagrees with the central directory; tools that read \
                  local headers see a different file",
@@ -889,10 +892,7 @@ pub(crate) fn read(
             let severity = if shadows {
                 Severity::High
             } else {
-                grade(
-                    std::iter::once(path.as_str()).chain(alternatives.iter().map(String::as_str)),
-                    Severity::Medium,
-                )
+                grade(all_names(&path, &alternatives), Severity::Medium)
             };
             let what = if shadows {
                 "a local file header the central directory does not list carries another copy \
@@ -1035,10 +1035,7 @@ pub(crate) fn read(
                     c.overall_ratio_exceeded(after, c.compressed_size);
                     break;
                 }
-                let names = || {
-                    std::iter::once(job.path.as_str())
-                        .chain(job.alternatives.iter().map(String::as_str))
-                };
+                let names = || all_names(&job.path, &job.alternatives);
                 if let Some(declared) = job.size.filter(|d| *d != s.size) {
                     // Python's zipfile stops at the declared size and then checks the CRC, so
                     // what gets installed (if anything) is not what a full inflate shows.
