@@ -846,13 +846,13 @@ pub(crate) fn read(
         };
         let data = entry_data(b, &local, e.compressed)
             .map_err(|m| malformed(c, format!("{path}: {m}")))?;
-        let all_names = || all_names(&path, &alternatives);
+        let entry_names = || all_names(&path, &alternatives);
         let mut how = local_disagreement(&local, e);
         how.extend(fallback);
         if !how.is_empty() {
             c.finding(
                 &ARCHIVE_AMBIGUOUS,
-                grade(names(), Severity::Medium),
+                grade(entry_names(), Severity::Medium),
                 Some(&path),
                 "local file header disagrees with the central directory; tools that read \
                  local headers see a different file",
