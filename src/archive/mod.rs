@@ -800,6 +800,12 @@ impl<'o> Sink<'o> {
         self.size
     }
 
+    /// Whether every byte pushed so far is held in memory and more will be (the file is kept
+    /// whole, or is still under the whole-file limit of the keep policy).
+    pub fn holds_whole(&self) -> bool {
+        !self.partial && !self.prefix_only
+    }
+
     pub fn push(&mut self, chunk: &[u8]) {
         self.hasher.update(chunk);
         self.crc.update(chunk);
