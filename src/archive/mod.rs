@@ -47,7 +47,8 @@ pub struct Limits {
     pub max_file_size: u64,
     /// Number of entries (directories included); reading stops past it.
     pub max_entries: usize,
-    /// Inflated/compressed ratio, per zip entry and for the whole archive. Only checked once
+    /// Inflated/compressed ratio for the whole archive, and for each zip entry held whole for
+    /// inspection (against the compressed bytes it has consumed so far). Only checked once
     /// at least [`RATIO_MIN_SIZE`] bytes have come out, so tiny highly compressible files
     /// (empty `__init__.py`, license texts) never trip it.
     pub max_ratio: u64,

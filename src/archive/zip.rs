@@ -27,7 +27,8 @@
 //! budget; results are then applied in archive order so findings and entries are deterministic.
 //! The ratio of an entry held whole for inspection is checked against the compressed bytes it
 //! has consumed so far, so padding it with incompressible bytes does not buy a bomb more
-//! memory; other entries (kept as a 4 KiB prefix) against their whole compressed size.
+//! memory; other entries (kept as a 4 KiB prefix, costing no memory) are bounded by the
+//! per-file size and the whole archive's ratio and total only.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -601,26 +602,18 @@ fn inflate(
     let lim = &opts.limits;
     let mut sink =
         super::Sink::with_size_hint(job.keep_name(opts), opts, c_held, job.size.unwrap_or(0));
-    let whole_cap = lim
-        .max_ratio
-        .saturating_mul(job.data.len() as u64)
-        .max(RATIO_MIN_SIZE);
     // Accept `chunk`, having read `consumed` compressed bytes, or say why not. A file held in
     // memory for inspection is held to the ratio of what it has produced to the input it took
-    // so far, so padding an entry with incompressible bytes buys no more memory; a file kept
-    // only as a prefix costs no memory, and is held to its whole compressed size (native
-    // libraries have long runs of zeros that inflate far beyond 200:1 locally).
+    // so far, so padding an entry with incompressible bytes buys no more memory. A file kept
+    // only as a prefix costs no memory: only the per-file size and the whole archive's ratio
+    // and total bound it (native libraries have zero-filled sections far beyond 200:1).
     let take = |sink: &mut super::Sink<'_>, chunk: &[u8], consumed: u64| -> Option<Outcome> {
         let after = sink.size() + chunk.len() as u64;
         if after > lim.max_file_size {
             return Some(Outcome::FileLimit(after, consumed));
         }
-        let cap = if sink.holds_whole() {
-            lim.max_ratio.saturating_mul(consumed).max(RATIO_MIN_SIZE)
-        } else {
-            whole_cap
-        };
-        if after > cap {
+        if sink.holds_whole() && after > lim.max_ratio.saturating_mul(consumed).max(RATIO_MIN_SIZE)
+        {
             return Some(Outcome::Ratio(after, consumed));
         }
         let before = budget.used.fetch_add(chunk.len() as u64, Ordering::Relaxed);
