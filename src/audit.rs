@@ -128,6 +128,9 @@ pub fn run(
     services: &Services<'_>,
     on_event: &(dyn Fn(Event) + Sync),
 ) -> Result<Report, Error> {
+    if opts.checks.vulns && services.vulns.is_none() {
+        return Err(no_vuln_db_error());
+    }
     let selected: Vec<usize> = match &opts.only {
         Some(v) => v.clone(),
         None => (0..lock.packages.len()).collect(),
@@ -533,16 +536,8 @@ pub fn run(
 
     let mut notes = Vec::new();
     if opts.checks.vulns {
-        match services.vulns {
-            None => notes.push(
-                "no vulnerability database: run `pyvet db import PATH` or `pyvet db update` to check known vulnerabilities"
-                    .to_string(),
-            ),
-            Some(db) if db.is_stale(opts.now) => notes.push(format!(
-                "the vulnerability database is older than 7 days (imported {}); run `pyvet db update`",
-                db.imported_at()
-            )),
-            Some(_) => {}
+        if let Some(why) = services.vulns.and_then(|db| db.staleness(opts.now)) {
+            notes.push(why);
         }
     }
     if artifacts_skipped > 0 && !opts.all_artifacts {
@@ -569,6 +564,17 @@ pub fn run(
         packages,
         notes,
     })
+}
+
+/// The tool error for a vulnerability check with no database: what could not be checked is
+/// never reported as clean.
+pub fn no_vuln_db_error() -> Error {
+    Error::Usage(
+        "no vulnerability database, so known vulnerabilities cannot be checked: run \
+         `pyvet db update` (downloads the OSV export for PyPI) or `pyvet db import PATH`, or \
+         leave the check out explicitly with `--checks hashes,code,metadata`"
+            .into(),
+    )
 }
 
 /// A refreshed popular-names list in the cache (`pyvet db import names.tsv`), else the embedded one.

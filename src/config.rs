@@ -19,9 +19,10 @@
 //! other-rule = "low"           # re-grade
 //!
 //! [[ignore]]
-//! package = "example"          # required
+//! package = "example"          # required unless `advisory` is given
 //! version = "1.2.3"            # optional
 //! rule = "some-rule"           # optional: every rule when absent
+//! advisory = "GHSA-xxxx-..."   # optional: only the vulnerability finding for this advisory id
 //! reason = "vetted by hand"    # required
 //! expires = "2027-01-31"       # optional: stops applying after this date
 //! ```
@@ -89,8 +90,11 @@ pub enum RuleSetting {
 /// One `[[ignore]]` entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ignore {
-    /// PEP 503-normalised package name.
-    pub package: String,
+    /// PEP 503-normalised package name; every package when `None` (only with `advisory`).
+    pub package: Option<String>,
+    /// Only findings for this advisory id or alias (PYSEC-, GHSA-, CVE-...), compared without
+    /// regard to case.
+    pub advisory: Option<String>,
     /// Only this version (compared after PEP 440 normalisation); every version when `None`.
     pub version: Option<String>,
     /// Only this rule; every rule when `None`.
@@ -105,9 +109,12 @@ pub struct Ignore {
 impl Ignore {
     /// `package[==version][ (rule R)]`, as notes and messages name the entry.
     pub fn describe(&self) -> String {
-        let mut s = self.package.clone();
+        let mut s = self.package.clone().unwrap_or_else(|| "any package".into());
         if let Some(v) = &self.version {
             s.push_str(&format!("=={v}"));
+        }
+        if let Some(a) = &self.advisory {
+            s.push_str(&format!(" (advisory {a})"));
         }
         if let Some(r) = &self.rule {
             s.push_str(&format!(" (rule {r})"));
@@ -285,6 +292,7 @@ struct WireIgnore {
     package: Option<Spanned<String>>,
     version: Option<Spanned<String>>,
     rule: Option<Spanned<String>>,
+    advisory: Option<Spanned<String>>,
     reason: Option<Spanned<String>>,
     expires: Option<Spanned<toml::Value>>,
 }
@@ -412,13 +420,36 @@ impl WireConfig {
             let n = i + 1;
             let entry_span = entry.span();
             let w = entry.into_inner();
-            let Some(package) = w.package.filter(|p| !p.get_ref().trim().is_empty()) else {
+            let advisory = match w.advisory {
+                Some(a) => {
+                    let id = a.get_ref().trim().to_string();
+                    let ok = !id.is_empty()
+                        && id.len() <= 100
+                        && id.bytes().all(|b| {
+                            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':')
+                        });
+                    if !ok {
+                        return cx.err(
+                            a.span(),
+                            format!("[[ignore]] entry #{n}: `advisory` must be an advisory id such as PYSEC-2021-1 or GHSA-xxxx-xxxx-xxxx"),
+                        );
+                    }
+                    Some(id)
+                }
+                None => None,
+            };
+            let package = w.package.filter(|p| !p.get_ref().trim().is_empty());
+            if package.is_none() && advisory.is_none() {
                 return cx.err(
                     entry_span,
-                    format!("[[ignore]] entry #{n} has no `package`"),
+                    format!("[[ignore]] entry #{n} has no `package` (or `advisory`)"),
                 );
-            };
-            let pkg = crate::package::normalize_name(package.get_ref());
+            }
+            let package = package.map(|p| crate::package::normalize_name(p.get_ref()));
+            let pkg = package
+                .clone()
+                .or_else(|| advisory.clone())
+                .unwrap_or_default();
             let reason = match w.reason {
                 Some(r) if !r.get_ref().trim().is_empty() => r.into_inner().trim().to_string(),
                 Some(r) => {
@@ -452,7 +483,8 @@ impl WireConfig {
                 None => None,
             };
             c.ignores.push(Ignore {
-                package: pkg,
+                package,
+                advisory,
                 version,
                 rule,
                 reason,

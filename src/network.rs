@@ -96,6 +96,8 @@ pub struct Response {
     /// `Content-Length` of the (decoded) body, when the server stated it and the body is not
     /// transfer-decoded by us (gzip).
     pub content_length: Option<u64>,
+    /// The `ETag` header, for a later conditional request.
+    pub etag: Option<String>,
     pub body: Box<dyn Read + Send>,
 }
 
@@ -277,14 +279,27 @@ impl Network {
 
     /// GET `url`, retrying transient failures. Non-2xx final statuses are returned, not errors.
     pub fn get(&self, url: &str, accept: Option<&str>) -> Result<Response, Error> {
-        self.get_inner(url, accept, false)
+        self.get_inner(url, accept, false, &[])
+    }
+
+    /// GET with `If-None-Match: etag`: a `304` status means the resource is unchanged.
+    pub fn get_if_changed(
+        &self,
+        url: &str,
+        accept: Option<&str>,
+        etag: Option<&str>,
+    ) -> Result<Response, Error> {
+        match etag {
+            Some(tag) => self.get_inner(url, accept, true, &[("If-None-Match", tag)]),
+            None => self.get_inner(url, accept, true, &[]),
+        }
     }
 
     /// GET an artifact: like [`Network::get`], but asks for the bytes as stored
     /// (`Accept-Encoding: identity`), since lockfile hashes are of the file itself, not of a
     /// decoded transfer (pip does the same).
     pub fn download(&self, url: &str) -> Result<Response, Error> {
-        self.get_inner(url, None, true)
+        self.get_inner(url, None, true, &[])
     }
 
     fn get_inner(
@@ -292,6 +307,7 @@ impl Network {
         url: &str,
         accept: Option<&str>,
         identity: bool,
+        extra: &[(&str, &str)],
     ) -> Result<Response, Error> {
         let (mut current, url_creds) = strip_credentials(url).map_err(|m| Error::Network {
             url: redact_url(url),
@@ -317,7 +333,7 @@ impl Network {
         loop {
             let same_origin = origin_of(&current).as_ref() == Some(&start_origin);
             let auth = if same_origin { creds.as_ref() } else { None };
-            let res = self.get_with_retries(&current, accept, auth, identity)?;
+            let res = self.get_with_retries(&current, accept, auth, identity, extra)?;
             let status = res.status().as_u16();
             if matches!(status, 301 | 302 | 303 | 307 | 308) {
                 let location = res
@@ -382,12 +398,18 @@ impl Network {
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.trim().parse::<u64>().ok())
             };
+            let etag = headers
+                .get("etag")
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty() && v.len() <= 512);
             let body = res.into_body().into_reader();
             return Ok(Response {
                 status,
                 final_url: current.to_string(),
                 content_type,
                 content_length,
+                etag,
                 body: Box::new(body),
             });
         }
@@ -412,10 +434,14 @@ impl Network {
         accept: Option<&str>,
         auth: Option<&Credentials>,
         identity: bool,
+        extra: &[(&str, &str)],
     ) -> Result<ureq::http::Response<ureq::Body>, Error> {
         let mut attempt = 0u32;
         loop {
             let mut req = self.agent.get(url.as_str());
+            for (k, v) in extra {
+                req = req.header(*k, *v);
+            }
             if let Some(a) = accept {
                 req = req.header("Accept", a);
             }

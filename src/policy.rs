@@ -68,8 +68,15 @@ fn matches(ignore: &Ignore, name: &str, version: Option<&str>, f: &Finding) -> b
         .as_deref()
         .map(crate::package::normalize_name)
         .unwrap_or_else(|| name.to_string());
-    if ignore.package != package && ignore.package != name {
-        return false;
+    if let Some(want) = &ignore.package {
+        if *want != package && want != name {
+            return false;
+        }
+    }
+    if let Some(id) = &ignore.advisory {
+        if !f.advisories.iter().any(|a| a.eq_ignore_ascii_case(id)) {
+            return false;
+        }
     }
     if let Some(want) = &ignore.version {
         let have = f.version.as_deref().or(version);

