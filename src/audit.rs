@@ -3,7 +3,14 @@
 //! archive + inspection, metadata and vulnerability checks -> one `Report`.
 //!
 //! Progress is reported through a callback; drawing it is the CLI's job.
-
+//!
+//! Fail closed: every artifact that was selected but could not be vetted — not found on the
+//! index, not downloaded, not verified, not readable, too large to read — ends in a blocking
+//! finding that says what and why (the `unvetted` rules, [`UNVETTED_RULES`], high by default;
+//! `unvetted = "<severity>"` in the policy lowers them together, never by default), and the
+//! summary counts them ("N artifacts could not be vetted"). A pinned project or version that
+//! the index does not list is `not-on-index`, critical: it cannot be installed from there, or
+//! someone else can register it.
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -12,7 +19,7 @@ use rayon::prelude::*;
 
 use crate::archive;
 use crate::cache::Cache;
-use crate::catalog;
+use crate::catalog::RuleInfo;
 use crate::error::Error;
 use crate::fetch::{self, FetchEvent, FetchJob, FetchStatus};
 use crate::finding::{Confidence, Finding, Severity, Verdict};
@@ -29,8 +36,7 @@ use crate::report::{ArtifactReport, ArtifactStatus, PackageReport, Report, Summa
 use crate::select::{self, Choice, Target};
 use crate::vulns::VulnDb;
 
-/// Rules the pipeline itself reports (the stages report theirs).
-pub static RULES: &[crate::catalog::RuleInfo] = &[crate::catalog::RuleInfo {
+pub const ARCHIVE_UNREADABLE: RuleInfo = RuleInfo {
     id: "archive-unreadable",
     severity: Severity::High,
     summary: "An artifact could not be read as the archive its name claims",
@@ -39,8 +45,46 @@ pub static RULES: &[crate::catalog::RuleInfo] = &[crate::catalog::RuleInfo {
            An installer would fail on it or, worse, a different tool would read it differently. \
            Nothing inside could be inspected, so the package cannot be vetted. Re-download it and \
            compare its hash with the lockfile; a persistent failure on an index file is worth \
-           reporting to the index.",
-}];
+           reporting to the index. One of the `unvetted` rules.",
+};
+
+pub const NOT_ON_INDEX: RuleInfo = RuleInfo {
+    id: "not-on-index",
+    severity: Severity::Critical,
+    summary: "The pinned project or version does not exist on the configured index",
+    help: "The index answered that it does not know this project, or lists no release of the \
+           pinned version. An installer cannot get it from there, so the lockfile was written \
+           against another index (dependency confusion: the same name may mean different code \
+           elsewhere) or the name is a typo or was removed, and anyone may register it and \
+           upload code under exactly this pin. Check where the package really comes from and \
+           configure that index (`--index-url`, pip or uv configuration); a private package \
+           must never be resolved from a public index.",
+};
+
+/// Rules the pipeline itself reports (the stages report theirs).
+pub static RULES: &[RuleInfo] = &[ARCHIVE_UNREADABLE, NOT_ON_INDEX];
+
+/// The `unvetted` family: what could not be vetted (found, downloaded, read) blocks unless
+/// the policy lowers the family (`unvetted = "medium"`) or one rule (`[rules]`) by name.
+pub const UNVETTED_RULES: &[&str] = &[
+    crate::fetch::FETCH_FAILED.id,
+    crate::fetch::ARTIFACT_NOT_FOUND.id,
+    crate::fetch::ARTIFACT_TOO_LARGE.id,
+    ARCHIVE_UNREADABLE.id,
+];
+
+/// Rules whose finding means the artifact (or package) it names was not vetted: the family,
+/// plus bytes that did not verify and pins the index does not list. The summary counts them.
+pub fn means_unvetted(rule: &str) -> bool {
+    UNVETTED_RULES.contains(&rule)
+        || rule == NOT_ON_INDEX.id
+        || rule == crate::fetch::HASH_MISMATCH.id
+}
+
+/// A finding of `rule` at its default severity.
+fn finding(rule: &RuleInfo, message: impl Into<String>) -> Finding {
+    Finding::new(rule.id, rule.severity, Confidence::High, message)
+}
 
 /// Which checks run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +127,8 @@ pub struct AuditOptions {
     pub thresholds: metadata::Thresholds,
     pub inspect: inspect::InspectOptions,
     pub limits: archive::Limits,
+    /// Cached artifacts larger than this are not read (an `artifact-too-large` finding).
+    pub max_artifact_size: u64,
     /// Only these package indices (into `lock.packages`) are vetted; `None` means all.
     pub only: Option<Vec<usize>>,
 }
@@ -114,11 +160,6 @@ struct Work {
     index_conflicts: Vec<Vec<Digest>>,
     choices: Vec<Choice>,
     findings: Vec<Finding>,
-}
-
-fn rule_finding(rule: &str, fallback: Severity, message: String) -> Finding {
-    let severity = catalog::find(rule).map(|r| r.severity).unwrap_or(fallback);
-    Finding::new(rule, severity, Confidence::High, message)
 }
 
 /// Run the audit. Errors are tool failures (offline with a cold cache, no index configured).
@@ -153,6 +194,7 @@ pub fn run(
     let projects: Mutex<BTreeMap<usize, ProjectInfo>> = Mutex::new(BTreeMap::new());
     let missing: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let lookup_errors: Mutex<Vec<(usize, String)>> = Mutex::new(Vec::new());
+    let not_found: Mutex<Vec<usize>> = Mutex::new(Vec::new());
     let confusion: Mutex<BTreeMap<usize, Vec<String>>> = Mutex::new(BTreeMap::new());
     let several_indexes = services.index.is_some_and(|i| i.settings.all().len() > 1);
     if !lookups.is_empty() {
@@ -179,7 +221,7 @@ pub fn run(
                             .lock()
                             .expect("poisoned")
                             .push(format!("index data for {}", pkg.name.normalized)),
-                        Ok(None) => {}
+                        Ok(None) => not_found.lock().expect("poisoned").push(i),
                         Err(e) => lookup_errors
                             .lock()
                             .expect("poisoned")
@@ -193,6 +235,20 @@ pub fn run(
     }
     let mut projects = projects.into_inner().expect("poisoned");
     let lookup_errors = lookup_errors.into_inner().expect("poisoned");
+    let not_found = not_found.into_inner().expect("poisoned");
+    let index_names = || {
+        services
+            .index
+            .map(|i| {
+                i.settings
+                    .all()
+                    .iter()
+                    .map(|u| redact_url(u))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
     let confusion = confusion.into_inner().expect("poisoned");
 
     // 2. Candidate artifacts and selection.
@@ -211,27 +267,49 @@ pub fn run(
                     Finding::new(rule.id, rule.severity, Confidence::High, p.describe())
                 })
                 .collect();
-            if pkg.artifacts.is_empty()
-                && candidates.is_empty()
-                && matches!(pkg.source, Source::Registry { .. })
-                && pkg.version.is_some()
-                && project.is_some()
-                && opts.checks.needs_artifacts()
+            let registry = matches!(pkg.source, Source::Registry { .. });
+            if registry && not_found.contains(&i) {
+                findings.push(
+                    finding(
+                        &NOT_ON_INDEX,
+                        format!(
+                            "{} is not on the index: no configured index knows the project",
+                            pkg.name
+                        ),
+                    )
+                    .with_evidence(format!("asked: {}", index_names())),
+                );
+            } else if let (true, Some(p), Some(v)) = (registry, &project, pkg.version.as_deref())
             {
-                findings.push(rule_finding(
-                    "artifact-not-found",
-                    Severity::Medium,
-                    format!(
-                        "the index lists no file for {} {}{}",
-                        pkg.name,
-                        pkg.version.as_deref().unwrap_or(""),
-                        if pkg.requirement_hashes.is_empty() {
-                            ""
-                        } else {
-                            " matching the pinned hashes"
-                        }
-                    ),
-                ));
+                if !lists_version(p, v) {
+                    findings.push(
+                        finding(
+                            &NOT_ON_INDEX,
+                            format!(
+                                "version {v} of {} is not on the index (it lists {} other release(s))",
+                                pkg.name,
+                                known_versions(p)
+                            ),
+                        )
+                        .with_evidence(format!("index: {}", redact_url(&p.index_url))),
+                    );
+                } else if pkg.artifacts.is_empty()
+                    && candidates.is_empty()
+                    && opts.checks.needs_artifacts()
+                {
+                    findings.push(finding(
+                        &crate::fetch::ARTIFACT_NOT_FOUND,
+                        format!(
+                            "the index lists no file for {} {v}{}",
+                            pkg.name,
+                            if pkg.requirement_hashes.is_empty() {
+                                ""
+                            } else {
+                                " matching the pinned hashes"
+                            }
+                        ),
+                    ));
+                }
             }
             Work {
                 pkg: i,
@@ -245,10 +323,12 @@ pub fn run(
         .collect();
     for (i, msg) in lookup_errors {
         if let Some(w) = work.iter_mut().find(|w| w.pkg == i) {
-            w.findings.push(rule_finding(
-                "fetch-failed",
-                Severity::Medium,
-                format!("index lookup failed: {}", crate::redact::redact_text(&msg)),
+            w.findings.push(finding(
+                &crate::fetch::FETCH_FAILED,
+                format!(
+                    "index lookup failed, so nothing about this package was vetted: {}",
+                    crate::redact::redact_text(&msg)
+                ),
             ));
         }
     }
@@ -278,6 +358,7 @@ pub fn run(
                 jobs.push(FetchJob {
                     filename: a.filename.clone(),
                     url,
+                    size: a.size,
                     expected,
                     any_of,
                 });
@@ -332,10 +413,9 @@ pub fn run(
         r.detail = Some("no URL known for this file (neither the lockfile nor the index)".into());
         let filename = work[wi].candidates[ci].filename.clone();
         work[wi].findings.push(
-            rule_finding(
-                "artifact-not-found",
-                Severity::Medium,
-                format!("no download URL for {filename}"),
+            finding(
+                &crate::fetch::ARTIFACT_NOT_FOUND,
+                format!("no download URL for {filename}: not downloaded, not vetted"),
             )
             .in_artifact(&filename),
         );
@@ -356,10 +436,9 @@ pub fn run(
                 } else {
                     r.status = ArtifactStatus::Unverified;
                     work[wi].findings.push(
-                        rule_finding(
-                            "artifact-unverified",
-                            Severity::Low,
-                            "neither the lockfile nor the index states a hash for this file".into(),
+                        finding(
+                            &crate::fetch::ARTIFACT_UNVERIFIED,
+                            "neither the lockfile nor the index states a hash for this file",
                         )
                         .in_artifact(&filename)
                         .with_evidence(format!("sha256:{sha256}")),
@@ -376,10 +455,9 @@ pub fn run(
                     expected.algorithm
                 ));
                 work[wi].findings.push(
-                    rule_finding(
-                        "hash-mismatch",
-                        Severity::Critical,
-                        "downloaded bytes do not match the pinned hash".into(),
+                    finding(
+                        &crate::fetch::HASH_MISMATCH,
+                        "downloaded bytes do not match the pinned hash",
                     )
                     .in_artifact(&filename)
                     .with_evidence(format!(
@@ -388,14 +466,29 @@ pub fn run(
                     )),
                 );
             }
+            FetchStatus::SizeMismatch { .. } => {
+                let why = status.describe();
+                r.status = ArtifactStatus::HashMismatch;
+                r.detail = Some(why.clone());
+                work[wi]
+                    .findings
+                    .push(finding(&crate::fetch::HASH_MISMATCH, why).in_artifact(&filename));
+            }
+            FetchStatus::TooLarge { .. } => {
+                let why = status.describe();
+                r.status = ArtifactStatus::Failed;
+                r.detail = Some(why.clone());
+                work[wi]
+                    .findings
+                    .push(finding(&crate::fetch::ARTIFACT_TOO_LARGE, why).in_artifact(&filename));
+            }
             FetchStatus::NotFound { url } => {
                 r.status = ArtifactStatus::NotFound;
                 r.detail = Some(format!("{} answered not found", redact_url(&url)));
                 work[wi].findings.push(
-                    rule_finding(
-                        "artifact-not-found",
-                        Severity::Medium,
-                        "the index no longer serves this file".into(),
+                    finding(
+                        &crate::fetch::ARTIFACT_NOT_FOUND,
+                        "the index no longer serves this file: not downloaded, not vetted",
                     )
                     .in_artifact(&filename)
                     .with_evidence(redact_url(&url)),
@@ -414,10 +507,9 @@ pub fn run(
                 let message = crate::redact::redact_text(&message);
                 r.detail = Some(message.clone());
                 work[wi].findings.push(
-                    rule_finding(
-                        "fetch-failed",
-                        Severity::Medium,
-                        format!("download failed: {message}"),
+                    finding(
+                        &crate::fetch::FETCH_FAILED,
+                        format!("download failed, so the file was not vetted: {message}"),
                     )
                     .in_artifact(&filename),
                 );
@@ -599,20 +691,39 @@ fn inspect_cached(
     sha256: &str,
     opts: &AuditOptions,
 ) -> Vec<Finding> {
+    // Never hold a file larger than the bound in memory (a cache imported from elsewhere, or a
+    // bound lowered since the download).
+    if let Some(size) = cache
+        .artifact_path(sha256)
+        .and_then(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+    {
+        if size > opts.max_artifact_size {
+            return vec![finding(
+                &crate::fetch::ARTIFACT_TOO_LARGE,
+                format!(
+                    "the file is {size} bytes, larger than max-artifact-size ({} bytes): not read, not vetted",
+                    opts.max_artifact_size
+                ),
+            )
+            .in_artifact(filename)];
+        }
+    }
     let bytes = match cache.artifact(sha256) {
         Ok(Some(b)) => b,
         Ok(None) => {
-            return vec![rule_finding(
-                "fetch-failed",
-                Severity::Medium,
-                "the cached file vanished or was corrupt before inspection".into(),
+            return vec![finding(
+                &crate::fetch::FETCH_FAILED,
+                "the cached file vanished or was corrupt before inspection: not vetted",
             )
             .in_artifact(filename)]
         }
         Err(e) => {
-            return vec![
-                rule_finding("fetch-failed", Severity::Medium, e.to_string()).in_artifact(filename),
-            ]
+            return vec![finding(
+                &crate::fetch::FETCH_FAILED,
+                format!("the cached file could not be read, so it was not vetted: {e}"),
+            )
+            .in_artifact(filename)]
         }
     };
     inspect_bytes(filename, &bytes, opts)
@@ -633,13 +744,42 @@ pub fn inspect_bytes(filename: &str, bytes: &[u8], opts: &AuditOptions) -> Vec<F
             out
         }
         Err(e) => vec![Finding::new(
-            "archive-unreadable",
-            Severity::High,
+            ARCHIVE_UNREADABLE.id,
+            ARCHIVE_UNREADABLE.severity,
             Confidence::Medium,
-            format!("cannot read the artifact: {e}"),
+            format!("cannot read the artifact, so it was not vetted: {e}"),
         )
         .in_artifact(filename)],
     }
+}
+
+/// Whether the index lists `version` (PEP 440 equality) among the project's files or versions.
+/// When a file's version could not be read from its name, the answer is yes: a listing pyvet
+/// cannot fully read never makes a pin "absent".
+fn lists_version(p: &ProjectInfo, version: &str) -> bool {
+    let wanted = crate::project::normalize_version(version);
+    p.files_for_version(version).next().is_some()
+        || p.versions
+            .iter()
+            .any(|v| crate::project::normalize_version(v) == wanted)
+        || p.files.iter().any(|f| f.version.is_none())
+}
+
+/// How many distinct versions the index lists.
+fn known_versions(p: &ProjectInfo) -> usize {
+    let mut all: Vec<String> = p
+        .versions
+        .iter()
+        .map(|v| crate::project::normalize_version(v))
+        .chain(
+            p.files
+                .iter()
+                .filter_map(|f| f.version.as_deref().map(crate::project::normalize_version)),
+        )
+        .collect();
+    all.sort();
+    all.dedup();
+    all.len()
 }
 
 /// The files an installer may pick for `pkg`: the lockfile's own list, completed with URLs and

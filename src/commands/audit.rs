@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::fetch::FetchEvent;
 use crate::index::{IndexClient, IndexSettings};
 use crate::lockfile::{self, LockKind, Lockfile};
-use crate::network::{Network, NetworkOptions};
+use crate::network::Network;
 use crate::select::Target;
 use crate::vulns::VulnDb;
 
@@ -231,6 +231,7 @@ pub struct Environment {
     pub vulns: Option<VulnDb>,
     pub target: Target,
     pub thresholds: crate::metadata::Thresholds,
+    pub max_artifact_size: u64,
 }
 
 impl Environment {
@@ -242,7 +243,9 @@ impl Environment {
     ) -> Result<Self, Error> {
         let cache_dir = super::cache_dir(g)?;
         let cache = Cache::open(&cache_dir)?;
-        let net = Network::acquire(g.offline, &NetworkOptions::default())?;
+        let net_opts = super::network_options_with(g, &config.network)?;
+        let max_artifact_size = net_opts.max_artifact_size;
+        let net = Network::acquire(g.offline, &net_opts)?;
         let configured = crate::pipconf::from_global(g)?;
         let settings = IndexSettings::with_lockfile_urls(&lock.index_urls, &configured.settings());
         let vulns = VulnDb::open(&cache_dir)?;
@@ -266,6 +269,7 @@ impl Environment {
             vulns,
             target,
             thresholds,
+            max_artifact_size,
         })
     }
 
@@ -286,6 +290,7 @@ impl Environment {
             thresholds: self.thresholds.clone(),
             inspect: Default::default(),
             limits: Default::default(),
+            max_artifact_size: self.max_artifact_size,
             only,
         }
     }

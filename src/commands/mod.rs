@@ -82,8 +82,38 @@ pub fn now(g: &GlobalArgs) -> jiff::Timestamp {
     g.now.unwrap_or_else(jiff::Timestamp::now)
 }
 
-/// Network options from the global flags (and their environment variables) over the defaults.
+/// Network options: the global flags (and their `PYVET_*` environment variables), else the
+/// configuration's `[network]` table, else the defaults.
 pub fn network_options(g: &GlobalArgs) -> Result<crate::network::NetworkOptions, Error> {
-    let _ = g;
-    Ok(crate::network::NetworkOptions::default())
+    network_options_with(g, &crate::config::NetworkSettings::default())
+}
+
+/// [`network_options`] with a configuration's `[network]` table under the flags.
+pub fn network_options_with(
+    g: &GlobalArgs,
+    cfg: &crate::config::NetworkSettings,
+) -> Result<crate::network::NetworkOptions, Error> {
+    let mut o = crate::network::NetworkOptions::default();
+    if let Some(v) = g.connect_timeout.or(cfg.connect_timeout) {
+        o.connect_timeout = v;
+    }
+    if let Some(v) = g.read_timeout.or(cfg.read_timeout) {
+        o.read_timeout = v;
+    }
+    if let Some(v) = g.download_deadline.or(cfg.download_deadline) {
+        o.deadline = v;
+    }
+    if let Some(v) = g.retries.or(cfg.retries) {
+        if v > 20 {
+            return Err(Error::Usage(format!("--retries {v}: at most 20")));
+        }
+        o.retries = v;
+    }
+    if let Some(v) = g.max_artifact_size.or(cfg.max_artifact_size) {
+        o.max_artifact_size = v;
+    }
+    if let Some(v) = g.max_index_size.or(cfg.max_index_size) {
+        o.max_index_size = v;
+    }
+    Ok(o)
 }
