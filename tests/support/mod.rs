@@ -92,6 +92,8 @@ struct State {
     routes: Mutex<HashMap<String, Route>>,
     hits: Mutex<HashMap<String, u32>>,
     log: Mutex<Vec<LoggedRequest>>,
+    /// Body bytes written per path by `Fault::Huge` (what the client made the server send).
+    sent: Mutex<HashMap<String, u64>>,
 }
 
 pub struct TestServer {
@@ -203,6 +205,17 @@ impl TestServer {
 
     pub fn hits(&self, path: &str) -> u32 {
         self.requests_for(path).len() as u32
+    }
+
+    /// Body bytes a `Fault::Huge` route has written so far.
+    pub fn bytes_sent(&self, path: &str) -> u64 {
+        self.state
+            .sent
+            .lock()
+            .unwrap()
+            .get(path)
+            .copied()
+            .unwrap_or(0)
     }
 }
 
@@ -359,7 +372,7 @@ fn handle(stream: TcpStream, state: &State, shutdown: &AtomicBool) {
             if stream.write_all(head.as_bytes()).is_err() {
                 return;
             }
-            let chunk = pseudo_random_bytes(7, 256 * 1024);
+            let chunk = pseudo_random_bytes(7, 64 * 1024);
             let mut sent = 0u64;
             while sent < *len && !shutdown.load(Ordering::SeqCst) {
                 let n = (*len - sent).min(chunk.len() as u64) as usize;
@@ -367,6 +380,7 @@ fn handle(stream: TcpStream, state: &State, shutdown: &AtomicBool) {
                     return;
                 }
                 sent += n as u64;
+                *state.sent.lock().unwrap().entry(path.clone()).or_insert(0) += n as u64;
             }
             let _ = stream.flush();
             let _ = stream.shutdown(std::net::Shutdown::Both);
