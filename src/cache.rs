@@ -687,10 +687,8 @@ impl Cache {
             }
             Ok(())
         })();
-        if let Err(e) = result {
-            // Dropping the staged temporary files removes them.
-            return Err(e);
-        }
+        // On error, dropping the staged temporary files removes them.
+        result?;
         for (tmp, dest) in staged {
             self.commit_to(tmp, &dest)?;
         }

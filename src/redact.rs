@@ -33,7 +33,7 @@ pub fn register_secret(name: &str, value: &str) {
             list.push((form.to_string(), format!("${{{name}}}")));
         }
     }
-    list.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    list.sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
 }
 
 /// `text` with every registered secret value replaced by its `${NAME}` reference.
