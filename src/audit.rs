@@ -11,7 +11,8 @@
 //! summary counts them ("N artifacts could not be vetted"). A pinned project or version that
 //! the index does not list is `not-on-index`, critical: it cannot be installed from there, or
 //! someone else can register it.
-use std::collections::BTreeMap;
+
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -235,7 +236,7 @@ pub fn run(
     }
     let mut projects = projects.into_inner().expect("poisoned");
     let lookup_errors = lookup_errors.into_inner().expect("poisoned");
-    let not_found = not_found.into_inner().expect("poisoned");
+    let not_found: HashSet<usize> = not_found.into_inner().expect("poisoned").into_iter().collect();
     let index_names = || {
         services
             .index

@@ -783,6 +783,60 @@ mod tests {
     }
 
     #[test]
+    fn sweep_removes_orphaned_temp_files_only() {
+        let root = tmpdir("sweep");
+        let cache = Cache::open(&root).unwrap();
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        // A killed writer's file: unlocked and old.
+        let orphan = root.join("tmp/.download.orphan.tmp");
+        File::create(&orphan).unwrap().set_modified(old).unwrap();
+        // A live writer's file: locked (and made old so only the lock protects it).
+        let mut live = cache.temp_file("download").unwrap();
+        live.file().set_modified(old).unwrap();
+        // A fresh unlocked file: within the grace period.
+        let fresh = root.join("tmp/.download.fresh.tmp");
+        File::create(&fresh).unwrap();
+        assert_eq!(cache.sweep_temp_files(TEMP_GRACE), 1);
+        assert!(!orphan.exists());
+        assert!(live.path().exists(), "a file another writer holds is kept");
+        assert!(fresh.exists());
+        // Reopening the cache sweeps too; a dropped temp file is gone already.
+        let path = live.path().to_path_buf();
+        drop(live);
+        assert!(!path.exists());
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn tampered_index_entry_is_evicted() {
+        let root = tmpdir("tamper");
+        let cache = Cache::open(&root).unwrap();
+        let r = CachedResponse {
+            sha256: None,
+            url: "https://example.invalid/simple/a/".into(),
+            final_url: "https://example.invalid/simple/a/".into(),
+            status: 200,
+            content_type: None,
+            fetched_at: jiff::Timestamp::UNIX_EPOCH,
+            body: b"original".to_vec(),
+        };
+        cache.index_put(&r).unwrap();
+        assert!(cache.index_get(&r.url).unwrap().is_some());
+        let path = cache.key_path("index", &Cache::url_key(&r.url));
+        let text = std::fs::read_to_string(&path).unwrap();
+        use base64::Engine as _;
+        let edited = text.replace(
+            &base64::engine::general_purpose::STANDARD.encode(b"original"),
+            &base64::engine::general_purpose::STANDARD.encode(b"modified"),
+        );
+        assert_ne!(text, edited);
+        std::fs::write(&path, edited).unwrap();
+        assert!(cache.index_get(&r.url).unwrap().is_none());
+        assert!(!path.exists(), "evicted");
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
     fn put_get_evict_and_names() {
         let root = tmpdir("pge");
         let cache = Cache::open(&root).unwrap();
