@@ -20,10 +20,9 @@ use rayon::prelude::*;
 
 use crate::archive;
 use crate::cache::Cache;
-use crate::catalog::RuleInfo;
 use crate::error::Error;
 use crate::fetch::{self, FetchEvent, FetchJob, FetchStatus};
-use crate::finding::{Confidence, Finding, Severity, Verdict};
+use crate::finding::{Finding, RuleInfo, Severity, Verdict};
 use crate::hash::{Digest, Hashes};
 use crate::index::IndexClient;
 use crate::inspect;
@@ -37,19 +36,7 @@ use crate::report::{ArtifactReport, ArtifactStatus, PackageReport, Report, Summa
 use crate::select::{self, Choice, Target};
 use crate::vulns::VulnDb;
 
-pub const ARCHIVE_UNREADABLE: RuleInfo = RuleInfo {
-    id: "archive-unreadable",
-    severity: Severity::High,
-    summary: "An artifact could not be read as the archive its name claims",
-    help:
-        "The file is not a readable wheel or sdist: truncated, corrupt, or not an archive at all. \
-           An installer would fail on it or, worse, a different tool would read it differently. \
-           Nothing inside could be inspected, so the package cannot be vetted. Re-download it and \
-           compare its hash with the lockfile; a persistent failure on an index file is worth \
-           reporting to the index. One of the `unvetted` rules.",
-};
-
-pub const NOT_ON_INDEX: RuleInfo = RuleInfo {
+pub static NOT_ON_INDEX: RuleInfo = RuleInfo {
     id: "not-on-index",
     severity: Severity::Critical,
     summary: "The pinned project or version does not exist on the configured index",
@@ -63,28 +50,21 @@ pub const NOT_ON_INDEX: RuleInfo = RuleInfo {
 };
 
 /// Rules the pipeline itself reports (the stages report theirs).
-pub static RULES: &[RuleInfo] = &[ARCHIVE_UNREADABLE, NOT_ON_INDEX];
+pub static RULES: &[&RuleInfo] = &[&NOT_ON_INDEX];
 
 /// The `unvetted` family: what could not be vetted (found, downloaded, read) blocks unless
 /// the policy lowers the family (`unvetted = "medium"`) or one rule (`[rules]`) by name.
-pub const UNVETTED_RULES: &[&str] = &[
-    crate::fetch::FETCH_FAILED.id,
-    crate::fetch::ARTIFACT_NOT_FOUND.id,
-    crate::fetch::ARTIFACT_TOO_LARGE.id,
-    ARCHIVE_UNREADABLE.id,
+pub static UNVETTED_RULES: &[&str] = &[
+    fetch::FETCH_FAILED.id,
+    fetch::ARTIFACT_NOT_FOUND.id,
+    fetch::ARTIFACT_TOO_LARGE.id,
+    archive::ARCHIVE_UNREADABLE.id,
 ];
 
 /// Rules whose finding means the artifact (or package) it names was not vetted: the family,
 /// plus bytes that did not verify and pins the index does not list. The summary counts them.
 pub fn means_unvetted(rule: &str) -> bool {
-    UNVETTED_RULES.contains(&rule)
-        || rule == NOT_ON_INDEX.id
-        || rule == crate::fetch::HASH_MISMATCH.id
-}
-
-/// A finding of `rule` at its default severity.
-fn finding(rule: &RuleInfo, message: impl Into<String>) -> Finding {
-    Finding::new(rule.id, rule.severity, Confidence::High, message)
+    UNVETTED_RULES.contains(&rule) || rule == NOT_ON_INDEX.id || rule == fetch::HASH_MISMATCH.id
 }
 
 /// Which checks run.
@@ -236,7 +216,11 @@ pub fn run(
     }
     let mut projects = projects.into_inner().expect("poisoned");
     let lookup_errors = lookup_errors.into_inner().expect("poisoned");
-    let not_found: HashSet<usize> = not_found.into_inner().expect("poisoned").into_iter().collect();
+    let not_found: HashSet<usize> = not_found
+        .into_inner()
+        .expect("poisoned")
+        .into_iter()
+        .collect();
     let index_names = || {
         services
             .index
@@ -263,53 +247,43 @@ pub fn run(
             let mut findings: Vec<Finding> = pkg
                 .problems
                 .iter()
-                .map(|p| {
-                    let rule = crate::lockfile::problem_rule(p);
-                    Finding::new(rule.id, rule.severity, Confidence::High, p.describe())
-                })
+                .map(|p| crate::lockfile::problem_rule(p).finding(p.describe()))
                 .collect();
             let registry = matches!(pkg.source, Source::Registry { .. });
             if registry && not_found.contains(&i) {
                 findings.push(
-                    finding(
-                        &NOT_ON_INDEX,
-                        format!(
+                    NOT_ON_INDEX
+                        .finding(format!(
                             "{} is not on the index: no configured index knows the project",
                             pkg.name
-                        ),
-                    )
-                    .with_evidence(format!("asked: {}", index_names())),
+                        ))
+                        .with_evidence(format!("asked: {}", index_names())),
                 );
             } else if let (true, Some(p), Some(v)) = (registry, &project, pkg.version.as_deref())
             {
                 if !lists_version(p, v) {
                     findings.push(
-                        finding(
-                            &NOT_ON_INDEX,
-                            format!(
+                        NOT_ON_INDEX
+                            .finding(format!(
                                 "version {v} of {} is not on the index (it lists {} other release(s))",
                                 pkg.name,
                                 known_versions(p)
-                            ),
-                        )
-                        .with_evidence(format!("index: {}", redact_url(&p.index_url))),
+                            ))
+                            .with_evidence(format!("index: {}", redact_url(&p.index_url))),
                     );
                 } else if pkg.artifacts.is_empty()
                     && candidates.is_empty()
                     && opts.checks.needs_artifacts()
                 {
-                    findings.push(finding(
-                        &crate::fetch::ARTIFACT_NOT_FOUND,
-                        format!(
-                            "the index lists no file for {} {v}{}",
-                            pkg.name,
-                            if pkg.requirement_hashes.is_empty() {
-                                ""
-                            } else {
-                                " matching the pinned hashes"
-                            }
-                        ),
-                    ));
+                    findings.push(fetch::ARTIFACT_NOT_FOUND.finding(format!(
+                        "the index lists no file for {} {v}{}",
+                        pkg.name,
+                        if pkg.requirement_hashes.is_empty() {
+                            ""
+                        } else {
+                            " matching the pinned hashes"
+                        }
+                    )));
                 }
             }
             Work {
@@ -324,13 +298,10 @@ pub fn run(
         .collect();
     for (i, msg) in lookup_errors {
         if let Some(w) = work.iter_mut().find(|w| w.pkg == i) {
-            w.findings.push(finding(
-                &crate::fetch::FETCH_FAILED,
-                format!(
-                    "index lookup failed, so nothing about this package was vetted: {}",
-                    crate::redact::redact_text(&msg)
-                ),
-            ));
+            w.findings.push(fetch::FETCH_FAILED.finding(format!(
+                "index lookup failed, so nothing about this package was vetted: {}",
+                crate::redact::redact_text(&msg)
+            )));
         }
     }
 
@@ -414,11 +385,11 @@ pub fn run(
         r.detail = Some("no URL known for this file (neither the lockfile nor the index)".into());
         let filename = work[wi].candidates[ci].filename.clone();
         work[wi].findings.push(
-            finding(
-                &crate::fetch::ARTIFACT_NOT_FOUND,
-                format!("no download URL for {filename}: not downloaded, not vetted"),
-            )
-            .in_artifact(&filename),
+            fetch::ARTIFACT_NOT_FOUND
+                .finding(format!(
+                    "no download URL for {filename}: not downloaded, not vetted"
+                ))
+                .in_artifact(&filename),
         );
     }
 
@@ -437,12 +408,12 @@ pub fn run(
                 } else {
                     r.status = ArtifactStatus::Unverified;
                     work[wi].findings.push(
-                        finding(
-                            &crate::fetch::ARTIFACT_UNVERIFIED,
-                            "neither the lockfile nor the index states a hash for this file",
-                        )
-                        .in_artifact(&filename)
-                        .with_evidence(format!("sha256:{sha256}")),
+                        fetch::ARTIFACT_UNVERIFIED
+                            .finding(
+                                "neither the lockfile nor the index states a hash for this file",
+                            )
+                            .in_artifact(&filename)
+                            .with_evidence(format!("sha256:{sha256}")),
                     );
                 }
                 if opts.checks.code {
@@ -456,15 +427,13 @@ pub fn run(
                     expected.algorithm
                 ));
                 work[wi].findings.push(
-                    finding(
-                        &crate::fetch::HASH_MISMATCH,
-                        "downloaded bytes do not match the pinned hash",
-                    )
-                    .in_artifact(&filename)
-                    .with_evidence(format!(
-                        "expected {expected}\nactual   {}:{actual}",
-                        expected.algorithm
-                    )),
+                    fetch::HASH_MISMATCH
+                        .finding("downloaded bytes do not match the pinned hash")
+                        .in_artifact(&filename)
+                        .with_evidence(format!(
+                            "expected {expected}\nactual   {}:{actual}",
+                            expected.algorithm
+                        )),
                 );
             }
             FetchStatus::SizeMismatch { .. } => {
@@ -473,26 +442,26 @@ pub fn run(
                 r.detail = Some(why.clone());
                 work[wi]
                     .findings
-                    .push(finding(&crate::fetch::HASH_MISMATCH, why).in_artifact(&filename));
+                    .push(fetch::HASH_MISMATCH.finding(why).in_artifact(&filename));
             }
             FetchStatus::TooLarge { .. } => {
                 let why = status.describe();
                 r.status = ArtifactStatus::Failed;
                 r.detail = Some(why.clone());
-                work[wi]
-                    .findings
-                    .push(finding(&crate::fetch::ARTIFACT_TOO_LARGE, why).in_artifact(&filename));
+                work[wi].findings.push(
+                    fetch::ARTIFACT_TOO_LARGE
+                        .finding(why)
+                        .in_artifact(&filename),
+                );
             }
             FetchStatus::NotFound { url } => {
                 r.status = ArtifactStatus::NotFound;
                 r.detail = Some(format!("{} answered not found", redact_url(&url)));
                 work[wi].findings.push(
-                    finding(
-                        &crate::fetch::ARTIFACT_NOT_FOUND,
-                        "the index no longer serves this file: not downloaded, not vetted",
-                    )
-                    .in_artifact(&filename)
-                    .with_evidence(redact_url(&url)),
+                    fetch::ARTIFACT_NOT_FOUND
+                        .finding("the index no longer serves this file: not downloaded, not vetted")
+                        .in_artifact(&filename)
+                        .with_evidence(redact_url(&url)),
                 );
             }
             FetchStatus::MissingOffline => {
@@ -508,11 +477,11 @@ pub fn run(
                 let message = crate::redact::redact_text(&message);
                 r.detail = Some(message.clone());
                 work[wi].findings.push(
-                    finding(
-                        &crate::fetch::FETCH_FAILED,
-                        format!("download failed, so the file was not vetted: {message}"),
-                    )
-                    .in_artifact(&filename),
+                    fetch::FETCH_FAILED
+                        .finding(format!(
+                            "download failed, so the file was not vetted: {message}"
+                        ))
+                        .in_artifact(&filename),
                 );
             }
         }
@@ -629,8 +598,9 @@ pub fn run(
 
     let mut notes = Vec::new();
     if opts.checks.vulns {
-        if let Some(why) = services.vulns.and_then(|db| db.staleness(opts.now)) {
-            notes.push(why);
+        // No database is an error before anything runs (see `no_vuln_db_error`).
+        if let Some(db) = services.vulns {
+            notes.extend(db.stale_note(opts.now));
         }
     }
     if artifacts_skipped > 0 && !opts.all_artifacts {
@@ -671,7 +641,7 @@ pub fn no_vuln_db_error() -> Error {
 }
 
 /// A refreshed popular-names list in the cache (`pyvet db import names.tsv`), else the embedded one.
-pub fn load_popular(cache: &Cache) -> Option<std::sync::Arc<crate::typosquat::Popular>> {
+pub fn load_popular(cache: &Cache) -> Option<std::sync::Arc<metadata::typosquat::Popular>> {
     let path = cache.root().join("metadata").join("popular.tsv");
     if !path.is_file() {
         return None;
@@ -700,58 +670,81 @@ fn inspect_cached(
         .map(|m| m.len())
     {
         if size > opts.max_artifact_size {
-            return vec![finding(
-                &crate::fetch::ARTIFACT_TOO_LARGE,
-                format!(
+            return vec![fetch::ARTIFACT_TOO_LARGE
+                .finding(format!(
                     "the file is {size} bytes, larger than max-artifact-size ({} bytes): not read, not vetted",
                     opts.max_artifact_size
-                ),
-            )
-            .in_artifact(filename)];
+                ))
+                .in_artifact(filename)];
         }
     }
     let bytes = match cache.artifact(sha256) {
         Ok(Some(b)) => b,
         Ok(None) => {
-            return vec![finding(
-                &crate::fetch::FETCH_FAILED,
-                "the cached file vanished or was corrupt before inspection: not vetted",
-            )
-            .in_artifact(filename)]
+            return vec![fetch::FETCH_FAILED
+                .finding("the cached file vanished or was corrupt before inspection: not vetted")
+                .in_artifact(filename)]
         }
         Err(e) => {
-            return vec![finding(
-                &crate::fetch::FETCH_FAILED,
-                format!("the cached file could not be read, so it was not vetted: {e}"),
-            )
-            .in_artifact(filename)]
+            return vec![fetch::FETCH_FAILED
+                .finding(format!(
+                    "the cached file could not be read, so it was not vetted: {e}"
+                ))
+                .in_artifact(filename)]
         }
     };
-    inspect_bytes(filename, &bytes, opts)
+    inspect_bytes(filename, &bytes, &opts.limits, &opts.inspect).findings
 }
 
-/// Archive + code findings for one artifact held in memory.
-pub fn inspect_bytes(filename: &str, bytes: &[u8], opts: &AuditOptions) -> Vec<Finding> {
-    let read_opts = archive::ReadOptions::with_limits(opts.limits.clone());
-    match inspect::read_and_inspect(filename, bytes, &read_opts, &opts.inspect) {
-        Ok((outcome, code)) => {
-            let mut out = outcome.contents.findings;
-            out.extend(code);
-            for f in &mut out {
-                if f.artifact.is_none() {
-                    f.artifact = Some(filename.to_string());
-                }
+/// What reading and inspecting one artifact found.
+#[derive(Debug, Clone, Default)]
+pub struct Inspected {
+    /// Archive findings, then code findings, each naming the artifact.
+    pub findings: Vec<Finding>,
+    /// Core metadata from the archive (`METADATA` / `PKG-INFO`), when readable.
+    pub metadata: Option<archive::DistMetadata>,
+    /// Whether the archive could be read (when not, `findings` is one `archive-unreadable`).
+    pub read: bool,
+}
+
+impl Inspected {
+    /// The outcome of reading `filename` (its contents and code findings): a failed read is one
+    /// `archive-unreadable` finding, since nothing inside could be vetted.
+    pub fn from_read(
+        filename: &str,
+        read: Result<(archive::ArchiveContents, Vec<Finding>), archive::ArchiveError>,
+    ) -> Self {
+        let (mut findings, metadata, read) = match read {
+            Ok((contents, code)) => {
+                let mut findings = contents.findings;
+                findings.extend(code);
+                (findings, contents.metadata, true)
             }
-            out
+            Err(e) => (vec![archive::unreadable(&e)], None, false),
+        };
+        for f in &mut findings {
+            f.artifact.get_or_insert_with(|| filename.to_string());
         }
-        Err(e) => vec![Finding::new(
-            ARCHIVE_UNREADABLE.id,
-            ARCHIVE_UNREADABLE.severity,
-            Confidence::Medium,
-            format!("cannot read the artifact, so it was not vetted: {e}"),
-        )
-        .in_artifact(filename)],
+        Inspected {
+            findings,
+            metadata,
+            read,
+        }
     }
+}
+
+/// Read an artifact held in memory and inspect it, within `limits` (the one read path of
+/// `pyvet audit` and `pyvet scan`).
+pub fn inspect_bytes(
+    filename: &str,
+    bytes: &[u8],
+    limits: &archive::Limits,
+    opts: &inspect::InspectOptions,
+) -> Inspected {
+    let read_opts = archive::ReadOptions::with_limits(limits.clone());
+    let read = inspect::read_and_inspect(filename, bytes, &read_opts, opts)
+        .map(|(outcome, code)| (outcome.contents, code));
+    Inspected::from_read(filename, read)
 }
 
 /// Whether the index lists `version` (PEP 440 equality) among the project's files or versions.

@@ -225,13 +225,10 @@ fn staleness_counts_from_the_newest_record_and_the_last_update() {
     assert_eq!(db.updated_at(), now());
     assert_eq!(db.data_age_days(now()), 92);
     assert!(db.is_stale(now()));
-    let f = db.stale_finding(now()).unwrap();
-    assert_eq!(f.rule, "vuln-db-stale");
-    assert_eq!(f.severity, Severity::Info);
+    let note = db.stale_note(now()).unwrap();
     assert!(
-        f.message.contains("newest record was modified 92 days ago"),
-        "{}",
-        f.message
+        note.contains("newest record was modified 92 days ago"),
+        "{note}"
     );
 
     // Fresh data: stale only once the last update is more than 7 days old.
@@ -245,16 +242,12 @@ fn staleness_counts_from_the_newest_record_and_the_last_update() {
     vulns::import_path(&dir.0, &src.0, now()).unwrap();
     let db = VulnDb::open(&dir.0).unwrap().unwrap();
     let day = jiff::SignedDuration::from_hours(24);
-    assert!(db.stale_finding(now()).is_none());
+    assert!(db.stale_note(now()).is_none());
     assert!(!db.is_stale(now().checked_add(day * 6).unwrap()));
     let later = now().checked_add(day * 9).unwrap();
     assert!(db.is_stale(later));
-    let f = db.stale_finding(later).unwrap();
-    assert!(
-        f.message.contains("last updated 9 days ago"),
-        "{}",
-        f.message
-    );
+    let note = db.stale_note(later).unwrap();
+    assert!(note.contains("last updated 9 days ago"), "{note}");
 }
 
 /// The expectations in testdata/osv/README.md for requirements-old.txt.

@@ -56,7 +56,7 @@ fn import_popular(
             dest.display()
         );
     }
-    Ok(ExitCode::from(super::EXIT_OK))
+    Ok(ExitCode::from(crate::policy::EXIT_OK))
 }
 
 fn update(g: &GlobalArgs, args: &DbUpdateArgs) -> Result<ExitCode, Error> {
@@ -78,7 +78,7 @@ fn update(g: &GlobalArgs, args: &DbUpdateArgs) -> Result<ExitCode, Error> {
             return report_import(g, &summary);
         }
     }
-    let net = crate::network::Network::acquire(g.offline, &super::network_options(g)?)?
+    let net = crate::network::Network::acquire(g.offline, &super::session::network_options(g)?)?
         .ok_or_else(|| Error::Offline {
             missing: vec![format!("OSV database from {shown}")],
         })?;
@@ -116,7 +116,7 @@ fn update(g: &GlobalArgs, args: &DbUpdateArgs) -> Result<ExitCode, Error> {
             format!("the OSV export at {shown} is unchanged; the database is up to date\n")
         };
         super::emit(g, &out)?;
-        return Ok(ExitCode::from(super::EXIT_OK));
+        return Ok(ExitCode::from(crate::policy::EXIT_OK));
     }
     if !(200..300).contains(&resp.status) {
         return Err(Error::Network {
@@ -203,7 +203,7 @@ fn report_import(g: &GlobalArgs, s: &ImportSummary) -> Result<ExitCode, Error> {
         out
     };
     super::emit(g, &out)?;
-    Ok(ExitCode::from(super::EXIT_OK))
+    Ok(ExitCode::from(crate::policy::EXIT_OK))
 }
 
 #[derive(Serialize)]
@@ -285,8 +285,8 @@ fn info(g: &GlobalArgs) -> Result<ExitCode, Error> {
         }
     };
     super::emit(g, &out)?;
-    if let Some(why) = db.as_ref().and_then(|d| d.staleness(now)) {
+    if let Some(why) = db.as_ref().and_then(|d| d.stale_note(now)) {
         eprintln!("warning: {why} (or `pyvet db import` a fresh export)");
     }
-    Ok(ExitCode::from(super::EXIT_OK))
+    Ok(ExitCode::from(crate::policy::EXIT_OK))
 }

@@ -1,5 +1,7 @@
-//! Command implementations. Each returns the process exit code, or an `Error` that the binary
-//! prints and turns into exit code 2.
+//! Command implementations. Each returns the process exit code (`policy::EXIT_OK` or
+//! `EXIT_BLOCKED`), or an `Error` that the binary prints and turns into `EXIT_ERROR`. What the
+//! commands share (lockfile and configuration loading, the run's environment, progress and
+//! [`session::finish`]) lives in [`session`]; this module holds the output helpers.
 
 pub mod audit;
 pub mod cache;
@@ -9,17 +11,13 @@ pub mod diff;
 pub mod lock;
 pub mod rules;
 pub mod scan;
+pub mod session;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs};
 use crate::error::Error;
-
-/// Exit codes.
-pub const EXIT_OK: u8 = 0;
-pub const EXIT_BLOCKED: u8 = 1;
-pub const EXIT_ERROR: u8 = 2;
 
 pub fn run(cli: Cli) -> Result<ExitCode, Error> {
     let g = &cli.global;
@@ -80,40 +78,4 @@ pub fn cache_dir(g: &GlobalArgs) -> Result<std::path::PathBuf, Error> {
 /// The current time, or `--now`.
 pub fn now(g: &GlobalArgs) -> jiff::Timestamp {
     g.now.unwrap_or_else(jiff::Timestamp::now)
-}
-
-/// Network options: the global flags (and their `PYVET_*` environment variables), else the
-/// configuration's `[network]` table, else the defaults.
-pub fn network_options(g: &GlobalArgs) -> Result<crate::network::NetworkOptions, Error> {
-    network_options_with(g, &crate::config::NetworkSettings::default())
-}
-
-/// [`network_options`] with a configuration's `[network]` table under the flags.
-pub fn network_options_with(
-    g: &GlobalArgs,
-    cfg: &crate::config::NetworkSettings,
-) -> Result<crate::network::NetworkOptions, Error> {
-    let mut o = crate::network::NetworkOptions::default();
-    if let Some(v) = g.connect_timeout.or(cfg.connect_timeout) {
-        o.connect_timeout = v;
-    }
-    if let Some(v) = g.read_timeout.or(cfg.read_timeout) {
-        o.read_timeout = v;
-    }
-    if let Some(v) = g.download_deadline.or(cfg.download_deadline) {
-        o.deadline = v;
-    }
-    if let Some(v) = g.retries.or(cfg.retries) {
-        if v > 20 {
-            return Err(Error::Usage(format!("--retries {v}: at most 20")));
-        }
-        o.retries = v;
-    }
-    if let Some(v) = g.max_artifact_size.or(cfg.max_artifact_size) {
-        o.max_artifact_size = v;
-    }
-    if let Some(v) = g.max_index_size.or(cfg.max_index_size) {
-        o.max_index_size = v;
-    }
-    Ok(o)
 }

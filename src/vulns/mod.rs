@@ -25,20 +25,13 @@ use std::path::{Path, PathBuf};
 
 use pep440_rs::Version;
 
-use crate::catalog::RuleInfo;
 use crate::error::Error;
-use crate::finding::{Confidence, Finding, Severity};
+use crate::finding::{Confidence, Finding, RuleInfo, Severity};
 use crate::package::normalize_name;
 
 pub use osv::{Advisory, Grade};
 pub use range::{Event, Range, RangeKind, RangeMatch};
 pub use store::{db_path, import_path, import_zip_bytes, DbInfo, ImportSummary};
-
-/// Rule ids reported by this module.
-pub const KNOWN_VULNERABILITY: &str = "known-vulnerability";
-pub const KNOWN_MALICIOUS: &str = "known-malicious";
-pub const VULN_UNCHECKED: &str = "vuln-unchecked";
-pub const VULN_DB_STALE: &str = "vuln-db-stale";
 
 /// Where `pyvet db update` downloads from unless told otherwise: the OSV project's public
 /// export of every PyPI advisory (PYSEC, GHSA, MAL records), one zip of JSON records.
@@ -47,53 +40,46 @@ pub const DEFAULT_OSV_URL: &str = "https://osv-vulnerabilities.storage.googleapi
 /// A database older than this is stale.
 pub const STALE_AFTER_DAYS: i64 = 7;
 
-pub static RULES: &[RuleInfo] = &[
-    RuleInfo {
-        id: KNOWN_VULNERABILITY,
-        severity: Severity::High,
-        summary: "The pinned version is affected by a published vulnerability",
-        help: "The OSV database lists this package version as affected by a vulnerability. Any \
-               known vulnerability blocks by default: the finding is high, or critical when the \
-               advisory grades it so. The message shows the advisory's own grade: from its CVSS \
-               v3 or v4 vector (9.0+ critical, 7.0+ high, 4.0+ medium, otherwise low), else the \
-               database's severity (GitHub's), else \"unknown\" (most PyPA advisories give \
-               none). Records that describe the same vulnerability under several ids (PYSEC, \
-               GHSA, CVE aliases) are reported once, with every id. Upgrade to a fixed version \
-               when the message names one; if the vulnerable code is not reachable in your use, \
-               add an `[[ignore]]` entry with `advisory = \"ID\"` and a reason, or raise \
-               `fail-on`.",
-    },
-    RuleInfo {
-        id: KNOWN_MALICIOUS,
-        severity: Severity::Critical,
-        summary: "The package is listed as malicious in the OSV database",
-        help: "A malicious-packages report (an OSV record with a MAL- id, or marked with a \
-               malicious-packages origin) names this package and version. Such packages are \
-               typically typosquats or hijacked releases that steal credentials or run code at \
-               install time. Do not install it; remove it from the lockfile, check whether it \
-               was already installed anywhere, and rotate any credentials that machine held.",
-    },
-    RuleInfo {
-        id: VULN_UNCHECKED,
-        severity: Severity::High,
-        summary: "Known vulnerabilities could not be checked for this version",
-        help: "The vulnerability database has advisories for this package, but pyvet could not \
-               decide whether this version is affected: the version (or a version in an \
-               advisory's range) is not a valid PEP 440 version, or the database entry could \
-               not be read. What could not be checked is not passed: check the listed \
-               advisories by hand, or pin a standard version; relax it with `[rules]` \
-               `vuln-unchecked = \"medium\"` or an `[[ignore]]` entry with a reason.",
-    },
-    RuleInfo {
-        id: VULN_DB_STALE,
-        severity: Severity::Info,
-        summary: "The vulnerability database is more than 7 days old",
-        help: "The newest record in the OSV database was modified more than 7 days ago, or the \
-               database was last updated more than 7 days ago, so vulnerabilities and malicious \
-               packages published since then are not known to this audit. Run `pyvet db update` \
-               (or `pyvet db import` with a fresh export) to refresh it.",
-    },
-];
+pub static KNOWN_VULNERABILITY: RuleInfo = RuleInfo {
+    id: "known-vulnerability",
+    severity: Severity::High,
+    summary: "The pinned version is affected by a published vulnerability",
+    help: "The OSV database lists this package version as affected by a vulnerability. Any \
+           known vulnerability blocks by default: the finding is high, or critical when the \
+           advisory grades it so. The message shows the advisory's own grade: from its CVSS \
+           v3 or v4 vector (9.0+ critical, 7.0+ high, 4.0+ medium, otherwise low), else the \
+           database's severity (GitHub's), else \"unknown\" (most PyPA advisories give \
+           none). Records that describe the same vulnerability under several ids (PYSEC, \
+           GHSA, CVE aliases) are reported once, with every id. Upgrade to a fixed version \
+           when the message names one; if the vulnerable code is not reachable in your use, \
+           add an `[[ignore]]` entry with `advisory = \"ID\"` and a reason, or raise \
+           `fail-on`.",
+};
+
+pub static KNOWN_MALICIOUS: RuleInfo = RuleInfo {
+    id: "known-malicious",
+    severity: Severity::Critical,
+    summary: "The package is listed as malicious in the OSV database",
+    help: "A malicious-packages report (an OSV record with a MAL- id, or marked with a \
+           malicious-packages origin) names this package and version. Such packages are \
+           typically typosquats or hijacked releases that steal credentials or run code at \
+           install time. Do not install it; remove it from the lockfile, check whether it \
+           was already installed anywhere, and rotate any credentials that machine held.",
+};
+
+pub static VULN_UNCHECKED: RuleInfo = RuleInfo {
+    id: "vuln-unchecked",
+    severity: Severity::High,
+    summary: "Known vulnerabilities could not be checked for this version",
+    help: "The vulnerability database has advisories for this package, but pyvet could not \
+           decide whether this version is affected: the version (or a version in an \
+           advisory's range) is not a valid PEP 440 version, or the database entry could \
+           not be read. What could not be checked is not passed: check the listed \
+           advisories by hand, or pin a standard version; relax it with `[rules]` \
+           `vuln-unchecked = \"medium\"` or an `[[ignore]]` entry with a reason.",
+};
+
+pub static RULES: &[&RuleInfo] = &[&KNOWN_VULNERABILITY, &KNOWN_MALICIOUS, &VULN_UNCHECKED];
 
 /// An opened vulnerability database.
 pub struct VulnDb {
@@ -153,8 +139,9 @@ impl VulnDb {
         old(self.updated_at()) || self.newest_record().is_some_and(old)
     }
 
-    /// Why the database is stale (for notes, `db info` and `vuln-db-stale`), when it is.
-    pub fn staleness(&self, now: jiff::Timestamp) -> Option<String> {
+    /// The report's note about a stale database (`None` while it is fresh): new advisories and
+    /// malicious-package reports are unknown to this audit. Also what `db info` warns.
+    pub fn stale_note(&self, now: jiff::Timestamp) -> Option<String> {
         self.is_stale(now).then(|| {
             let newest = match self.newest_record() {
                 Some(t) => format!("its newest record was modified {} days ago ({t})", self.data_age_days(now)),
@@ -165,14 +152,6 @@ impl VulnDb {
                 self.age_days(now),
                 self.updated_at()
             )
-        })
-    }
-
-    /// A `vuln-db-stale` note for the report, when the database is stale.
-    pub fn stale_finding(&self, now: jiff::Timestamp) -> Option<Finding> {
-        self.staleness(now).map(|message| {
-            Finding::new(VULN_DB_STALE, Severity::Info, Confidence::High, message)
-                .with_evidence(format!("source: {}", self.store.info.source))
         })
     }
 
@@ -217,14 +196,12 @@ fn days_between(then: jiff::Timestamp, now: jiff::Timestamp) -> i64 {
 
 /// The `vuln-unchecked` finding for a database entry that cannot be read.
 fn unreadable(norm: &str, version: Option<&str>, e: &Error) -> Finding {
-    Finding::new(
-        VULN_UNCHECKED,
-        Severity::High,
-        Confidence::High,
-        format!("known vulnerabilities of {norm} could not be checked: the database entry is unreadable"),
-    )
-    .with_evidence(crate::redact::redact_text(&e.to_string()))
-    .for_package(norm, version)
+    VULN_UNCHECKED
+        .finding(format!(
+            "known vulnerabilities of {norm} could not be checked: the database entry is unreadable"
+        ))
+        .with_evidence(crate::redact::redact_text(&e.to_string()))
+        .for_package(norm, version)
 }
 
 /// What one advisory says about one version.
@@ -362,18 +339,15 @@ pub fn check_advisories(advisories: &[Advisory], name: &str, version: &str) -> V
             .map(|(id, why)| format!("{id}: {why}"))
             .collect();
         findings.push(
-            Finding::new(
-                VULN_UNCHECKED,
-                Severity::High,
-                Confidence::Medium,
-                format!(
+            VULN_UNCHECKED
+                .finding(format!(
                     "could not decide whether {norm} {} is affected by {}",
                     version.trim(),
                     ids.join(", ")
-                ),
-            )
-            .with_evidence(evidence.join("\n"))
-            .for_package(&norm, Some(version.trim())),
+                ))
+                .with_confidence(Confidence::Medium)
+                .with_evidence(evidence.join("\n"))
+                .for_package(&norm, Some(version.trim())),
         );
     }
     crate::finding::sort(&mut findings);
@@ -481,11 +455,14 @@ fn group_finding(group: &[&Hit<'_>], norm: &str, version: &str) -> Finding {
 
     // Any known vulnerability blocks: at least the rule's severity, higher when graded higher.
     let (rule, severity) = if malicious {
-        (KNOWN_MALICIOUS, Severity::Critical)
+        (&KNOWN_MALICIOUS, KNOWN_MALICIOUS.severity)
     } else {
         (
-            KNOWN_VULNERABILITY,
-            grade.severity.unwrap_or(Severity::High).max(Severity::High),
+            &KNOWN_VULNERABILITY,
+            grade
+                .severity
+                .unwrap_or(KNOWN_VULNERABILITY.severity)
+                .max(KNOWN_VULNERABILITY.severity),
         )
     };
     let mut message = ids.join(" / ");
@@ -524,18 +501,16 @@ fn group_finding(group: &[&Hit<'_>], norm: &str, version: &str) -> Finding {
         evidence.push(format!("fixed in: {}", fixed.join(", ")));
     }
     evidence.push(format!("severity: {}", grade.basis));
-    let mut f = Finding::new(
-        rule,
-        severity,
-        if all_versions_only {
+    let mut f = rule
+        .finding(message)
+        .with_severity(severity)
+        .with_confidence(if all_versions_only {
             Confidence::Medium
         } else {
             Confidence::High
-        },
-        message,
-    )
-    .with_evidence(evidence.join("\n"))
-    .for_package(norm, Some(version.trim()));
+        })
+        .with_evidence(evidence.join("\n"))
+        .for_package(norm, Some(version.trim()));
     f.advisories = advisories;
     f
 }
@@ -607,7 +582,7 @@ mod tests {
         let f = check_advisories(&advs, "Demo", "1.5");
         assert_eq!(f.len(), 2, "{f:#?}");
         let folded = &f[0];
-        assert_eq!(folded.rule, KNOWN_VULNERABILITY);
+        assert_eq!(folded.rule, KNOWN_VULNERABILITY.id);
         assert_eq!(
             folded.severity,
             Severity::Critical,
@@ -669,7 +644,7 @@ mod tests {
         let f = check_advisories(&advs, "demo", "3.2.0");
         assert_eq!(f.len(), 2);
         for x in &f {
-            assert_eq!(x.rule, KNOWN_VULNERABILITY);
+            assert_eq!(x.rule, KNOWN_VULNERABILITY.id);
             assert_eq!(x.severity, Severity::High, "{}", x.message);
         }
         let unknown = f
@@ -714,7 +689,7 @@ mod tests {
         )];
         let f = check_advisories(&advs, "demo", "not/a/version");
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].rule, VULN_UNCHECKED);
+        assert_eq!(f[0].rule, VULN_UNCHECKED.id);
         let advs = vec![adv(
             "PYSEC-0000-0003",
             &[],
@@ -722,7 +697,7 @@ mod tests {
             None,
         )];
         let f = check_advisories(&advs, "demo", "1.0");
-        assert_eq!(f[0].rule, VULN_UNCHECKED);
+        assert_eq!(f[0].rule, VULN_UNCHECKED.id);
         assert!(f[0].evidence.as_deref().unwrap().contains("bogus!"));
     }
 
@@ -730,12 +705,12 @@ mod tests {
     fn malicious_is_critical() {
         let advs = vec![adv("MAL-0000-0001", &[], &[("introduced", "0")], None)];
         let f = check_advisories(&advs, "demo", "0.0.1");
-        assert_eq!(f[0].rule, KNOWN_MALICIOUS);
+        assert_eq!(f[0].rule, KNOWN_MALICIOUS.id);
         assert_eq!(f[0].severity, Severity::Critical);
         // Every version is malicious, even one PEP 440 cannot order.
         let f = check_advisories(&advs, "demo", "not-pep-440!");
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].rule, KNOWN_MALICIOUS);
+        assert_eq!(f[0].rule, KNOWN_MALICIOUS.id);
     }
 
     #[test]
@@ -757,7 +732,7 @@ mod tests {
         ];
         let f = check_unpinned(&advs, "Demo");
         assert_eq!(f.len(), 2, "{f:#?}");
-        assert_eq!(f[0].rule, KNOWN_MALICIOUS);
+        assert_eq!(f[0].rule, KNOWN_MALICIOUS.id);
         assert!(
             f[0].message.contains("demo (any version)"),
             "{}",
@@ -772,17 +747,5 @@ mod tests {
     fn database_is_shareable_across_threads() {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<VulnDb>();
-    }
-
-    #[test]
-    fn rules_are_documented() {
-        for id in [
-            KNOWN_VULNERABILITY,
-            KNOWN_MALICIOUS,
-            VULN_UNCHECKED,
-            VULN_DB_STALE,
-        ] {
-            assert!(RULES.iter().any(|r| r.id == id), "{id}");
-        }
     }
 }
