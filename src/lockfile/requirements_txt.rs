@@ -305,7 +305,7 @@ impl Ctx<'_> {
         };
         if is_special(&id) {
             return Err(err(format!(
-                "refusing to include {}: it is a special file ({}), not a requirements file",
+                "refusing to include {}: it is a special file ({}), not a regular file of the project",
                 child.display(),
                 id.display()
             )));
