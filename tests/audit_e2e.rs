@@ -5,7 +5,7 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use support::{simple_json, FixtureFile, TempDir, TestServer};
 
@@ -15,21 +15,8 @@ const TINY_WHL: &str = "tinyhttp-1.0.0-py3-none-any.whl";
 const OLD_WHL: &str = "oldparse-1.2.0-py3-none-any.whl";
 
 fn pyvet(cwd: &Path, cache: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pyvet"))
-        .current_dir(cwd)
-        .arg("--cache-dir")
-        .arg(cache)
+    support::hermetic_pyvet(cwd, cache)
         .args(args)
-        .env_remove("PYVET_OFFLINE")
-        .env_remove("PYVET_INDEX_URL")
-        .env_remove("PIP_INDEX_URL")
-        .env_remove("PIP_EXTRA_INDEX_URL")
-        .env_remove("UV_DEFAULT_INDEX")
-        .env_remove("UV_INDEX_URL")
-        .env("PIP_CONFIG_FILE", "/dev/null")
-        .env("UV_CONFIG_FILE", "/dev/null")
-        .env("HOME", cwd)
-        .env("NO_COLOR", "1")
         .output()
         .expect("run pyvet")
 }

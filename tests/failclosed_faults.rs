@@ -7,7 +7,7 @@ mod support;
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use support::{simple_json, Fault, FixtureFile, Route, TempDir, TestServer};
 
@@ -27,21 +27,9 @@ const FAST: &[&str] = &[
 ];
 
 fn pyvet(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pyvet"))
-        .current_dir(cwd)
-        .arg("--cache-dir")
-        .arg(cwd.join("cache"))
+    support::hermetic_pyvet(cwd, &cwd.join("cache"))
         .args(FAST)
         .args(args)
-        .env_remove("PYVET_OFFLINE")
-        .env_remove("PYVET_INDEX_URL")
-        .env_remove("PIP_INDEX_URL")
-        .env_remove("UV_INDEX_URL")
-        .env_remove("UV_DEFAULT_INDEX")
-        .env("PIP_CONFIG_FILE", "/dev/null")
-        .env("UV_CONFIG_FILE", "/dev/null")
-        .env("HOME", cwd)
-        .env("NO_COLOR", "1")
         .output()
         .expect("run pyvet")
 }
@@ -413,37 +401,31 @@ fn regression_hashed_pin_of_a_project_the_index_does_not_know_is_not_on_index() 
     );
 }
 
+/// A pin the tiny index cannot serve: (requirements line, rule, severity, message part).
 #[test]
-fn regression_pinned_version_the_index_does_not_list_is_not_on_index() {
-    let s = TestServer::start();
-    tiny_index(&s, &["1.0.0"]);
-    let dir = TempDir::new("noversion");
-    let out = requirements_audit(
-        dir.path(),
-        &s,
-        &format!("tinyhttp==0.9 --hash=sha256:{}\n", support::sha256(TINY)),
-        &[],
-    );
-    let r = assert_blocked(&out, "not-on-index", "critical");
-    assert!(
-        r.to_string()
-            .contains("version 0.9 of tinyhttp is not on the index"),
-        "{r}"
-    );
-}
-
-#[test]
-fn regression_pinned_hashes_the_index_no_longer_serves_block() {
-    let s = TestServer::start();
-    tiny_index(&s, &["1.0.0"]);
-    let dir = TempDir::new("nohash");
-    let out = requirements_audit(
-        dir.path(),
-        &s,
-        &format!("tinyhttp==1.0.0 --hash=sha256:{}\n", "c".repeat(64)),
-        &[],
-    );
-    assert_blocked(&out, "artifact-not-found", "high");
+fn regression_pins_the_index_does_not_serve_block() {
+    let cases = [
+        (
+            format!("tinyhttp==0.9 --hash=sha256:{}\n", support::sha256(TINY)),
+            "not-on-index",
+            "critical",
+            "version 0.9 of tinyhttp is not on the index",
+        ),
+        (
+            format!("tinyhttp==1.0.0 --hash=sha256:{}\n", "c".repeat(64)),
+            "artifact-not-found",
+            "high",
+            "the index lists no file for tinyhttp 1.0.0 matching the pinned hashes",
+        ),
+    ];
+    for (line, rule, severity, message) in cases {
+        let s = TestServer::start();
+        tiny_index(&s, &["1.0.0"]);
+        let dir = TempDir::new("unserved");
+        let out = requirements_audit(dir.path(), &s, &line, &[]);
+        let r = assert_blocked(&out, rule, severity);
+        assert!(r.to_string().contains(message), "{r}");
+    }
 }
 
 #[test]

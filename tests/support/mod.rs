@@ -522,6 +522,28 @@ fn respond(
     Ok(())
 }
 
+/// The pyvet binary run in `cwd` with `--cache-dir cache` and an environment that names no
+/// index and no pip/uv configuration (HOME is `cwd`), so only the test's own settings apply.
+pub fn hermetic_pyvet(cwd: &std::path::Path, cache: &std::path::Path) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_pyvet"));
+    c.current_dir(cwd).arg("--cache-dir").arg(cache);
+    for var in [
+        "PYVET_OFFLINE",
+        "PYVET_INDEX_URL",
+        "PIP_INDEX_URL",
+        "PIP_EXTRA_INDEX_URL",
+        "UV_DEFAULT_INDEX",
+        "UV_INDEX_URL",
+    ] {
+        c.env_remove(var);
+    }
+    c.env("PIP_CONFIG_FILE", "/dev/null")
+        .env("UV_CONFIG_FILE", "/dev/null")
+        .env("HOME", cwd)
+        .env("NO_COLOR", "1");
+    c
+}
+
 /// sha256 hex of bytes (for fixtures).
 pub fn sha256(data: &[u8]) -> String {
     pyvet::hash::sha256_hex(data)
