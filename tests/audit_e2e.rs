@@ -22,13 +22,7 @@ fn pyvet(cwd: &Path, cache: &Path, args: &[&str]) -> Output {
 }
 
 fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}):\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+    support::json_of(out)
 }
 
 fn rules_of(report: &serde_json::Value, package: &str) -> Vec<String> {

@@ -35,13 +35,7 @@ fn pyvet(cwd: &Path, args: &[&str]) -> Output {
 }
 
 fn report(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+    support::json_of(out)
 }
 
 /// (rule, severity) of every finding.

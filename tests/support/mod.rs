@@ -544,6 +544,17 @@ pub fn hermetic_pyvet(cwd: &std::path::Path, cache: &std::path::Path) -> std::pr
     c
 }
 
+/// The JSON report a run printed, or a panic showing what it printed instead.
+pub fn json_of(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
 /// sha256 hex of bytes (for fixtures).
 pub fn sha256(data: &[u8]) -> String {
     pyvet::hash::sha256_hex(data)
