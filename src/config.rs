@@ -41,6 +41,11 @@ use crate::finding::Severity;
 pub const CONFIG_FILE: &str = "pyvet.toml";
 pub const PYPROJECT_FILE: &str = "pyproject.toml";
 
+/// The `reason` that reports write into the ignore entries they suggest. A configuration that
+/// still carries it is refused: an entry pasted without saying why would silence a finding
+/// nobody reviewed.
+pub const REASON_PLACEHOLDER: &str = "TODO: say why this is acceptable";
+
 /// Validated configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -59,6 +64,8 @@ pub struct Config {
     /// Per-rule overrides: disable or re-grade.
     pub rules: BTreeMap<String, RuleSetting>,
     pub ignores: Vec<Ignore>,
+    /// The file this came from (`None`: defaults, no file found).
+    pub file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -73,6 +80,7 @@ impl Default for Config {
             platform: None,
             rules: BTreeMap::new(),
             ignores: Vec::new(),
+            file: None,
         }
     }
 }
@@ -185,7 +193,9 @@ impl Config {
         known_rule: &dyn Fn(&str) -> bool,
     ) -> Result<Config, Error> {
         let wire: WireConfig = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
-        Ok(wire.validate(path, text, known_rule)?)
+        let mut config = wire.validate(path, text, known_rule)?;
+        config.file = Some(path.to_path_buf());
+        Ok(config)
     }
 
     /// Parse the `[tool.pyvet]` table of a pyproject.toml; `Ok(None)` when there is none.
@@ -201,7 +211,11 @@ impl Config {
         }
         let wire: WirePyproject = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
         match wire.tool.and_then(|t| t.pyvet) {
-            Some(w) => Ok(Some(w.validate(path, text, known_rule)?)),
+            Some(w) => {
+                let mut config = w.validate(path, text, known_rule)?;
+                config.file = Some(path.to_path_buf());
+                Ok(Some(config))
+            }
             None => Ok(None),
         }
     }
@@ -420,6 +434,9 @@ impl WireConfig {
             };
             let pkg = crate::package::normalize_name(package.get_ref());
             let reason = match w.reason {
+                Some(r) if r.get_ref().trim() == REASON_PLACEHOLDER => {
+                    return cx.err(r.span(), format!("[[ignore]] entry #{n} (package `{pkg}`) still has the placeholder reason: replace it with why the finding is acceptable"));
+                }
                 Some(r) if !r.get_ref().trim().is_empty() => r.into_inner().trim().to_string(),
                 Some(r) => {
                     return cx.err(r.span(), format!("[[ignore]] entry #{n} (package `{pkg}`) has an empty `reason`: say why the finding is acceptable"));

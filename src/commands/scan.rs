@@ -139,8 +139,10 @@ fn scan_one(
         name,
         version,
         source: None,
+        file: None,
         line: None,
         change: None,
+        upgrade: None,
         artifacts: vec![ArtifactReport {
             filename: filename.clone(),
             url: None,

@@ -469,7 +469,7 @@ fn group_finding(group: &[&Hit<'_>], norm: &str, version: &str) -> Finding {
         evidence.push(format!("fixed in: {}", fixed.join(", ")));
     }
     evidence.push(format!("severity: {}", grade.basis));
-    Finding::new(
+    let finding = Finding::new(
         rule,
         severity,
         if all_versions_only {
@@ -480,7 +480,12 @@ fn group_finding(group: &[&Hit<'_>], norm: &str, version: &str) -> Finding {
         message,
     )
     .with_evidence(evidence.join("\n"))
-    .for_package(norm, Some(version.trim()))
+    .for_package(norm, Some(version.trim()));
+    match (malicious, fixed.first()) {
+        (true, _) => finding.with_action(format!("remove {norm} and do not install it")),
+        (false, Some(f)) => finding.with_action(format!("upgrade {norm} to {f} or later")),
+        (false, None) => finding,
+    }
 }
 
 #[cfg(test)]
