@@ -361,11 +361,20 @@ impl WireConfig {
             }
             for s in checks.into_inner() {
                 let check = Check::from_str(s.get_ref().trim(), true).or_else(|_| {
+                    let names: Vec<String> = Check::value_variants()
+                        .iter()
+                        .filter_map(|c| c.to_possible_value())
+                        .map(|v| v.get_name().to_string())
+                        .collect();
                     cx.err(
                         s.span(),
                         format!(
-                            "unknown check `{}` in `checks` (expected hashes, code, metadata or vulns)",
-                            s.get_ref()
+                            "unknown check `{}` in `checks`{} (expected hashes, code, metadata or vulns)",
+                            s.get_ref(),
+                            crate::suggest::did_you_mean(
+                                s.get_ref(),
+                                names.iter().map(String::as_str)
+                            )
                         ),
                     )
                 })?;
@@ -405,7 +414,10 @@ impl WireConfig {
                 if !known_rule(rule) {
                     return cx.err(
                         id.span(),
-                        format!("unknown rule `{rule}` in [rules] (see `pyvet rules`)"),
+                        format!(
+                            "unknown rule `{rule}` in [rules]{} (see `pyvet rules`)",
+                            rule_suggestion(rule)
+                        ),
                     );
                 }
                 let value = setting.get_ref().trim();
@@ -452,7 +464,8 @@ impl WireConfig {
                         return cx.err(
                             r.span(),
                             format!(
-                                "unknown rule `{id}` in [[ignore]] entry #{n} (see `pyvet rules`)"
+                                "unknown rule `{id}` in [[ignore]] entry #{n}{} (see `pyvet rules`)",
+                                rule_suggestion(&id)
                             ),
                         );
                     }
@@ -479,6 +492,11 @@ impl WireConfig {
         }
         Ok(c)
     }
+}
+
+/// `" (did you mean `x`?)"` for a mistyped rule id, from the rule catalogue.
+fn rule_suggestion(id: &str) -> String {
+    crate::suggest::did_you_mean(id, crate::catalog::all().into_iter().map(|r| r.id))
 }
 
 fn parse_severity(cx: &Ctx<'_>, s: &Spanned<String>, key: &str) -> Result<Severity, InputError> {

@@ -30,5 +30,6 @@ pub mod project;
 pub mod redact;
 pub mod report;
 pub mod select;
+pub mod suggest;
 pub mod typosquat;
 pub mod vulns;

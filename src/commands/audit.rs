@@ -164,25 +164,12 @@ pub fn load_lockfile(path: Option<&Path>, kind: Option<LockKind>) -> Result<Lock
     // No argument: the current directory. A directory: the lockfile in it.
     let path = match path {
         Some(p) if !p.is_dir() => p.to_path_buf(),
-        given => {
-            let dir = match given {
-                Some(d) => d.to_path_buf(),
-                None => std::env::current_dir()
-                    .map_err(|e| Error::io("reading the current directory", e))?,
-            };
-            lockfile::detect(&dir).ok_or_else(|| {
-                let where_ = match given {
-                    Some(_) => format!("no lockfile found in {}", dir.display()),
-                    None => "no lockfile given and none found in the current directory".into(),
-                };
-                Error::Usage(format!(
-                    "{where_} (looked for uv.lock, pylock.toml, poetry.lock, requirements.txt); \
-                     name one as an argument"
-                ))
-            })?
-        }
+        Some(dir) => lockfile::detect(dir).require(&format!("in {}", dir.display()))?,
+        // The current directory, as the empty path: found lockfiles keep relative names, which
+        // is what reports (and SARIF anchors) should show.
+        None => lockfile::detect(Path::new("")).require("in the current directory")?,
     };
-    lockfile::load(&path, kind)
+    lockfile::load_named(&path, kind)
 }
 
 /// The configuration for a lockfile: `--config`, else found from its directory upwards.
