@@ -457,3 +457,34 @@ fn piped_table_fits_100_columns_whatever_the_names() {
     let json = report::render(&r, Format::Json, false);
     assert!(json.contains(&"x".repeat(300)));
 }
+
+#[test]
+fn one_ignore_entry_per_rule_even_when_it_fires_twice() {
+    let mut r = report_support::raw_report();
+    let evil = r
+        .packages
+        .iter_mut()
+        .find(|p| p.name == "evil-pkg")
+        .unwrap();
+    let mut again = evil
+        .findings
+        .iter()
+        .find(|f| f.rule == "network-at-import")
+        .unwrap()
+        .clone();
+    again.location.line = Some(40);
+    evil.findings.push(again);
+    pyvet::policy::apply(
+        &mut r,
+        &report_support::fixture_config(),
+        report_support::now(),
+    );
+    for format in [Format::Table, Format::Markdown] {
+        let out = report::render(&r, format, false);
+        assert_eq!(
+            out.matches("rule = \"network-at-import\"").count(),
+            1,
+            "{format:?}:\n{out}"
+        );
+    }
+}

@@ -10,8 +10,8 @@
 //! note counts what was left out and points at the JSON or SARIF report, which has everything.
 
 use super::{
-    display_location, info_summary, packages_by_verdict, sanitize, summary_line, PackageReport,
-    Report,
+    display_location, ignore_entries, info_summary, packages_by_verdict, sanitize, summary_line,
+    PackageReport, Report,
 };
 use crate::finding::{Finding, Severity, Verdict};
 
@@ -165,6 +165,13 @@ pub fn render_with_budget(report: &Report, budget: usize) -> String {
             );
             for f in &list {
                 s.push_str(&finding_item(report, p, f));
+            }
+            if let Some((file, entries)) = ignore_entries(&list) {
+                s.push_str(&format!(
+                    "To accept {} after review, add to `{file}` and write down why:\n\n",
+                    if entries.len() == 1 { "it" } else { "them" }
+                ));
+                s.push_str(&code_block_lang(&entries.join("\n"), "toml"));
             }
             s.truncate(s.trim_end().len());
             s.push('\n');
@@ -360,10 +367,6 @@ fn finding_item(report: &Report, p: &PackageReport, f: &Finding) -> String {
     }
     if let Some(a) = &f.action {
         s.push_str(&format!("\n  **To act:** {}\n", with_code_spans(a)));
-    }
-    if let Some(entry) = &f.ignore_entry {
-        s.push('\n');
-        s.push_str(&code_block_lang(entry, "toml"));
     }
     s.push('\n');
     s

@@ -402,6 +402,22 @@ pub(crate) fn info_summary(packages: &[&PackageReport]) -> Option<String> {
     Some(format!("{total} info {noun} ({})", parts.join(", ")))
 }
 
+/// The distinct ignore entries offered for `findings`, in order, and the file they go in.
+pub(crate) fn ignore_entries<'a>(findings: &[&'a Finding]) -> Option<(&'static str, Vec<&'a str>)> {
+    let mut entries: Vec<&str> = Vec::new();
+    for e in findings.iter().filter_map(|f| f.ignore_entry.as_deref()) {
+        if !entries.contains(&e) {
+            entries.push(e);
+        }
+    }
+    let file = if entries.first()?.starts_with("[[ignore]]") {
+        crate::config::CONFIG_FILE
+    } else {
+        crate::config::PYPROJECT_FILE
+    };
+    Some((file, entries))
+}
+
 /// Where `token` occurs in `line`, as (start, length) in characters: an exact match first,
 /// then one ignoring ASCII case. `None` when it does not occur whole.
 pub(crate) fn find_token(line: &str, token: &str) -> Option<(usize, usize)> {

@@ -14,8 +14,8 @@ use std::io::IsTerminal;
 use comfy_table::{presets, Attribute, Cell, Color, ContentArrangement, Table};
 
 use super::{
-    clip_lines, display_location, find_token, fit_middle, info_summary, packages_by_verdict,
-    sanitize, summary_line, wrap, PackageReport, Report,
+    clip_lines, display_location, find_token, fit_middle, ignore_entries, info_summary,
+    packages_by_verdict, sanitize, summary_line, wrap, PackageReport, Report,
 };
 use crate::finding::{Finding, Severity, Verdict};
 
@@ -291,16 +291,7 @@ fn findings_section(
         for f in &list {
             finding(report, p, f, width, color, out);
         }
-        let entries: Vec<&str> = list
-            .iter()
-            .filter_map(|f| f.ignore_entry.as_deref())
-            .collect();
-        if !entries.is_empty() {
-            let file = if entries[0].starts_with("[[ignore]]") {
-                crate::config::CONFIG_FILE
-            } else {
-                crate::config::PYPROJECT_FILE
-            };
+        if let Some((file, entries)) = ignore_entries(&list) {
             out.push_str(&format!(
                 "    to accept {} after review, add to {file}:\n",
                 if entries.len() == 1 { "it" } else { "them" }
