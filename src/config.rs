@@ -33,7 +33,6 @@ use clap::ValueEnum;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::cli::Check;
 use crate::error::{Error, InputError};
 use crate::finding::Severity;
 
@@ -85,6 +84,20 @@ impl Default for Config {
     }
 }
 
+/// A check that can be switched on or off: `checks = [...]` here, `--checks` on the command
+/// line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
+pub enum Check {
+    /// Download and verify artifact hashes.
+    Hashes,
+    /// Static inspection of artifact contents (implies downloading).
+    Code,
+    /// Index metadata: age, yanked, typosquats, maintainers, provenance.
+    Metadata,
+    /// Known vulnerabilities and known-malicious packages (OSV database).
+    Vulns,
+}
+
 /// What `[rules]` says about one rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RuleSetting {
@@ -129,24 +142,31 @@ impl Ignore {
     }
 }
 
+/// The rule ids a configuration may name in `[rules]` and `[[ignore]]`. The CLI passes the
+/// rule catalogue (which also suggests the closest id for a typo); tests pass a predicate
+/// (any `Fn(&str) -> bool`), which suggests nothing.
+pub trait RuleIds {
+    fn is_known(&self, id: &str) -> bool;
+    /// The known id closest to a mistyped one.
+    fn closest(&self, _id: &str) -> Option<&str> {
+        None
+    }
+}
+
+impl<F: Fn(&str) -> bool> RuleIds for F {
+    fn is_known(&self, id: &str) -> bool {
+        self(id)
+    }
+}
+
 impl Config {
     /// Load `explicit` if given, else search from `start_dir` upwards. Returns the config and the
-    /// file it came from (`None`: defaults, no file found). Rule ids are checked against the
-    /// rule catalogue.
+    /// file it came from (`None`: defaults, no file found). Rule ids in `[rules]` and
+    /// `[[ignore]]` must be `known_rule`s (the CLI passes the rule catalogue).
     pub fn load(
         explicit: Option<&Path>,
         start_dir: &Path,
-    ) -> Result<(Config, Option<PathBuf>), Error> {
-        Self::load_with(explicit, start_dir, &|id| {
-            crate::catalog::find(id).is_some()
-        })
-    }
-
-    /// [`Config::load`] with the rule-id check supplied (tests use a fixed set of ids).
-    pub fn load_with(
-        explicit: Option<&Path>,
-        start_dir: &Path,
-        known_rule: &dyn Fn(&str) -> bool,
+        known_rule: &dyn RuleIds,
     ) -> Result<(Config, Option<PathBuf>), Error> {
         if let Some(path) = explicit {
             let text = read(path)?;
@@ -187,11 +207,7 @@ impl Config {
     }
 
     /// Parse a `pyvet.toml` (keys at the top level).
-    pub fn from_toml(
-        path: &Path,
-        text: &str,
-        known_rule: &dyn Fn(&str) -> bool,
-    ) -> Result<Config, Error> {
+    pub fn from_toml(path: &Path, text: &str, known_rule: &dyn RuleIds) -> Result<Config, Error> {
         let wire: WireConfig = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
         let mut config = wire.validate(path, text, known_rule)?;
         config.file = Some(path.to_path_buf());
@@ -202,7 +218,7 @@ impl Config {
     pub fn from_pyproject(
         path: &Path,
         text: &str,
-        known_rule: &dyn Fn(&str) -> bool,
+        known_rule: &dyn RuleIds,
     ) -> Result<Option<Config>, Error> {
         if !text.contains("pyvet") {
             // Cheap: most pyproject.toml files never mention us, and we should not fail on a
@@ -327,7 +343,7 @@ impl WireConfig {
         self,
         path: &Path,
         text: &str,
-        known_rule: &dyn Fn(&str) -> bool,
+        known_rule: &dyn RuleIds,
     ) -> Result<Config, InputError> {
         let cx = Ctx { path, text };
         let mut c = Config::default();
@@ -411,12 +427,12 @@ impl WireConfig {
         if let Some(rules) = self.rules {
             for (id, setting) in rules {
                 let rule = id.get_ref().trim();
-                if !known_rule(rule) {
+                if !known_rule.is_known(rule) {
                     return cx.err(
                         id.span(),
                         format!(
                             "unknown rule `{rule}` in [rules]{} (see `pyvet rules`)",
-                            rule_suggestion(rule)
+                            rule_suggestion(known_rule, rule)
                         ),
                     );
                 }
@@ -460,12 +476,12 @@ impl WireConfig {
             let rule = match w.rule {
                 Some(r) => {
                     let id = r.get_ref().trim().to_string();
-                    if !known_rule(&id) {
+                    if !known_rule.is_known(&id) {
                         return cx.err(
                             r.span(),
                             format!(
                                 "unknown rule `{id}` in [[ignore]] entry #{n}{} (see `pyvet rules`)",
-                                rule_suggestion(&id)
+                                rule_suggestion(known_rule, &id)
                             ),
                         );
                     }
@@ -494,9 +510,11 @@ impl WireConfig {
     }
 }
 
-/// `" (did you mean `x`?)"` for a mistyped rule id, from the rule catalogue.
-fn rule_suggestion(id: &str) -> String {
-    crate::suggest::did_you_mean(id, crate::catalog::all().into_iter().map(|r| r.id))
+/// `" (did you mean `x`?)"` for a mistyped rule id, when the ids know a close one.
+fn rule_suggestion(ids: &dyn RuleIds, id: &str) -> String {
+    ids.closest(id)
+        .map(|c| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default()
 }
 
 fn parse_severity(cx: &Ctx<'_>, s: &Spanned<String>, key: &str) -> Result<Severity, InputError> {

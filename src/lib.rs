@@ -31,5 +31,4 @@ pub mod redact;
 pub mod report;
 pub mod select;
 pub mod suggest;
-pub mod typosquat;
 pub mod vulns;
