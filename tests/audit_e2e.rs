@@ -764,7 +764,9 @@ fn a_directory_argument_means_the_lockfile_in_it() {
         &["lock", "show", "--format", "json"],
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no lockfile found in the current directory"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no lockfile found in the current directory")
+    );
     let uv_dir = repo.join("testdata/lockfiles/uv/basic");
     let out = pyvet(
         dir.path(),
