@@ -1,5 +1,6 @@
 //! User configuration: `pyvet.toml` (top-level keys) or `[tool.pyvet]` in pyproject.toml, found
-//! from the lockfile's directory upwards, or named with `--config FILE`.
+//! from a start directory upwards (the lockfile's, or for `scan` the current one), or named
+//! with `--config FILE`.
 //!
 //! The file is parsed into wire types that reject unknown keys, then validated into [`Config`];
 //! every error names the file and the line of the offending key, because a typo in a policy file
