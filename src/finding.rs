@@ -301,6 +301,18 @@ impl Finding {
         self
     }
 
+    /// The decoded value when the evidence does not already show it (older rules write it into
+    /// the evidence as a `decoded:` line), so renderers print it once.
+    pub fn decoded_not_in_evidence(&self) -> Option<&str> {
+        let d = self.decoded.as_deref()?;
+        let first = d.lines().next().unwrap_or(d).trim();
+        let shown = self
+            .evidence
+            .as_deref()
+            .is_some_and(|ev| ev.contains(first));
+        (!shown).then_some(d)
+    }
+
     pub fn for_package(mut self, name: &str, version: Option<&str>) -> Self {
         self.package = Some(name.to_string());
         self.version = version.map(str::to_string);

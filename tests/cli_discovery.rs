@@ -13,38 +13,29 @@ use support::TempDir;
 const HELPERKIT: &[u8] =
     include_bytes!("../testdata/demo/packages/helperkit-2.1.0-py3-none-any.whl");
 
-fn pyvet(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pyvet"))
-        .current_dir(cwd)
-        .arg("--cache-dir")
-        .arg(cwd.join(".cache"))
-        .args(args)
-        .env_remove("PYVET_INDEX_URL")
-        .env_remove("PIP_INDEX_URL")
-        .env("PIP_CONFIG_FILE", "/dev/null")
-        .env("UV_CONFIG_FILE", "/dev/null")
-        .env("HOME", cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run pyvet")
-}
-
-/// Run `script` with bash in `cwd`, `$PYVET` naming the binary (for process substitution).
-fn bash(cwd: &Path, script: &str) -> Option<Output> {
-    let out = Command::new("bash")
-        .current_dir(cwd)
-        .arg("-c")
-        .arg(script)
+/// A command that sees no index configuration or home directory of the machine's.
+fn hermetic(mut cmd: Command, cwd: &Path) -> Command {
+    cmd.current_dir(cwd)
         .env("PYVET", env!("CARGO_BIN_EXE_pyvet"))
         .env_remove("PYVET_INDEX_URL")
         .env_remove("PIP_INDEX_URL")
         .env("PIP_CONFIG_FILE", "/dev/null")
         .env("UV_CONFIG_FILE", "/dev/null")
         .env("HOME", cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .ok()?;
-    Some(out)
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+fn pyvet(cwd: &Path, args: &[&str]) -> Output {
+    let mut cmd = hermetic(Command::new(env!("CARGO_BIN_EXE_pyvet")), cwd);
+    cmd.arg("--cache-dir").arg(cwd.join(".cache")).args(args);
+    cmd.output().expect("run pyvet")
+}
+
+/// Run `script` with bash in `cwd`, `$PYVET` naming the binary (for process substitution).
+fn bash(cwd: &Path, script: &str) -> Option<Output> {
+    let mut cmd = hermetic(Command::new("bash"), cwd);
+    cmd.arg("-c").arg(script).output().ok()
 }
 
 fn stderr(out: &Output) -> String {
@@ -194,28 +185,22 @@ fn mistyped_rule_ids_and_checks_get_a_suggestion() {
     );
     // In the policy file too.
     std::fs::write(dir.path().join("requirements.txt"), "six==1.16.0\n").unwrap();
-    std::fs::write(
-        dir.path().join("pyvet.toml"),
-        "checks = [\"vuln\"]\n[rules]\ntyposqat = \"off\"\n",
-    )
-    .unwrap();
-    let out = pyvet(dir.path(), &["--offline", "audit"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("unknown check `vuln` in `checks` (did you mean `vulns`?)"),
-        "{}",
+    let config_error = |toml: &str| {
+        std::fs::write(dir.path().join("pyvet.toml"), toml).unwrap();
+        let out = pyvet(dir.path(), &["--offline", "audit"]);
+        assert_eq!(out.status.code(), Some(2));
         stderr(&out)
-    );
-    std::fs::write(
-        dir.path().join("pyvet.toml"),
-        "[rules]\ntyposqat = \"off\"\n",
-    )
-    .unwrap();
-    let out = pyvet(dir.path(), &["--offline", "audit"]);
-    assert_eq!(out.status.code(), Some(2));
+    };
+    let err = config_error("checks = [\"vuln\"]\n");
     assert!(
-        stderr(&out).contains("unknown rule `typosqat` in [rules] (did you mean `typosquat`?)"),
-        "{}",
-        stderr(&out)
+        err.contains("unknown check `vuln` in `checks` (did you mean `vulns`?)"),
+        "{err}"
     );
+    let err = config_error("[rules]\ntyposqat = \"off\"\n");
+    assert!(
+        err.contains("unknown rule `typosqat` in [rules] (did you mean `typosquat`?)"),
+        "{err}"
+    );
+    let err = config_error("[[ignore]]\npackage = \"x\"\nrule = \"pth-exce\"\nreason = \"r\"\n");
+    assert!(err.contains("(did you mean `pth-exec`?)"), "{err}");
 }

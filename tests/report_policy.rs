@@ -382,12 +382,7 @@ fn info_findings_get_no_advice_and_entries_name_the_file_in_use() {
 #[test]
 fn ignore_entries_quote_hostile_names() {
     let mut r = raw_report();
-    let evil = r
-        .packages
-        .iter_mut()
-        .find(|p| p.name == "evil-pkg")
-        .unwrap();
-    for f in &mut evil.findings {
+    for f in &mut report_support::package_mut(&mut r, "evil-pkg").findings {
         f.package = Some("x\"\n[evil]".into());
     }
     apply(&mut r, &config(""), now());

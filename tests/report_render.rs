@@ -28,6 +28,17 @@ fn rendered(format: Format) -> (String, insta::Settings) {
     (out, settings_for(&root, port))
 }
 
+/// The table as the CLI prints it when stdout is not a terminal.
+fn plain_table(r: &Report) -> String {
+    table::render_with(
+        r,
+        table::Options {
+            color: false,
+            width: None,
+        },
+    )
+}
+
 fn widest(text: &str) -> usize {
     text.lines().map(|l| l.chars().count()).max().unwrap_or(0)
 }
@@ -95,16 +106,7 @@ fn table_is_plain_without_color_and_coloured_with_it() {
     let stripped = regex::Regex::new("\u{1b}\\[[0-9;]*m")
         .unwrap()
         .replace_all(&coloured, "");
-    assert_eq!(
-        stripped,
-        table::render_with(
-            &r,
-            table::Options {
-                color: false,
-                width: None
-            }
-        )
-    );
+    assert_eq!(stripped, plain_table(&r));
 }
 
 #[test]
@@ -213,13 +215,7 @@ fn hostile_text_cannot_drive_the_terminal_or_the_comment() {
         .findings[0];
     f.message = "clear \u{1b}[2J\u{1b}]0;pwned\u{7} </details> @maintainers \u{202E}gnp.exe".into();
     f.evidence = Some("```\n</details>\n<img src=x onerror=alert(1)>\n````".into());
-    let table = table::render_with(
-        &r,
-        table::Options {
-            color: false,
-            width: None,
-        },
-    );
+    let table = plain_table(&r);
     assert!(!table.contains('\u{1b}') && !table.contains('\u{7}') && !table.contains('\u{202E}'));
     assert!(table.contains("\\u{1b}[2J"), "{table}");
     let md = report::render(&r, Format::Markdown, false);
@@ -278,13 +274,7 @@ fn table_lists_only_medium_and_above_when_findings_are_many() {
         &report_support::fixture_config(),
         report_support::now(),
     );
-    let out = table::render_with(
-        &r,
-        table::Options {
-            color: false,
-            width: None,
-        },
-    );
+    let out = plain_table(&r);
     assert!(out.contains("\nFindings (medium and above)\n"), "{out}");
     assert!(!out.contains("info number"), "{out}");
     assert!(!out.contains("low number"), "{out}");
@@ -317,20 +307,8 @@ fn table_lists_only_medium_and_above_when_findings_are_many() {
 #[test]
 fn table_output_does_not_depend_on_the_environment() {
     let r = report();
-    let a = table::render_with(
-        &r,
-        table::Options {
-            color: false,
-            width: None,
-        },
-    );
-    let b = table::render_with(
-        &r,
-        table::Options {
-            color: false,
-            width: None,
-        },
-    );
+    let a = plain_table(&r);
+    let b = plain_table(&r);
     assert_eq!(a, b);
     // Width only changes the layout, not the content of the summary line.
     let narrow = table::render_with(
@@ -366,23 +344,6 @@ fn hostile_package_name_in_markdown_summary_is_entity_escaped() {
 }
 
 #[test]
-fn info_only_packages_show_no_worst_finding_in_the_table() {
-    use pyvet::finding::{Confidence, Finding, Severity};
-    let mut r = report();
-    let owners = Finding::new(
-        "maintainers",
-        Severity::Info,
-        Confidence::High,
-        "owners: alice (Owner)",
-    );
-    r.packages = vec![report_support::package("quietpkg", "1.0", 3, vec![owners])];
-    let text = table::render(&r, false);
-    let row = text.lines().find(|l| l.contains("quietpkg")).expect("row");
-    assert!(!row.contains("maintainers"), "{row}");
-    assert!(row.contains(" - "), "{row}");
-}
-
-#[test]
 fn owners_finding_does_not_make_a_clean_package_read_pass_1() {
     use pyvet::finding::{Confidence, Finding, Severity};
     let mut r = report();
@@ -397,6 +358,8 @@ fn owners_finding_does_not_make_a_clean_package_read_pass_1() {
     let text = table::render(&r, false);
     let row = text.lines().find(|l| l.contains("quietpkg")).expect("row");
     let cells: Vec<&str> = row.split(['│', '┆']).map(str::trim).collect();
+    // No worst finding, and nothing counted.
+    assert_eq!(cells[cells.len() - 3], "-", "{row}");
     assert_eq!(cells[cells.len() - 2], "0", "{row}");
     assert!(
         text.contains("1 info finding (maintainers 1) not listed"),
@@ -431,14 +394,7 @@ fn piped_table_fits_100_columns_whatever_the_names() {
         &report_support::fixture_config(),
         report_support::now(),
     );
-    // What the CLI prints when stdout is not a terminal.
-    let out = table::render_with(
-        &r,
-        table::Options {
-            color: false,
-            width: None,
-        },
-    );
+    let out = plain_table(&r);
     for line in out.lines() {
         assert!(
             line.chars().count() <= 100,

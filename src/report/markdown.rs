@@ -251,24 +251,16 @@ pub fn render_with_budget(report: &Report, budget: usize) -> String {
 
 fn table_row(p: &PackageReport) -> String {
     let worst = p
-        .worst_finding()
-        .filter(|f| f.severity > Severity::Info)
+        .worst_counted()
         .map(|f| format!("{} ({})", table_code_span(&f.rule), f.severity))
         .unwrap_or_else(|| "-".into());
-    let suppressed = p.suppressed_findings().count();
-    let counted = p.counted_findings().count();
-    let count = if suppressed > 0 {
-        format!("{counted} (+{suppressed} suppressed)")
-    } else {
-        counted.to_string()
-    };
     format!(
         "| {} | {} | {} | {} | {} |\n",
         cell(&md_text(&p.name)),
         cell(&md_text(p.version.as_deref().unwrap_or("(unpinned)"))),
         verdict_label(p.verdict),
         cell(&worst),
-        count
+        p.findings_cell()
     )
 }
 
@@ -355,15 +347,9 @@ fn finding_item(report: &Report, p: &PackageReport, f: &Finding) -> String {
             code_span(&clip_one_line(m, 200))
         ));
     }
-    if let Some(d) = &f.decoded {
-        let in_evidence = f
-            .evidence
-            .as_deref()
-            .is_some_and(|ev| ev.contains(d.lines().next().unwrap_or(d).trim()));
-        if !in_evidence {
-            s.push_str("\n  Decoded:\n\n");
-            s.push_str(&code_block(&clip_evidence(d)));
-        }
+    if let Some(d) = f.decoded_not_in_evidence() {
+        s.push_str("\n  Decoded:\n\n");
+        s.push_str(&code_block(&clip_evidence(d)));
     }
     if let Some(a) = &f.action {
         s.push_str(&format!("\n  **To act:** {}\n", with_code_spans(a)));

@@ -308,6 +308,22 @@ impl PackageReport {
             .filter(|f| f.severity >= crate::finding::Severity::Low)
     }
 
+    /// The worst finding a reader should look at (low and above), for the Worst finding column.
+    pub fn worst_counted(&self) -> Option<&Finding> {
+        self.worst_finding()
+            .filter(|f| f.severity >= crate::finding::Severity::Low)
+    }
+
+    /// The Findings column: findings at or above low, and how many an ignore entry suppressed
+    /// (`2`, `0 (+1 suppressed)`).
+    pub fn findings_cell(&self) -> String {
+        let counted = self.counted_findings().count();
+        match self.suppressed_findings().count() {
+            0 => counted.to_string(),
+            n => format!("{counted} (+{n} suppressed)"),
+        }
+    }
+
     /// Findings an ignore entry suppressed.
     pub fn suppressed_findings(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.suppressed.is_some())

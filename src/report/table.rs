@@ -159,17 +159,9 @@ fn package_table(packages: &[&PackageReport], color: bool, width: u16) -> String
         // Info findings (owners, context) are facts, not warnings: neither the worst-finding
         // column nor the count shows them.
         let worst = p
-            .worst_finding()
-            .filter(|f| f.severity > Severity::Info)
+            .worst_counted()
             .map(|f| format!("{} ({})", sanitize(&f.rule, false), f.severity))
             .unwrap_or_else(|| "-".into());
-        let counted = p.counted_findings().count();
-        let suppressed = p.suppressed_findings().count();
-        let count = if suppressed > 0 {
-            format!("{counted} (+{suppressed} suppressed)")
-        } else {
-            counted.to_string()
-        };
         let mut verdict = Cell::new(p.verdict.as_str());
         if color {
             verdict = verdict
@@ -184,7 +176,7 @@ fn package_table(packages: &[&PackageReport], color: bool, width: u16) -> String
             )),
             verdict,
             Cell::new(worst),
-            Cell::new(count),
+            Cell::new(p.findings_cell()),
         ]);
     }
     table.to_string()
@@ -398,24 +390,18 @@ fn finding(
             out.push_str(&format!("{IN}│ … (cut; --format json has all of it)\n"));
         }
     }
-    if let Some(d) = &f.decoded {
-        let shown_in_evidence = f
-            .evidence
-            .as_deref()
-            .is_some_and(|ev| ev.contains(d.lines().next().unwrap_or(d).trim()));
-        if !shown_in_evidence {
-            let (lines, cut) = clip_lines(&sanitize(d, true), 1, width - IN.len() - 9);
-            let first = lines.first().map(String::as_str).unwrap_or("");
-            out.push_str(&format!(
-                "{IN}decoded: {}{}\n",
-                first.replace('\t', "    "),
-                if cut && !first.ends_with('…') {
-                    " …"
-                } else {
-                    ""
-                }
-            ));
-        }
+    if let Some(d) = f.decoded_not_in_evidence() {
+        let (lines, cut) = clip_lines(&sanitize(d, true), 1, width - IN.len() - 9);
+        let first = lines.first().map(String::as_str).unwrap_or("");
+        let more = if cut && !first.ends_with('…') {
+            " …"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "{IN}decoded: {}{more}\n",
+            first.replace('\t', "    ")
+        ));
     }
     if let (Some(m), false) = (&matched, marked) {
         let m = fit_middle(m, width - IN.len() - 11);

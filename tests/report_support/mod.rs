@@ -269,6 +269,15 @@ pub fn report() -> Report {
     r
 }
 
+/// The package of `report` called `name`.
+pub fn package_mut<'a>(report: &'a mut Report, name: &str) -> &'a mut PackageReport {
+    report
+        .packages
+        .iter_mut()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no package {name}"))
+}
+
 /// A wheel filename as long as real ones get (coverage's manylinux wheels).
 pub const LONG_WHEEL: &str = "coverage-7.6.1-cp312-cp312-manylinux_2_5_x86_64.manylinux1_x86_64.manylinux_2_17_x86_64.manylinux2014_x86_64.whl";
 
@@ -287,12 +296,7 @@ pub fn realistic_raw_report(root: &Path, port: u16) -> Report {
             a.url = Some(format!("http://127.0.0.1:{port}/files/{}", a.filename));
         }
     }
-    let evil = r
-        .packages
-        .iter_mut()
-        .find(|p| p.name == "evil-pkg")
-        .unwrap();
-    for f in &mut evil.findings {
+    for f in &mut package_mut(&mut r, "evil-pkg").findings {
         match f.rule.as_str() {
             "exec-encoded-payload" => {
                 *f = f
