@@ -161,10 +161,11 @@ fn render_json(lock: &Lockfile) -> String {
 /// and sources wrap inside their cells.
 fn render_table(lock: &Lockfile, width: u16) -> String {
     use crate::report::sanitize;
+    use crate::report::table::MIN_WIDTH;
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .force_no_tty()
-        .set_width(width.max(crate::report::table::MIN_WIDTH))
+        .set_width(width.max(MIN_WIDTH))
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(["package", "version", "source", "artifacts", "problems"]);
     for p in &lock.packages {
@@ -199,11 +200,19 @@ fn render_table(lock: &Lockfile, width: u16) -> String {
         .iter()
         .filter(|p| !p.problems.is_empty())
         .count();
-    format!(
-        "{} ({}): {} packages, {} with problems\n{t}\n",
-        lock.path.display(),
+    let path = sanitize(&lock.path.display().to_string(), false);
+    let counts = format!(
+        "({}): {} packages, {} with problems",
         lock.kind.as_str(),
         lock.packages.len(),
         with_problems
-    )
+    );
+    let width = usize::from(width.max(MIN_WIDTH));
+    // A long path gets a line of its own (cut in the middle if need be).
+    let head = if path.chars().count() + 1 + counts.len() <= width {
+        format!("{path} {counts}")
+    } else {
+        format!("{}\n{counts}", crate::report::fit_middle(&path, width))
+    };
+    format!("{head}\n{t}\n")
 }

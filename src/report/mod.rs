@@ -451,7 +451,7 @@ pub(crate) fn find_token(line: &str, token: &str) -> Option<(usize, usize)> {
 
 /// `text` cut to `width` characters by replacing its middle with `…`, so both the start (an
 /// artifact name) and the end (the path and line) stay readable.
-pub(crate) fn fit_middle(text: &str, width: usize) -> String {
+pub fn fit_middle(text: &str, width: usize) -> String {
     let n = text.chars().count();
     if n <= width || width < 5 {
         return text.to_string();
