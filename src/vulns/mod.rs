@@ -501,7 +501,7 @@ fn group_finding(group: &[&Hit<'_>], norm: &str, version: &str) -> Finding {
         evidence.push(format!("fixed in: {}", fixed.join(", ")));
     }
     evidence.push(format!("severity: {}", grade.basis));
-    let mut f = rule
+    let mut finding = rule
         .finding(message)
         .with_severity(severity)
         .with_confidence(if all_versions_only {
@@ -511,8 +511,12 @@ fn group_finding(group: &[&Hit<'_>], norm: &str, version: &str) -> Finding {
         })
         .with_evidence(evidence.join("\n"))
         .for_package(norm, Some(version.trim()));
-    f.advisories = advisories;
-    f
+    finding.advisories = advisories;
+    match (malicious, fixed.first()) {
+        (true, _) => finding.with_action(format!("remove {norm} and do not install it")),
+        (false, Some(f)) => finding.with_action(format!("upgrade {norm} to {f} or later")),
+        (false, None) => finding,
+    }
 }
 
 #[cfg(test)]
