@@ -501,7 +501,7 @@ pub fn fold_loop_in(stmt: &Stmt, env: &Env, budget: &Budget) -> Vec<(String, Fol
 }
 
 /// Whether a string, bytes or f-string literal was written mostly in escape sequences
-/// (`"\x65\x76\x61\x6c"`, `"\145\166\141\154"`, `"\u0065..."`): at least four printable ASCII
+/// (`"\x65\x76\x61\x6c"`, `"\145\166\141\154"`, `"\u0065..."`): at least two printable ASCII
 /// characters that, on average, took an escape each. Read from the literal's source span
 /// against its decoded value, so no source text is needed. Binary data (`b"\x89PNG"`) and
 /// non-ASCII text written as `\u` escapes do not count.
@@ -540,7 +540,7 @@ impl EscapeStats {
     fn escaped(&self) -> bool {
         // An escape of a control or non-ASCII character saves at most ~9 bytes (`\U0010ffff`
         // -> 4); what is left must come from escaped printable characters (>= 2 each).
-        self.graphic >= 4 && self.shrink >= 2 * self.graphic + 9 * self.other
+        self.graphic >= 2 && self.shrink >= 2 * self.graphic + 9 * self.other
     }
 }
 

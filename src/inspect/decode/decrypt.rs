@@ -1023,6 +1023,10 @@ pub(super) mod tests {
         buf
     }
 
+    pub(crate) fn sha256(data: &[u8]) -> Vec<u8> {
+        HashAlgo::Sha256.digest(data)
+    }
+
     pub(crate) const KEY: &str = "dGhpcyBpcyBhIHRlc3Qga2V5IG9mIDMyIGJ5dGVzISE=";
 
     #[test]

@@ -734,6 +734,10 @@ impl<'s> Ev<'s> {
         let mut kw = Vec::with_capacity(c.arguments.keywords.len());
         for k in c.arguments.keywords.iter() {
             let name = k.arg.as_ref()?.as_str();
+            if name == "backend" {
+                // cryptography's `backend=default_backend()` changes nothing.
+                continue;
+            }
             kw.push((name, self.eval(&k.value, d)?));
         }
         Some((args, kw))
