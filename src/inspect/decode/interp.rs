@@ -480,8 +480,16 @@ impl<'s> Machine<'s> {
         if f.is_async {
             return None;
         }
-        let it = self.ev.eval(&f.iter, 0)?;
-        let items = iter_values(&it.value, self.ev.budget)?;
+        // `range(n)` is counted, not built: ordinary code loops over big ranges, and the
+        // first statement that cannot be modelled should stop the run before any cost.
+        let (it, items) = match self.range_of(&f.iter)? {
+            Some((start, step, n)) => (Folded::plain(Value::None), Items::Range(start, step, n)),
+            None => {
+                let it = self.ev.eval(&f.iter, 0)?;
+                let items = iter_values(&it.value, self.ev.budget)?;
+                (it, Items::List(items.into_iter()))
+            }
+        };
         for item in items {
             self.tick()?;
             let v = it.map(item)?;
@@ -496,6 +504,47 @@ impl<'s> Machine<'s> {
             Flow::Next => Some(Flow::Next),
             other => Some(other),
         }
+    }
+
+    /// `range(...)` of constant ints, as (start, step, count); `Some(None)` when `e` is
+    /// something else.
+    fn range_of(&mut self, e: &'s Expr) -> Option<Option<(i64, i64, usize)>> {
+        let Expr::Call(c) = e else { return Some(None) };
+        let Expr::Name(n) = &*c.func else {
+            return Some(None);
+        };
+        let id = n.id.as_str();
+        if !matches!(id, "range" | "xrange")
+            || self.ev.lookup(id).is_some()
+            || self.ev.env.aliases.contains_key(id)
+            || !c.arguments.keywords.is_empty()
+        {
+            return Some(None);
+        }
+        let mut v = Vec::with_capacity(3);
+        for a in c.arguments.args.iter() {
+            v.push(self.ev.eval(a, 0)?.value.as_int()?);
+        }
+        let (start, stop, step) = match v.as_slice() {
+            [stop] => (0, *stop, 1),
+            [start, stop] => (*start, *stop, 1),
+            [start, stop, step] if *step != 0 => (*start, *stop, *step),
+            _ => return None,
+        };
+        let (lo, hi, st) = (i128::from(start), i128::from(stop), i128::from(step));
+        let n = if st > 0 && hi > lo {
+            (hi - lo + st - 1) / st
+        } else if st < 0 && hi < lo {
+            (lo - hi - st - 1) / -st
+        } else {
+            0
+        };
+        let n = usize::try_from(n).ok()?;
+        if n > MAX_ITEMS {
+            self.ev.budget.exceed(Bound::Items);
+            return None;
+        }
+        Some(Some((start, step, n)))
     }
 
     fn while_loop(&mut self, w: &'s ast::StmtWhile, depth: u32) -> Option<Flow> {
@@ -519,6 +568,30 @@ impl<'s> Machine<'s> {
         match self.block(&w.orelse, depth)? {
             Flow::Next => Some(Flow::Next),
             other => Some(other),
+        }
+    }
+}
+
+/// What a `for` loop iterates.
+enum Items {
+    Range(i64, i64, usize),
+    List(std::vec::IntoIter<Value>),
+}
+
+impl Iterator for Items {
+    type Item = Value;
+    fn next(&mut self) -> Option<Value> {
+        match self {
+            Items::Range(start, step, n) => {
+                if *n == 0 {
+                    return None;
+                }
+                let v = *start;
+                *n -= 1;
+                *start = start.wrapping_add(*step);
+                Some(Value::Int(v))
+            }
+            Items::List(it) => it.next(),
         }
     }
 }

@@ -1306,3 +1306,17 @@ fn helper_functions_on_constant_arguments() {
     );
     assert_eq!(out.unwrap().value, s("abab"));
 }
+
+#[test]
+fn the_facts_walker_binds_what_a_decoding_loop_leaves() {
+    // The hook in facts.rs: `exec(out)` after the loop sees the decoded text.
+    let one: String = INERT.iter().map(|b| format!("\\x{:02x}", b ^ 42)).collect();
+    let src = format!(
+        "data = '{one}'\nout = ''\nfor c in data:\n    out += chr(ord(c) ^ 42)\nexec(out)\n"
+    );
+    let facts = super::super::facts::collect(&src, super::super::context::FileRole::Module);
+    let exec = facts.calls.iter().find(|c| c.name == "exec").unwrap();
+    let arg = exec.args[0].folded.as_ref().unwrap();
+    assert_eq!(arg.value, s("print('inert')"));
+    assert!(arg.obfuscated);
+}
