@@ -531,7 +531,7 @@ impl EscapeStats {
         for &b in value {
             if b.is_ascii_graphic() || b == b' ' {
                 self.graphic += 1;
-            } else if b < 0x80 || b >= 0xC0 {
+            } else if !(0x80..0xC0).contains(&b) {
                 // ASCII controls and the first byte of each non-ASCII character.
                 self.other += 1;
             }

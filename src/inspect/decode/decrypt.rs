@@ -679,7 +679,7 @@ fn derive(
 
 /// Strip block padding the way `Crypto.Util.Padding.unpad` does.
 pub(super) fn unpad(data: &[u8], bs: usize, style: &str) -> Option<Vec<u8>> {
-    if bs == 0 || data.is_empty() || data.len() % bs != 0 {
+    if bs == 0 || data.is_empty() || !data.len().is_multiple_of(bs) {
         return None;
     }
     let n = match style {
@@ -755,7 +755,7 @@ pub(super) fn aes_decrypt(a: &Aes, data: &[u8]) -> Option<Vec<u8>> {
     let mut buf = data.to_vec();
     match &a.mode {
         Mode::Ecb => with_aes!(key, C => {
-            if buf.len() % 16 != 0 {
+            if !buf.len().is_multiple_of(16) {
                 return None;
             }
             let c = C::new_from_slice(key).ok()?;
@@ -765,7 +765,7 @@ pub(super) fn aes_decrypt(a: &Aes, data: &[u8]) -> Option<Vec<u8>> {
             Some(buf)
         }),
         Mode::Cbc(iv) => with_aes!(key, C => {
-            if buf.len() % 16 != 0 {
+            if !buf.len().is_multiple_of(16) {
                 return None;
             }
             cbc::Decryptor::<C>::new_from_slices(key, iv)

@@ -28,6 +28,9 @@ pub(super) struct Ev<'s> {
     pub(super) frame: Option<HashMap<&'s str, Folded>>,
 }
 
+/// A call's folded positional and keyword arguments.
+pub(super) type Args<'s> = (Vec<Folded>, Vec<(&'s str, Folded)>);
+
 /// Something `map`/`filter`/`sorted(key=)` can call.
 enum Callable<'s> {
     Lambda(&'s ast::ExprLambda),
@@ -389,8 +392,9 @@ impl<'s> Ev<'s> {
     fn is_plain_unbound(&self, e: &Expr) -> bool {
         match e {
             Expr::Name(n) => self.lookup(n.id.as_str()).is_none(),
-            Expr::Attribute(_) => chain_root(e)
-                .is_some_and(|r| self.lookup(r).is_none() && matches!(plain_chain(e), Some(_))),
+            Expr::Attribute(_) => {
+                chain_root(e).is_some_and(|r| self.lookup(r).is_none() && plain_chain(e).is_some())
+            }
             _ => false,
         }
     }
@@ -715,11 +719,7 @@ impl<'s> Ev<'s> {
 
     /// Evaluate a call's arguments (positional, `*iterable`, keywords; `**mapping` is not
     /// folded).
-    pub(super) fn args(
-        &mut self,
-        c: &'s ast::ExprCall,
-        d: u32,
-    ) -> Option<(Vec<Folded>, Vec<(&'s str, Folded)>)> {
+    pub(super) fn args(&mut self, c: &'s ast::ExprCall, d: u32) -> Option<Args<'s>> {
         let mut args = Vec::with_capacity(c.arguments.args.len());
         for a in c.arguments.args.iter() {
             if let Expr::Starred(s) = a {

@@ -254,8 +254,7 @@ pub(super) fn attr(recv: &Folded, name: &str, b: &Budget) -> Option<Folded> {
         (Value::Name(n), attr) if !attr.starts_with("__") => {
             if n == "builtins" {
                 Value::Name(attr.to_string())
-            } else if builtins::is_builtin(n)
-                && !builtins::name_class(n).is_some_and(|c| c == "type")
+            } else if builtins::is_builtin(n) && builtins::name_class(n).is_none_or(|c| c != "type")
             {
                 return None;
             } else {
@@ -284,7 +283,7 @@ pub(super) fn attr(recv: &Folded, name: &str, b: &Budget) -> Option<Folded> {
     recv.map(v)
 }
 
-fn arg_text<'a>(args: &'a [Folded], i: usize) -> Option<Option<&'a str>> {
+fn arg_text(args: &[Folded], i: usize) -> Option<Option<&str>> {
     match args.get(i).map(|f| &f.value) {
         None | Some(Value::None) => Some(None),
         Some(Value::Str(s)) => Some(Some(s.as_str())),
@@ -1109,7 +1108,7 @@ mod tests {
             m(s("a=b"), "partition", vec![s("=")]),
             Some(list(&["a", "=", "b"]))
         );
-        assert_eq!(m(s("{}-{x}"), "format", vec![s("1")]).is_none(), true);
+        assert!(m(s("{}-{x}"), "format", vec![s("1")]).is_none());
         assert_eq!(
             call(
                 &s("{}-{x}"),

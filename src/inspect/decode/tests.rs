@@ -877,10 +877,10 @@ fn hostile_random_expressions_never_panic() {
         "int({}, {})",
     ];
     fn gen(r: &mut Rng, depth: u32) -> String {
-        if depth == 0 || r.next() % 4 == 0 {
+        if depth == 0 || r.next().is_multiple_of(4) {
             return r.pick(ATOMS).to_string();
         }
-        if r.next() % 2 == 0 {
+        if r.next().is_multiple_of(2) {
             let t = r.pick(UNARY);
             t.replacen("{}", &gen(r, depth - 1), 1)
         } else {
