@@ -230,24 +230,17 @@ fn obj(o: Obj) -> Value {
 /// The canonical name of a crypto call, whatever the import style (`Crypto`/`Cryptodome`,
 /// full cryptography paths, names imported bare).
 fn canon(name: &str) -> Option<&'static str> {
-    let owned;
-    let name = match name.strip_prefix("Cryptodome.") {
-        Some(r) => {
-            owned = format!("Crypto.{r}");
-            owned.as_str()
-        }
+    // Without allocating: this runs for every call name the evaluator meets.
+    let name = name.strip_prefix("Cryptodome.").unwrap_or(name);
+    let last2 = match name.rfind('.') {
+        Some(i) => match name[..i].rfind('.') {
+            Some(j) => &name[j + 1..],
+            None => name,
+        },
         None => name,
     };
-    let last2 = {
-        let mut it = name.rsplitn(3, '.');
-        let a = it.next()?;
-        match it.next() {
-            Some(b) => format!("{b}.{a}"),
-            None => a.to_string(),
-        }
-    };
     let last = name.rsplit('.').next()?;
-    Some(match (last2.as_str(), last) {
+    Some(match (last2, last) {
         (_, "Fernet")
             if matches!(
                 name,

@@ -51,14 +51,28 @@ pub(super) fn call_named_values(
     b: &Budget,
 ) -> Option<Folded> {
     let name = builtins::normalize(name);
-    if codecs::handles(name) {
+    let out = if codecs::handles(name) {
         codecs::call(name, args, kw, b)
     } else if decrypt::handles(name) {
         decrypt::call(name, args, kw, b)
     } else if builtins::handles(name) {
         builtins::call(name, args, kw, b)
     } else {
-        None
+        return None;
+    };
+    if out.is_none() {
+        report_refusal(args, b);
+    }
+    out
+}
+
+/// When a known operation on constants gave nothing, say whether a bound was the reason:
+/// an argument already [`MAX_LAYERS`] decodings deep, or too large to decode further.
+pub(super) fn report_refusal(args: &[Folded], b: &Budget) {
+    if args.iter().any(|a| a.layers() >= MAX_LAYERS) {
+        b.exceed(Bound::Layers);
+    } else if args.iter().any(|a| a.value.size() > super::MAX_VALUE) {
+        b.exceed(Bound::Size);
     }
 }
 
@@ -81,6 +95,28 @@ fn dotted_const(name: &str) -> Option<Value> {
         _ => return decrypt::dotted_const(name),
     };
     Some(Value::Str(s))
+}
+
+/// Whether a module attribute may be one of the constants [`dotted_const`] knows (checked
+/// before a dotted name is built: most attributes are not).
+fn const_attr(attr: &str) -> bool {
+    attr.starts_with("MODE_")
+        || matches!(
+            attr,
+            "block_size"
+                | "ascii_lowercase"
+                | "ascii_uppercase"
+                | "ascii_letters"
+                | "lowercase"
+                | "uppercase"
+                | "letters"
+                | "digits"
+                | "hexdigits"
+                | "octdigits"
+                | "punctuation"
+                | "whitespace"
+                | "printable"
+        )
 }
 
 /// The class of a literal written in the code (`()` is a tuple, though it folds to a list).
@@ -127,14 +163,16 @@ fn plain_chain(e: &Expr) -> Option<(&str, Vec<&str>)> {
     }
 }
 
+/// The root name of `name.attr...` (at most [`MAX_NAME_LINKS`] links), without allocating.
 fn chain_root(mut e: &Expr) -> Option<&str> {
-    loop {
+    for _ in 0..=MAX_NAME_LINKS {
         match e {
             Expr::Name(n) => return Some(n.id.as_str()),
             Expr::Attribute(a) => e = &a.value,
             _ => return None,
         }
     }
+    None
 }
 
 /// `a op b` on constants. `tuple` says whether the right operand of `%` was written as a
@@ -392,9 +430,7 @@ impl<'s> Ev<'s> {
     fn is_plain_unbound(&self, e: &Expr) -> bool {
         match e {
             Expr::Name(n) => self.lookup(n.id.as_str()).is_none(),
-            Expr::Attribute(_) => {
-                chain_root(e).is_some_and(|r| self.lookup(r).is_none() && plain_chain(e).is_some())
-            }
+            Expr::Attribute(_) => chain_root(e).is_some_and(|r| self.lookup(r).is_none()),
             _ => false,
         }
     }
@@ -695,10 +731,12 @@ impl<'s> Ev<'s> {
             // A dotted name: a module constant, or a dunder of a builtin (`oct.__name__`).
             // Other dotted names are not values (a function or module is only a value when
             // a computed lookup produced it).
-            let mut buf = String::new();
-            if super::dotted_into(e, self.env.aliases, &mut buf) {
-                if let Some(v) = dotted_const(&buf) {
-                    return Some(Folded::plain(v));
+            if const_attr(attr) {
+                let mut buf = String::new();
+                if super::dotted_into(e, self.env.aliases, &mut buf) {
+                    if let Some(v) = dotted_const(&buf) {
+                        return Some(Folded::plain(v));
+                    }
                 }
             }
             if !matches!(
@@ -812,9 +850,9 @@ impl<'s> Ev<'s> {
                     let v = v.clone();
                     return self.call_value(v, c, d);
                 }
-                let name = self.env.aliases.get(id).map_or(id, String::as_str);
-                let name = builtins::normalize(name).to_string();
-                self.call_named(&name, c, d)
+                let aliases = self.env.aliases;
+                let name = builtins::normalize(aliases.get(id).map_or(id, String::as_str));
+                self.call_named(name, c, d)
             }
             Expr::Lambda(l) => {
                 let (args, kw) = self.args(c, d)?;

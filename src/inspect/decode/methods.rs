@@ -19,6 +19,20 @@ pub(super) fn call(
     kw: &[(&str, Folded)],
     b: &Budget,
 ) -> Option<Folded> {
+    let out = call_inner(recv, method, args, kw, b);
+    if out.is_none() {
+        eval::report_refusal(std::slice::from_ref(recv), b);
+    }
+    out
+}
+
+fn call_inner(
+    recv: &Folded,
+    method: &str,
+    args: &[Folded],
+    kw: &[(&str, Folded)],
+    b: &Budget,
+) -> Option<Folded> {
     let mut base = recv.clone_flags();
     for a in args.iter().chain(kw.iter().map(|(_, v)| v)) {
         base.absorb(a);

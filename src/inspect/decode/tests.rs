@@ -1320,3 +1320,36 @@ fn the_facts_walker_binds_what_a_decoding_loop_leaves() {
     assert_eq!(arg.value, s("print('inert')"));
     assert!(arg.obfuscated);
 }
+
+#[test]
+fn too_many_layers_is_a_reported_bound() {
+    // b64decode applied 20 times to a 20-times-encoded constant.
+    let mut v = b"print('inert')".to_vec();
+    for _ in 0..20 {
+        v = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &v).into_bytes();
+    }
+    let lit = String::from_utf8(v).unwrap();
+    let expr = format!(
+        "{}'{lit}'{}",
+        "base64.b64decode(".repeat(20),
+        ")".repeat(20)
+    );
+    let src = format!("import base64\n{expr}");
+    let r = run(&src);
+    assert!(r.last.is_none());
+    assert_eq!(r.budget.hit(), Some(Bound::Layers));
+    // Within the bound it folds.
+    let mut v = b"print('inert')".to_vec();
+    for _ in 0..10 {
+        v = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &v).into_bytes();
+    }
+    let lit = String::from_utf8(v).unwrap();
+    let src = format!(
+        "import base64\n{}'{lit}'{}",
+        "base64.b64decode(".repeat(10),
+        ")".repeat(10)
+    );
+    let f = run(&src).last.unwrap();
+    assert_eq!(f.value, bytes(INERT));
+    assert_eq!(f.layers(), 10);
+}
