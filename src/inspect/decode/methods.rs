@@ -283,9 +283,9 @@ pub(super) fn attr(recv: &Folded, name: &str, b: &Budget) -> Option<Folded> {
             )))),
         },
         (
-            Value::Str(_) | Value::Bytes(_) | Value::List(_) | Value::Dict(_) | Value::Int(_),
+            v @ (Value::Str(_) | Value::Bytes(_) | Value::List(_) | Value::Dict(_) | Value::Int(_)),
             attr,
-        ) if !attr.starts_with("__") || matches!(attr, "__str__" | "__repr__" | "__add__") => {
+        ) if has_method(v, attr) => {
             b.charge(recv.value.size())?;
             Value::Object(Box::new(Object(Obj::Method(
                 Box::new(recv.value.clone()),
@@ -295,6 +295,99 @@ pub(super) fn attr(recv: &Folded, name: &str, b: &Budget) -> Option<Folded> {
         _ => return None,
     };
     recv.map(v)
+}
+
+/// Whether a constant of this type has the method `m` (so `getattr('', 'join')` is a bound
+/// method, and `'x'.parent` is not a value).
+fn has_method(v: &Value, m: &str) -> bool {
+    const COMMON: &[&str] = &[
+        "__str__",
+        "__repr__",
+        "__format__",
+        "__len__",
+        "__getitem__",
+        "__contains__",
+        "__eq__",
+        "__ne__",
+        "__add__",
+        "__mul__",
+        "__mod__",
+        "count",
+        "index",
+    ];
+    const STR: &[&str] = &[
+        "join",
+        "split",
+        "rsplit",
+        "splitlines",
+        "replace",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "removeprefix",
+        "removesuffix",
+        "upper",
+        "lower",
+        "casefold",
+        "swapcase",
+        "capitalize",
+        "title",
+        "startswith",
+        "endswith",
+        "find",
+        "rfind",
+        "rindex",
+        "format",
+        "format_map",
+        "encode",
+        "decode",
+        "zfill",
+        "center",
+        "ljust",
+        "rjust",
+        "expandtabs",
+        "translate",
+        "maketrans",
+        "partition",
+        "rpartition",
+        "isdigit",
+        "isdecimal",
+        "isnumeric",
+        "isalpha",
+        "isalnum",
+        "isspace",
+        "isascii",
+        "isupper",
+        "islower",
+        "isidentifier",
+    ];
+    const BYTES: &[&str] = &[
+        "decode",
+        "hex",
+        "join",
+        "replace",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "split",
+        "upper",
+        "lower",
+        "startswith",
+        "endswith",
+        "find",
+        "translate",
+    ];
+    if COMMON.contains(&m) {
+        return true;
+    }
+    match v {
+        Value::Str(_) => STR.contains(&m),
+        Value::Bytes(_) => BYTES.contains(&m),
+        Value::List(_) => m == "copy",
+        Value::Dict(_) => matches!(m, "get" | "keys" | "values" | "items" | "copy"),
+        Value::Int(_) => matches!(m, "to_bytes" | "bit_length") || dunder_op(m).is_some(),
+        _ => false,
+    }
 }
 
 fn arg_text(args: &[Folded], i: usize) -> Option<Option<&str>> {

@@ -1353,3 +1353,19 @@ fn too_many_layers_is_a_reported_bound() {
     assert_eq!(f.value, bytes(INERT));
     assert_eq!(f.layers(), 10);
 }
+
+#[test]
+fn unknown_attributes_of_constants_are_not_values() {
+    assert_eq!(val("p = 'a/b'\np.parent"), None);
+    assert!(matches!(val("p = 'a/b'\np.split"), Some(Value::Object(_))));
+    assert_eq!(
+        val("p = 'a/b'\np.split('/')"),
+        Some(Value::List(vec![s("a"), s("b")]))
+    );
+    assert_eq!(
+        val("import os\nos.sep"),
+        None,
+        "plain module attributes are not constants"
+    );
+    assert_eq!(val("import os\nos.path"), None);
+}
