@@ -234,6 +234,30 @@ impl Folded {
     pub fn layers(&self) -> u8 {
         self.layers
     }
+
+    /// The combined flags of the operands of an operation (with a placeholder value).
+    fn flags_of<'f>(operands: impl IntoIterator<Item = &'f Folded>) -> Folded {
+        let mut f = Folded::plain(Value::None);
+        for o in operands {
+            f.absorb(o);
+        }
+        f
+    }
+}
+
+/// The keyword argument `key` of a call.
+fn kw_arg<'a>(kw: &'a [(&str, Folded)], key: &str) -> Option<&'a Folded> {
+    kw.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+}
+
+/// The argument at position `i`, or else the keyword argument `key`.
+fn arg_at<'a>(
+    args: &'a [Folded],
+    kw: &'a [(&str, Folded)],
+    i: usize,
+    key: &str,
+) -> Option<&'a Folded> {
+    args.get(i).or_else(|| kw_arg(kw, key))
 }
 
 /// What the folder needs from the surrounding file.

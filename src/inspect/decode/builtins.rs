@@ -424,11 +424,8 @@ pub(super) fn call(
     kw: &[(&str, Folded)],
     b: &Budget,
 ) -> Option<Folded> {
-    let mut base = Folded::plain(Value::None);
-    for a in args.iter().chain(kw.iter().map(|(_, v)| v)) {
-        base.absorb(a);
-    }
-    let kwarg = |k: &str| kw.iter().find(|(n, _)| *n == k).map(|(_, v)| &v.value);
+    let base = Folded::flags_of(args.iter().chain(kw.iter().map(|(_, v)| v)));
+    let kwarg = |k: &str| super::kw_arg(kw, k).map(|f| &f.value);
     let arg = |i: usize| args.get(i).map(|f| &f.value);
     let int = |i: usize| arg(i).and_then(Value::as_int);
     let out = |v: Value| -> Option<Folded> {

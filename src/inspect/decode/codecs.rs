@@ -109,8 +109,9 @@ fn b32(input: &[u8], alphabet: &[u8; 32], map01: Option<u8>) -> Option<Vec<u8>> 
         if c == b'=' || c.is_ascii_whitespace() {
             continue;
         }
+        // `map01` (when given) maps the digit 1 to a letter, and then 0 to O.
         let c = match (c, map01) {
-            (b'0', _) => b'O',
+            (b'0', Some(_)) => b'O',
             (b'1', Some(m)) => m,
             _ => c.to_ascii_uppercase(),
         };
@@ -128,26 +129,6 @@ fn b32(input: &[u8], alphabet: &[u8; 32], map01: Option<u8>) -> Option<Vec<u8>> 
 
 const B32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const B32HEX: &[u8; 32] = b"0123456789ABCDEFGHIJKLMNOPQRSTUV";
-
-fn b32_hex_decode(input: &[u8]) -> Option<Vec<u8>> {
-    // No 0/1 mapping in the extended-hex alphabet.
-    let mut out = Vec::with_capacity(input.len() * 5 / 8);
-    let (mut buf, mut bits) = (0u64, 0u32);
-    for &c in input {
-        if c == b'=' || c.is_ascii_whitespace() {
-            continue;
-        }
-        let v = B32HEX.iter().position(|a| *a == c.to_ascii_uppercase())? as u64;
-        buf = (buf << 5) | v;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buf >> bits) as u8);
-            buf &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
-}
 
 fn b32_encode(input: &[u8], alphabet: &[u8; 32]) -> Vec<u8> {
     let mut out = Vec::with_capacity(input.len().div_ceil(5) * 8);
@@ -625,10 +606,7 @@ pub(super) fn call(
     kw: &[(&str, Folded)],
     b: &Budget,
 ) -> Option<Folded> {
-    let arg = |i: usize, key: &str| -> Option<&Folded> {
-        args.get(i)
-            .or_else(|| kw.iter().find(|(k, _)| *k == key).map(|(_, v)| v))
-    };
+    let arg = |i: usize, key: &str| super::arg_at(args, kw, i, key);
     let a = args.first()?;
     let input = a.value.bytes_ref()?;
     b.charge(input.len())?;
@@ -652,7 +630,7 @@ pub(super) fn call(
             let map01 = map01.and_then(|m| m.first().map(u8::to_ascii_uppercase));
             dec(b32(input, B32, map01), "base32")
         }
-        "base64.b32hexdecode" => dec(b32_hex_decode(input), "base32"),
+        "base64.b32hexdecode" => dec(b32(input, B32HEX, None), "base32"),
         "base64.b16decode" | "binascii.unhexlify" | "binascii.a2b_hex" => dec(unhex(input), "hex"),
         "base64.b85decode" => dec(b85(input), "base85"),
         "base64.z85decode" => dec(z85(input), "base85"),

@@ -339,17 +339,17 @@ pub(super) fn dotted_const(name: &str) -> Option<Value> {
     }))
 }
 
+/// An argument that is given and not `None`.
 fn arg<'a>(args: &'a [Folded], kw: &'a [(&str, Folded)], i: usize, key: &str) -> Option<&'a Value> {
-    args.get(i)
-        .or_else(|| kw.iter().find(|(k, _)| *k == key).map(|(_, v)| v))
+    super::arg_at(args, kw, i, key)
         .map(|f| &f.value)
         .filter(|v| !matches!(v, Value::None))
 }
 
+/// A keyword argument that is given and not `None`.
 fn kwarg<'a>(kw: &'a [(&str, Folded)], key: &str) -> Option<&'a Value> {
-    kw.iter()
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| &v.value)
+    super::kw_arg(kw, key)
+        .map(|f| &f.value)
         .filter(|v| !matches!(v, Value::None))
 }
 
@@ -412,10 +412,7 @@ pub(super) fn call(
     kw: &[(&str, Folded)],
     b: &Budget,
 ) -> Option<Folded> {
-    let mut base = Folded::plain(Value::None);
-    for a in args.iter().chain(kw.iter().map(|(_, v)| v)) {
-        base.absorb(a);
-    }
+    let base = Folded::flags_of(args.iter().chain(kw.iter().map(|(_, v)| v)));
     let out = |v: Value| -> Option<Folded> {
         b.fits(v.size())?;
         base.map(v)
@@ -836,10 +833,11 @@ pub(super) fn method(
     b: &Budget,
 ) -> Option<Folded> {
     let first = args.first().or_else(|| kw.first().map(|(_, v)| v));
-    let mut base = recv.clone();
-    for a in args.iter().chain(kw.iter().map(|(_, v)| v)) {
-        base.absorb(a);
-    }
+    let base = Folded::flags_of(
+        std::iter::once(recv)
+            .chain(args)
+            .chain(kw.iter().map(|(_, v)| v)),
+    );
     let out = |v: Value| -> Option<Folded> {
         b.fits(v.size())?;
         base.map(v)

@@ -404,14 +404,8 @@ impl<'s> Machine<'s> {
                 Some(())
             }
             Expr::Subscript(s) => {
-                let Expr::Name(n) = &*s.value else {
-                    return None;
-                };
-                if matches!(&*s.slice, Expr::Slice(_)) {
-                    return None;
-                }
-                let idx = self.ev.eval(&s.slice, 0)?;
-                let var = self.var_mut(n.id.as_str())?;
+                let (name, idx) = self.item_target(s)?;
+                let var = self.var_mut(name)?;
                 set_item(&mut var.value, &idx.value, v.value.clone())?;
                 var.absorb(&v);
                 var.absorb(&idx);
@@ -419,6 +413,17 @@ impl<'s> Machine<'s> {
             }
             _ => None,
         }
+    }
+
+    /// `name[index]` as an assignment target (no slices): the name and the folded index.
+    fn item_target(&mut self, s: &'s ast::ExprSubscript) -> Option<(&'s str, Folded)> {
+        let Expr::Name(n) = &*s.value else {
+            return None;
+        };
+        if matches!(&*s.slice, Expr::Slice(_)) {
+            return None;
+        }
+        Some((n.id.as_str(), self.ev.eval(&s.slice, 0)?))
     }
 
     fn aug(&mut self, a: &'s ast::StmtAugAssign) -> Option<()> {
@@ -458,14 +463,8 @@ impl<'s> Machine<'s> {
                 Some(())
             }
             Expr::Subscript(s) => {
-                let Expr::Name(n) = &*s.value else {
-                    return None;
-                };
-                if matches!(&*s.slice, Expr::Slice(_)) {
-                    return None;
-                }
-                let idx = self.ev.eval(&s.slice, 0)?;
-                let var = self.var_mut(n.id.as_str())?;
+                let (name, idx) = self.item_target(s)?;
+                let var = self.var_mut(name)?;
                 let cur = var.map(methods::index(&var.value, &idx.value)?)?;
                 let new = binop_values(a.op, cur, rhs, false, b)?;
                 set_item(&mut var.value, &idx.value, new.value.clone())?;

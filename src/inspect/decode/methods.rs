@@ -9,7 +9,7 @@ use ruff_python_ast::Operator;
 
 use super::builtins::{self, iter_values, py_eq, truthy};
 use super::decrypt::{self, Obj};
-use super::{codecs, eval, pyfmt, Budget, Folded, Object, Value, MAX_VALUE};
+use super::{arg_at, codecs, eval, kw_arg, pyfmt, Budget, Folded, Object, Value, MAX_VALUE};
 
 /// Call `method` on a constant receiver.
 pub(super) fn call(
@@ -33,10 +33,11 @@ fn call_inner(
     kw: &[(&str, Folded)],
     b: &Budget,
 ) -> Option<Folded> {
-    let mut base = recv.clone_flags();
-    for a in args.iter().chain(kw.iter().map(|(_, v)| v)) {
-        base.absorb(a);
-    }
+    let base = Folded::flags_of(
+        std::iter::once(recv)
+            .chain(args)
+            .chain(kw.iter().map(|(_, v)| v)),
+    );
     let out = |v: Value| -> Option<Folded> {
         b.fits(v.size())?;
         b.charge(v.size())?;
@@ -122,14 +123,10 @@ fn call_inner(
         },
         Value::Int(i) => match method {
             "to_bytes" => {
-                let len = args
-                    .first()
-                    .or_else(|| kw.iter().find(|(k, _)| *k == "length").map(|(_, v)| v))
+                let len = arg_at(args, kw, 0, "length")
                     .map(|f| f.value.as_int())
                     .unwrap_or(Some(1))?;
-                let order = args
-                    .get(1)
-                    .or_else(|| kw.iter().find(|(k, _)| *k == "byteorder").map(|(_, v)| v))
+                let order = arg_at(args, kw, 1, "byteorder")
                     .map(|f| f.value.text())
                     .unwrap_or(Some("big".into()))?;
                 let signed = kw.iter().any(|(k, v)| *k == "signed" && truthy(&v.value));
@@ -176,15 +173,6 @@ fn call_inner(
             obj => decrypt::method(recv, obj, method, args, kw, b),
         },
         Value::Bool(_) | Value::None => None,
-    }
-}
-
-impl Folded {
-    /// A copy of the flags with a placeholder value (to build results from).
-    fn clone_flags(&self) -> Folded {
-        let mut f = Folded::plain(Value::None);
-        f.absorb(self);
-        f
     }
 }
 
@@ -456,7 +444,7 @@ fn str_method(
     kw: &[(&str, Folded)],
     b: &Budget,
 ) -> Option<Value> {
-    let kwv = |k: &str| kw.iter().find(|(n, _)| *n == k).map(|(_, v)| &v.value);
+    let kwv = |k: &str| kw_arg(kw, k).map(|f| &f.value);
     let width = |i: usize| -> Option<usize> {
         let w = usize::try_from(args.get(i)?.value.as_int()?.max(0)).ok()?;
         b.fits(w.max(s.len()))?;
@@ -940,10 +928,7 @@ fn bytes_method(
     kw: &[(&str, Folded)],
     b: &Budget,
 ) -> Option<Folded> {
-    let mut base = recv.clone_flags();
-    for a in args {
-        base.absorb(a);
-    }
+    let base = Folded::flags_of(std::iter::once(recv).chain(args));
     let out = |x: Value| -> Option<Folded> {
         b.fits(x.size())?;
         b.charge(x.size())?;
@@ -960,11 +945,7 @@ fn bytes_method(
         "decode" => {
             let enc = match arg_text(args, 0)? {
                 Some(e) => e.to_string(),
-                None => match kw
-                    .iter()
-                    .find(|(k, _)| *k == "encoding")
-                    .map(|(_, v)| &v.value)
-                {
+                None => match kw_arg(kw, "encoding").map(|f| &f.value) {
                     Some(Value::Str(e)) => e.clone(),
                     None => "utf-8".into(),
                     _ => return None,
@@ -1094,11 +1075,7 @@ fn bytes_method(
             let table = arg_bytes(0)?;
             let delete = match arg_bytes(1)? {
                 Some(d) => d.to_vec(),
-                None => match kw
-                    .iter()
-                    .find(|(k, _)| *k == "delete")
-                    .map(|(_, v)| &v.value)
-                {
+                None => match kw_arg(kw, "delete").map(|f| &f.value) {
                     Some(Value::Bytes(d)) => d.clone(),
                     None => Vec::new(),
                     _ => return None,

@@ -4,47 +4,7 @@ use super::*;
 use ruff_python_ast::{PySourceType, Stmt};
 
 fn fold_src(src: &str) -> Option<Folded> {
-    let parsed = ruff_python_parser::parse_unchecked_source(src, PySourceType::Python);
-    let mut aliases = HashMap::default();
-    let mut consts = HashMap::default();
-    let mut last = None;
-    for stmt in &parsed.syntax().body {
-        match stmt {
-            Stmt::Import(i) => {
-                for a in &i.names {
-                    let local = a.asname.as_ref().unwrap_or(&a.name).to_string();
-                    aliases.insert(local, a.name.to_string());
-                }
-            }
-            Stmt::ImportFrom(i) => {
-                for a in &i.names {
-                    let local = a.asname.as_ref().unwrap_or(&a.name).to_string();
-                    let m = i.module.as_ref().map(|m| m.to_string()).unwrap_or_default();
-                    aliases.insert(local, format!("{m}.{}", a.name));
-                }
-            }
-            Stmt::Assign(a) => {
-                let env = Env {
-                    aliases: &aliases,
-                    consts: &consts,
-                    binding: None,
-                };
-                if let (Some(Expr::Name(n)), Some(v)) = (a.targets.first(), env.fold(&a.value)) {
-                    consts.insert(n.id.to_string(), v);
-                }
-            }
-            Stmt::Expr(e) => {
-                let env = Env {
-                    aliases: &aliases,
-                    consts: &consts,
-                    binding: None,
-                };
-                last = env.fold(&e.value);
-            }
-            _ => {}
-        }
-    }
-    last
+    run(src).last
 }
 
 fn text(src: &str) -> String {
