@@ -243,6 +243,16 @@ impl Folded {
         }
         f
     }
+
+    /// [`Folded::flags_of`] a call: its receiver (for a method), positional and keyword
+    /// arguments.
+    fn flags_of_call(recv: Option<&Folded>, args: &[Folded], kw: &[(&str, Folded)]) -> Folded {
+        Folded::flags_of(
+            recv.into_iter()
+                .chain(args)
+                .chain(kw.iter().map(|(_, v)| v)),
+        )
+    }
 }
 
 /// The keyword argument `key` of a call.

@@ -424,7 +424,7 @@ pub(super) fn call(
     kw: &[(&str, Folded)],
     b: &Budget,
 ) -> Option<Folded> {
-    let base = Folded::flags_of(args.iter().chain(kw.iter().map(|(_, v)| v)));
+    let base = Folded::flags_of_call(None, args, kw);
     let kwarg = |k: &str| super::kw_arg(kw, k).map(|f| &f.value);
     let arg = |i: usize| args.get(i).map(|f| &f.value);
     let int = |i: usize| arg(i).and_then(Value::as_int);

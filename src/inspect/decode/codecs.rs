@@ -164,24 +164,17 @@ pub fn unhex(input: &[u8]) -> Option<Vec<u8>> {
     hex::decode(clean).ok()
 }
 
-fn b85(input: &[u8]) -> Option<Vec<u8>> {
-    const ALPHA: &[u8] =
-        b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~";
-    let vals: Vec<u32> = input
-        .iter()
-        .filter(|b| !b.is_ascii_whitespace())
-        .map(|c| ALPHA.iter().position(|a| a == c).map(|p| p as u32))
-        .collect::<Option<_>>()?;
-    base85_groups(&vals)
-}
+const B85: &[u8; 85] =
+    b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~";
+const Z85: &[u8; 85] =
+    b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
 
-fn z85(input: &[u8]) -> Option<Vec<u8>> {
-    const ALPHA: &[u8] =
-        b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+/// Base85 in one of its alphabets (`b85decode`, `z85decode`).
+fn b85(input: &[u8], alphabet: &[u8; 85]) -> Option<Vec<u8>> {
     let vals: Vec<u32> = input
         .iter()
         .filter(|b| !b.is_ascii_whitespace())
-        .map(|c| ALPHA.iter().position(|a| a == c).map(|p| p as u32))
+        .map(|c| alphabet.iter().position(|a| a == c).map(|p| p as u32))
         .collect::<Option<_>>()?;
     base85_groups(&vals)
 }
@@ -632,8 +625,8 @@ pub(super) fn call(
         }
         "base64.b32hexdecode" => dec(b32(input, B32HEX, None), "base32"),
         "base64.b16decode" | "binascii.unhexlify" | "binascii.a2b_hex" => dec(unhex(input), "hex"),
-        "base64.b85decode" => dec(b85(input), "base85"),
-        "base64.z85decode" => dec(z85(input), "base85"),
+        "base64.b85decode" => dec(b85(input, B85), "base85"),
+        "base64.z85decode" => dec(b85(input, Z85), "base85"),
         "base64.a85decode" => {
             let fold = arg(1, "foldspaces").is_some_and(|f| f.value.as_int() == Some(1));
             dec(a85(input, fold), "ascii85")

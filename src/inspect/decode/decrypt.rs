@@ -412,7 +412,7 @@ pub(super) fn call(
     kw: &[(&str, Folded)],
     b: &Budget,
 ) -> Option<Folded> {
-    let base = Folded::flags_of(args.iter().chain(kw.iter().map(|(_, v)| v)));
+    let base = Folded::flags_of_call(None, args, kw);
     let out = |v: Value| -> Option<Folded> {
         b.fits(v.size())?;
         base.map(v)
@@ -833,11 +833,7 @@ pub(super) fn method(
     b: &Budget,
 ) -> Option<Folded> {
     let first = args.first().or_else(|| kw.first().map(|(_, v)| v));
-    let base = Folded::flags_of(
-        std::iter::once(recv)
-            .chain(args)
-            .chain(kw.iter().map(|(_, v)| v)),
-    );
+    let base = Folded::flags_of_call(Some(recv), args, kw);
     let out = |v: Value| -> Option<Folded> {
         b.fits(v.size())?;
         base.map(v)

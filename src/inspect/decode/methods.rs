@@ -33,11 +33,7 @@ fn call_inner(
     kw: &[(&str, Folded)],
     b: &Budget,
 ) -> Option<Folded> {
-    let base = Folded::flags_of(
-        std::iter::once(recv)
-            .chain(args)
-            .chain(kw.iter().map(|(_, v)| v)),
-    );
+    let base = Folded::flags_of_call(Some(recv), args, kw);
     let out = |v: Value| -> Option<Folded> {
         b.fits(v.size())?;
         b.charge(v.size())?;
