@@ -33,7 +33,6 @@ use clap::ValueEnum;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::cli::Check;
 use crate::error::{Error, InputError};
 use crate::finding::Severity;
 
@@ -75,6 +74,20 @@ impl Default for Config {
             ignores: Vec::new(),
         }
     }
+}
+
+/// A check that can be switched on or off: `checks = [...]` here, `--checks` on the command
+/// line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
+pub enum Check {
+    /// Download and verify artifact hashes.
+    Hashes,
+    /// Static inspection of artifact contents (implies downloading).
+    Code,
+    /// Index metadata: age, yanked, typosquats, maintainers, provenance.
+    Metadata,
+    /// Known vulnerabilities and known-malicious packages (OSV database).
+    Vulns,
 }
 
 /// What `[rules]` says about one rule.
@@ -123,19 +136,9 @@ impl Ignore {
 
 impl Config {
     /// Load `explicit` if given, else search from `start_dir` upwards. Returns the config and the
-    /// file it came from (`None`: defaults, no file found). Rule ids are checked against the
-    /// rule catalogue.
+    /// file it came from (`None`: defaults, no file found). Rule ids in `[rules]` and
+    /// `[[ignore]]` must satisfy `known_rule` (the CLI passes `catalog::is_known`).
     pub fn load(
-        explicit: Option<&Path>,
-        start_dir: &Path,
-    ) -> Result<(Config, Option<PathBuf>), Error> {
-        Self::load_with(explicit, start_dir, &|id| {
-            crate::catalog::find(id).is_some()
-        })
-    }
-
-    /// [`Config::load`] with the rule-id check supplied (tests use a fixed set of ids).
-    pub fn load_with(
         explicit: Option<&Path>,
         start_dir: &Path,
         known_rule: &dyn Fn(&str) -> bool,

@@ -116,6 +116,29 @@ pub struct Location {
     pub column: Option<u32>,
 }
 
+/// Static description of one rule. Every stage declares its rules as `static` items and builds
+/// its findings from them ([`RuleInfo::finding`]), so a rule's id and default severity are
+/// written once; `catalog` lists every stage's rules for `pyvet rules` and SARIF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct RuleInfo {
+    /// Stable kebab-case id.
+    pub id: &'static str,
+    /// Default severity (individual findings may be graded lower or higher with context).
+    pub severity: Severity,
+    /// One line for `pyvet rules`.
+    pub summary: &'static str,
+    /// One paragraph: what it detects, why it matters, how to tell a false alarm.
+    pub help: &'static str,
+}
+
+impl RuleInfo {
+    /// A finding of this rule at its default severity, with high confidence. Grade it with
+    /// [`Finding::with_severity`] and [`Finding::with_confidence`] when context says more.
+    pub fn finding(&self, message: impl Into<String>) -> Finding {
+        Finding::new(self.id, self.severity, Confidence::High, message)
+    }
+}
+
 /// One observation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
@@ -161,6 +184,18 @@ impl Finding {
             evidence: None,
             suppressed: None,
         }
+    }
+
+    /// Grade the finding: a severity other than its rule's default.
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    /// How sure the rule is (findings start at high confidence).
+    pub fn with_confidence(mut self, confidence: Confidence) -> Self {
+        self.confidence = confidence;
+        self
     }
 
     pub fn at(mut self, path: impl Into<String>, line: Option<u32>) -> Self {

@@ -30,5 +30,4 @@ pub mod project;
 pub mod redact;
 pub mod report;
 pub mod select;
-pub mod typosquat;
 pub mod vulns;

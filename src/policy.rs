@@ -8,6 +8,13 @@ use crate::config::{Config, Ignore, RuleSetting};
 use crate::finding::{self, Finding, Severity, Verdict};
 use crate::report::{ArtifactStatus, PackageReport, Report, Summary};
 
+/// Process exit code: nothing blocks.
+pub const EXIT_OK: u8 = 0;
+/// Process exit code: a finding at or above `fail-on` blocks (the policy's verdict).
+pub const EXIT_BLOCKED: u8 = 1;
+/// Process exit code: the tool failed (bad input, no network with a cold cache, ...).
+pub const EXIT_ERROR: u8 = 2;
+
 /// Apply `config` to `report` as of `now` (used to expire ignore entries). Safe to call twice.
 pub fn apply(report: &mut Report, config: &Config, now: jiff::Timestamp) {
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
@@ -141,8 +148,8 @@ pub fn blocks(packages: &[PackageReport], fail_on: Severity) -> bool {
 /// findings themselves, so a report whose summary was not recomputed still gates correctly.
 pub fn exit_code(report: &Report) -> u8 {
     if report.summary.blocked || blocks(&report.packages, report.fail_on) {
-        crate::commands::EXIT_BLOCKED
+        EXIT_BLOCKED
     } else {
-        crate::commands::EXIT_OK
+        EXIT_OK
     }
 }

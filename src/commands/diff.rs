@@ -69,9 +69,9 @@ pub fn run(g: &GlobalArgs, args: &DiffArgs) -> Result<ExitCode, Error> {
         .flat_map(|r| &r.findings)
         .any(|f| f.severity >= crate::finding::Severity::High);
     Ok(ExitCode::from(if blocked {
-        super::EXIT_BLOCKED
+        crate::policy::EXIT_BLOCKED
     } else {
-        super::EXIT_OK
+        crate::policy::EXIT_OK
     }))
 }
 

@@ -28,13 +28,13 @@ fn show(g: &GlobalArgs, args: &LockShowArgs) -> Result<ExitCode, Error> {
             format_name(g.format)
         )));
     }
-    let lock = super::audit::load_lockfile(args.lockfile.as_deref(), args.kind)?;
+    let lock = super::session::load_lockfile(args.lockfile.as_deref(), args.kind)?;
     let out = match g.format {
         Format::Json => render_json(&lock),
         _ => render_table(&lock),
     };
     super::emit(g, &out)?;
-    Ok(ExitCode::from(super::EXIT_OK))
+    Ok(ExitCode::from(crate::policy::EXIT_OK))
 }
 
 fn format_name(f: Format) -> &'static str {

@@ -42,5 +42,5 @@ pub fn run(g: &GlobalArgs, args: &RulesArgs) -> Result<ExitCode, Error> {
         }
     }
     super::emit(g, &out)?;
-    Ok(ExitCode::from(super::EXIT_OK))
+    Ok(ExitCode::from(crate::policy::EXIT_OK))
 }

@@ -14,9 +14,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::catalog::RuleInfo;
 use crate::error::{Error, InputError};
-use crate::finding::Severity;
+use crate::finding::{RuleInfo, Severity};
 use crate::hash::{Digest, HashAlgorithm, Hashes};
 use crate::package::{Artifact, LockedPackage, Problem};
 
@@ -116,83 +115,95 @@ impl Lockfile {
     }
 }
 
-/// Rules reported for lockfile-level problems (see `Problem`): one per variant.
-pub static RULES: &[RuleInfo] = &[
-    RuleInfo {
-        id: "unpinned",
-        severity: Severity::Medium,
-        summary: "Requirement is not pinned to an exact version",
-        help: "The lockfile gives a range (or nothing) instead of `==`/`===` an exact version, so \
+pub static UNPINNED: RuleInfo = RuleInfo {
+    id: "unpinned",
+    severity: Severity::Medium,
+    summary: "Requirement is not pinned to an exact version",
+    help: "The lockfile gives a range (or nothing) instead of `==`/`===` an exact version, so \
 the installer may pick a release nobody vetted, including one published after this audit. Pin \
 every requirement (pip-compile, `uv pip compile` or `uv export` do this). A range is fine only in \
 an input file that is compiled into a pinned lockfile before installing.",
-    },
-    RuleInfo {
-        id: "unhashed",
-        severity: Severity::Low,
-        summary: "Pinned package without a hash",
-        help: "The version is pinned but no hash is recorded, so nothing ties the bytes that will \
+};
+
+pub static UNHASHED: RuleInfo = RuleInfo {
+    id: "unhashed",
+    severity: Severity::Low,
+    summary: "Pinned package without a hash",
+    help: "The version is pinned but no hash is recorded, so nothing ties the bytes that will \
 be installed to the bytes that were vetted: a replaced file on the index or a compromised mirror \
 goes unnoticed. Generate hashes (`pip-compile --generate-hashes`, `uv pip compile \
 --generate-hashes`; uv.lock, poetry.lock and pylock.toml record them by default) and install with \
 `--require-hashes`.",
-    },
-    RuleInfo {
-        id: "vcs-source",
-        severity: Severity::Medium,
-        summary: "Package comes from a version-control checkout",
-        help:
-            "A git/hg/svn/bzr source is built from a checkout, so it has no artifact and no hash \
+};
+
+pub static VCS_SOURCE: RuleInfo = RuleInfo {
+    id: "vcs-source",
+    severity: Severity::Medium,
+    summary: "Package comes from a version-control checkout",
+    help: "A git/hg/svn/bzr source is built from a checkout, so it has no artifact and no hash \
 to verify, and a branch or tag can move. pyvet cannot fetch or inspect it. Prefer a released \
 package from an index; otherwise pin the full commit id and review the repository yourself.",
-    },
-    RuleInfo {
-        id: "local-source",
-        severity: Severity::Medium,
-        summary: "Package comes from a local file or directory",
-        help: "A local path is installed from whatever is on disk when the install runs; it does \
+};
+
+pub static LOCAL_SOURCE: RuleInfo = RuleInfo {
+    id: "local-source",
+    severity: Severity::Medium,
+    summary: "Package comes from a local file or directory",
+    help: "A local path is installed from whatever is on disk when the install runs; it does \
 not come from an index and is not covered by an index hash. This is expected for your own \
 packages in a monorepo; for third-party code, install from an index with hashes instead.",
-    },
-    RuleInfo {
-        id: "editable-source",
-        severity: Severity::Medium,
-        summary: "Package is installed in editable (development) mode",
-        help: "An editable install (`-e`, `develop = true`, uv `editable`) runs code from a local \
+};
+
+pub static EDITABLE_SOURCE: RuleInfo = RuleInfo {
+    id: "editable-source",
+    severity: Severity::Medium,
+    summary: "Package is installed in editable (development) mode",
+    help: "An editable install (`-e`, `develop = true`, uv `editable`) runs code from a local \
 tree that can change after the audit, and its build hooks run at install time. Expected for your \
 own project during development; not for dependencies in a deployment.",
-    },
-    RuleInfo {
-        id: "url-without-hash",
-        severity: Severity::Medium,
-        summary: "Direct URL dependency without a hash",
-        help: "The package is downloaded from a URL that the lockfile does not bind to a hash, so \
+};
+
+pub static URL_WITHOUT_HASH: RuleInfo = RuleInfo {
+    id: "url-without-hash",
+    severity: Severity::Medium,
+    summary: "Direct URL dependency without a hash",
+    help: "The package is downloaded from a URL that the lockfile does not bind to a hash, so \
 whoever controls that URL decides what is installed. Add a `#sha256=` fragment or a `--hash` \
 option, or depend on a release from an index.",
-    },
-    RuleInfo {
-        id: "no-artifacts",
-        severity: Severity::Low,
-        summary: "The lockfile lists no file for this package",
-        help: "The entry names a package from an index but lists no sdist or wheel, so there is \
+};
+
+pub static NO_ARTIFACTS: RuleInfo = RuleInfo {
+    id: "no-artifacts",
+    severity: Severity::Low,
+    summary: "The lockfile lists no file for this package",
+    help: "The entry names a package from an index but lists no sdist or wheel, so there is \
 nothing to fetch, verify or inspect, and the installer will pick a file itself. Regenerate the \
 lockfile with the tool that wrote it; a hand-edited or truncated lockfile often looks like this.",
-    },
+};
+
+/// Rules reported for lockfile-level problems (see `Problem`): one per variant.
+pub static RULES: &[&RuleInfo] = &[
+    &UNPINNED,
+    &UNHASHED,
+    &VCS_SOURCE,
+    &LOCAL_SOURCE,
+    &EDITABLE_SOURCE,
+    &URL_WITHOUT_HASH,
+    &NO_ARTIFACTS,
 ];
 
-/// The catalogue entry for a lockfile problem, so the audit pipeline can turn `Problem`s into
-/// findings with a stable rule id and severity.
+/// The rule a lockfile problem is reported under, so the audit pipeline can turn `Problem`s
+/// into findings with a stable rule id and severity.
 pub fn problem_rule(problem: &Problem) -> &'static RuleInfo {
-    let index = match problem {
-        Problem::Unpinned { .. } => 0,
-        Problem::Unhashed => 1,
-        Problem::VcsSource => 2,
-        Problem::LocalSource => 3,
-        Problem::Editable => 4,
-        Problem::UrlWithoutHash => 5,
-        Problem::NoArtifacts => 6,
-    };
-    &RULES[index]
+    match problem {
+        Problem::Unpinned { .. } => &UNPINNED,
+        Problem::Unhashed => &UNHASHED,
+        Problem::VcsSource => &VCS_SOURCE,
+        Problem::LocalSource => &LOCAL_SOURCE,
+        Problem::Editable => &EDITABLE_SOURCE,
+        Problem::UrlWithoutHash => &URL_WITHOUT_HASH,
+        Problem::NoArtifacts => &NO_ARTIFACTS,
+    }
 }
 
 /// Detect the lockfile to use in `dir` when none is named: uv.lock, pylock.toml, poetry.lock,

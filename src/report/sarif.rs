@@ -13,8 +13,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::{resolve_location, PackageReport, Report};
-use crate::catalog::RuleInfo;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, RuleInfo, Severity};
 
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 pub const SARIF_VERSION: &str = "2.1.0";

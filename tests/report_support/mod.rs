@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use pyvet::catalog::RuleInfo;
 use pyvet::config::Config;
+use pyvet::finding::RuleInfo;
 use pyvet::finding::{Confidence, Finding, Severity, Verdict};
 use pyvet::hash::{Digest, Hashes};
 use pyvet::metadata::PackageMetadata;
