@@ -22,6 +22,7 @@ fn filled_cache(root: &Path) -> (Cache, Vec<Vec<u8>>) {
     }
     cache
         .index_put(&CachedResponse {
+            sha256: None,
             url: "https://example.invalid/simple/demo/".into(),
             final_url: "https://example.invalid/simple/demo/".into(),
             status: 200,
@@ -299,5 +300,7 @@ fn cache_command_line() {
     let out = pyvet(&dst, &["cache", "fetch"]);
     assert_eq!(out.status.code(), Some(2));
     // No lockfile in the working directory: a usage error that says what it looked for.
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no lockfile given"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no lockfile found in the current directory")
+    );
 }

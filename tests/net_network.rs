@@ -272,7 +272,7 @@ fn a_stalled_server_times_out() {
         Fault::Slow(Duration::from_secs(3)),
     );
     let mut opts = NetworkOptions::for_tests();
-    opts.timeout = Duration::from_millis(200);
+    opts.read_timeout = Duration::from_millis(200);
     opts.retries = 0;
     let net = net_with(opts);
     let started = std::time::Instant::now();
