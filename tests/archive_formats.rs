@@ -1810,13 +1810,148 @@ fn entry_ratio_counts_the_compressed_bytes_consumed_not_the_whole_entry() {
     assert_eq!(c.entries[0].data.len(), 4096);
 }
 
+/// About 1 MB of plausible Python (compresses well below the ratio limits).
+fn plausible_code() -> Vec<u8> {
+    (0..90_000u64)
+        .flat_map(|i| format!("x{i} = {}\n", i.wrapping_mul(7919) % 100_003).into_bytes())
+        .collect()
+}
+
+fn budget_findings(f: &[pyvet::finding::Finding]) -> Vec<&pyvet::finding::Finding> {
+    f.iter()
+        .filter(|f| f.rule == "archive-bomb" && f.message.contains("memory budget"))
+        .collect()
+}
+
+#[test]
+fn memory_budget_waits_for_others_instead_of_reporting_a_file_that_fits_alone() {
+    use pyvet::archive::MemoryBudget;
+    use pyvet::inspect::{read_and_inspect, InspectOptions};
+    use std::sync::Arc;
+    let code = plausible_code();
+    let bytes = zip(&[
+        ZEntry::new("pkg/a.py", &code),
+        ZEntry::new("pkg/b.py", &code),
+    ]);
+    // Each artifact needs ~1.8 MB; two at once do not fit in 3 MiB, one does.
+    let budget = Arc::new(MemoryBudget::new(3 << 20));
+    let opts = ReadOptions {
+        memory: Some(Arc::clone(&budget)),
+        ..ReadOptions::default()
+    };
+    // Another artifact is in flight and holds 2 MiB when this read starts.
+    let other = budget.hold(2 << 20).expect("fits");
+    let reader = {
+        let (bytes, opts) = (bytes.clone(), opts.clone());
+        std::thread::spawn(move || {
+            read_and_inspect(
+                "y-1.0-py3-none-any.whl",
+                &bytes,
+                &opts,
+                &InspectOptions::default(),
+            )
+        })
+    };
+    // The read loses a reservation to the other artifact and waits for its turn to read alone
+    // (a condition, not a delay: the test does not depend on timing).
+    while budget.waiting() == 0 && !reader.is_finished() {
+        std::thread::yield_now();
+    }
+    assert_eq!(budget.contended_attempts(), 1);
+    assert!(!reader.is_finished(), "the contended read waits");
+    drop(other);
+    let (outcome, code_findings) = reader.join().unwrap().unwrap();
+    assert!(
+        budget_findings(&outcome.contents.findings).is_empty(),
+        "{:#?}",
+        outcome.contents.findings
+    );
+    assert!(budget_findings(&code_findings).is_empty());
+    assert!(outcome
+        .contents
+        .entries
+        .iter()
+        .filter(|e| e.path.ends_with(".py"))
+        .all(|e| e.data.len() == code.len()));
+    drop(outcome);
+    assert_eq!(budget.held(), 0, "everything is given back");
+    assert_eq!(budget.waiting(), 0);
+}
+
+#[test]
+fn memory_budget_reports_an_artifact_that_alone_exceeds_it() {
+    use pyvet::archive::MemoryBudget;
+    use pyvet::inspect::{read_and_inspect, InspectOptions};
+    use std::sync::Arc;
+    let code = plausible_code();
+    let bytes = zip(&[
+        ZEntry::new("pkg/a.py", &code),
+        ZEntry::new("pkg/b.py", &code),
+    ]);
+    let budget = Arc::new(MemoryBudget::new(3 << 19));
+    let opts = ReadOptions {
+        memory: Some(Arc::clone(&budget)),
+        ..ReadOptions::default()
+    };
+    let (outcome, _) = read_and_inspect(
+        "x-1.0-py3-none-any.whl",
+        &bytes,
+        &opts,
+        &InspectOptions::default(),
+    )
+    .unwrap();
+    let found = budget_findings(&outcome.contents.findings);
+    assert_eq!(found.len(), 1, "{:#?}", outcome.contents.findings);
+    assert_eq!(found[0].severity, Severity::High);
+    assert!(found[0].message.contains("alone"), "{}", found[0].message);
+    assert_eq!(budget.contended_attempts(), 0, "nothing else was in flight");
+    drop(outcome);
+    assert_eq!(budget.held(), 0);
+}
+
+#[test]
+fn memory_budget_many_reads_at_once_all_finish_and_none_is_reported() {
+    use pyvet::archive::MemoryBudget;
+    use pyvet::inspect::{read_and_inspect, InspectOptions};
+    use std::sync::{Arc, Barrier};
+    let code = plausible_code();
+    let bytes = Arc::new(zip(&[
+        ZEntry::new("pkg/a.py", &code),
+        ZEntry::new("pkg/b.py", &code),
+    ]));
+    // Six artifacts of ~1.8 MB started together against 3 MiB: whatever the schedule, each
+    // ends up read whole (alone if it must), and nobody waits forever.
+    let budget = Arc::new(MemoryBudget::new(3 << 20));
+    let opts = ReadOptions {
+        memory: Some(Arc::clone(&budget)),
+        ..ReadOptions::default()
+    };
+    let start = Arc::new(Barrier::new(6));
+    let readers: Vec<_> = (0..6)
+        .map(|i| {
+            let (bytes, opts, start) = (Arc::clone(&bytes), opts.clone(), Arc::clone(&start));
+            std::thread::spawn(move || {
+                start.wait();
+                let name = format!("p{i}-1.0-py3-none-any.whl");
+                let (outcome, _) =
+                    read_and_inspect(&name, &bytes, &opts, &InspectOptions::default()).unwrap();
+                outcome.contents.findings
+            })
+        })
+        .collect();
+    for r in readers {
+        let findings = r.join().unwrap();
+        assert!(budget_findings(&findings).is_empty(), "{findings:#?}");
+    }
+    assert_eq!(budget.held(), 0);
+    assert_eq!(budget.waiting(), 0);
+}
+
 #[test]
 fn memory_budget_bounds_what_is_held_across_reads() {
     use pyvet::archive::MemoryBudget;
     use std::sync::Arc;
-    let code: Vec<u8> = (0..90_000u64)
-        .flat_map(|i| format!("x{i} = {}\n", i.wrapping_mul(7919) % 100_003).into_bytes())
-        .collect(); // ~1 MB of plausible Python
+    let code = plausible_code();
     assert!(code.len() > 900_000);
     let bytes = zip(&[
         ZEntry::new("pkg/a.py", &code),
@@ -1838,8 +1973,8 @@ fn memory_budget_bounds_what_is_held_across_reads() {
         held >= 2 * code.len() as u64 && held <= budget.cap(),
         "{held}"
     );
-    // While the first read's files are held, a second read cannot hold its own: reported,
-    // and only a prefix kept.
+    // While the first read's files are held, a second direct read (these do not wait: see
+    // `MemoryBudget`) cannot hold its own: reported, saying why, and only a prefix kept.
     let second = read_artifact_with("y.zip", &bytes, &opts).unwrap();
     let f = second
         .contents
@@ -1849,6 +1984,7 @@ fn memory_budget_bounds_what_is_held_across_reads() {
         .unwrap_or_else(|| panic!("{:#?}", second.contents.findings));
     assert_eq!(f.severity, Severity::High);
     assert!(f.message.contains("memory budget"));
+    assert!(f.message.contains("other artifacts"), "{}", f.message);
     assert!(second
         .contents
         .entries

@@ -28,7 +28,7 @@ mod zip;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use sha2::Digest as _;
 
@@ -156,13 +156,63 @@ pub struct ReadOptions {
 pub const DEFAULT_MEMORY_BUDGET: u64 = 1 << 30;
 
 /// Inflated bytes held in memory (kept for inspection, counted by buffer capacity) across all
-/// artifacts being read at the same time, bounded by a cap. A file that cannot be held within
-/// it is kept only as its first bytes and reported (`archive-bomb`), so that several bombs in
-/// flight at once cannot exhaust the machine's memory while each stays inside its own limits.
+/// artifacts being read at the same time, bounded by a cap, so that several bombs in flight at
+/// once cannot exhaust the machine's memory while each stays inside its own limits.
+///
+/// A reservation never blocks: readers inflate on a rayon pool, where a worker that blocked
+/// could be the one whose stack holds the memory it waits for. What does not fit is told apart:
+///
+/// - **alone**: the artifact's own bytes plus the request exceed the whole cap. It could not be
+///   held even with nothing else in flight, so the file is kept as a prefix and reported
+///   (`archive-bomb`, high): a property of the artifact, the same on every run.
+/// - **contended**: it would fit but other artifacts hold the rest. The read is marked
+///   contended; [`crate::inspect::read_and_inspect`] throws the attempt away (releasing all it
+///   held) and reads the artifact again *exclusively*: it waits (a [`Condvar`], on the calling
+///   thread, outside the pool) until no other attempt is under way, while new attempts wait
+///   behind it. Alone, only an artifact that exceeds the cap by itself can be denied, so an
+///   innocent large wheel read alongside others is never reported.
+///
+/// Progress is guaranteed: only threads outside the inspection pool and outside any read wait
+/// (see [`never_wait_on_this_thread`]); an attempt under way never waits, so it ends and gives
+/// its bytes back (at the end of the attempt, inside the pool). Exclusive attempts are served
+/// first come, first served. Reads that do not go through the gate (the `read_*` functions of
+/// this module called directly: `pyvet diff`, `db import`, directories in `pyvet scan`) keep
+/// the old behaviour: a contended file is reported, with a message that says so.
 #[derive(Debug)]
 pub struct MemoryBudget {
     cap: AtomicU64,
     held: AtomicU64,
+    /// Attempts whose read lost a reservation to other artifacts (for tests and benchmarks).
+    contended: AtomicU64,
+    gate: Mutex<Gate>,
+    turn: Condvar,
+}
+
+/// Who may start a read attempt.
+#[derive(Debug)]
+struct Gate {
+    /// Attempts under way, shared and exclusive.
+    active: usize,
+    /// An exclusive attempt is under way.
+    exclusive: bool,
+    /// Exclusive attempts are served by ticket: `next` is handed out, `serving` goes next.
+    next: u64,
+    serving: u64,
+}
+
+thread_local! {
+    static NEVER_WAIT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Mark the current thread as one that must never block waiting for memory: a worker of the
+/// pool reads and inspections run in (its stack may hold reads others wait for).
+pub fn never_wait_on_this_thread() {
+    NEVER_WAIT.with(|w| w.set(true));
+}
+
+/// Whether the current thread may block waiting for memory (see [`never_wait_on_this_thread`]).
+pub fn may_wait_here() -> bool {
+    !NEVER_WAIT.with(std::cell::Cell::get)
 }
 
 impl MemoryBudget {
@@ -170,6 +220,14 @@ impl MemoryBudget {
         Self {
             cap: AtomicU64::new(cap),
             held: AtomicU64::new(0),
+            contended: AtomicU64::new(0),
+            gate: Mutex::new(Gate {
+                active: 0,
+                exclusive: false,
+                next: 0,
+                serving: 0,
+            }),
+            turn: Condvar::new(),
         }
     }
 
@@ -193,6 +251,17 @@ impl MemoryBudget {
         self.held.load(Ordering::Relaxed)
     }
 
+    /// Read attempts that were contended (and, through the gate, read again exclusively).
+    pub fn contended_attempts(&self) -> u64 {
+        self.contended.load(Ordering::Relaxed)
+    }
+
+    /// Exclusive attempts waiting for their turn right now.
+    pub fn waiting(&self) -> u64 {
+        let g = self.lock();
+        g.next - g.serving
+    }
+
     fn try_reserve(&self, n: u64) -> bool {
         let before = self.held.fetch_add(n, Ordering::AcqRel);
         if before.saturating_add(n) > self.cap() {
@@ -205,14 +274,110 @@ impl MemoryBudget {
     fn release(&self, n: u64) {
         self.held.fetch_sub(n, Ordering::AcqRel);
     }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Gate> {
+        self.gate.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Permission to start a read attempt. A shared attempt waits only while an exclusive one
+    /// is under way or waiting; an exclusive one waits until no other attempt is under way and
+    /// earlier exclusive ones are done. On a thread that must not wait, a shared pass is given
+    /// at once and an exclusive one not at all (`None`).
+    pub fn enter(self: &Arc<Self>, exclusive: bool) -> Option<Pass> {
+        let wait = may_wait_here();
+        if exclusive && !wait {
+            return None;
+        }
+        let mut g = self.lock();
+        if exclusive {
+            let ticket = g.next;
+            g.next += 1;
+            while g.serving != ticket || g.exclusive || g.active > 0 {
+                g = self.turn.wait(g).unwrap_or_else(PoisonError::into_inner);
+            }
+            g.serving += 1;
+            g.exclusive = true;
+        } else if wait {
+            while g.exclusive || g.next != g.serving {
+                g = self.turn.wait(g).unwrap_or_else(PoisonError::into_inner);
+            }
+        }
+        g.active += 1;
+        drop(g);
+        Some(Pass {
+            budget: Arc::clone(self),
+            exclusive,
+        })
+    }
+
+    /// Hold `bytes` as an attempt under way would (a shared pass and a reservation), until the
+    /// result is dropped; `None` when they do not fit. For tests that need another artifact
+    /// "in flight" at a known moment.
+    #[doc(hidden)]
+    pub fn hold(self: &Arc<Self>, bytes: u64) -> Option<Hold> {
+        let pass = self.enter(false)?;
+        if !self.try_reserve(bytes) {
+            return None;
+        }
+        let held = Held::new(Arc::clone(self));
+        held.bytes.store(bytes, Ordering::Release);
+        Some(Hold {
+            _held: held,
+            _pass: pass,
+        })
+    }
+}
+
+/// One read attempt's place at the [`MemoryBudget`] gate; dropping it lets others in.
+#[derive(Debug)]
+pub struct Pass {
+    budget: Arc<MemoryBudget>,
+    exclusive: bool,
+}
+
+impl Pass {
+    pub fn is_exclusive(&self) -> bool {
+        self.exclusive
+    }
+}
+
+impl Drop for Pass {
+    fn drop(&mut self) {
+        let mut g = self.budget.lock();
+        g.active -= 1;
+        if self.exclusive {
+            g.exclusive = false;
+        }
+        drop(g);
+        self.budget.turn.notify_all();
+    }
+}
+
+/// Bytes held as by an attempt under way (see [`MemoryBudget::hold`]).
+#[derive(Debug)]
+pub struct Hold {
+    _held: Held,
+    _pass: Pass,
+}
+
+/// Why a reservation was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Denied {
+    /// This artifact alone would hold more than the whole budget.
+    Alone,
+    /// It would fit, but other artifacts hold the rest.
+    Contended,
 }
 
 /// What one artifact's read holds of a [`MemoryBudget`]; given back when the read's
-/// [`ReadOutcome`] is dropped (its entries are the memory held).
+/// [`ReadOutcome`] is dropped (its entries are the memory held), or earlier with
+/// [`ReadOutcome::release_budget`].
 #[derive(Debug)]
 pub(crate) struct Held {
     budget: Arc<MemoryBudget>,
     bytes: AtomicU64,
+    /// A reservation was refused because of other artifacts.
+    contended: std::sync::atomic::AtomicBool,
 }
 
 impl Held {
@@ -220,10 +385,11 @@ impl Held {
         Self {
             budget,
             bytes: AtomicU64::new(0),
+            contended: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
-    fn reserve(&self, n: u64) -> bool {
+    fn try_reserve(&self, n: u64) -> bool {
         let ok = self.budget.try_reserve(n);
         if ok {
             self.bytes.fetch_add(n, Ordering::AcqRel);
@@ -231,9 +397,39 @@ impl Held {
         ok
     }
 
+    /// Why `n` more bytes could not be reserved (recording a contended read).
+    fn denied(&self, n: u64) -> Denied {
+        if self.bytes.load(Ordering::Acquire).saturating_add(n) > self.budget.cap() {
+            return Denied::Alone;
+        }
+        if !self.contended.swap(true, Ordering::AcqRel) {
+            self.budget.contended.fetch_add(1, Ordering::Relaxed);
+        }
+        Denied::Contended
+    }
+
     fn release(&self, n: u64) {
-        let n = n.min(self.bytes.load(Ordering::Acquire));
-        self.bytes.fetch_sub(n, Ordering::AcqRel);
+        // Never more than is held (after `release_all`, the sinks' own releases are no-ops).
+        let mut current = self.bytes.load(Ordering::Acquire);
+        loop {
+            let give = n.min(current);
+            match self.bytes.compare_exchange(
+                current,
+                current - give,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    self.budget.release(give);
+                    return;
+                }
+                Err(now) => current = now,
+            }
+        }
+    }
+
+    fn release_all(&self) {
+        let n = self.bytes.swap(0, Ordering::AcqRel);
         self.budget.release(n);
     }
 }
@@ -313,8 +509,21 @@ pub struct ReadOutcome {
     /// Bytes inflated in total (regular files only).
     pub total_size: u64,
     /// This read's share of the memory budget, released when the outcome is dropped.
-    #[allow(dead_code)]
     held: Arc<Held>,
+}
+
+impl ReadOutcome {
+    /// Whether a file could not be held because other artifacts held the budget (the read is
+    /// worth doing again alone; see [`MemoryBudget`]).
+    pub fn contended(&self) -> bool {
+        self.held.contended.load(Ordering::Acquire)
+    }
+
+    /// Give this read's share of the memory budget back now, before the outcome is dropped
+    /// (an attempt ends inside the pool; the caller drops the entries right after).
+    pub fn release_budget(&self) {
+        self.held.release_all();
+    }
 }
 
 pub static ARCHIVE_UNREADABLE: RuleInfo = RuleInfo {
@@ -685,8 +894,8 @@ pub(crate) struct Streamed {
     /// Only a prefix of the data was kept.
     pub partial: bool,
     /// The file was to be kept whole but the memory budget could not hold it: only a prefix
-    /// was kept, and the file is reported.
-    pub over_budget: bool,
+    /// was kept, and the file is reported (why: see [`Denied`]).
+    pub over_budget: Option<Denied>,
 }
 
 /// Most bytes reserved up front from a declared size (a hostile header can declare anything).
@@ -704,7 +913,7 @@ pub(crate) struct Sink<'o> {
     /// start instead of buffering up to the limit first.
     prefix_only: bool,
     partial: bool,
-    over_budget: bool,
+    over_budget: Option<Denied>,
     /// Capacity of `data` reserved from the budget.
     reserved: u64,
     held: Arc<Held>,
@@ -722,7 +931,7 @@ impl<'o> Sink<'o> {
             keep_whole,
             prefix_only: false,
             partial: false,
-            over_budget: false,
+            over_budget: None,
             reserved: 0,
             held: Arc::clone(held),
             opts,
@@ -737,31 +946,45 @@ impl<'o> Sink<'o> {
         let mut s = Self::new(path, opts, held);
         if !s.keep_whole && hint >= opts.keep_small {
             s.prefix_only = true;
-            s.grow_to(opts.keep_prefix as u64);
+            // Without room even for the prefix, `push` keeps what it can and reports.
+            let _ = s.grow_to(opts.keep_prefix as u64);
         } else {
-            s.grow_to(hint.min(MAX_RESERVE));
+            // Only a head start: `push` asks again for what it really needs.
+            let _ = s.grow_to(hint.min(MAX_RESERVE));
         }
         s
     }
 
-    /// Make room for `want` bytes in all, reserving the growth from the budget. False (and
-    /// nothing reserved) when the budget cannot hold it.
-    fn grow_to(&mut self, want: u64) -> bool {
+    /// Make room for `want` bytes in all, reserving the growth from the budget. Nothing is
+    /// reserved when the budget cannot hold it, and the error says why.
+    fn grow_to(&mut self, want: u64) -> Result<(), Denied> {
         let cap = self.data.capacity() as u64;
         if want <= cap {
-            return true;
+            return Ok(());
         }
-        // Grow geometrically, as `Vec` would, but only by what the budget grants.
+        // Grow geometrically, as `Vec` would, but only by what the budget grants; when the
+        // doubling does not fit, what is free may (at least what is needed: growing by the
+        // bare need would copy the buffer once per chunk).
         let target = want.max(cap.saturating_mul(2)).max(4096);
-        let extra = target - cap;
-        if !self.held.reserve(extra) {
-            return false;
-        }
+        let free = self
+            .held
+            .budget
+            .cap()
+            .saturating_sub(self.held.budget.held());
+        let fallback = (want - cap).max(free.min(target - cap));
+        let extra = if self.held.try_reserve(target - cap) {
+            target - cap
+        } else if fallback < target - cap && self.held.try_reserve(fallback) {
+            fallback
+        } else {
+            return Err(self.held.denied(want - cap));
+        };
+        let target = cap + extra;
         self.reserved += extra;
         let add = usize::try_from(target).unwrap_or(usize::MAX) - self.data.len();
         self.data.reserve_exact(add);
         // `reserve_exact` may round up; what is held is what was counted.
-        true
+        Ok(())
     }
 
     /// Drop the buffer down to its first `keep_prefix` bytes and give back the rest.
@@ -808,14 +1031,14 @@ impl<'o> Sink<'o> {
             self.keep_prefix_only();
             return;
         }
-        if !self.grow_to((self.data.len() + chunk.len()) as u64) {
+        if let Err(denied) = self.grow_to((self.data.len() + chunk.len()) as u64) {
             // The budget cannot hold the rest: keep the prefix (so the file's kind can still
             // be recognised) and report it.
             let room = self.opts.keep_prefix.saturating_sub(self.data.len());
-            if self.grow_to(self.opts.keep_prefix as u64) {
+            if self.grow_to(self.opts.keep_prefix as u64).is_ok() {
                 self.data.extend_from_slice(&chunk[..room.min(chunk.len())]);
             }
-            self.over_budget = true;
+            self.over_budget = Some(denied);
             self.keep_prefix_only();
             return;
         }
@@ -1177,16 +1400,25 @@ impl<'o> Collector<'o> {
 
     /// Add a fully streamed regular file.
     pub fn add_file(&mut self, path: String, s: Streamed) {
-        if s.over_budget {
+        if let Some(denied) = s.over_budget {
             let budget = self.held.budget.cap();
+            let why = match denied {
+                Denied::Alone => {
+                    "this artifact alone needs more inflated data held for \
+                                  inspection than the whole budget"
+                }
+                Denied::Contended => {
+                    "other artifacts being read at the same time held the \
+                                      rest, and this read could not wait for them"
+                }
+            };
             self.finding(
                 &ARCHIVE_BOMB,
                 Severity::High,
                 Some(&path),
                 format!(
                     "file could not be held for inspection within the memory budget of {budget} \
-                     bytes (inflated data held across the artifacts being read at once); only \
-                     its first {} bytes were inspected",
+                     bytes ({why}); only its first {} bytes were inspected",
                     self.opts.keep_prefix
                 ),
                 Some(format!("{} bytes inflated", s.size)),

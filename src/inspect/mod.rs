@@ -300,6 +300,8 @@ fn pool() -> Option<&'static rayon::ThreadPool> {
         rayon::ThreadPoolBuilder::new()
             .stack_size(64 << 20)
             .thread_name(|i| format!("pyvet-inspect-{i}"))
+            // Reads run here: a worker that blocked for memory could hold what it waits for.
+            .start_handler(|_| archive::never_wait_on_this_thread())
             .build()
             .ok()
     })
@@ -389,7 +391,54 @@ pub fn inspect(contents: &ArchiveContents, opts: &InspectOptions) -> Vec<Finding
 /// A file's role can depend on a `pyproject.toml` read later (an in-tree build backend's
 /// `backend-path`): files inspected early whose role changes once the whole archive is known
 /// are inspected again.
+///
+/// Memory: the read holds its kept files within the [`archive::MemoryBudget`] (the one in
+/// `read`, else the process-wide one). When a file could not be held only because other
+/// artifacts held the rest, this attempt is thrown away and the artifact is read again alone,
+/// after waiting (on the calling thread, never inside the pool) until no other read is under
+/// way: whether a file is reported depends on the artifact, not on what else was in flight.
 pub fn read_and_inspect(
+    filename: &str,
+    bytes: &[u8],
+    read: &archive::ReadOptions,
+    opts: &InspectOptions,
+) -> Result<(archive::ReadOutcome, Vec<Finding>), archive::ArchiveError> {
+    if pool().is_none() {
+        // Without a pool of its own the attempt would run on this thread, whose frames other
+        // waiters could depend on: no gate, the budget reports what does not fit.
+        return in_pool(|| read_and_inspect_once(filename, bytes, read, opts));
+    }
+    let budget = read
+        .memory
+        .clone()
+        .unwrap_or_else(|| Arc::clone(archive::MemoryBudget::global()));
+    let mut pass = budget.enter(false);
+    loop {
+        let exclusive = pass.as_ref().is_some_and(archive::Pass::is_exclusive);
+        let (result, contended) = in_pool(move || {
+            let result = read_and_inspect_once(filename, bytes, read, opts);
+            let contended = result.as_ref().is_ok_and(|(o, _)| o.contended());
+            // The attempt is over: its bytes and its place go back before the result leaves
+            // the pool, so no waiter depends on when the caller drops it.
+            if let Ok((outcome, _)) = &result {
+                outcome.release_budget();
+            }
+            drop(pass);
+            (result, contended)
+        });
+        if !contended || exclusive || !archive::may_wait_here() {
+            return result;
+        }
+        drop(result);
+        pass = budget.enter(true);
+        if pass.is_none() {
+            return in_pool(|| read_and_inspect_once(filename, bytes, read, opts));
+        }
+    }
+}
+
+/// One attempt of [`read_and_inspect`], run in the inspection pool.
+fn read_and_inspect_once(
     filename: &str,
     bytes: &[u8],
     read: &archive::ReadOptions,
@@ -403,7 +452,7 @@ pub fn read_and_inspect(
     // unique until the results are matched with the entries below.
     type Early = (Arc<Vec<u8>>, Vec<Finding>);
     let early: Mutex<Vec<Early>> = Mutex::new(Vec::new());
-    in_pool(|| {
+    {
         let outcome = rayon::scope(|s| {
             let observe = |e: &ArchiveEntry| {
                 let (path, data) = (e.path.clone(), Arc::clone(&e.data));
@@ -448,7 +497,7 @@ pub fn read_and_inspect(
             entries, rest, &artifact, &backend, &enabled,
         ));
         Ok((outcome, merge(per_file)))
-    })
+    }
 }
 
 /// Inspect a single file (exposed for benchmarks and tests).
