@@ -99,6 +99,7 @@ pub struct Services<'a> {
     pub vulns: Option<&'a VulnDb>,
 }
 
+#[derive(Clone)]
 pub struct AuditOptions {
     pub target: Target,
     pub all_artifacts: bool,
@@ -628,6 +629,7 @@ pub fn run(
             ..Summary::default()
         },
         packages,
+        not_installed: Vec::new(),
         notes,
     })
 }

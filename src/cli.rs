@@ -64,8 +64,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "PYVET_NETRC_DEFAULT")]
     pub netrc_default: bool,
     /// Most inflated archive data held in memory for inspection at once, across every artifact
-    /// being read (e.g. 1GiB, 512MiB, 2000000000). A file that does not fit is reported and
-    /// blocks. Default: 1GiB.
+    /// being read (e.g. 1GiB, 512MiB, 2000000000). A read that collides with others waits; an
+    /// artifact that alone does not fit is reported and blocks. Default: 1GiB.
     #[arg(long, global = true, env = "PYVET_MEMORY_BUDGET", value_name = "SIZE", value_parser = crate::config::parse_size)]
     pub memory_budget: Option<u64>,
     /// Seconds (or 500ms, 10s, 2m) allowed to set up a connection [default: 10s; config
@@ -126,7 +126,7 @@ pub enum Command {
     Demo,
 }
 
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct TargetArgs {
     /// Target Python version for artifact selection, e.g. 3.12 (default: `python-version` in the
     /// configuration, else a `.python-version` file next to the lockfile, else 3.12).
@@ -136,9 +136,49 @@ pub struct TargetArgs {
     /// architecture (linux-x86_64, macos-arm64, windows-amd64). Default: this machine.
     #[arg(long, value_name = "PLATFORM")]
     pub platform: Option<String>,
-    /// Fetch and vet every file the lockfile lists, for every platform.
+    /// Fetch and vet every file the lockfile lists, for every platform (and so every package,
+    /// as --all-packages).
     #[arg(long)]
     pub all_artifacts: bool,
+    /// Vet every package the lockfile lists, not only those an install on the target selects
+    /// (packages behind other platforms' markers, extras and groups not requested).
+    #[arg(long, help_heading = "Install set")]
+    pub all_packages: bool,
+    /// Also install the project's extra NAME (repeatable), as `uv sync --extra`.
+    #[arg(long = "extra", value_name = "NAME", help_heading = "Install set")]
+    pub extras: Vec<String>,
+    /// Install every extra of the project.
+    #[arg(long, help_heading = "Install set")]
+    pub all_extras: bool,
+    /// Also install dependency group NAME (repeatable; Poetry: an optional group). The
+    /// defaults are `dev` and `[tool.uv] default-groups` for uv, the non-optional groups for
+    /// Poetry, `default-groups` for pylock.toml.
+    #[arg(long = "group", value_name = "NAME", help_heading = "Install set")]
+    pub groups: Vec<String>,
+    /// Install only dependency group NAME (repeatable), not the project's dependencies.
+    #[arg(long = "only-group", value_name = "NAME", help_heading = "Install set")]
+    pub only_groups: Vec<String>,
+    /// Leave out the `dev` dependency group.
+    #[arg(long, help_heading = "Install set")]
+    pub no_dev: bool,
+    /// Leave out every dependency group installed by default.
+    #[arg(long, help_heading = "Install set")]
+    pub no_default_groups: bool,
+}
+
+impl TargetArgs {
+    /// What these flags ask to install (see `crate::installset`).
+    pub fn install_request(&self) -> crate::installset::Request {
+        crate::installset::Request {
+            extras: self.extras.clone(),
+            all_extras: self.all_extras,
+            groups: self.groups.clone(),
+            only_groups: self.only_groups.clone(),
+            no_dev: self.no_dev,
+            no_default_groups: self.no_default_groups,
+            all_packages: self.all_packages || self.all_artifacts,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

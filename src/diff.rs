@@ -454,6 +454,7 @@ mod tests {
             files: vec!["uv.lock".into()],
             declared_in: vec![],
             streamed: false,
+            install: Default::default(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! pyvet: vet Python dependencies before you install them.
 //!
-//! Data flows one way: `lockfile::load` -> `Vec<LockedPackage>` -> `select` artifacts ->
+//! Data flows one way: `lockfile::load` -> `Vec<LockedPackage>` -> the `installset` (which
+//! packages the installer would install on the target) -> `select` artifacts ->
 //! `fetch` into the `cache` (verifying hashes) -> `archive` + `inspect`, `metadata`, `vulns` ->
 //! `Vec<Finding>` -> `report::Report` -> a renderer. Package code is never executed.
 
@@ -20,6 +21,7 @@ pub mod guard;
 pub mod hash;
 pub mod index;
 pub mod inspect;
+pub mod installset;
 pub mod lockfile;
 pub mod metadata;
 pub mod netrc;

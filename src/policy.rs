@@ -208,6 +208,7 @@ pub fn summarize(report: &Report) -> Summary {
     let mut s = Summary {
         packages: report.packages.len(),
         unchanged: report.summary.unchanged,
+        not_installed: report.not_installed.len(),
         ..Summary::default()
     };
     for p in &report.packages {

@@ -80,10 +80,14 @@ fn premerge(
     }
     let by_head: std::collections::BTreeMap<usize, &crate::diff::PackageDiff> =
         rows.iter().filter_map(|r| r.head.map(|h| (h, r))).collect();
+    // The report lists, in this order, the changed packages an install selects (the others
+    // are in `not_installed`).
+    let installed = env.install_set(lock)?;
     let vetted: Vec<usize> = rows
         .iter()
         .filter(|r| r.change.needs_vetting())
         .filter_map(|r| r.head)
+        .filter(|&i| installed.is_installed(i))
         .collect();
     for (p, head_idx) in report.packages.iter_mut().zip(vetted) {
         let Some(row) = by_head.get(&head_idx) else {

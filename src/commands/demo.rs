@@ -84,7 +84,7 @@ fn run_in(g: &GlobalArgs, dir: &Path) -> Result<ExitCode, Error> {
     let target = TargetArgs {
         python_version: Some("3.12".into()),
         platform: Some("linux-x86_64".into()),
-        all_artifacts: false,
+        ..TargetArgs::default()
     };
     let args = AuditArgs {
         lockfile: None,

@@ -60,6 +60,7 @@ pub fn run(g: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode, Error> {
             ..Summary::default()
         },
         packages,
+        not_installed: Vec::new(),
         notes: Vec::new(),
     };
     super::session::finish(g, report, &config)

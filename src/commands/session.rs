@@ -81,15 +81,18 @@ pub struct Environment {
     pub thresholds: crate::metadata::Thresholds,
     /// Artifacts larger than this are neither downloaded nor read (`max-artifact-size`).
     pub max_artifact_size: u64,
+    /// What the install flags ask for (extras, groups, `--all-packages`).
+    pub request: crate::installset::Request,
 }
 
 impl Environment {
     pub fn open(
         g: &GlobalArgs,
         lock: &Lockfile,
-        target: &TargetArgs,
+        target_args: &TargetArgs,
         config: &Config,
     ) -> Result<Self, Error> {
+        let target = target_args;
         let cache_dir = super::cache_dir(g)?;
         let cache = Cache::open(&cache_dir)?;
         let net_opts = network_options_with(g, &config.network)?;
@@ -123,7 +126,13 @@ impl Environment {
             target,
             thresholds,
             max_artifact_size,
+            request: target_args.install_request(),
         })
+    }
+
+    /// The packages an install of `lock` on the target selects (see `crate::installset`).
+    pub fn install_set(&self, lock: &Lockfile) -> Result<crate::installset::InstallSet, Error> {
+        crate::installset::compute(lock, &self.target, &self.request)
     }
 
     pub fn options(
@@ -148,8 +157,31 @@ impl Environment {
         }
     }
 
-    /// Run the pipeline with a progress display when stderr is a terminal.
+    /// Run the pipeline with a progress display when stderr is a terminal, on the packages of
+    /// `opts.only` (all when `None`) that an install on the target selects; the others are
+    /// listed in the report as not installed.
     pub fn run(
+        &self,
+        g: &GlobalArgs,
+        lock: &Lockfile,
+        opts: &AuditOptions,
+    ) -> Result<crate::report::Report, Error> {
+        let set = self.install_set(lock)?;
+        let narrowed = set.narrow(opts.only.as_deref());
+        let mut report = if narrowed == opts.only {
+            self.run_pipeline(g, lock, opts)?
+        } else {
+            let opts = AuditOptions {
+                only: narrowed,
+                ..opts.clone()
+            };
+            self.run_pipeline(g, lock, &opts)?
+        };
+        set.annotate(&mut report, lock, opts.only.as_deref());
+        Ok(report)
+    }
+
+    fn run_pipeline(
         &self,
         g: &GlobalArgs,
         lock: &Lockfile,

@@ -5,6 +5,7 @@
 //! vetted (unpinned, unhashed, VCS/local/editable sources) as `Problem`s on the package. Every
 //! malformed input is an `Error::Input` naming the file and (1-based) line; no input panics.
 
+pub mod deps;
 mod poetry_lock;
 mod pylock;
 mod requirements_txt;
@@ -79,6 +80,9 @@ pub struct Lockfile {
     /// Read from a pipe (process substitution), not from a file in a project directory.
     #[serde(skip)]
     pub streamed: bool,
+    /// How an installer picks what to install from this lockfile (for the install set).
+    #[serde(skip)]
+    pub install: deps::InstallModel,
 }
 
 impl Lockfile {
@@ -93,6 +97,7 @@ impl Lockfile {
             files: vec![path.to_path_buf()],
             declared_in: Vec::new(),
             streamed: false,
+            install: deps::InstallModel::Unknown,
         }
     }
 

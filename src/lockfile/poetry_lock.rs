@@ -4,13 +4,19 @@
 //! `[package.source]` says where a package comes from: absent means the default index, `legacy`
 //! a named index (simple API), `url` a direct archive URL, `git` a checkout (`resolved_reference`
 //! is the commit), `directory`/`file` a local path (`develop = true` for editable).
+//!
+//! For the install set, lock 2.1 records each package's `groups` and its marker per group,
+//! which is what Poetry 2 installs from; older locks give `[package.dependencies]` and
+//! `[package.extras]`, a graph whose root (the project's own dependencies) is in the
+//! pyproject.toml next to the lockfile.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::deps::{normalize_label, DepGraph, Edge, InstallModel, Node};
 use super::{clip, input, line_of, name_version_from_filename, toml_error, Lockfile};
 use crate::error::Error;
 use crate::package::{normalize_name, Artifact, LockedPackage, Problem, Source};
@@ -46,6 +52,13 @@ struct PackageWire {
     develop: bool,
     #[serde(default)]
     source: Option<SourceWire>,
+    /// name -> constraint, table or array of tables (read leniently: only markers, extras
+    /// and `optional` matter here).
+    #[serde(default)]
+    dependencies: BTreeMap<String, toml::Value>,
+    /// extra -> requirement strings.
+    #[serde(default)]
+    extras: BTreeMap<String, toml::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,10 +143,12 @@ pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), 
     }
 
     let lines = super::LineIndex::new(text);
+    let mut per_group: Vec<Vec<(String, Option<String>)>> = Vec::new();
+    let mut edges: Vec<(BTreeMap<String, toml::Value>, BTreeMap<String, toml::Value>)> = Vec::new();
     for spanned in wire.package {
         let line = lines.line(spanned.span().start);
         let err = |msg: String| input(path, Some(line), msg);
-        let p = spanned.into_inner();
+        let mut p = spanned.into_inner();
         let normalized = normalize_name(&p.name);
         let files: Vec<&FileWire> = match &p.files {
             Some(f) if major >= 2 || !f.is_empty() => f.iter().collect(),
@@ -256,8 +271,92 @@ pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), 
         pkg.problems = problems;
         pkg.line = Some(u32::try_from(line).unwrap_or(u32::MAX));
         lock.packages.push(pkg);
+        per_group.push(group_markers(&p.markers, &p.groups));
+        edges.push((
+            std::mem::take(&mut p.dependencies),
+            std::mem::take(&mut p.extras),
+        ));
     }
+    lock.install = if !per_group.is_empty() && per_group.iter().all(|g| !g.is_empty()) {
+        InstallModel::PoetryGroups(per_group)
+    } else {
+        InstallModel::Graph(graph(lock, edges))
+    };
     Ok(())
+}
+
+/// Lock 2.1: each group the package is in, with its marker there (`None`: unconditional).
+fn group_markers(m: &Option<MarkersWire>, groups: &[String]) -> Vec<(String, Option<String>)> {
+    let nonempty = |s: &String| Some(s.clone()).filter(|s| !s.trim().is_empty());
+    groups
+        .iter()
+        .map(|g| {
+            let marker = match m {
+                None => None,
+                Some(MarkersWire::One(s)) => nonempty(s),
+                Some(MarkersWire::PerGroup(per)) => per.get(g).and_then(nonempty),
+            };
+            (normalize_label(g), marker)
+        })
+        .collect()
+}
+
+/// Locks before 2.1: the graph of `[package.dependencies]` (optional ones only through the
+/// extras that name them in `[package.extras]`). The root is the project, in pyproject.toml.
+fn graph(
+    lock: &Lockfile,
+    edges: Vec<(BTreeMap<String, toml::Value>, BTreeMap<String, toml::Value>)>,
+) -> DepGraph {
+    let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, p) in lock.packages.iter().enumerate() {
+        by_name
+            .entry(p.name.normalized.clone())
+            .or_default()
+            .push(i);
+    }
+    let edge = |name: &str, marker: Option<String>, extras: Vec<String>| {
+        let name = normalize_name(name);
+        Edge {
+            to: by_name.get(&name).cloned().unwrap_or_default(),
+            name,
+            marker,
+            extras: extras.iter().map(|x| normalize_label(x)).collect(),
+        }
+    };
+    let nodes = edges
+        .into_iter()
+        .map(|(deps, extras)| {
+            let mut node = Node::default();
+            for (name, spec) in &deps {
+                for (marker, x, optional) in crate::installset::poetry_specs(spec) {
+                    if !optional {
+                        node.deps.push(edge(name, marker, x));
+                    }
+                }
+            }
+            for (x, reqs) in &extras {
+                let list = node.extras.entry(normalize_label(x)).or_default();
+                for req in reqs
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|r| r.as_str())
+                {
+                    if let Some((name, x, marker)) = crate::installset::requirement(req) {
+                        list.push(edge(&name, marker, x));
+                    }
+                }
+            }
+            node
+        })
+        .collect();
+    DepGraph {
+        tool: "poetry",
+        root: None,
+        no_root: None,
+        projects: Vec::new(),
+        nodes,
+    }
 }
 
 /// One marker expression for the package: 2.1 may give one per group; a group without an entry

@@ -4,6 +4,11 @@
 //! files (`sdist` and/or `wheels`, with `index` naming the index). Files carry `name`, `url` or
 //! `path`, `size`, `upload-time` (a TOML datetime) and `hashes` (a table `{ sha256 = ... }`).
 //! An unsupported major lock version is an error, as the specification requires.
+//!
+//! What gets installed is each package's `marker` on the target, where `'x' in extras` and
+//! `'g' in dependency_groups` test what was requested; the top-level `extras`,
+//! `dependency-groups` and `default-groups` say which names exist and what a plain install
+//! selects.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -21,6 +26,12 @@ struct PylockWire {
     lock_version: Spanned<String>,
     #[serde(default)]
     packages: Vec<Spanned<PackageWire>>,
+    #[serde(default)]
+    extras: Vec<String>,
+    #[serde(default, rename = "dependency-groups")]
+    dependency_groups: Vec<String>,
+    #[serde(default, rename = "default-groups")]
+    default_groups: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -98,6 +109,12 @@ pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), 
             ),
         ));
     }
+    let label = |v: &[String]| v.iter().map(|n| super::deps::normalize_label(n)).collect();
+    lock.install = super::deps::InstallModel::Pylock {
+        extras: label(&wire.extras),
+        groups: label(&wire.dependency_groups),
+        default_groups: label(&wire.default_groups),
+    };
     let lines = super::LineIndex::new(text);
     for spanned in wire.packages {
         let line = lines.line(spanned.span().start);

@@ -78,6 +78,8 @@ pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), 
         lock.packages.push(req.pkg);
         lock.declared_in.push(req.file);
     }
+    // pip installs every line whose own marker holds.
+    lock.install = super::deps::InstallModel::Markers;
     Ok(())
 }
 

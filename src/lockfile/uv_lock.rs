@@ -6,13 +6,20 @@
 //! revisions). A name may appear several times when the resolution forks; `resolution-markers`
 //! then say which entry applies. Workspace members (the project itself) are kept, marked as
 //! virtual or editable, without problems: they are not third-party code.
+//!
+//! The dependency edges (`dependencies`, `optional-dependencies` by extra, `dev-dependencies`
+//! by group, each `{ name, version?, source?, marker?, extra? }`) become a [`DepGraph`] rooted
+//! at the project (the package whose source is `.`), else at the workspace members of a
+//! virtual root (`[manifest] members`, with its `requirements` and `dependency-groups`), as
+//! `uv sync` installs them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::deps::{normalize_label, DepGraph, Edge, InstallModel, Node};
 use super::{clip, input, line_of, path_filename, toml_error, url_filename, Lockfile};
 use crate::error::Error;
 use crate::package::{normalize_name, Artifact, LockedPackage, Problem, Source};
@@ -30,9 +37,40 @@ struct UvWire {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 struct ManifestWire {
     #[serde(default)]
     members: Vec<String>,
+    /// Requirements of a project-less root (scripts, `uv pip`-style locks).
+    #[serde(default)]
+    requirements: Vec<RequirementWire>,
+    /// Dependency groups of a virtual workspace root.
+    #[serde(default)]
+    dependency_groups: BTreeMap<String, Vec<RequirementWire>>,
+}
+
+/// A requirement as the manifest records it (name, marker, extras; specifiers unused here).
+#[derive(Debug, Deserialize)]
+struct RequirementWire {
+    name: String,
+    #[serde(default)]
+    marker: Option<String>,
+    #[serde(default)]
+    extras: Vec<String>,
+}
+
+/// A dependency edge: `{ name, version?, source?, marker?, extra? }`.
+#[derive(Debug, Deserialize)]
+struct DepWire {
+    name: String,
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    source: Option<SourceWire>,
+    #[serde(default)]
+    marker: Option<String>,
+    #[serde(default)]
+    extra: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,9 +86,15 @@ struct PackageWire {
     wheels: Vec<DistWire>,
     #[serde(default)]
     resolution_markers: Vec<String>,
+    #[serde(default)]
+    dependencies: Vec<DepWire>,
+    #[serde(default)]
+    optional_dependencies: BTreeMap<String, Vec<DepWire>>,
+    #[serde(default)]
+    dev_dependencies: BTreeMap<String, Vec<DepWire>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize, PartialEq, Eq)]
 struct SourceWire {
     #[serde(default)]
     registry: Option<String>,
@@ -105,16 +149,21 @@ pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), 
             ),
         ));
     }
-    let members: BTreeSet<String> = wire
-        .manifest
+    let manifest = wire.manifest;
+    let members: BTreeSet<String> = manifest
+        .as_ref()
         .map(|m| m.members.iter().map(|n| normalize_name(n)).collect())
         .unwrap_or_default();
+    // What the dependency graph needs of each package, kept while the packages are read.
+    let mut keys: Vec<(String, Option<String>, SourceWire)> = Vec::new();
+    let mut edges: Vec<EdgesWire> = Vec::new();
+    let mut project_roots: Vec<usize> = Vec::new();
 
     let lines = super::LineIndex::new(text);
     for spanned in wire.package {
         let line = lines.line(spanned.span().start);
         let err = |msg: String| input(path, Some(line), msg);
-        let p = spanned.into_inner();
+        let mut p = spanned.into_inner();
         let s = &p.source;
         let given = [
             s.registry.is_some(),
@@ -239,9 +288,183 @@ pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), 
         pkg.artifacts = artifacts;
         pkg.problems = problems;
         pkg.line = Some(u32::try_from(line).unwrap_or(u32::MAX));
+        let at_root = p
+            .source
+            .editable
+            .as_deref()
+            .is_some_and(super::is_project_root)
+            || p.source
+                .virtual_
+                .as_deref()
+                .is_some_and(super::is_project_root)
+            || p.source
+                .directory
+                .as_deref()
+                .is_some_and(super::is_project_root);
+        if at_root {
+            project_roots.push(lock.packages.len());
+        }
         lock.packages.push(pkg);
+        edges.push(EdgesWire {
+            deps: std::mem::take(&mut p.dependencies),
+            extras: std::mem::take(&mut p.optional_dependencies),
+            groups: std::mem::take(&mut p.dev_dependencies),
+        });
+        keys.push((normalize_name(&p.name), p.version.take(), p.source));
     }
+    lock.install = InstallModel::Graph(graph(&keys, edges, &project_roots, &members, manifest));
     Ok(())
+}
+
+/// One package's edges as read, resolved to indices once every package is known.
+struct EdgesWire {
+    deps: Vec<DepWire>,
+    extras: BTreeMap<String, Vec<DepWire>>,
+    groups: BTreeMap<String, Vec<DepWire>>,
+}
+
+/// The dependency graph: edges resolved to package indices (by name, then the edge's version
+/// and source when the name is listed more than once), rooted as `uv sync` roots it.
+fn graph(
+    keys: &[(String, Option<String>, SourceWire)],
+    edges: Vec<EdgesWire>,
+    project_roots: &[usize],
+    members: &BTreeSet<String>,
+    manifest: Option<ManifestWire>,
+) -> DepGraph {
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (name, _, _)) in keys.iter().enumerate() {
+        by_name.entry(name.as_str()).or_default().push(i);
+    }
+    let candidates = |name: &str| by_name.get(name).cloned().unwrap_or_default();
+    let resolve = |d: DepWire| -> Edge {
+        let name = normalize_name(&d.name);
+        let mut to = candidates(&name);
+        if to.len() > 1 {
+            if let Some(v) = &d.version {
+                let wanted = crate::project::normalize_version(v);
+                let same: Vec<usize> =
+                    to.iter()
+                        .copied()
+                        .filter(|&i| {
+                            keys[i].1.as_deref().is_some_and(|have| {
+                                crate::project::normalize_version(have) == wanted
+                            })
+                        })
+                        .collect();
+                if !same.is_empty() {
+                    to = same;
+                }
+            }
+        }
+        if to.len() > 1 {
+            if let Some(src) = &d.source {
+                let same: Vec<usize> = to.iter().copied().filter(|&i| keys[i].2 == *src).collect();
+                if !same.is_empty() {
+                    to = same;
+                }
+            }
+        }
+        Edge {
+            name,
+            to,
+            marker: d.marker.filter(|m| !m.trim().is_empty()),
+            extras: d.extra.iter().map(|x| normalize_label(x)).collect(),
+        }
+    };
+    let by_label = |m: BTreeMap<String, Vec<DepWire>>| -> BTreeMap<String, Vec<Edge>> {
+        let mut out: BTreeMap<String, Vec<Edge>> = BTreeMap::new();
+        for (label, deps) in m {
+            out.entry(normalize_label(&label))
+                .or_default()
+                .extend(deps.into_iter().map(resolve));
+        }
+        out
+    };
+    let nodes: Vec<Node> = edges
+        .into_iter()
+        .map(|e| Node {
+            deps: e.deps.into_iter().map(resolve).collect(),
+            extras: by_label(e.extras),
+            groups: by_label(e.groups),
+        })
+        .collect();
+
+    // The packages `uv sync` starts from: the project at the lockfile's directory, else (a
+    // virtual workspace root) every member.
+    let roots: Vec<usize> = if !project_roots.is_empty() {
+        project_roots.to_vec()
+    } else {
+        members
+            .iter()
+            .flat_map(|m| candidates(m))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    let (requirements, manifest_groups) = match manifest {
+        Some(m) => (m.requirements, m.dependency_groups),
+        None => (Vec::new(), BTreeMap::new()),
+    };
+    if roots.is_empty() && requirements.is_empty() && manifest_groups.is_empty() {
+        return DepGraph {
+            tool: "uv",
+            root: None,
+            projects: Vec::new(),
+            no_root: Some(
+                "the uv.lock names no project (no package has source `.` and [manifest] lists \
+                 no members)"
+                    .into(),
+            ),
+            nodes,
+        };
+    }
+    let requirement = |r: RequirementWire| {
+        let name = normalize_name(&r.name);
+        Edge {
+            to: candidates(&name),
+            name,
+            marker: r.marker.filter(|m| !m.trim().is_empty()),
+            extras: r.extras.iter().map(|x| normalize_label(x)).collect(),
+        }
+    };
+    let mut root = Node::default();
+    for &r in &roots {
+        root.deps.push(Edge {
+            name: keys[r].0.clone(),
+            to: vec![r],
+            marker: None,
+            extras: Vec::new(),
+        });
+        for extra in nodes[r].extras.keys() {
+            root.extras.entry(extra.clone()).or_default().push(Edge {
+                name: keys[r].0.clone(),
+                to: vec![r],
+                marker: None,
+                extras: vec![extra.clone()],
+            });
+        }
+        for (group, es) in &nodes[r].groups {
+            root.groups
+                .entry(group.clone())
+                .or_default()
+                .extend(es.iter().cloned());
+        }
+    }
+    root.deps.extend(requirements.into_iter().map(requirement));
+    for (group, reqs) in manifest_groups {
+        root.groups
+            .entry(normalize_label(&group))
+            .or_default()
+            .extend(reqs.into_iter().map(requirement));
+    }
+    DepGraph {
+        tool: "uv",
+        root: Some(root),
+        no_root: None,
+        projects: roots,
+        nodes,
+    }
 }
 
 fn artifact(d: &DistWire, source_url: Option<&str>) -> Result<Artifact, String> {

@@ -42,11 +42,12 @@ enum Section {
     Blocking,
     Others,
     Suppressed,
+    NotInstalled,
     Notes,
 }
 
 impl Section {
-    const PRIORITY: [Section; 7] = [
+    const PRIORITY: [Section; 8] = [
         Section::Head,
         Section::Table,
         Section::Notes,
@@ -54,6 +55,7 @@ impl Section {
         Section::Changes,
         Section::Suppressed,
         Section::Others,
+        Section::NotInstalled,
     ];
 }
 
@@ -231,6 +233,28 @@ pub fn render_with_budget(report: &Report, budget: usize) -> String {
                     md_text(f.suppressed.as_deref().unwrap_or_default())
                 ),
                 1,
+            ));
+        }
+    }
+
+    if !report.not_installed.is_empty() {
+        pieces.push(piece(
+            Section::NotInstalled,
+            format!(
+                "\n### Not installed on the target, not vetted ({})\n\n",
+                report.not_installed.len()
+            ),
+            0,
+        ));
+        for n in &report.not_installed {
+            let id = match &n.version {
+                Some(v) => format!("{} {v}", n.name),
+                None => n.name.clone(),
+            };
+            pieces.push(piece(
+                Section::NotInstalled,
+                format!("- {}: {}\n", md_text(&id), with_code_spans(&n.reason)),
+                0,
             ));
         }
     }

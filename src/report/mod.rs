@@ -45,6 +45,10 @@ pub struct Report {
     pub fail_on: Severity,
     pub summary: Summary,
     pub packages: Vec<PackageReport>,
+    /// Packages the lockfile lists that the installer would not install on the target (their
+    /// markers, extras or groups leave them out): not vetted, not blocking, each with why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_installed: Vec<NotInstalled>,
     /// Things the user should know that are not findings about a package (a stale vulnerability
     /// database, skipped checks, artifacts not selected for this platform, ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -80,6 +84,9 @@ pub struct Summary {
     /// Packages present but not vetted because they did not change (pre-merge mode).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub unchanged: usize,
+    /// Packages not installed on the target, listed in `not_installed`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub not_installed: usize,
     /// Selected artifacts that could not be vetted (not on the index, not downloaded, not
     /// verified, not readable), each with a finding that says why.
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -120,6 +127,21 @@ pub struct PackageReport {
     pub findings: Vec<Finding>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<PackageMetadata>,
+}
+
+/// A package the install leaves out on the target (see `crate::installset`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotInstalled {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// Why the installer leaves it out, e.g. ``reached only through marker `sys_platform ==
+    /// 'win32'` (from click)``.
+    pub reason: String,
 }
 
 /// What an upgrade changes in the selected artifact: file counts, new install-time hooks and
@@ -216,6 +238,9 @@ pub fn redacted(report: &Report) -> Report {
     let mut r = report.clone();
     r.inputs = r.inputs.iter().map(|i| redact_text(i)).collect();
     r.notes = r.notes.iter().map(|n| redact_text(n)).collect();
+    for n in &mut r.not_installed {
+        n.reason = redact_text(&n.reason);
+    }
     for p in &mut r.packages {
         if let Some(source) = &mut p.source {
             match source {
@@ -265,6 +290,12 @@ pub fn summary_line(report: &Report) -> String {
     );
     if s.unchanged > 0 {
         line.push_str(&format!(" ({} unchanged, not vetted)", s.unchanged));
+    }
+    if s.not_installed > 0 {
+        line.push_str(&format!(
+            " ({} not installed on the target, not vetted)",
+            s.not_installed
+        ));
     }
     if s.unvetted > 0 {
         let noun = if s.unvetted == 1 {

@@ -94,6 +94,7 @@ pub fn render_with(report: &Report, opts: Options) -> String {
     changes_section(&packages, text_width, &mut out);
     findings_section(report, &packages, text_width, opts.color, &mut out);
     suppressed_section(report, &packages, text_width, &mut out);
+    not_installed_section(report, text_width, &mut out);
 
     if !report.notes.is_empty() {
         out.push_str("\nNotes\n");
@@ -455,6 +456,35 @@ fn suppressed_section(
             width,
             3,
         );
+    }
+}
+
+/// At most this many packages left out of the install are listed in the table (all are in
+/// the JSON report).
+pub const SHOW_NOT_INSTALLED: usize = 12;
+
+fn not_installed_section(report: &Report, width: usize, out: &mut String) {
+    let items = &report.not_installed;
+    if items.is_empty() {
+        return;
+    }
+    out.push_str(&format!(
+        "\nNot installed on the target, so not vetted ({}; --all-packages vets them)\n",
+        items.len()
+    ));
+    for n in items.iter().take(SHOW_NOT_INSTALLED) {
+        let id = match &n.version {
+            Some(v) => format!("{} {v}", n.name),
+            None => n.name.clone(),
+        };
+        let line = format!("{}: {}", sanitize(&id, false), sanitize(&n.reason, false));
+        push_wrapped(out, &line, "  - ", "    ", width, 3);
+    }
+    if items.len() > SHOW_NOT_INSTALLED {
+        out.push_str(&format!(
+            "  ... and {} more (--format json lists every one)\n",
+            items.len() - SHOW_NOT_INSTALLED
+        ));
     }
 }
 

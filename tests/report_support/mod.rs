@@ -241,6 +241,7 @@ pub fn raw_report() -> Report {
             ..Summary::default()
         },
         packages,
+        not_installed: Vec::new(),
         notes: vec!["The vulnerability database is 12 days old; run `pyvet db update`.".into()],
     }
 }
