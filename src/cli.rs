@@ -91,6 +91,10 @@ pub enum Command {
     Rules(RulesArgs),
     /// Audit a small demo project shipped with pyvet, offline (no network, no setup).
     Demo,
+    /// Print a shell completion script: `pyvet completions bash > ~/.local/share/bash-completion/completions/pyvet`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man(ManArgs),
 }
 
 /// Which checks to run.
@@ -233,6 +237,20 @@ pub struct DbUpdateArgs {
     /// URL of an OSV export zip.
     #[arg(long, env = "PYVET_OSV_URL")]
     pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ManArgs {
+    /// Write pyvet.1 and one page per subcommand (pyvet-audit.1, ...) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

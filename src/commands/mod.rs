@@ -6,6 +6,7 @@ pub mod cache;
 pub mod db;
 pub mod demo;
 pub mod diff;
+pub mod generate;
 pub mod lock;
 pub mod rules;
 pub mod scan;
@@ -32,6 +33,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Db(c) => db::run(g, c),
         Command::Rules(a) => rules::run(g, &a),
         Command::Demo => demo::run(g),
+        Command::Completions(a) => generate::completions(g, &a),
+        Command::Man(a) => generate::man(g, &a),
     }
 }
 
