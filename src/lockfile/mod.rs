@@ -7,6 +7,7 @@
 
 mod poetry_lock;
 mod pylock;
+mod pyproject;
 mod requirements_txt;
 mod uv_lock;
 
@@ -19,6 +20,8 @@ use crate::error::{Error, InputError};
 use crate::finding::Severity;
 use crate::hash::{Digest, HashAlgorithm, Hashes};
 use crate::package::{Artifact, LockedPackage, Problem};
+
+pub use pyproject::{static_dependencies, StaticDependencies};
 
 /// The lockfile formats pyvet reads.
 /// Serialised with the same names as `--kind` takes.
@@ -40,6 +43,11 @@ pub enum LockKind {
     #[value(name = "pylock")]
     #[serde(rename = "pylock")]
     Pylock,
+    /// pyproject.toml: the `[project]` dependencies, which pin nothing (resolved with uv
+    /// before they are vetted).
+    #[value(name = "pyproject")]
+    #[serde(rename = "pyproject")]
+    Pyproject,
 }
 
 impl LockKind {
@@ -50,6 +58,7 @@ impl LockKind {
             LockKind::PoetryLock => "poetry",
             LockKind::UvLock => "uv",
             LockKind::Pylock => "pylock",
+            LockKind::Pyproject => "pyproject",
         }
     }
 }
@@ -196,12 +205,18 @@ pub fn problem_rule(problem: &Problem) -> &'static RuleInfo {
 }
 
 /// Detect the lockfile to use in `dir` when none is named: uv.lock, pylock.toml, poetry.lock,
-/// requirements.txt, in that order.
+/// requirements.txt, in that order, else the project's own pyproject.toml.
 pub fn detect(dir: &Path) -> Option<PathBuf> {
-    ["uv.lock", "pylock.toml", "poetry.lock", "requirements.txt"]
-        .iter()
-        .map(|n| dir.join(n))
-        .find(|p| p.is_file())
+    [
+        "uv.lock",
+        "pylock.toml",
+        "poetry.lock",
+        "requirements.txt",
+        "pyproject.toml",
+    ]
+    .iter()
+    .map(|n| dir.join(n))
+    .find(|p| p.is_file())
 }
 
 /// The format a file name implies, if any: `uv.lock`, `poetry.lock`, `pylock.toml`,
@@ -212,6 +227,7 @@ pub fn kind_from_name(path: &Path) -> Option<LockKind> {
         "uv.lock" => Some(LockKind::UvLock),
         "poetry.lock" => Some(LockKind::PoetryLock),
         "pylock.toml" => Some(LockKind::Pylock),
+        "pyproject.toml" => Some(LockKind::Pyproject),
         _ if name.starts_with("pylock.") && name.ends_with(".toml") => Some(LockKind::Pylock),
         _ if name.ends_with(".txt") || name.ends_with(".in") => Some(LockKind::RequirementsTxt),
         _ => None,
@@ -272,6 +288,12 @@ pub fn kind_from_content(text: &str) -> LockKind {
     }
 }
 
+/// One PEP 508 requirement (or a requirements-file requirement such as a local path) as a
+/// lockfile entry with its problems, as a requirements line without options would read.
+pub fn requirement_entry(text: &str) -> Result<LockedPackage, String> {
+    requirements_txt::requirement_entry(text)
+}
+
 /// Largest lockfile (or included requirements file) read: far above any real one, and a bound
 /// on what a hostile `-r /dev/zero` or a huge file can make pyvet allocate.
 pub const MAX_LOCKFILE_SIZE: u64 = 64 << 20;
@@ -297,6 +319,7 @@ pub fn load_str(path: &Path, text: &str, kind: Option<LockKind>) -> Result<Lockf
         LockKind::PoetryLock => poetry_lock::parse(path, text, &mut lock)?,
         LockKind::UvLock => uv_lock::parse(path, text, &mut lock)?,
         LockKind::Pylock => pylock::parse(path, text, &mut lock)?,
+        LockKind::Pyproject => pyproject::parse(path, text, &mut lock)?,
     }
     Ok(lock.finish())
 }
@@ -572,7 +595,7 @@ mod tests {
         assert_eq!(k("requirements-dev.txt"), Some(LockKind::RequirementsTxt));
         assert_eq!(k("requirements.in"), Some(LockKind::RequirementsTxt));
         assert_eq!(k("lock"), None);
-        assert_eq!(k("pyproject.toml"), None);
+        assert_eq!(k("pyproject.toml"), Some(LockKind::Pyproject));
     }
 
     #[test]

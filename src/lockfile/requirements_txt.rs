@@ -613,13 +613,15 @@ fn parse_requirement(text: &str, editable: bool) -> Result<Pending, String> {
         let markers = parse_markers(marker_text)?;
         return from_url(None, head, markers, editable);
     }
-    let (path_part, _extras) = strip_extras(head);
+    let (path_part, extras) = strip_extras(head);
     let pep508_url_form = head
         .split_once('@')
         .is_some_and(|(before, _)| !looks_like_path(before));
     if !pep508_url_form && (looks_like_path(path_part) || is_archive_name(path_part)) {
         let markers = parse_markers(marker_text)?;
-        return Ok(from_path(None, path_part, markers, editable));
+        let mut p = from_path(None, path_part, markers, editable);
+        p.pkg.extras = extras.map(extra_list).unwrap_or_default();
+        return Ok(p);
     }
     if editable {
         return Err(format!(
@@ -653,7 +655,19 @@ fn parse_requirement(text: &str, editable: bool) -> Result<Pending, String> {
     };
     let name = req.name.to_string();
     let markers = req.marker.contents().map(|c| c.to_string());
-    match req.version_or_url {
+    let extras: Vec<String> = req.extras.iter().map(|e| e.to_string()).collect();
+    parsed_requirement(name, markers, req.version_or_url).map(|mut p| {
+        p.pkg.extras = extras;
+        p
+    })
+}
+
+fn parsed_requirement(
+    name: String,
+    markers: Option<String>,
+    version_or_url: Option<VersionOrUrl<RawUrl>>,
+) -> Result<Pending, String> {
+    match version_or_url {
         Some(VersionOrUrl::Url(url)) => {
             let url = url.0;
             if is_url(&url) {
@@ -785,6 +799,18 @@ fn non_ascii_outside_quotes(text: &str) -> Option<char> {
         }
     }
     None
+}
+
+/// `[a, b]` -> `["a", "b"]`.
+fn extra_list(bracketed: &str) -> Vec<String> {
+    bracketed
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// `path[extra1,extra2]` -> (`path`, `[extra1,extra2]`).
@@ -1000,6 +1026,13 @@ fn apply_constraints(req: &mut Pending, constraints: &[Pending]) {
         }
         return;
     }
+}
+
+/// One requirement string as an entry with its problems (see `lockfile::requirement_entry`).
+pub(super) fn requirement_entry(text: &str) -> Result<LockedPackage, String> {
+    let mut p = parse_requirement(text.trim(), false)?;
+    p.pkg.problems = problems_of(&p);
+    Ok(p.pkg)
 }
 
 fn problems_of(req: &Pending) -> Vec<Problem> {
