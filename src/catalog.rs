@@ -21,8 +21,9 @@ pub struct RuleInfo {
 
 /// Every rule, grouped by the stage that reports it.
 pub fn all() -> Vec<&'static RuleInfo> {
-    let groups: [&'static [RuleInfo]; 8] = [
+    let groups: [&'static [RuleInfo]; 9] = [
         crate::lockfile::RULES,
+        crate::resolve::RULES,
         crate::audit::RULES,
         crate::fetch::RULES,
         crate::archive::RULES,

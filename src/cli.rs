@@ -146,6 +146,9 @@ pub struct AuditArgs {
     /// Checks to run (comma-separated; default: all).
     #[arg(long, value_enum, value_delimiter = ',')]
     pub checks: Vec<Check>,
+    /// Do not resolve unpinned input with uv: ranges and bare names stay unvetted and block.
+    #[arg(long)]
+    pub no_resolve: bool,
 }
 
 #[derive(Debug, Clone, Args)]

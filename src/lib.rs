@@ -29,6 +29,7 @@ pub mod policy;
 pub mod project;
 pub mod redact;
 pub mod report;
+pub mod resolve;
 pub mod select;
 pub mod typosquat;
 pub mod vulns;

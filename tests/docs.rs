@@ -369,7 +369,9 @@ fn action_runs_a_pyvet_audit_that_parses_for_every_kind_of_input() {
             })
             .collect()
     };
-    let cases: Vec<(Vec<(&str, &str)>, Option<&str>)> = vec![
+    // (variables, the `--base` the command must carry)
+    type Case<'a> = (Vec<(&'a str, &'a str)>, Option<&'a str>);
+    let cases: Vec<Case> = vec![
         (set(&[("IN_SARIF", "pyvet.sarif")]), None),
         (
             set(&[

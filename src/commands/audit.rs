@@ -33,14 +33,34 @@ pub fn run(g: &GlobalArgs, args: &AuditArgs) -> Result<ExitCode, Error> {
         checks_from(&args.checks)
     };
     let env = Environment::open(g, &lock, &args.target, &config)?;
-    let report = match &args.base {
+    let (lock, resolution) = resolve_input(g, &env, lock, args.no_resolve)?;
+    let mut report = match &args.base {
         None => {
             let opts = env.options(g, args.jobs, checks, &args.target, None);
             env.run(g, &lock, &opts)?
         }
         Some(spec) => premerge(g, args, &env, &lock, spec, checks)?,
     };
+    resolution.apply(&mut report, &lock);
     finish(g, report, &config)
+}
+
+/// Unpinned input (ranges, bare names, pyproject.toml, `-e .[extra]`) resolved with uv into the
+/// pinned set to audit, or left unvetted (and blocking) when it cannot be; see `crate::resolve`.
+fn resolve_input(
+    g: &GlobalArgs,
+    env: &Environment,
+    lock: Lockfile,
+    no_resolve: bool,
+) -> Result<(Lockfile, crate::resolve::Outcome), Error> {
+    let ctx = crate::resolve::Context {
+        settings: &env.settings,
+        target: &env.target,
+        offline: g.offline,
+        enabled: !no_resolve,
+        cache_root: env.cache.root(),
+    };
+    crate::resolve::prepare(lock, crate::resolve::Uv::find, &ctx)
 }
 
 /// Pre-merge mode: vet only what changed since `spec`, and for upgrades only what is new.
@@ -53,6 +73,8 @@ fn premerge(
     checks: Checks,
 ) -> Result<crate::report::Report, Error> {
     let base = super::diff::load_base(spec, &lock.path, None)?;
+    // Compare like with like: a base that leaves versions open is resolved the same way.
+    let (base, _) = resolve_input(g, env, base, args.no_resolve)?;
     let rows = crate::diff::diff(&base, lock);
     let only: Vec<usize> = rows
         .iter()
@@ -187,7 +209,8 @@ pub fn load_lockfile(path: Option<&Path>, kind: Option<LockKind>) -> Result<Lock
                     None => "no lockfile given and none found in the current directory".into(),
                 };
                 Error::Usage(format!(
-                    "{where_} (looked for uv.lock, pylock.toml, poetry.lock, requirements.txt); \
+                    "{where_} (looked for uv.lock, pylock.toml, poetry.lock, requirements.txt, \
+                     pyproject.toml); \
                      name one as an argument"
                 ))
             })?

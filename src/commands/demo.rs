@@ -94,6 +94,7 @@ fn run_in(g: &GlobalArgs, dir: &Path) -> Result<ExitCode, Error> {
         jobs: 4,
         fail_on: None,
         checks: Vec::new(),
+        no_resolve: true,
     };
     let env = super::audit::Environment::open(&g, &lock, &args.target, &config)?;
     let opts = env.options(&g, args.jobs, crate::audit::Checks::ALL, &target, None);
