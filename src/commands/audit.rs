@@ -47,7 +47,7 @@ pub fn run(g: &GlobalArgs, args: &AuditArgs) -> Result<ExitCode, Error> {
 
 /// Unpinned input (ranges, bare names, pyproject.toml, `-e .[extra]`) resolved with uv into the
 /// pinned set to audit, or left unvetted (and blocking) when it cannot be; see `crate::resolve`.
-fn resolve_input(
+pub fn resolve_input(
     g: &GlobalArgs,
     env: &Environment,
     lock: Lockfile,
