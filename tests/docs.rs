@@ -28,8 +28,8 @@ fn code_lines(text: &str) -> Vec<&str> {
     out
 }
 
-/// `pyvet ...` command lines in a document's code, with trailing comments removed and `${{ }}`
-/// expressions replaced by a placeholder argument.
+/// `pyvet ...` command lines in a document's code, with trailing comments and output
+/// redirections removed and `${{ }}` expressions replaced by a placeholder argument.
 fn pyvet_lines(text: &str) -> Vec<String> {
     code_lines(text)
         .into_iter()
@@ -45,6 +45,8 @@ fn pyvet_lines(text: &str) -> Vec<String> {
                 return None; // prose mentioning pyvet, or another command's argument
             }
             let cmd = cmd.split(" #").next().unwrap_or(cmd).trim();
+            // `pyvet man > pyvet.1`: the redirection is the shell's, not an argument.
+            let cmd = cmd.split(" > ").next().unwrap_or(cmd).trim();
             let mut out = String::new();
             let mut rest = cmd;
             while let Some(i) = rest.find("${{") {
