@@ -76,7 +76,8 @@ fn wheel(name: &str, version: &str, requires: &[&str], requires_python: Option<&
 /// to fetch, so a resolver that builds would run it at once) that writes the file when imported.
 fn tripwire_sdist(name: &str, version: &str, marker: &Path) -> Vec<u8> {
     let top = format!("{name}-{version}");
-    let pyproject = "[build-system]\nrequires = []\nbuild-backend = \"tripwire\"\nbackend-path = [\".\"]\n";
+    let pyproject =
+        "[build-system]\nrequires = []\nbuild-backend = \"tripwire\"\nbackend-path = [\".\"]\n";
     let backend = format!(
         "open({:?}, 'w').write('built')\n\ndef get_requires_for_build_wheel(config_settings=None):\n    return []\n",
         marker.display().to_string()
@@ -228,6 +229,29 @@ fn audit(dir: &Path, uv: Option<&Path>, index_url: &str, args: &[&str]) -> Outpu
     cmd.output().expect("run pyvet")
 }
 
+/// `audit`, which must exit with `code`; its report.
+fn audit_exit(
+    code: i32,
+    dir: &Path,
+    uv: Option<&Path>,
+    index_url: &str,
+    args: &[&str],
+) -> serde_json::Value {
+    let out = audit(dir, uv, index_url, args);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    report(&out)
+}
+
+/// `audit` with uv, which must exit 0; its report.
+fn audit_ok(dir: &Path, uv: &Path, index_url: &str, args: &[&str]) -> serde_json::Value {
+    audit_exit(0, dir, Some(uv), index_url, args)
+}
+
 fn report(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
@@ -302,14 +326,7 @@ fn ranges_are_resolved_by_uv_and_every_pin_is_vetted() {
     let dir = TempDir::new("resolve-ranges");
     let s = index(&dir.path().join("BUILT"), None);
     std::fs::write(dir.path().join("requirements.in"), "alpha>=1\n").unwrap();
-    let out = audit(dir.path(), Some(&uv), &root(&s), &["requirements.in"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r = report(&out);
+    let r = audit_ok(dir.path(), &uv, &root(&s), &["requirements.in"]);
     // The newest alpha and the dependency it brings, both pinned, downloaded and verified.
     assert_eq!(
         pins(&r),
@@ -370,14 +387,7 @@ fn editable_project_extras_are_honoured_and_its_dependencies_read_statically() {
         "-e .[all]\nepsilon\n",
     )
     .unwrap();
-    let out = audit(dir.path(), Some(&uv), &root(&s), &["requirements-dev.txt"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r = report(&out);
+    let r = audit_ok(dir.path(), &uv, &root(&s), &["requirements-dev.txt"]);
     assert_eq!(
         pins(&r),
         vec![
@@ -413,14 +423,7 @@ fn pyproject_dependencies_are_resolved_and_audited() {
     )
     .unwrap();
     // No argument: the pyproject.toml of the current directory.
-    let out = audit(dir.path(), Some(&uv), &root(&s), &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r = report(&out);
+    let r = audit_ok(dir.path(), &uv, &root(&s), &[]);
     assert_eq!(pins(&r), vec![("alpha".into(), "1.0".into())]);
     assert_all_verified(&r);
 }
@@ -436,25 +439,14 @@ fn target_python_and_platform_reach_the_resolver() {
     )
     .unwrap();
     let run = |py: &str, platform: &str| {
-        let out = audit(
-            dir.path(),
-            Some(&uv),
-            &root(&s),
-            &[
-                "requirements.in",
-                "--python-version",
-                py,
-                "--platform",
-                platform,
-            ],
-        );
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        pins(&report(&out))
+        let args = [
+            "requirements.in",
+            "--python-version",
+            py,
+            "--platform",
+            platform,
+        ];
+        pins(&audit_ok(dir.path(), &uv, &root(&s), &args))
     };
     // epsilon 2.0 needs Python 3.13; beta is for Windows only.
     assert_eq!(run("3.12", "linux"), vec![("epsilon".into(), "1.0".into())]);
@@ -501,15 +493,8 @@ fn sdist_only_package_is_not_built_and_blocks_as_unresolved() {
     let marker = dir.path().join("BUILT");
     let s = index(&marker, None);
     std::fs::write(dir.path().join("requirements.in"), "gamma\nbeta\n").unwrap();
-    let out = audit(dir.path(), Some(&uv), &root(&s), &["requirements.in"]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let r = audit_exit(1, dir.path(), Some(&uv), &root(&s), &["requirements.in"]);
     assert!(!marker.exists(), "the sdist's build backend ran");
-    let r = report(&out);
     let gamma = r["packages"]
         .as_array()
         .unwrap()
@@ -542,14 +527,7 @@ fn a_pinned_hashed_file_is_audited_as_it_is() {
         format!("beta==1.0 --hash=sha256:{}\n", support::sha256(&data)),
     )
     .unwrap();
-    let out = audit(dir.path(), Some(&uv), &root(&s), &["requirements.txt"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r = report(&out);
+    let r = audit_ok(dir.path(), &uv, &root(&s), &["requirements.txt"]);
     assert!(!notes(&r).contains("uv pip compile"), "{}", notes(&r));
     assert_eq!(pins(&r), vec![("beta".into(), "1.0".into())]);
 }
@@ -571,14 +549,7 @@ fn without_uv_unpinned_entries_are_not_vetted_and_block_with_the_lock_command() 
         "-e .[socks]\nbeta>=1\n",
     )
     .unwrap();
-    let out = audit(dir.path(), None, &root(&s), &["requirements-dev.txt"]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r = report(&out);
+    let r = audit_exit(1, dir.path(), None, &root(&s), &["requirements-dev.txt"]);
     // Every unpinned requirement, the project's own (alpha, delta) included, has a row with a
     // blocking finding that names the command that locks the input.
     for name in ["alpha", "beta", "delta"] {
@@ -618,19 +589,13 @@ fn no_resolve_leaves_ranges_unvetted_even_with_uv() {
     // A PYVET_UV that is not uv at all: with --no-resolve it must not even be asked.
     let fake = dir.path().join("not-uv");
     std::fs::write(&fake, "").unwrap();
-    let out = audit(
+    let r = audit_exit(
+        1,
         dir.path(),
         Some(&fake),
         &root(&s),
         &["requirements.in", "--no-resolve"],
     );
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r = report(&out);
     let rules = rules(&r);
     assert!(rules.iter().any(|x| x == "unresolved"), "{rules:?}");
     assert!(notes(&r).contains("--no-resolve"), "{}", notes(&r));
