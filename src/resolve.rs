@@ -158,8 +158,6 @@ pub struct Unresolved {
 pub struct Outcome {
     pub notes: Vec<String>,
     pub unresolved: Vec<Unresolved>,
-    /// The command that ran, when uv resolved the input.
-    pub command: Option<String>,
 }
 
 impl Outcome {
@@ -253,7 +251,7 @@ fn plan(lock: &Lockfile) -> Plan {
                                     i,
                                     format!(
                                         "its dependency `{}` is not a requirement pyvet can read",
-                                        lockfile_clip(&req)
+                                        lockfile::clip(req.trim())
                                     ),
                                 ));
                                 continue;
@@ -276,18 +274,6 @@ fn plan(lock: &Lockfile) -> Plan {
         }
     }
     plan
-}
-
-fn lockfile_clip(s: &str) -> String {
-    let s = s.trim();
-    if s.len() <= 120 {
-        return s.to_string();
-    }
-    let mut end = 120;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}...", &s[..end])
 }
 
 /// The static dependencies of the project in `dir`, or why they cannot be known without a build.
@@ -628,9 +614,9 @@ fn run_uv(
             .map_or("a signal".to_string(), |c| format!("exit code {c}"));
         return Ok(Err(NotResolved::Failed {
             message: format!(
-                "uv {} could not resolve it ({status}): {}",
+                "uv {} could not resolve the input ({status}): {}",
                 uv.version,
-                lockfile_clip(&first)
+                lockfile::clip(&first)
             ),
             evidence: format!("{shown}\n{stderr}"),
         }));
@@ -644,10 +630,7 @@ fn run_uv(
         .collect();
     let lock_path = lock.path.display().to_string();
     merge(lock, &mut resolved, plan);
-    let mut outcome = Outcome {
-        command: Some(shown.clone()),
-        ..Outcome::default()
-    };
+    let mut outcome = Outcome::default();
     outcome.notes.push(format!(
         "resolved: {} pins no exact version, so uv {} resolved {} requirement(s) for {} with \
          builds disabled (no package code ran): `{shown}`; audited exactly the {count} pinned \
