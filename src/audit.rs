@@ -12,10 +12,9 @@ use rayon::prelude::*;
 
 use crate::archive;
 use crate::cache::Cache;
-use crate::catalog;
 use crate::error::Error;
 use crate::fetch::{self, FetchEvent, FetchJob, FetchStatus};
-use crate::finding::{Confidence, Finding, Severity, Verdict};
+use crate::finding::{Finding, Severity, Verdict};
 use crate::hash::{Digest, Hashes};
 use crate::index::IndexClient;
 use crate::inspect;
@@ -28,19 +27,6 @@ use crate::redact::redact_url;
 use crate::report::{ArtifactReport, ArtifactStatus, PackageReport, Report, Summary, Tool};
 use crate::select::{self, Choice, Target};
 use crate::vulns::VulnDb;
-
-/// Rules the pipeline itself reports (the stages report theirs).
-pub static RULES: &[crate::catalog::RuleInfo] = &[crate::catalog::RuleInfo {
-    id: "archive-unreadable",
-    severity: Severity::High,
-    summary: "An artifact could not be read as the archive its name claims",
-    help:
-        "The file is not a readable wheel or sdist: truncated, corrupt, or not an archive at all. \
-           An installer would fail on it or, worse, a different tool would read it differently. \
-           Nothing inside could be inspected, so the package cannot be vetted. Re-download it and \
-           compare its hash with the lockfile; a persistent failure on an index file is worth \
-           reporting to the index.",
-}];
 
 /// Which checks run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,11 +100,6 @@ struct Work {
     index_conflicts: Vec<Vec<Digest>>,
     choices: Vec<Choice>,
     findings: Vec<Finding>,
-}
-
-fn rule_finding(rule: &str, fallback: Severity, message: String) -> Finding {
-    let severity = catalog::find(rule).map(|r| r.severity).unwrap_or(fallback);
-    Finding::new(rule, severity, Confidence::High, message)
 }
 
 /// Run the audit. Errors are tool failures (offline with a cold cache, no index configured).
@@ -203,10 +184,7 @@ pub fn run(
             let mut findings: Vec<Finding> = pkg
                 .problems
                 .iter()
-                .map(|p| {
-                    let rule = crate::lockfile::problem_rule(p);
-                    Finding::new(rule.id, rule.severity, Confidence::High, p.describe())
-                })
+                .map(|p| crate::lockfile::problem_rule(p).finding(p.describe()))
                 .collect();
             if pkg.artifacts.is_empty()
                 && candidates.is_empty()
@@ -215,20 +193,16 @@ pub fn run(
                 && project.is_some()
                 && opts.checks.needs_artifacts()
             {
-                findings.push(rule_finding(
-                    "artifact-not-found",
-                    Severity::Medium,
-                    format!(
-                        "the index lists no file for {} {}{}",
-                        pkg.name,
-                        pkg.version.as_deref().unwrap_or(""),
-                        if pkg.requirement_hashes.is_empty() {
-                            ""
-                        } else {
-                            " matching the pinned hashes"
-                        }
-                    ),
-                ));
+                findings.push(fetch::ARTIFACT_NOT_FOUND.finding(format!(
+                    "the index lists no file for {} {}{}",
+                    pkg.name,
+                    pkg.version.as_deref().unwrap_or(""),
+                    if pkg.requirement_hashes.is_empty() {
+                        ""
+                    } else {
+                        " matching the pinned hashes"
+                    }
+                )));
             }
             Work {
                 pkg: i,
@@ -242,11 +216,10 @@ pub fn run(
         .collect();
     for (i, msg) in lookup_errors {
         if let Some(w) = work.iter_mut().find(|w| w.pkg == i) {
-            w.findings.push(rule_finding(
-                "fetch-failed",
-                Severity::Medium,
-                format!("index lookup failed: {}", crate::redact::redact_text(&msg)),
-            ));
+            w.findings.push(fetch::FETCH_FAILED.finding(format!(
+                "index lookup failed: {}",
+                crate::redact::redact_text(&msg)
+            )));
         }
     }
 
@@ -329,12 +302,9 @@ pub fn run(
         r.detail = Some("no URL known for this file (neither the lockfile nor the index)".into());
         let filename = work[wi].candidates[ci].filename.clone();
         work[wi].findings.push(
-            rule_finding(
-                "artifact-not-found",
-                Severity::Medium,
-                format!("no download URL for {filename}"),
-            )
-            .in_artifact(&filename),
+            fetch::ARTIFACT_NOT_FOUND
+                .finding(format!("no download URL for {filename}"))
+                .in_artifact(&filename),
         );
     }
 
@@ -353,13 +323,12 @@ pub fn run(
                 } else {
                     r.status = ArtifactStatus::Unverified;
                     work[wi].findings.push(
-                        rule_finding(
-                            "artifact-unverified",
-                            Severity::Low,
-                            "neither the lockfile nor the index states a hash for this file".into(),
-                        )
-                        .in_artifact(&filename)
-                        .with_evidence(format!("sha256:{sha256}")),
+                        fetch::ARTIFACT_UNVERIFIED
+                            .finding(
+                                "neither the lockfile nor the index states a hash for this file",
+                            )
+                            .in_artifact(&filename)
+                            .with_evidence(format!("sha256:{sha256}")),
                     );
                 }
                 if opts.checks.code {
@@ -373,29 +342,23 @@ pub fn run(
                     expected.algorithm
                 ));
                 work[wi].findings.push(
-                    rule_finding(
-                        "hash-mismatch",
-                        Severity::Critical,
-                        "downloaded bytes do not match the pinned hash".into(),
-                    )
-                    .in_artifact(&filename)
-                    .with_evidence(format!(
-                        "expected {expected}\nactual   {}:{actual}",
-                        expected.algorithm
-                    )),
+                    fetch::HASH_MISMATCH
+                        .finding("downloaded bytes do not match the pinned hash")
+                        .in_artifact(&filename)
+                        .with_evidence(format!(
+                            "expected {expected}\nactual   {}:{actual}",
+                            expected.algorithm
+                        )),
                 );
             }
             FetchStatus::NotFound { url } => {
                 r.status = ArtifactStatus::NotFound;
                 r.detail = Some(format!("{} answered not found", redact_url(&url)));
                 work[wi].findings.push(
-                    rule_finding(
-                        "artifact-not-found",
-                        Severity::Medium,
-                        "the index no longer serves this file".into(),
-                    )
-                    .in_artifact(&filename)
-                    .with_evidence(redact_url(&url)),
+                    fetch::ARTIFACT_NOT_FOUND
+                        .finding("the index no longer serves this file")
+                        .in_artifact(&filename)
+                        .with_evidence(redact_url(&url)),
                 );
             }
             FetchStatus::MissingOffline => {
@@ -411,12 +374,9 @@ pub fn run(
                 let message = crate::redact::redact_text(&message);
                 r.detail = Some(message.clone());
                 work[wi].findings.push(
-                    rule_finding(
-                        "fetch-failed",
-                        Severity::Medium,
-                        format!("download failed: {message}"),
-                    )
-                    .in_artifact(&filename),
+                    fetch::FETCH_FAILED
+                        .finding(format!("download failed: {message}"))
+                        .in_artifact(&filename),
                 );
             }
         }
@@ -515,8 +475,10 @@ pub fn run(
             name: pkg.name.display.clone(),
             version: pkg.version.clone(),
             source: Some(pkg.source.clone()),
+            file: Some(lock.file_of(w.pkg).display().to_string()),
             line: pkg.line,
             change: None,
+            upgrade: None,
             artifacts: arts,
             verdict: Verdict::from_worst(crate::finding::worst(&findings)),
             findings,
@@ -538,11 +500,7 @@ pub fn run(
                 "no vulnerability database: run `pyvet db import PATH` or `pyvet db update` to check known vulnerabilities"
                     .to_string(),
             ),
-            Some(db) if db.is_stale(opts.now) => notes.push(format!(
-                "the vulnerability database is older than 7 days (imported {}); run `pyvet db update`",
-                db.imported_at()
-            )),
-            Some(_) => {}
+            Some(db) => notes.extend(db.stale_note(opts.now)),
         }
     }
     if artifacts_skipped > 0 && !opts.all_artifacts {
@@ -572,7 +530,7 @@ pub fn run(
 }
 
 /// A refreshed popular-names list in the cache (`pyvet db import names.tsv`), else the embedded one.
-pub fn load_popular(cache: &Cache) -> Option<std::sync::Arc<crate::typosquat::Popular>> {
+pub fn load_popular(cache: &Cache) -> Option<std::sync::Arc<metadata::typosquat::Popular>> {
     let path = cache.root().join("metadata").join("popular.tsv");
     if !path.is_file() {
         return None;
@@ -596,44 +554,68 @@ fn inspect_cached(
     let bytes = match cache.artifact(sha256) {
         Ok(Some(b)) => b,
         Ok(None) => {
-            return vec![rule_finding(
-                "fetch-failed",
-                Severity::Medium,
-                "the cached file vanished or was corrupt before inspection".into(),
-            )
-            .in_artifact(filename)]
+            return vec![fetch::FETCH_FAILED
+                .finding("the cached file vanished or was corrupt before inspection")
+                .in_artifact(filename)]
         }
         Err(e) => {
-            return vec![
-                rule_finding("fetch-failed", Severity::Medium, e.to_string()).in_artifact(filename),
-            ]
+            return vec![fetch::FETCH_FAILED
+                .finding(e.to_string())
+                .in_artifact(filename)]
         }
     };
-    inspect_bytes(filename, &bytes, opts)
+    inspect_bytes(filename, &bytes, &opts.limits, &opts.inspect).findings
 }
 
-/// Archive + code findings for one artifact held in memory.
-pub fn inspect_bytes(filename: &str, bytes: &[u8], opts: &AuditOptions) -> Vec<Finding> {
-    let read_opts = archive::ReadOptions::with_limits(opts.limits.clone());
-    match inspect::read_and_inspect(filename, bytes, &read_opts, &opts.inspect) {
-        Ok((outcome, code)) => {
-            let mut out = outcome.contents.findings;
-            out.extend(code);
-            for f in &mut out {
-                if f.artifact.is_none() {
-                    f.artifact = Some(filename.to_string());
-                }
+/// What reading and inspecting one artifact found.
+#[derive(Debug, Clone, Default)]
+pub struct Inspected {
+    /// Archive findings, then code findings, each naming the artifact.
+    pub findings: Vec<Finding>,
+    /// Core metadata from the archive (`METADATA` / `PKG-INFO`), when readable.
+    pub metadata: Option<archive::DistMetadata>,
+    /// Whether the archive could be read (when not, `findings` is one `archive-unreadable`).
+    pub read: bool,
+}
+
+impl Inspected {
+    /// The outcome of reading `filename` (its contents and code findings): a failed read is one
+    /// `archive-unreadable` finding, since nothing inside could be vetted.
+    pub fn from_read(
+        filename: &str,
+        read: Result<(archive::ArchiveContents, Vec<Finding>), archive::ArchiveError>,
+    ) -> Self {
+        let (mut findings, metadata, read) = match read {
+            Ok((contents, code)) => {
+                let mut findings = contents.findings;
+                findings.extend(code);
+                (findings, contents.metadata, true)
             }
-            out
+            Err(e) => (vec![archive::unreadable(&e)], None, false),
+        };
+        for f in &mut findings {
+            f.artifact.get_or_insert_with(|| filename.to_string());
         }
-        Err(e) => vec![Finding::new(
-            "archive-unreadable",
-            Severity::High,
-            Confidence::Medium,
-            format!("cannot read the artifact: {e}"),
-        )
-        .in_artifact(filename)],
+        Inspected {
+            findings,
+            metadata,
+            read,
+        }
     }
+}
+
+/// Read an artifact held in memory and inspect it, within `limits` (the one read path of
+/// `pyvet audit` and `pyvet scan`).
+pub fn inspect_bytes(
+    filename: &str,
+    bytes: &[u8],
+    limits: &archive::Limits,
+    opts: &inspect::InspectOptions,
+) -> Inspected {
+    let read_opts = archive::ReadOptions::with_limits(limits.clone());
+    let read = inspect::read_and_inspect(filename, bytes, &read_opts, opts)
+        .map(|(outcome, code)| (outcome.contents, code));
+    Inspected::from_read(filename, read)
 }
 
 /// The files an installer may pick for `pkg`: the lockfile's own list, completed with URLs and

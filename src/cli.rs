@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::config::Check;
 use crate::finding::Severity;
 use crate::lockfile::LockKind;
 use crate::report::Format;
@@ -52,7 +53,7 @@ pub struct GlobalArgs {
     /// Less output (no progress bars).
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// More output; repeat for more.
+    /// Reserved for diagnostic logging (accepted, repeatable; no effect yet).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// When to use colour (NO_COLOR is respected with `auto`).
@@ -95,19 +96,6 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff), or write one page per command into a directory.
     Man(ManArgs),
-}
-
-/// Which checks to run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
-pub enum Check {
-    /// Download and verify artifact hashes.
-    Hashes,
-    /// Static inspection of artifact contents (implies downloading).
-    Code,
-    /// Index metadata: age, yanked, typosquats, maintainers, provenance.
-    Metadata,
-    /// Known vulnerabilities and known-malicious packages (OSV database).
-    Vulns,
 }
 
 #[derive(Debug, Clone, Args)]

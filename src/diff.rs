@@ -9,33 +9,33 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::archive::ArchiveContents;
-use crate::catalog::RuleInfo;
-use crate::finding::{Confidence, Finding, Severity};
+use crate::finding::{Finding, RuleInfo, Severity};
 use crate::lockfile::Lockfile;
 use crate::package::{LockedPackage, Source};
 
-pub static RULES: &[RuleInfo] = &[
-    RuleInfo {
-        id: "source-changed",
-        severity: Severity::High,
-        summary: "A package moved to another index, or from an index to a URL, VCS or path",
-        help: "Between the base and the new lockfile this package's source changed: another \
-               index, or a registry package now coming from a direct URL, a VCS checkout or a \
-               local path. Moving a dependency to another index is how dependency-confusion and \
-               index-substitution attacks land. Confirm the new source is intended and owned by \
-               the same people.",
-    },
-    RuleInfo {
-        id: "hashes-changed",
-        severity: Severity::Critical,
-        summary: "The same version's file now has a different hash",
-        help: "A file of the same name and version was pinned with a different hash in the base \
-               lockfile. Published files never change on a well-behaved index, so a new hash for \
-               the same file means the bytes were replaced: a compromised mirror, a re-upload on \
-               an index that allows it, or a tampered lockfile. New files added for the same \
-               version (for example wheels for a new platform) are not reported.",
-    },
-];
+pub static SOURCE_CHANGED: RuleInfo = RuleInfo {
+    id: "source-changed",
+    severity: Severity::High,
+    summary: "A package moved to another index, or from an index to a URL, VCS or path",
+    help: "Between the base and the new lockfile this package's source changed: another \
+           index, or a registry package now coming from a direct URL, a VCS checkout or a \
+           local path. Moving a dependency to another index is how dependency-confusion and \
+           index-substitution attacks land. Confirm the new source is intended and owned by \
+           the same people.",
+};
+
+pub static HASHES_CHANGED: RuleInfo = RuleInfo {
+    id: "hashes-changed",
+    severity: Severity::Critical,
+    summary: "The same version's file now has a different hash",
+    help: "A file of the same name and version was pinned with a different hash in the base \
+           lockfile. Published files never change on a well-behaved index, so a new hash for \
+           the same file means the bytes were replaced: a compromised mirror, a re-upload on \
+           an index that allows it, or a tampered lockfile. New files added for the same \
+           version (for example wheels for a new platform) are not reported.",
+};
+
+pub static RULES: &[&RuleInfo] = &[&SOURCE_CHANGED, &HASHES_CHANGED];
 
 /// How one package changed between base and head.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -110,21 +110,17 @@ fn source_key(s: &Source) -> String {
 /// A `source-changed` finding when `new` comes from another source than `old`.
 fn source_changed(old: &LockedPackage, new: &LockedPackage, what: &str) -> Option<Finding> {
     (source_key(&old.source) != source_key(&new.source)).then(|| {
-        Finding::new(
-            "source-changed",
-            Severity::High,
-            Confidence::High,
-            format!(
+        SOURCE_CHANGED
+            .finding(format!(
                 "{} {} {what}",
                 new.name,
                 new.version.as_deref().unwrap_or("")
-            ),
-        )
-        .with_evidence(format!(
-            "base: {}\nhead: {}",
-            old.source.label(),
-            new.source.label()
-        ))
+            ))
+            .with_evidence(format!(
+                "base: {}\nhead: {}",
+                old.source.label(),
+                new.source.label()
+            ))
     })
 }
 
@@ -224,13 +220,11 @@ pub fn diff(base: &Lockfile, head: &Lockfile) -> Vec<PackageDiff> {
                     evidence.push_str(&format!("no longer allowed: {r}"));
                 }
                 findings.push(
-                    Finding::new(
-                        "hashes-changed",
-                        Severity::Critical,
-                        Confidence::High,
-                        "the same version is pinned with different file hashes than in the base",
-                    )
-                    .with_evidence(evidence),
+                    HASHES_CHANGED
+                        .finding(
+                            "the same version is pinned with different file hashes than in the base",
+                        )
+                        .with_evidence(evidence),
                 );
                 out.push(row(Change::HashesChanged, Some(bi), findings));
             } else if old_files != new_files || old_req != new_req {
@@ -444,6 +438,7 @@ pub fn new_findings(old: &[Finding], new: Vec<Finding>) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::archive::ArchiveEntry;
+    use crate::finding::Confidence;
     use crate::hash::{Digest, Hashes};
     use crate::lockfile::LockKind;
     use crate::package::{Artifact, ArtifactKind};
@@ -458,6 +453,7 @@ mod tests {
             no_index: false,
             files: vec!["uv.lock".into()],
             declared_in: vec![],
+            streamed: false,
         }
     }
 

@@ -1,5 +1,6 @@
 //! Download artifacts into the cache in parallel, verifying every expected hash while the bytes
-//! stream past. A mismatch is a `hash-mismatch` finding and the bytes are not cached.
+//! stream past. A mismatch is a `hash-mismatch` and the bytes are not cached. The rules for what
+//! can go wrong are declared here; the pipeline (`audit`) turns each [`FetchStatus`] into them.
 //!
 //! For each job: when a sha256 is known (from the lockfile, the index, or a previous download of
 //! the same URL) and that file is in the cache, it is re-hashed and used without the network
@@ -13,51 +14,57 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::cache::Cache;
-use crate::catalog::RuleInfo;
-use crate::finding::{Confidence, Finding, Severity};
+use crate::finding::{RuleInfo, Severity};
 use crate::hash::{Digest, HashAlgorithm, Hashes, MultiHasher};
 use crate::network::Network;
-use crate::package::Artifact;
 use crate::redact::{redact_text, redact_url};
 
-pub static RULES: &[RuleInfo] = &[
-    RuleInfo {
-        id: "hash-mismatch",
-        severity: Severity::Critical,
-        summary: "Downloaded bytes do not match the hash the lockfile or index states",
-        help: "The file served for this artifact does not hash to the digest pinned in the \
-               lockfile (or published by the index). Either the file was replaced on the index or \
-               a mirror, the download was tampered with in transit, or the lockfile was edited by \
-               hand. pyvet discards the bytes and never caches them. Re-lock from a trusted \
-               index and compare; a false alarm is only possible when the lockfile itself is \
-               wrong.",
-    },
-    RuleInfo {
-        id: "artifact-not-found",
-        severity: Severity::Medium,
-        summary: "The index no longer serves a file the lockfile pins",
-        help: "Fetching the artifact returned 404 or 410. The file may have been deleted by \
-               its maintainers or the index (often after a malicious upload was removed), or the \
-               lockfile points at an index that is not configured. Installing from this lockfile \
-               will fail or pick another file; find out why the file disappeared.",
-    },
-    RuleInfo {
-        id: "artifact-unverified",
-        severity: Severity::Low,
-        summary: "No hash is known for an artifact, so its bytes cannot be verified",
-        help: "Neither the lockfile nor the index states a digest for this file, so pyvet can \
-               only record the sha256 of what it downloaded. An attacker who can change the file \
-               on the index or in transit would go unnoticed. Lock with hashes (pip-compile \
-               --generate-hashes, uv, poetry) to pin the exact bytes.",
-    },
-    RuleInfo {
-        id: "fetch-failed",
-        severity: Severity::Medium,
-        summary: "An artifact could not be downloaded, so it was not inspected",
-        help: "The download failed after retries (network error, server error, truncated \
-               body), so the file's contents were not vetted. Re-run when the index is \
-               reachable, or carry a warm cache (`pyvet cache export`/`import`) to this machine.",
-    },
+pub static HASH_MISMATCH: RuleInfo = RuleInfo {
+    id: "hash-mismatch",
+    severity: Severity::Critical,
+    summary: "Downloaded bytes do not match the hash the lockfile or index states",
+    help: "The file served for this artifact does not hash to the digest pinned in the \
+           lockfile (or published by the index). Either the file was replaced on the index or \
+           a mirror, the download was tampered with in transit, or the lockfile was edited by \
+           hand. pyvet discards the bytes and never caches them. Re-lock from a trusted \
+           index and compare; a false alarm is only possible when the lockfile itself is \
+           wrong.",
+};
+
+pub static ARTIFACT_NOT_FOUND: RuleInfo = RuleInfo {
+    id: "artifact-not-found",
+    severity: Severity::Medium,
+    summary: "The index no longer serves a file the lockfile pins",
+    help: "Fetching the artifact returned 404 or 410. The file may have been deleted by \
+           its maintainers or the index (often after a malicious upload was removed), or the \
+           lockfile points at an index that is not configured. Installing from this lockfile \
+           will fail or pick another file; find out why the file disappeared.",
+};
+
+pub static ARTIFACT_UNVERIFIED: RuleInfo = RuleInfo {
+    id: "artifact-unverified",
+    severity: Severity::Low,
+    summary: "No hash is known for an artifact, so its bytes cannot be verified",
+    help: "Neither the lockfile nor the index states a digest for this file, so pyvet can \
+           only record the sha256 of what it downloaded. An attacker who can change the file \
+           on the index or in transit would go unnoticed. Lock with hashes (pip-compile \
+           --generate-hashes, uv, poetry) to pin the exact bytes.",
+};
+
+pub static FETCH_FAILED: RuleInfo = RuleInfo {
+    id: "fetch-failed",
+    severity: Severity::Medium,
+    summary: "An artifact could not be downloaded, so it was not inspected",
+    help: "The download failed after retries (network error, server error, truncated \
+           body), so the file's contents were not vetted. Re-run when the index is \
+           reachable, or carry a warm cache (`pyvet cache export`/`import`) to this machine.",
+};
+
+pub static RULES: &[&RuleInfo] = &[
+    &HASH_MISMATCH,
+    &ARTIFACT_NOT_FOUND,
+    &ARTIFACT_UNVERIFIED,
+    &FETCH_FAILED,
 ];
 
 /// One file to fetch.
@@ -93,18 +100,6 @@ pub enum FetchStatus {
     },
 }
 
-impl FetchStatus {
-    /// The rule id a non-verified status maps to (`None` for `Verified`).
-    pub fn rule(&self) -> Option<&'static str> {
-        match self {
-            FetchStatus::Verified { .. } => None,
-            FetchStatus::HashMismatch { .. } => Some("hash-mismatch"),
-            FetchStatus::NotFound { .. } => Some("artifact-not-found"),
-            FetchStatus::MissingOffline | FetchStatus::Failed { .. } => Some("fetch-failed"),
-        }
-    }
-}
-
 /// Progress events for the caller's progress bar.
 #[derive(Debug, Clone)]
 pub enum FetchEvent {
@@ -114,34 +109,6 @@ pub enum FetchEvent {
 }
 
 impl FetchJob {
-    /// A job for one lockfile artifact fetched from `url`: every hash the lockfile states for
-    /// the file, plus the index's hashes for it (so a lockfile and an index that disagree is a
-    /// mismatch), plus the requirement-level alternatives (pip `--hash`).
-    pub fn for_artifact(
-        artifact: &Artifact,
-        url: &str,
-        index_hashes: Option<&Hashes>,
-        requirement_hashes: &[Digest],
-    ) -> FetchJob {
-        let mut expected: Vec<Digest> = artifact.hashes.digests().collect();
-        for d in index_hashes.into_iter().flat_map(|h| h.digests()) {
-            if !expected.contains(&d) {
-                expected.push(d);
-            }
-        }
-        FetchJob {
-            filename: artifact.filename.clone(),
-            url: url.to_string(),
-            expected,
-            any_of: requirement_hashes.to_vec(),
-        }
-    }
-
-    /// Whether any digest is known for this job (else the finding `artifact-unverified`).
-    pub fn has_expected_hash(&self) -> bool {
-        !self.expected.is_empty() || !self.any_of.is_empty()
-    }
-
     fn algorithms(&self) -> Vec<HashAlgorithm> {
         let mut algs: Vec<HashAlgorithm> = self
             .expected
@@ -191,61 +158,6 @@ impl FetchJob {
             return Some((d, actual));
         }
         None
-    }
-}
-
-/// The findings one fetch result means (the caller adds package and version with
-/// `Finding::for_package`). A verified download with no known hash is `artifact-unverified`.
-pub fn findings(job: &FetchJob, status: &FetchStatus) -> Vec<Finding> {
-    let f = |rule: &str, sev: Severity, msg: String| {
-        Finding::new(rule, sev, Confidence::High, msg).in_artifact(&job.filename)
-    };
-    let url = redact_url(&job.url);
-    match status {
-        FetchStatus::Verified { sha256, .. } if !job.has_expected_hash() => vec![f(
-            "artifact-unverified",
-            Severity::Low,
-            format!(
-                "no hash is known for {}; downloaded bytes have sha256:{sha256}",
-                job.filename
-            ),
-        )],
-        FetchStatus::Verified { .. } => vec![],
-        FetchStatus::HashMismatch { expected, actual } => vec![f(
-            "hash-mismatch",
-            Severity::Critical,
-            format!(
-                "{} does not match the expected {}",
-                job.filename, expected.algorithm
-            ),
-        )
-        .with_evidence(format!(
-            "expected {expected}\nactual   {}:{actual}\nfrom     {url}",
-            expected.algorithm
-        ))],
-        FetchStatus::NotFound { url } => vec![f(
-            "artifact-not-found",
-            Severity::Medium,
-            format!(
-                "the index no longer serves {} ({})",
-                job.filename,
-                redact_url(url)
-            ),
-        )],
-        FetchStatus::MissingOffline => vec![f(
-            "fetch-failed",
-            Severity::Medium,
-            format!("{} is not in the cache and pyvet is offline", job.filename),
-        )],
-        FetchStatus::Failed { message } => vec![f(
-            "fetch-failed",
-            Severity::Medium,
-            format!(
-                "could not download {}: {}",
-                job.filename,
-                redact_text(message)
-            ),
-        )],
     }
 }
 
@@ -448,90 +360,39 @@ mod tests {
         Digest::new(alg, &c.to_string().repeat(alg.hex_len())).unwrap()
     }
 
-    #[test]
-    fn job_from_artifact_merges_lockfile_and_index_hashes() {
-        let mut a = Artifact::new("x-1.0.tar.gz");
-        a.hashes.insert(d(HashAlgorithm::Sha256, 'a'));
-        let mut idx = Hashes::default();
-        idx.insert(d(HashAlgorithm::Sha256, 'a'));
-        idx.insert(d(HashAlgorithm::Sha512, 'b'));
-        let j = FetchJob::for_artifact(&a, "https://example.invalid/x", Some(&idx), &[]);
-        assert_eq!(j.expected.len(), 2);
-        assert_eq!(
-            j.algorithms(),
-            vec![HashAlgorithm::Sha256, HashAlgorithm::Sha512]
-        );
-        let mut got = Hashes::default();
-        got.insert(d(HashAlgorithm::Sha256, 'a'));
-        got.insert(d(HashAlgorithm::Sha512, 'b'));
-        assert!(j.mismatch(&got).is_none());
-        // The index disagreeing with the lockfile is a mismatch whatever the bytes.
-        let mut idx2 = Hashes::default();
-        idx2.insert(d(HashAlgorithm::Sha256, 'c'));
-        let j2 = FetchJob::for_artifact(&a, "https://example.invalid/x", Some(&idx2), &[]);
-        assert!(j2.mismatch(&got).is_some());
-        let j3 = FetchJob::for_artifact(
-            &Artifact::new("y.whl"),
-            "u",
-            None,
-            &[d(HashAlgorithm::Sha256, 'e')],
-        );
-        assert!(j3.has_expected_hash());
-        assert!(j3.mismatch(&got).is_some());
+    fn job(expected: Vec<Digest>, any_of: Vec<Digest>) -> FetchJob {
+        FetchJob {
+            filename: "x-1.0.tar.gz".into(),
+            url: "https://example.invalid/x-1.0.tar.gz".into(),
+            expected,
+            any_of,
+        }
     }
 
     #[test]
-    fn findings_per_status() {
-        let job = FetchJob {
-            filename: "x-1.0.tar.gz".into(),
-            url: "https://user:pw@example.invalid/x-1.0.tar.gz".into(),
-            expected: vec![],
-            any_of: vec![],
-        };
-        let ok = FetchStatus::Verified {
-            sha256: "a".repeat(64),
-            size: 1,
-        };
-        assert_eq!(findings(&job, &ok)[0].rule, "artifact-unverified");
-        let hashed = FetchJob {
-            expected: vec![d(HashAlgorithm::Sha256, 'a')],
-            ..job.clone()
-        };
-        assert!(findings(&hashed, &ok).is_empty());
-        let mm = FetchStatus::HashMismatch {
-            expected: d(HashAlgorithm::Sha256, 'a'),
-            actual: "b".repeat(64),
-        };
-        let f = &findings(&hashed, &mm)[0];
+    fn every_expected_digest_must_match_and_one_alternative() {
+        let (a256, b512) = (d(HashAlgorithm::Sha256, 'a'), d(HashAlgorithm::Sha512, 'b'));
+        let mut got = Hashes::default();
+        got.insert(a256.clone());
+        got.insert(b512.clone());
+        let both = job(vec![a256.clone(), b512.clone()], vec![]);
         assert_eq!(
-            (f.rule.as_str(), f.severity),
-            ("hash-mismatch", Severity::Critical)
+            both.algorithms(),
+            vec![HashAlgorithm::Sha256, HashAlgorithm::Sha512]
         );
-        assert!(!f.evidence.as_deref().unwrap().contains("pw"));
-        for (s, rule) in [
-            (
-                FetchStatus::NotFound {
-                    url: job.url.clone(),
-                },
-                "artifact-not-found",
-            ),
-            (FetchStatus::MissingOffline, "fetch-failed"),
-            (
-                FetchStatus::Failed {
-                    message: "https://user:pw@example.invalid/: boom".into(),
-                },
-                "fetch-failed",
-            ),
-        ] {
-            let f = &findings(&job, &s)[0];
-            assert_eq!(f.rule, rule);
-            assert_eq!(Some(rule), s.rule());
-            assert!(!f.message.contains("pw"), "{}", f.message);
-            assert_eq!(f.artifact.as_deref(), Some("x-1.0.tar.gz"));
-        }
-        // Every rule used here is in the catalogue with this severity.
-        for r in RULES {
-            assert!(crate::catalog::find(r.id).is_some());
-        }
+        assert!(both.mismatch(&got).is_none());
+        // The lockfile and the index disagreeing is a mismatch whatever the bytes.
+        let conflicting = job(vec![a256.clone(), d(HashAlgorithm::Sha256, 'c')], vec![]);
+        let (expected, actual) = conflicting.mismatch(&got).unwrap();
+        assert_eq!(
+            (expected.hex.as_str(), actual),
+            ("c".repeat(64).as_str(), "a".repeat(64))
+        );
+        // pip's requirement-level `--hash` list: any one of them is enough, none is a mismatch.
+        let alternatives = job(vec![], vec![d(HashAlgorithm::Sha256, 'e'), a256.clone()]);
+        assert!(alternatives.mismatch(&got).is_none());
+        let none_match = job(vec![], vec![d(HashAlgorithm::Sha256, 'e')]);
+        assert!(none_match.mismatch(&got).is_some());
+        assert!(job(vec![], vec![]).mismatch(&got).is_none());
     }
 }

@@ -31,5 +31,5 @@ pub mod redact;
 pub mod report;
 pub mod resolve;
 pub mod select;
-pub mod typosquat;
+pub mod suggest;
 pub mod vulns;

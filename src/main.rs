@@ -15,7 +15,11 @@ fn main() -> ExitCode {
     let cli = match pyvet::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
+            let code = if e.use_stderr() {
+                pyvet::policy::EXIT_ERROR
+            } else {
+                pyvet::policy::EXIT_OK
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }
@@ -24,7 +28,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {}", pyvet::redact::redact_text(&e.to_string()));
-            ExitCode::from(pyvet::commands::EXIT_ERROR)
+            ExitCode::from(pyvet::policy::EXIT_ERROR)
         }
     }
 }

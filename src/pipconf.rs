@@ -135,15 +135,6 @@ pub fn no_index_error() -> Error {
     )
 }
 
-/// Resolve from the command line's global flags and the real environment.
-pub fn from_global(g: &crate::cli::GlobalArgs) -> Result<ResolvedIndexes, Error> {
-    resolve(
-        g.index_url.as_deref(),
-        &g.extra_index_url,
-        &ConfigEnv::from_process(),
-    )
-}
-
 /// Settings of one tool (pip or uv), already merged across its sources.
 #[derive(Default)]
 struct ToolConfig {

@@ -30,17 +30,16 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::catalog::RuleInfo;
 use crate::error::Error;
-use crate::finding::{Confidence, Finding, Severity};
+use crate::finding::{RuleInfo, Severity};
 use crate::index::IndexSettings;
 use crate::lockfile::{self, LockKind, Lockfile};
 use crate::package::{normalize_name, LockedPackage, Problem, Source};
 use crate::report::Report;
 use crate::select::{Arch, Os, Target};
 
-/// The rule this stage reports.
-pub static RULES: &[RuleInfo] = &[RuleInfo {
+/// Unpinned input that was not resolved, so nothing was vetted for it.
+pub static UNRESOLVED: RuleInfo = RuleInfo {
     id: "unresolved",
     severity: Severity::High,
     summary: "A requirement pins no version and was not resolved, so nothing was vetted for it",
@@ -52,7 +51,10 @@ PYVET_UV; this finding means it did not: uv was not found, `--no-resolve` was gi
 dependencies of a local project are computed by its build (`dynamic`), or uv could not resolve \
 (for example a package with no wheel for the target, which would have to be built). Lock the \
 input with the command in the message and audit the lock, or make uv available.",
-}];
+};
+
+/// The rules this stage reports.
+pub static RULES: &[&RuleInfo] = &[&UNRESOLVED];
 
 /// Oldest uv whose `pip compile` has every flag used here (`--default-index`, `--no-config`,
 /// `--python-platform`, `--no-build`).
@@ -173,7 +175,8 @@ impl Outcome {
                     && (p.version.is_none() || !matches!(p.source, Some(Source::Registry { .. })))
             });
             let Some(row) = row else { continue };
-            let mut f = Finding::new(RULES[0].id, RULES[0].severity, Confidence::High, &u.message)
+            let mut f = UNRESOLVED
+                .finding(&u.message)
                 .for_package(&u.package, row.version.as_deref())
                 .at(lock.path.display().to_string(), row.line);
             f.evidence = u.evidence.clone();

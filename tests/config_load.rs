@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use pyvet::cli::Check;
+use pyvet::config::Check;
 use pyvet::config::{Config, RuleSetting};
 use pyvet::error::Error;
 use pyvet::finding::Severity;
@@ -50,7 +50,7 @@ impl Drop for TempDir {
 }
 
 fn load(explicit: Option<&Path>, start: &Path) -> Result<(Config, Option<PathBuf>), Error> {
-    Config::load_with(explicit, start, &known)
+    Config::load(explicit, start, &known)
 }
 
 fn parse(text: &str) -> Result<Config, Error> {
@@ -306,12 +306,14 @@ fn bad_values_name_their_line() {
 }
 
 #[test]
-fn rule_check_uses_the_real_catalogue_by_default() {
-    // Whatever the catalogue holds, an id it does not know is rejected through `load`.
+fn rule_check_with_the_real_catalogue() {
+    // Whatever the catalogue holds, an id it does not know is rejected and a real one is not.
     let t = TempDir::new();
     let f = t.write("pyvet.toml", "[rules]\ncertainly-not-a-rule-id = \"off\"\n");
-    let e = input_err(Config::load(Some(&f), &t.0));
+    let e = input_err(Config::load(Some(&f), &t.0, &pyvet::catalog::is_known));
     assert_eq!(e.line, Some(2));
+    let f = t.write("pyvet.toml", "[rules]\nhash-mismatch = \"off\"\n");
+    assert!(Config::load(Some(&f), &t.0, &pyvet::catalog::is_known).is_ok());
 }
 
 #[test]

@@ -29,7 +29,8 @@ fn code_lines(text: &str) -> Vec<&str> {
 }
 
 /// `pyvet ...` command lines in a document's code, with trailing comments and output
-/// redirections removed and `${{ }}` expressions replaced by a placeholder argument.
+/// redirections removed and `${{ }}` expressions and `<(...)` process substitutions replaced by
+/// a placeholder argument.
 fn pyvet_lines(text: &str) -> Vec<String> {
     code_lines(text)
         .into_iter()
@@ -58,6 +59,11 @@ fn pyvet_lines(text: &str) -> Vec<String> {
                     .unwrap_or("");
             }
             out.push_str(rest);
+            // Process substitution is one argument, a pipe's path, to pyvet.
+            while let Some(i) = out.find("<(") {
+                let end = out[i..].find(')').map_or(out.len(), |j| i + j + 1);
+                out.replace_range(i..end, "/dev/fd/63");
+            }
             Some(out.trim_end_matches('`').to_string())
         })
         .filter(|c| !c.contains("...") && !c.contains('|'))

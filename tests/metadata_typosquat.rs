@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use pyvet::finding::Severity;
-use pyvet::typosquat::{assess, embedded, Policy, Popular, Technique};
+use pyvet::metadata::typosquat::{assess, embedded, Policy, Popular, Technique};
 
 /// Names used in real typosquatting campaigns (published and later removed), with the project
 /// each imitated. None of them may be in the snapshot itself.

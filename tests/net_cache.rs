@@ -296,8 +296,21 @@ fn cache_command_line() {
     let out = pyvet(&dst, &["cache", "import", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
 
-    let out = pyvet(&dst, &["cache", "fetch"]);
+    // Run where there is nothing to find (this repository's root has a pyproject.toml).
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pyvet"))
+        .current_dir(&empty)
+        .arg("--cache-dir")
+        .arg(&dst)
+        .args(["cache", "fetch"])
+        .env_remove("PYVET_OFFLINE")
+        .env_remove("PYVET_INDEX_URL")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     // No lockfile in the working directory: a usage error that says what it looked for.
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no lockfile given"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no lockfile found in the current directory")
+    );
 }

@@ -211,14 +211,15 @@ fn staleness() {
     let (_d, db) = imported("stale");
     assert_eq!(db.imported_at(), now());
     let day = jiff::SignedDuration::from_hours(24);
-    assert!(!db.is_stale(now().checked_add(day * 7).unwrap()));
-    assert!(db.stale_finding(now()).is_none());
+    let week = now().checked_add(day * 7).unwrap();
+    assert!(!db.is_stale(week));
+    assert_eq!(db.stale_note(week), None);
     let later = now().checked_add(day * 8).unwrap();
     assert!(db.is_stale(later));
-    let f = db.stale_finding(later).unwrap();
-    assert_eq!(f.rule, "vuln-db-stale");
-    assert_eq!(f.severity, Severity::Info);
-    assert!(f.message.contains("8 days old"), "{}", f.message);
+    assert_eq!(db.age_days(later), 8);
+    let note = db.stale_note(later).unwrap();
+    assert!(note.contains("older than 7 days"), "{note}");
+    assert!(note.contains(&now().to_string()), "{note}");
 }
 
 /// The expectations in testdata/osv/README.md for requirements-old.txt.

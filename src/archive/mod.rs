@@ -31,8 +31,7 @@ use std::sync::Arc;
 
 use sha2::Digest as _;
 
-use crate::catalog::RuleInfo;
-use crate::finding::{Confidence, Finding, Severity};
+use crate::finding::{Confidence, Finding, RuleInfo, Severity};
 use crate::package::ArtifactKind;
 
 pub use metadata::parse_metadata;
@@ -215,95 +214,130 @@ pub struct ReadOutcome {
     pub total_size: u64,
 }
 
-pub static RULES: &[RuleInfo] = &[
-    RuleInfo {
-        id: "archive-bomb",
-        severity: Severity::High,
-        summary: "Archive exceeds a size, ratio, entry-count or path-length limit",
-        help: "The artifact inflates to more data than the configured limits allow (total or \
-               per-file size), compresses at an implausible ratio, holds too many entries, or \
-               has an absurdly long path. Decompression bombs exhaust disk and memory of \
-               installers and scanners; pyvet stops inflating at the limit, so the rest of the \
-               artifact is not inspected. Critical when the ratio is far beyond anything real \
-               code produces. Very large native wheels (CUDA builds) can exceed the per-file \
-               limit legitimately: raise the limits in configuration if the file is expected.",
-    },
-    RuleInfo {
-        id: "path-traversal",
-        severity: Severity::High,
-        summary: "Archive entry path is absolute, climbs with `..`, or is otherwise unsafe",
-        help: "An entry name that is absolute (`/etc/passwd`), contains `..` components, \
-               backslashes, a drive letter (`C:\\x`), NUL bytes or bytes that are not UTF-8 \
-               can make a naive extractor write outside the target directory, or show a \
-               reviewer a different name than the one installed. The entry is skipped. \
-               Legitimate packaging tools never produce such names, so there is no benign \
-               reading of this finding beyond a broken build tool.",
-    },
-    RuleInfo {
-        id: "archive-link",
-        severity: Severity::Medium,
-        summary: "Archive contains a symlink, hard link, device or FIFO entry",
-        help: "Links let an extractor write or read through a path other than the one shown; \
-               a link pointing outside the archive (absolute or climbing with `..`) is graded \
-               high, as is a character or block device. Wheels cannot carry links at all and \
-               installers skip or reject them; in an sdist they sometimes appear for shared \
-               files (README symlinked into a subpackage), which is the usual false alarm. \
-               The entry is skipped and never followed.",
-    },
-    RuleInfo {
-        id: "duplicate-entry",
-        severity: Severity::Medium,
-        summary: "The same path appears twice in an archive with different content",
-        help: "When an archive holds two entries with the same name, extractors keep the last \
-               one while listings and many review tools show the first, so a reviewer can be \
-               shown harmless code while something else is installed. Exact duplicates with \
-               identical content are ignored. Both copies are inspected. Names that differ \
-               only by letter case are reported at low severity: they collide on \
-               case-insensitive file systems (Windows, macOS).",
-    },
-    RuleInfo {
-        id: "record-mismatch",
-        severity: Severity::High,
-        summary: "Wheel content does not match its RECORD (hash, size, unlisted or missing file)",
-        help: "A wheel's `.dist-info/RECORD` lists every file with its SHA-256 and size. A \
-               file whose hash or size differs, a file not listed, or a listed file that is \
-               absent means the wheel was modified after it was built (tampering, or a \
-               careless repack). Installers do not check RECORD, so a tampered file is \
-               installed silently. Graded high for Python code (`.py`, `.pth`, `.pyc`, \
-               scripts) and medium for other files.",
-    },
-    RuleInfo {
-        id: "record-missing",
-        severity: Severity::Medium,
-        summary: "Wheel has no .dist-info/RECORD",
-        help: "Every wheel must carry `<name>.dist-info/RECORD` listing its files and their \
-               hashes. Without it nothing ties the files to the build that produced them and \
-               uninstall cannot remove them cleanly. Hand-made or repacked wheels are the \
-               usual cause; a wheel from a mainstream build backend always has one.",
-    },
-    RuleInfo {
-        id: "archive-ambiguous",
-        severity: Severity::Medium,
-        summary: "Zip local header disagrees with the central directory",
-        help: "A zip file describes each entry twice: in a local header before its data and \
-               in the central directory at the end. Installers (Python's `zipfile`) trust the \
-               central directory, while streaming extractors and some scanners read the local \
-               headers, so an entry whose two records give a different name, compression \
-               method or size can show a reviewer one file and install another. pyvet trusts \
-               the central directory, as installers do. Mainstream build tools always write \
-               matching records; a mismatch means a hand-crafted or damaged archive.",
-    },
-    RuleInfo {
-        id: "archive-unsupported-entry",
-        severity: Severity::Info,
-        summary: "Archive entry could not be read (encrypted or unsupported compression)",
-        help: "The entry uses a compression method pyvet does not decode (bzip2, LZMA, zstd \
-               inside a zip), is encrypted, or has a type pyvet does not read (sparse files), \
-               so its content was not inspected. Installers generally cannot read such \
-               entries either; encryption in a Python package is graded medium because it \
-               can only serve to hide content from review.",
-    },
+pub static ARCHIVE_UNREADABLE: RuleInfo = RuleInfo {
+    id: "archive-unreadable",
+    severity: Severity::High,
+    summary: "An artifact could not be read as the archive its name claims",
+    help: "The file is not a readable wheel or sdist: truncated, corrupt, or not an archive at \
+           all. An installer would fail on it or, worse, a different tool would read it \
+           differently. Nothing inside could be inspected, so the package cannot be vetted. \
+           Re-download it and compare its hash with the lockfile; a persistent failure on an \
+           index file is worth reporting to the index.",
+};
+
+pub static ARCHIVE_BOMB: RuleInfo = RuleInfo {
+    id: "archive-bomb",
+    severity: Severity::High,
+    summary: "Archive exceeds a size, ratio, entry-count or path-length limit",
+    help: "The artifact inflates to more data than the configured limits allow (total or \
+           per-file size), compresses at an implausible ratio, holds too many entries, or \
+           has an absurdly long path. Decompression bombs exhaust disk and memory of \
+           installers and scanners; pyvet stops inflating at the limit, so the rest of the \
+           artifact is not inspected. Critical when the ratio is far beyond anything real \
+           code produces. Very large native wheels (CUDA builds) can exceed the per-file \
+           limit legitimately: raise the limits in configuration if the file is expected.",
+};
+
+pub static PATH_TRAVERSAL: RuleInfo = RuleInfo {
+    id: "path-traversal",
+    severity: Severity::High,
+    summary: "Archive entry path is absolute, climbs with `..`, or is otherwise unsafe",
+    help: "An entry name that is absolute (`/etc/passwd`), contains `..` components, \
+           backslashes, a drive letter (`C:\\x`), NUL bytes or bytes that are not UTF-8 \
+           can make a naive extractor write outside the target directory, or show a \
+           reviewer a different name than the one installed. The entry is skipped. \
+           Legitimate packaging tools never produce such names, so there is no benign \
+           reading of this finding beyond a broken build tool.",
+};
+
+pub static ARCHIVE_LINK: RuleInfo = RuleInfo {
+    id: "archive-link",
+    severity: Severity::Medium,
+    summary: "Archive contains a symlink, hard link, device or FIFO entry",
+    help: "Links let an extractor write or read through a path other than the one shown; \
+           a link pointing outside the archive (absolute or climbing with `..`) is graded \
+           high, as is a character or block device. Wheels cannot carry links at all and \
+           installers skip or reject them; in an sdist they sometimes appear for shared \
+           files (README symlinked into a subpackage), which is the usual false alarm. \
+           The entry is skipped and never followed.",
+};
+
+pub static DUPLICATE_ENTRY: RuleInfo = RuleInfo {
+    id: "duplicate-entry",
+    severity: Severity::Medium,
+    summary: "The same path appears twice in an archive with different content",
+    help: "When an archive holds two entries with the same name, extractors keep the last \
+           one while listings and many review tools show the first, so a reviewer can be \
+           shown harmless code while something else is installed. Exact duplicates with \
+           identical content are ignored. Both copies are inspected. Names that differ \
+           only by letter case are reported at low severity: they collide on \
+           case-insensitive file systems (Windows, macOS).",
+};
+
+pub static RECORD_MISMATCH: RuleInfo = RuleInfo {
+    id: "record-mismatch",
+    severity: Severity::High,
+    summary: "Wheel content does not match its RECORD (hash, size, unlisted or missing file)",
+    help: "A wheel's `.dist-info/RECORD` lists every file with its SHA-256 and size. A \
+           file whose hash or size differs, a file not listed, or a listed file that is \
+           absent means the wheel was modified after it was built (tampering, or a \
+           careless repack). Installers do not check RECORD, so a tampered file is \
+           installed silently. Graded high for Python code (`.py`, `.pth`, `.pyc`, \
+           scripts) and medium for other files.",
+};
+
+pub static RECORD_MISSING: RuleInfo = RuleInfo {
+    id: "record-missing",
+    severity: Severity::Medium,
+    summary: "Wheel has no .dist-info/RECORD",
+    help: "Every wheel must carry `<name>.dist-info/RECORD` listing its files and their \
+           hashes. Without it nothing ties the files to the build that produced them and \
+           uninstall cannot remove them cleanly. Hand-made or repacked wheels are the \
+           usual cause; a wheel from a mainstream build backend always has one.",
+};
+
+pub static ARCHIVE_AMBIGUOUS: RuleInfo = RuleInfo {
+    id: "archive-ambiguous",
+    severity: Severity::Medium,
+    summary: "Zip local header disagrees with the central directory",
+    help: "A zip file describes each entry twice: in a local header before its data and \
+           in the central directory at the end. Installers (Python's `zipfile`) trust the \
+           central directory, while streaming extractors and some scanners read the local \
+           headers, so an entry whose two records give a different name, compression \
+           method or size can show a reviewer one file and install another. pyvet trusts \
+           the central directory, as installers do. Mainstream build tools always write \
+           matching records; a mismatch means a hand-crafted or damaged archive.",
+};
+
+pub static ARCHIVE_UNSUPPORTED_ENTRY: RuleInfo = RuleInfo {
+    id: "archive-unsupported-entry",
+    severity: Severity::Info,
+    summary: "Archive entry could not be read (encrypted or unsupported compression)",
+    help: "The entry uses a compression method pyvet does not decode (bzip2, LZMA, zstd \
+           inside a zip), is encrypted, or has a type pyvet does not read (sparse files), \
+           so its content was not inspected. Installers generally cannot read such \
+           entries either; encryption in a Python package is graded medium because it \
+           can only serve to hide content from review.",
+};
+
+pub static RULES: &[&RuleInfo] = &[
+    &ARCHIVE_UNREADABLE,
+    &ARCHIVE_BOMB,
+    &PATH_TRAVERSAL,
+    &ARCHIVE_LINK,
+    &DUPLICATE_ENTRY,
+    &RECORD_MISMATCH,
+    &RECORD_MISSING,
+    &ARCHIVE_AMBIGUOUS,
+    &ARCHIVE_UNSUPPORTED_ENTRY,
 ];
+
+/// The `archive-unreadable` finding for an artifact whose read failed with `e`.
+pub fn unreadable(e: &ArchiveError) -> Finding {
+    ARCHIVE_UNREADABLE
+        .finding(format!("cannot read the artifact: {e}"))
+        .with_confidence(Confidence::Medium)
+}
 
 /// Read an artifact held in memory with the default [`ReadOptions`] (the inspector's keep
 /// policy: code and text whole, other large files as a 4 KiB prefix). The format is chosen
@@ -644,7 +678,7 @@ pub(crate) struct Collector<'o> {
     /// The overall ratio finding was already emitted.
     ratio_reported: bool,
     /// Findings per (rule, severity), to cap repetitive ones.
-    per_kind: HashMap<(String, Severity), usize>,
+    per_kind: HashMap<(&'static RuleInfo, Severity), usize>,
     /// Told about each file as it is added (readers that produce files one after another).
     pub observer: Option<Observer<'o>>,
 }
@@ -681,21 +715,23 @@ impl<'o> Collector<'o> {
 
     pub fn finding(
         &mut self,
-        rule: &str,
+        rule: &'static RuleInfo,
         severity: Severity,
         path: Option<&str>,
         message: impl Into<String>,
         evidence: Option<String>,
     ) {
-        let mut f =
-            Finding::new(rule, severity, Confidence::High, message).in_artifact(&self.filename);
+        let mut f = rule
+            .finding(message)
+            .with_severity(severity)
+            .in_artifact(&self.filename);
         if let Some(p) = path {
             f = f.at(short(p), None);
         }
         if let Some(e) = evidence {
             f = f.with_evidence(short(&e));
         }
-        let seen = self.per_kind.entry((f.rule.clone(), severity)).or_insert(0);
+        let seen = self.per_kind.entry((rule, severity)).or_insert(0);
         *seen += 1;
         if *seen <= MAX_SIMILAR_FINDINGS {
             self.findings.push(f);
@@ -708,17 +744,14 @@ impl<'o> Collector<'o> {
             .per_kind
             .iter()
             .filter(|(_, n)| **n > MAX_SIMILAR_FINDINGS)
-            .map(|((rule, sev), n)| (rule.clone(), *sev, n - MAX_SIMILAR_FINDINGS))
+            .map(|(&(rule, sev), n)| (rule, sev, n - MAX_SIMILAR_FINDINGS))
             .collect();
-        over.sort();
+        over.sort_by_key(|&(rule, sev, more)| (rule.id, sev, more));
         for (rule, severity, more) in over {
-            let f = Finding::new(
-                rule,
-                severity,
-                Confidence::High,
-                format!("{more} more similar findings not listed"),
-            )
-            .in_artifact(&self.filename);
+            let f = rule
+                .finding(format!("{more} more similar findings not listed"))
+                .with_severity(severity)
+                .in_artifact(&self.filename);
             self.findings.push(f);
         }
     }
@@ -733,7 +766,7 @@ impl<'o> Collector<'o> {
         if self.entry_count > self.opts.limits.max_entries {
             let max = self.opts.limits.max_entries;
             self.finding(
-                "archive-bomb",
+                &ARCHIVE_BOMB,
                 Severity::High,
                 None,
                 format!("archive has more than {max} entries; the rest was not read"),
@@ -752,7 +785,7 @@ impl<'o> Collector<'o> {
         if raw.len() > max {
             let lossy = String::from_utf8_lossy(raw).into_owned();
             self.finding(
-                "archive-bomb",
+                &ARCHIVE_BOMB,
                 Severity::Medium,
                 Some(&lossy),
                 format!(
@@ -768,7 +801,7 @@ impl<'o> Collector<'o> {
             Err(u) => {
                 self.unread.push(u.lossy.clone());
                 self.finding(
-                    "path-traversal",
+                    &PATH_TRAVERSAL,
                     Severity::High,
                     Some(&u.lossy),
                     format!("entry name {}; skipped", u.reason),
@@ -808,7 +841,7 @@ impl<'o> Collector<'o> {
         self.unread.push(path.to_string());
         let evidence = target.map(|t| format!("{path} -> {}", String::from_utf8_lossy(t)));
         self.finding(
-            "archive-link",
+            &ARCHIVE_LINK,
             severity,
             Some(path),
             format!("{what}; skipped"),
@@ -820,7 +853,7 @@ impl<'o> Collector<'o> {
     pub fn unsupported(&mut self, path: &str, severity: Severity, message: String) {
         self.unread.push(path.to_string());
         self.finding(
-            "archive-unsupported-entry",
+            &ARCHIVE_UNSUPPORTED_ENTRY,
             severity,
             Some(path),
             message,
@@ -845,7 +878,7 @@ impl<'o> Collector<'o> {
         });
         self.unread.push(path.to_string());
         self.finding(
-            "archive-bomb",
+            &ARCHIVE_BOMB,
             severity,
             Some(path),
             format!("file inflates past the per-file limit of {max} bytes; skipped"),
@@ -864,7 +897,7 @@ impl<'o> Collector<'o> {
         let max = self.opts.limits.max_ratio;
         self.unread.push(path.to_string());
         self.finding(
-            "archive-bomb",
+            &ARCHIVE_BOMB,
             severity,
             Some(path),
             format!("entry compression ratio exceeds {max}:1; skipped"),
@@ -888,7 +921,7 @@ impl<'o> Collector<'o> {
             Severity::High
         };
         self.finding(
-            "archive-bomb",
+            &ARCHIVE_BOMB,
             severity,
             None,
             format!("archive inflates past the total limit of {max} bytes; the rest was not read"),
@@ -917,7 +950,7 @@ impl<'o> Collector<'o> {
         };
         let max = self.opts.limits.max_ratio;
         self.finding(
-            "archive-bomb",
+            &ARCHIVE_BOMB,
             severity,
             None,
             format!("archive compression ratio exceeds {max}:1; the rest was not read"),
@@ -960,7 +993,7 @@ impl<'o> Collector<'o> {
                     s.size
                 );
                 self.finding(
-                    "duplicate-entry",
+                    &DUPLICATE_ENTRY,
                     severity,
                     Some(&path),
                     "entry appears more than once with different content; the later copy is \
@@ -973,7 +1006,7 @@ impl<'o> Collector<'o> {
             if let Some(other) = self.seen_folded.get(&folded) {
                 let other = other.clone();
                 self.finding(
-                    "duplicate-entry",
+                    &DUPLICATE_ENTRY,
                     Severity::Low,
                     Some(&path),
                     "entry name differs only in letter case from another entry; they collide \

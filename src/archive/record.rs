@@ -8,7 +8,9 @@ use std::collections::{HashMap, HashSet};
 use base64::Engine as _;
 use sha2::Digest as _;
 
-use super::{is_python_like, is_top_dist_info, Collector, FileFact};
+use super::{
+    is_python_like, is_top_dist_info, Collector, FileFact, RECORD_MISMATCH, RECORD_MISSING,
+};
 use crate::finding::Severity;
 
 /// One RECORD row.
@@ -135,7 +137,7 @@ pub(crate) fn check_wheel(c: &mut Collector<'_>) {
             return; // present but unreadable, or we stopped early: other findings say why
         }
         c.finding(
-            "record-missing",
+            &RECORD_MISSING,
             Severity::Medium,
             None,
             "wheel has no .dist-info/RECORD",
@@ -267,7 +269,7 @@ pub(crate) fn check_wheel(c: &mut Collector<'_>) {
     }
     for (severity, path, message, evidence) in out {
         c.finding(
-            "record-mismatch",
+            &RECORD_MISMATCH,
             severity,
             Some(&path),
             message,

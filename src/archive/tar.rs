@@ -12,7 +12,7 @@ use std::sync::mpsc;
 
 use ::tar::EntryType;
 
-use super::{ArchiveError, Collector, LinkKind, Sink, RATIO_MIN_SIZE};
+use super::{ArchiveError, Collector, LinkKind, Sink, ARCHIVE_BOMB, RATIO_MIN_SIZE};
 use crate::finding::Severity;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,7 +264,7 @@ fn read_stream<R: Read>(
         }
         Tripped::Metadata => {
             c.finding(
-                "archive-bomb",
+                &ARCHIVE_BOMB,
                 Severity::High,
                 None,
                 format!(

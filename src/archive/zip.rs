@@ -14,7 +14,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use flate2::{Decompress, FlushDecompress, Status};
 use rayon::prelude::*;
 
-use super::{ArchiveError, Collector, LinkKind, ReadOptions, Sink, Streamed, RATIO_MIN_SIZE};
+use super::{
+    ArchiveError, Collector, LinkKind, ReadOptions, Sink, Streamed, ARCHIVE_AMBIGUOUS,
+    RATIO_MIN_SIZE,
+};
 use crate::finding::Severity;
 
 const SIG_LOCAL: u32 = 0x0403_4b50;
@@ -447,7 +450,7 @@ pub(crate) fn read(
             // An ASCII name needs no Unicode alias: tools that ignore the extra field see
             // another file.
             c.finding(
-                "archive-ambiguous",
+                &ARCHIVE_AMBIGUOUS,
                 Severity::Medium,
                 Some(&path),
                 "Unicode path extra field renames the entry; tools that ignore it see a \
@@ -504,7 +507,7 @@ pub(crate) fn read(
             entry_data(b, e, dir.prefix).map_err(|m| malformed(c, format!("{path}: {m}")))?;
         if let Some(how) = local_disagreement(b, e, dir.prefix) {
             c.finding(
-                "archive-ambiguous",
+                &ARCHIVE_AMBIGUOUS,
                 Severity::Medium,
                 Some(&path),
                 "local file header disagrees with the central directory; tools that read \
@@ -571,7 +574,7 @@ pub(crate) fn read(
                     // Python's zipfile stops at the declared size and then checks the CRC, so
                     // what gets installed (if anything) is not what a full inflate shows.
                     c.finding(
-                        "archive-ambiguous",
+                        &ARCHIVE_AMBIGUOUS,
                         Severity::Medium,
                         Some(&job.path),
                         "entry inflates to a different size than the central directory \

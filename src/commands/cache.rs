@@ -50,7 +50,7 @@ pub fn run(g: &GlobalArgs, cmd: CacheCommand) -> Result<ExitCode, Error> {
                 format!("Cache: {}\n{t}\n", info.location.display())
             };
             super::emit(g, &out)?;
-            Ok(ExitCode::from(super::EXIT_OK))
+            Ok(ExitCode::from(crate::policy::EXIT_OK))
         }
         CacheCommand::Prune(args) => {
             let cache = open_cache(g)?;
@@ -70,7 +70,7 @@ pub fn run(g: &GlobalArgs, cmd: CacheCommand) -> Result<ExitCode, Error> {
                 )
             };
             super::emit(g, &out)?;
-            Ok(ExitCode::from(super::EXIT_OK))
+            Ok(ExitCode::from(crate::policy::EXIT_OK))
         }
         CacheCommand::Export(args) => {
             let cache = open_cache(g)?;
@@ -83,7 +83,7 @@ pub fn run(g: &GlobalArgs, cmd: CacheCommand) -> Result<ExitCode, Error> {
                 human_bytes(stats.bytes),
                 args.file.display()
             );
-            Ok(ExitCode::from(super::EXIT_OK))
+            Ok(ExitCode::from(crate::policy::EXIT_OK))
         }
         CacheCommand::Import(args) => {
             let cache = open_cache(g)?;
@@ -96,7 +96,7 @@ pub fn run(g: &GlobalArgs, cmd: CacheCommand) -> Result<ExitCode, Error> {
                 human_bytes(stats.bytes),
                 cache.root().display()
             );
-            Ok(ExitCode::from(super::EXIT_OK))
+            Ok(ExitCode::from(crate::policy::EXIT_OK))
         }
     }
 }
@@ -120,12 +120,12 @@ pub fn human_bytes(n: u64) -> String {
 /// `pyvet cache fetch`: download and verify what an audit would need (the selected artifacts
 /// and the index data), so a later `--offline` audit finds everything in the cache.
 fn fetch(g: &GlobalArgs, args: &crate::cli::CacheFetchArgs) -> Result<ExitCode, Error> {
-    use super::audit::{load_config, load_lockfile, Environment};
+    use super::session::{load_config, load_lockfile, Environment};
     let lock = load_lockfile(args.lockfile.as_deref(), args.kind)?;
-    let config = load_config(g, &lock.path)?;
+    let config = load_config(g, lock.project_dir())?;
     let env = Environment::open(g, &lock, &args.target, &config)?;
     // What an audit would vet: unpinned input resolved first.
-    let (lock, _) = super::audit::resolve_input(g, &env, lock, false)?;
+    let (lock, _) = super::session::resolve_input(g, &env, lock, false)?;
     let checks = crate::audit::Checks {
         hashes: true,
         code: false,
@@ -165,9 +165,9 @@ fn fetch(g: &GlobalArgs, args: &crate::cli::CacheFetchArgs) -> Result<ExitCode, 
         eprint!("{out}");
     }
     Ok(ExitCode::from(if bad.is_empty() {
-        super::EXIT_OK
+        crate::policy::EXIT_OK
     } else {
-        super::EXIT_BLOCKED
+        crate::policy::EXIT_BLOCKED
     }))
 }
 

@@ -55,7 +55,7 @@ fn import_popular(
             dest.display()
         );
     }
-    Ok(ExitCode::from(super::EXIT_OK))
+    Ok(ExitCode::from(crate::policy::EXIT_OK))
 }
 
 fn update(g: &GlobalArgs, args: &DbUpdateArgs) -> Result<ExitCode, Error> {
@@ -164,7 +164,7 @@ fn report_import(g: &GlobalArgs, s: &ImportSummary) -> Result<ExitCode, Error> {
         out
     };
     super::emit(g, &out)?;
-    Ok(ExitCode::from(super::EXIT_OK))
+    Ok(ExitCode::from(crate::policy::EXIT_OK))
 }
 
 #[derive(Serialize)]
@@ -234,5 +234,5 @@ fn info(g: &GlobalArgs) -> Result<ExitCode, Error> {
             );
         }
     }
-    Ok(ExitCode::from(super::EXIT_OK))
+    Ok(ExitCode::from(crate::policy::EXIT_OK))
 }

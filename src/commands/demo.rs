@@ -96,7 +96,7 @@ fn run_in(g: &GlobalArgs, dir: &Path) -> Result<ExitCode, Error> {
         checks: Vec::new(),
         no_resolve: true,
     };
-    let env = super::audit::Environment::open(&g, &lock, &args.target, &config)?;
+    let env = super::session::Environment::open(&g, &lock, &args.target, &config)?;
     let opts = env.options(&g, args.jobs, crate::audit::Checks::ALL, &target, None);
     let mut report = env.run(&g, &lock, &opts)?;
     report.command = "demo".into();
@@ -105,7 +105,7 @@ fn run_in(g: &GlobalArgs, dir: &Path) -> Result<ExitCode, Error> {
          exit code 1 means pyvet blocked them as it should"
             .into(),
     );
-    super::audit::finish(&g, report, &config)
+    super::session::finish(&g, report, &config)
 }
 
 /// Put the demo's artifacts, index pages and advisory into a fresh cache.

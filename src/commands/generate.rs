@@ -28,7 +28,7 @@ pub fn man_page() -> Result<String, Error> {
 
 pub fn completions(g: &GlobalArgs, args: &CompletionsArgs) -> Result<ExitCode, Error> {
     super::emit(g, &completion_script(args.shell))?;
-    Ok(ExitCode::from(super::EXIT_OK))
+    Ok(ExitCode::from(crate::policy::EXIT_OK))
 }
 
 pub fn man(g: &GlobalArgs, args: &ManArgs) -> Result<ExitCode, Error> {
@@ -42,7 +42,7 @@ pub fn man(g: &GlobalArgs, args: &ManArgs) -> Result<ExitCode, Error> {
                 .map_err(|e| Error::io(format!("writing man pages into {}", dir.display()), e))?;
         }
     }
-    Ok(ExitCode::from(super::EXIT_OK))
+    Ok(ExitCode::from(crate::policy::EXIT_OK))
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
-//! Command implementations. Each returns the process exit code, or an `Error` that the binary
-//! prints and turns into exit code 2.
+//! Command implementations. Each returns the process exit code (`policy::EXIT_OK` or
+//! `EXIT_BLOCKED`), or an `Error` that the binary prints and turns into `EXIT_ERROR`. What the
+//! commands share (lockfile and configuration loading, the run's environment, progress and
+//! [`session::finish`]) lives in [`session`]; this module holds the output helpers.
 
 pub mod audit;
 pub mod cache;
@@ -10,17 +12,13 @@ pub mod generate;
 pub mod lock;
 pub mod rules;
 pub mod scan;
+pub mod session;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs};
 use crate::error::Error;
-
-/// Exit codes.
-pub const EXIT_OK: u8 = 0;
-pub const EXIT_BLOCKED: u8 = 1;
-pub const EXIT_ERROR: u8 = 2;
 
 pub fn run(cli: Cli) -> Result<ExitCode, Error> {
     let g = &cli.global;

@@ -7,9 +7,10 @@ use std::process::ExitCode;
 use rayon::prelude::*;
 
 use crate::archive;
+use crate::audit::{self, Inspected};
 use crate::cli::{GlobalArgs, ScanArgs};
 use crate::error::Error;
-use crate::finding::{Confidence, Finding, Severity, Verdict};
+use crate::finding::Verdict;
 use crate::inspect;
 use crate::package::ArtifactKind;
 use crate::report::{ArtifactReport, ArtifactStatus, PackageReport, Report, Summary, Tool};
@@ -23,7 +24,9 @@ pub fn run(g: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode, Error> {
             )));
         }
     }
-    let mut config = super::audit::load_config(g, args.paths[0].as_path())?;
+    // The project's configuration is where the user stands, not next to the artifact (which
+    // may be in dist/, a download directory or a cache).
+    let mut config = super::session::load_config(g, Path::new(""))?;
     if let Some(sev) = args.fail_on {
         config.fail_on = sev;
     }
@@ -59,7 +62,7 @@ pub fn run(g: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode, Error> {
         packages,
         notes: Vec::new(),
     };
-    super::audit::finish(g, report, &config)
+    super::session::finish(g, report, &config)
 }
 
 /// Read and inspect one path into a package report.
@@ -81,47 +84,41 @@ fn scan_one(
     // A file is read once: the same bytes are hashed and inspected. A directory (or a link
     // the user named) is resolved first; links inside are never followed.
     let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let read = if resolved.is_dir() {
-        archive::read_path(&resolved, limits).map(|c| {
+    let (inspected, sha256) = if resolved.is_dir() {
+        let read = archive::read_path(&resolved, limits).map(|c| {
             let code = inspect::inspect(&c, opts);
-            (c, code, None)
-        })
+            (c, code)
+        });
+        (Inspected::from_read(&filename, read), None)
     } else {
-        crate::fsutil::read_regular(&resolved, limits.max_total_size)
-            .map_err(|source| archive::ArchiveError::Io {
-                path: path.display().to_string(),
-                source,
-            })
-            .and_then(|bytes| {
-                // The hash is computed while the archive is read and inspected.
-                let read_opts = archive::ReadOptions::with_limits(limits.clone());
-                let (sha, read) = rayon::join(
+        match crate::fsutil::read_regular(&resolved, limits.max_total_size) {
+            // The hash is computed while the archive is read and inspected.
+            Ok(bytes) => {
+                let (sha, inspected) = rayon::join(
                     || crate::hash::sha256_hex(&bytes),
-                    || inspect::read_and_inspect(&filename, &bytes, &read_opts, opts),
+                    || audit::inspect_bytes(&filename, &bytes, limits, opts),
                 );
-                read.map(|(outcome, code)| (outcome.contents, code, Some(sha)))
-            })
-    };
-    let (mut findings, meta, sha256) = match read {
-        Ok((contents, code, sha)) => {
-            let mut f = contents.findings;
-            f.extend(code);
-            if let Some(meta) = &contents.metadata {
-                f.extend(crate::metadata::check_dist(meta, mctx));
+                // A file that could not be read as an archive reports no hash.
+                let sha = inspected.read.then_some(sha);
+                (inspected, sha)
             }
-            (f, contents.metadata, sha)
+            Err(source) => {
+                let e = archive::ArchiveError::Io {
+                    path: path.display().to_string(),
+                    source,
+                };
+                (Inspected::from_read(&filename, Err(e)), None)
+            }
         }
-        Err(e) => (
-            vec![Finding::new(
-                "archive-unreadable",
-                Severity::High,
-                Confidence::Medium,
-                format!("cannot read the artifact: {e}"),
-            )],
-            None,
-            None,
-        ),
     };
+    let Inspected {
+        mut findings,
+        metadata: meta,
+        ..
+    } = inspected;
+    if let Some(meta) = &meta {
+        findings.extend(crate::metadata::check_dist(meta, mctx));
+    }
     let (name, version) = match &meta {
         Some(m) if m.name.is_some() => (m.name.clone().unwrap_or_default(), m.version.clone()),
         _ => name_version_from_filename(&filename),
@@ -139,8 +136,10 @@ fn scan_one(
         name,
         version,
         source: None,
+        file: None,
         line: None,
         change: None,
+        upgrade: None,
         artifacts: vec![ArtifactReport {
             filename: filename.clone(),
             url: None,

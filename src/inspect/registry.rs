@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use super::rules;
 use super::{Emitter, FileCx};
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 
 /// A code-inspection rule: its description and its detector.
 pub struct Rule {

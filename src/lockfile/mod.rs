@@ -15,9 +15,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::catalog::RuleInfo;
 use crate::error::{Error, InputError};
-use crate::finding::Severity;
+use crate::finding::{RuleInfo, Severity};
 use crate::hash::{Digest, HashAlgorithm, Hashes};
 use crate::package::{Artifact, LockedPackage, Problem};
 
@@ -86,6 +85,9 @@ pub struct Lockfile {
     /// [`Lockfile::file_of`] rather than indexing.
     #[serde(skip)]
     pub declared_in: Vec<usize>,
+    /// Read from a pipe (process substitution), not from a file in a project directory.
+    #[serde(skip)]
+    pub streamed: bool,
 }
 
 impl Lockfile {
@@ -99,6 +101,17 @@ impl Lockfile {
             no_index: false,
             files: vec![path.to_path_buf()],
             declared_in: Vec::new(),
+            streamed: false,
+        }
+    }
+
+    /// The directory of the project the lockfile belongs to, where configuration and
+    /// `.python-version` are looked for: the lockfile's directory, or the current directory
+    /// (the empty path) for a lockfile read from a pipe.
+    pub fn project_dir(&self) -> &Path {
+        match self.path.parent() {
+            Some(d) if !self.streamed => d,
+            _ => Path::new(""),
         }
     }
 
@@ -125,98 +138,210 @@ impl Lockfile {
     }
 }
 
-/// Rules reported for lockfile-level problems (see `Problem`): one per variant.
-pub static RULES: &[RuleInfo] = &[
-    RuleInfo {
-        id: "unpinned",
-        severity: Severity::Medium,
-        summary: "Requirement is not pinned to an exact version",
-        help: "The lockfile gives a range (or nothing) instead of `==`/`===` an exact version, so \
+pub static UNPINNED: RuleInfo = RuleInfo {
+    id: "unpinned",
+    severity: Severity::Medium,
+    summary: "Requirement is not pinned to an exact version",
+    help: "The lockfile gives a range (or nothing) instead of `==`/`===` an exact version, so \
 the installer may pick a release nobody vetted, including one published after this audit. Pin \
 every requirement (pip-compile, `uv pip compile` or `uv export` do this). A range is fine only in \
 an input file that is compiled into a pinned lockfile before installing.",
-    },
-    RuleInfo {
-        id: "unhashed",
-        severity: Severity::Low,
-        summary: "Pinned package without a hash",
-        help: "The version is pinned but no hash is recorded, so nothing ties the bytes that will \
+};
+
+pub static UNHASHED: RuleInfo = RuleInfo {
+    id: "unhashed",
+    severity: Severity::Low,
+    summary: "Pinned package without a hash",
+    help: "The version is pinned but no hash is recorded, so nothing ties the bytes that will \
 be installed to the bytes that were vetted: a replaced file on the index or a compromised mirror \
 goes unnoticed. Generate hashes (`pip-compile --generate-hashes`, `uv pip compile \
 --generate-hashes`; uv.lock, poetry.lock and pylock.toml record them by default) and install with \
 `--require-hashes`.",
-    },
-    RuleInfo {
-        id: "vcs-source",
-        severity: Severity::Medium,
-        summary: "Package comes from a version-control checkout",
-        help:
-            "A git/hg/svn/bzr source is built from a checkout, so it has no artifact and no hash \
+};
+
+pub static VCS_SOURCE: RuleInfo = RuleInfo {
+    id: "vcs-source",
+    severity: Severity::Medium,
+    summary: "Package comes from a version-control checkout",
+    help: "A git/hg/svn/bzr source is built from a checkout, so it has no artifact and no hash \
 to verify, and a branch or tag can move. pyvet cannot fetch or inspect it. Prefer a released \
 package from an index; otherwise pin the full commit id and review the repository yourself.",
-    },
-    RuleInfo {
-        id: "local-source",
-        severity: Severity::Medium,
-        summary: "Package comes from a local file or directory",
-        help: "A local path is installed from whatever is on disk when the install runs; it does \
+};
+
+pub static LOCAL_SOURCE: RuleInfo = RuleInfo {
+    id: "local-source",
+    severity: Severity::Medium,
+    summary: "Package comes from a local file or directory",
+    help: "A local path is installed from whatever is on disk when the install runs; it does \
 not come from an index and is not covered by an index hash. This is expected for your own \
 packages in a monorepo; for third-party code, install from an index with hashes instead.",
-    },
-    RuleInfo {
-        id: "editable-source",
-        severity: Severity::Medium,
-        summary: "Package is installed in editable (development) mode",
-        help: "An editable install (`-e`, `develop = true`, uv `editable`) runs code from a local \
+};
+
+pub static EDITABLE_SOURCE: RuleInfo = RuleInfo {
+    id: "editable-source",
+    severity: Severity::Medium,
+    summary: "Package is installed in editable (development) mode",
+    help: "An editable install (`-e`, `develop = true`, uv `editable`) runs code from a local \
 tree that can change after the audit, and its build hooks run at install time. Expected for your \
 own project during development; not for dependencies in a deployment.",
-    },
-    RuleInfo {
-        id: "url-without-hash",
-        severity: Severity::Medium,
-        summary: "Direct URL dependency without a hash",
-        help: "The package is downloaded from a URL that the lockfile does not bind to a hash, so \
+};
+
+pub static URL_WITHOUT_HASH: RuleInfo = RuleInfo {
+    id: "url-without-hash",
+    severity: Severity::Medium,
+    summary: "Direct URL dependency without a hash",
+    help: "The package is downloaded from a URL that the lockfile does not bind to a hash, so \
 whoever controls that URL decides what is installed. Add a `#sha256=` fragment or a `--hash` \
 option, or depend on a release from an index.",
-    },
-    RuleInfo {
-        id: "no-artifacts",
-        severity: Severity::Low,
-        summary: "The lockfile lists no file for this package",
-        help: "The entry names a package from an index but lists no sdist or wheel, so there is \
+};
+
+pub static NO_ARTIFACTS: RuleInfo = RuleInfo {
+    id: "no-artifacts",
+    severity: Severity::Low,
+    summary: "The lockfile lists no file for this package",
+    help: "The entry names a package from an index but lists no sdist or wheel, so there is \
 nothing to fetch, verify or inspect, and the installer will pick a file itself. Regenerate the \
 lockfile with the tool that wrote it; a hand-edited or truncated lockfile often looks like this.",
-    },
+};
+
+/// Rules reported for lockfile-level problems (see `Problem`): one per variant.
+pub static RULES: &[&RuleInfo] = &[
+    &UNPINNED,
+    &UNHASHED,
+    &VCS_SOURCE,
+    &LOCAL_SOURCE,
+    &EDITABLE_SOURCE,
+    &URL_WITHOUT_HASH,
+    &NO_ARTIFACTS,
 ];
 
-/// The catalogue entry for a lockfile problem, so the audit pipeline can turn `Problem`s into
-/// findings with a stable rule id and severity.
+/// The rule a lockfile problem is reported under, so the audit pipeline can turn `Problem`s
+/// into findings with a stable rule id and severity.
 pub fn problem_rule(problem: &Problem) -> &'static RuleInfo {
-    let index = match problem {
-        Problem::Unpinned { .. } => 0,
-        Problem::Unhashed => 1,
-        Problem::VcsSource => 2,
-        Problem::LocalSource => 3,
-        Problem::Editable => 4,
-        Problem::UrlWithoutHash => 5,
-        Problem::NoArtifacts => 6,
-    };
-    &RULES[index]
+    match problem {
+        Problem::Unpinned { .. } => &UNPINNED,
+        Problem::Unhashed => &UNHASHED,
+        Problem::VcsSource => &VCS_SOURCE,
+        Problem::LocalSource => &LOCAL_SOURCE,
+        Problem::Editable => &EDITABLE_SOURCE,
+        Problem::UrlWithoutHash => &URL_WITHOUT_HASH,
+        Problem::NoArtifacts => &NO_ARTIFACTS,
+    }
 }
 
-/// Detect the lockfile to use in `dir` when none is named: uv.lock, pylock.toml, poetry.lock,
-/// requirements.txt, in that order, else the project's own pyproject.toml.
-pub fn detect(dir: &Path) -> Option<PathBuf> {
-    [
-        "uv.lock",
-        "pylock.toml",
-        "poetry.lock",
-        "requirements.txt",
-        "pyproject.toml",
-    ]
-    .iter()
-    .map(|n| dir.join(n))
-    .find(|p| p.is_file())
+/// What [`detect`] found in a directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detected {
+    None,
+    One(PathBuf),
+    /// Several files of the same kind and none preferred: the user must say which.
+    Several(Vec<PathBuf>),
+}
+
+impl Detected {
+    /// The one lockfile, or a usage error that says what was looked for, or lists the
+    /// candidates and how to name one. `where_` names the directory in the message (`in the
+    /// current directory`, `in path/to/project`).
+    pub fn require(self, where_: &str) -> Result<PathBuf, Error> {
+        match self {
+            Detected::One(p) => Ok(p),
+            Detected::None => Err(Error::Usage(format!(
+                "no lockfile found {where_} (looked for uv.lock, pylock.toml, pylock.*.toml, \
+                 poetry.lock, requirements*.txt, requirements/*.txt and pyproject.toml); name \
+                 one as an argument"
+            ))),
+            Detected::Several(list) => {
+                let names: Vec<String> = list.iter().map(|p| p.display().to_string()).collect();
+                Err(Error::Usage(format!(
+                    "{} lockfiles found {where_}: {}; name the one to vet, e.g. `pyvet audit {}`",
+                    names.len(),
+                    names.join(", "),
+                    names[0]
+                )))
+            }
+        }
+    }
+}
+
+/// Detect the lockfile to use in `dir` when none is named: `uv.lock`, then `pylock.toml` /
+/// `pylock.<name>.toml`, then `poetry.lock`, then requirements files (`requirements*.txt`
+/// and `requirements/*.txt`), then the project's own `pyproject.toml` (its `[project]`
+/// dependencies, resolved before they are vetted). Within one of these groups, more than one file is
+/// [`Detected::Several`]: which one is meant is the user's call. Found paths are `dir` joined
+/// with the name, so an empty `dir` (the current directory) gives bare relative names.
+pub fn detect(dir: &Path) -> Detected {
+    let list_dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let names = |d: &Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect();
+        v.sort();
+        v
+    };
+    let here = names(list_dir);
+    let is_file = |rel: &str| list_dir.join(rel).is_file();
+    let lower = |n: &str| n.to_ascii_lowercase();
+    let groups: [Vec<String>; 5] = [
+        here.iter()
+            .filter(|n| n.as_str() == "uv.lock")
+            .cloned()
+            .collect(),
+        here.iter()
+            .filter(|n| {
+                let l = lower(n);
+                l == "pylock.toml" || (l.starts_with("pylock.") && l.ends_with(".toml"))
+            })
+            .cloned()
+            .collect(),
+        here.iter()
+            .filter(|n| n.as_str() == "poetry.lock")
+            .cloned()
+            .collect(),
+        {
+            let mut reqs: Vec<String> = here
+                .iter()
+                .filter(|n| {
+                    let l = lower(n);
+                    l.starts_with("requirements") && l.ends_with(".txt")
+                })
+                .cloned()
+                .collect();
+            let sub = list_dir.join("requirements");
+            if sub.is_dir() {
+                reqs.extend(
+                    names(&sub)
+                        .into_iter()
+                        .filter(|n| lower(n).ends_with(".txt"))
+                        .map(|n| format!("requirements/{n}")),
+                );
+            }
+            reqs
+        },
+        here.iter()
+            .filter(|n| n.as_str() == "pyproject.toml")
+            .cloned()
+            .collect(),
+    ];
+    for group in groups {
+        let found: Vec<PathBuf> = group
+            .iter()
+            .filter(|n| is_file(n))
+            .map(|n| dir.join(n))
+            .collect();
+        match found.len() {
+            0 => continue,
+            1 => return Detected::One(found.into_iter().next().expect("one")),
+            _ => return Detected::Several(found),
+        }
+    }
+    Detected::None
 }
 
 /// The format a file name implies, if any: `uv.lock`, `poetry.lock`, `pylock.toml`,
@@ -304,6 +429,22 @@ pub fn load(path: &Path, kind: Option<LockKind>) -> Result<Lockfile, Error> {
         .map_err(|e| input(path, None, format!("cannot read: {e}")))?;
     let text = decode(path, &bytes)?;
     load_str(path, &text, kind)
+}
+
+/// Read and parse a lockfile the user named on the command line: like [`load`], but a pipe is
+/// accepted too, so process substitution works (`pyvet diff <(git show HEAD:uv.lock) uv.lock`
+/// names `/dev/fd/63`). Such a lockfile has no directory of its own: see
+/// [`Lockfile::project_dir`].
+pub fn load_named(path: &Path, kind: Option<LockKind>) -> Result<Lockfile, Error> {
+    if !crate::fsutil::is_pipe(path) {
+        return load(path, kind);
+    }
+    let bytes = crate::fsutil::read_pipe(path, MAX_LOCKFILE_SIZE)
+        .map_err(|e| input(path, None, format!("cannot read: {e}")))?;
+    let text = decode(path, &bytes)?;
+    let mut lock = load_str(path, &text, kind)?;
+    lock.streamed = true;
+    Ok(lock)
 }
 
 /// Parse lockfile text that did not come from disk (e.g. `git show REV:path`). `path` is used
@@ -573,6 +714,56 @@ mod tests {
         }
         assert_eq!(problem_rule(&Problem::Unhashed).severity, Severity::Low);
         assert_eq!(problem_rule(&Problem::VcsSource).severity, Severity::Medium);
+    }
+
+    #[test]
+    fn detect_prefers_lockfiles_and_asks_between_requirements_files() {
+        let dir = std::env::temp_dir().join(format!("pyvet-detect-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("requirements")).unwrap();
+        let touch = |n: &str| std::fs::write(dir.join(n), "six==1.16.0\n").unwrap();
+        assert_eq!(detect(&dir), Detected::None);
+        let e = detect(&dir).require("in here").unwrap_err().to_string();
+        assert!(
+            e.contains("requirements*.txt, requirements/*.txt and pyproject.toml"),
+            "{e}"
+        );
+        // The project's own pyproject.toml when there is nothing else, and only then.
+        std::fs::write(dir.join("pyproject.toml"), "[project]\nname = \"x\"\n").unwrap();
+        assert_eq!(detect(&dir), Detected::One(dir.join("pyproject.toml")));
+
+        touch("requirements-dev.txt");
+        assert_eq!(
+            detect(&dir),
+            Detected::One(dir.join("requirements-dev.txt"))
+        );
+        touch("requirements/prod.txt");
+        touch("requirements/notes.md");
+        assert_eq!(
+            detect(&dir),
+            Detected::Several(vec![
+                dir.join("requirements-dev.txt"),
+                dir.join("requirements/prod.txt")
+            ])
+        );
+        let e = detect(&dir).require("in here").unwrap_err().to_string();
+        assert!(
+            e.contains("2 lockfiles found in here:") && e.contains("requirements/prod.txt"),
+            "{e}"
+        );
+        // A lockfile proper wins over requirements files, uv.lock over the rest.
+        touch("poetry.lock");
+        assert_eq!(detect(&dir), Detected::One(dir.join("poetry.lock")));
+        touch("pylock.toml");
+        touch("pylock.dev.toml");
+        assert!(matches!(detect(&dir), Detected::Several(v) if v.len() == 2));
+        touch("uv.lock");
+        assert_eq!(detect(&dir), Detected::One(dir.join("uv.lock")));
+        // A directory named like a lockfile is not one.
+        std::fs::remove_file(dir.join("uv.lock")).unwrap();
+        std::fs::create_dir(dir.join("uv.lock")).unwrap();
+        assert!(matches!(detect(&dir), Detected::Several(_)));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

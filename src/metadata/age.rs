@@ -6,11 +6,10 @@
 use jiff::Timestamp;
 
 use super::{human_age, seconds_between, Context, ProjectView};
-use crate::catalog::RuleInfo;
-use crate::finding::{Confidence, Finding, Severity};
+use crate::finding::{Confidence, Finding, RuleInfo, Severity};
 use crate::package::LockedPackage;
 
-pub const RECENT_RELEASE: RuleInfo = RuleInfo {
+pub static RECENT_RELEASE: RuleInfo = RuleInfo {
     id: "recent-release",
     severity: Severity::Medium,
     summary: "The locked artifact was uploaded less than the minimum release age ago",
@@ -23,7 +22,7 @@ pub const RECENT_RELEASE: RuleInfo = RuleInfo {
            you need now: review it, or wait and audit again.",
 };
 
-pub const NEW_PROJECT: RuleInfo = RuleInfo {
+pub static NEW_PROJECT: RuleInfo = RuleInfo {
     id: "new-project",
     severity: Severity::Medium,
     summary: "The project's first release is younger than the new-project threshold",
@@ -33,7 +32,7 @@ pub const NEW_PROJECT: RuleInfo = RuleInfo {
            you chose deliberately: check its author and repository, then suppress.",
 };
 
-pub const DORMANT_REVIVED: RuleInfo = RuleInfo {
+pub static DORMANT_REVIVED: RuleInfo = RuleInfo {
     id: "dormant-revived",
     severity: Severity::Medium,
     summary: "The locked release ended a silence of years, and is itself recent",
@@ -95,7 +94,9 @@ pub(super) fn recent_release(
         th.min_release_age_days
     );
     Some(
-        Finding::new(RECENT_RELEASE.id, severity, Confidence::High, message)
+        RECENT_RELEASE
+            .finding(message)
+            .with_severity(severity)
             .for_package(&pkg.name.normalized, pkg.version.as_deref())
             .with_evidence(format!(
                 "uploaded {uploaded} (from {from}), {when} ({})",
@@ -123,22 +124,18 @@ pub(super) fn new_project(
         .next()
         .unwrap_or("?");
     Some(
-        Finding::new(
-            NEW_PROJECT.id,
-            Severity::Medium,
-            Confidence::High,
-            format!(
+        NEW_PROJECT
+            .finding(format!(
                 "`{}` is a new project: its first release was uploaded {} ago",
                 pkg.name.normalized,
                 human_age(age)
-            ),
-        )
-        .for_package(&pkg.name.normalized, pkg.version.as_deref())
-        .with_evidence(format!(
-            "first upload {first} ({first_file}), {} releases listed; threshold {} days",
-            view.releases.len(),
-            ctx.thresholds.new_project_days
-        )),
+            ))
+            .for_package(&pkg.name.normalized, pkg.version.as_deref())
+            .with_evidence(format!(
+                "first upload {first} ({first_file}), {} releases listed; threshold {} days",
+                view.releases.len(),
+                ctx.thresholds.new_project_days
+            )),
     )
 }
 
@@ -166,24 +163,21 @@ pub(super) fn dormant_revived(
         return None;
     }
     Some(
-        Finding::new(
-            DORMANT_REVIVED.id,
-            Severity::Medium,
-            Confidence::Medium,
-            format!(
+        DORMANT_REVIVED
+            .finding(format!(
                 "`{}` {} came after {} without any release",
                 pkg.name.normalized,
                 locked.version,
                 human_age(gap)
-            ),
-        )
-        .for_package(&pkg.name.normalized, pkg.version.as_deref())
-        .with_evidence(format!(
-            "previous release {} uploaded {}; {} uploaded {released}, {} before now",
-            previous.1.version,
-            previous.0,
-            locked.version,
-            human_age(seconds_between(released, ctx.now))
-        )),
+            ))
+            .with_confidence(Confidence::Medium)
+            .for_package(&pkg.name.normalized, pkg.version.as_deref())
+            .with_evidence(format!(
+                "previous release {} uploaded {}; {} uploaded {released}, {} before now",
+                previous.1.version,
+                previous.0,
+                locked.version,
+                human_age(seconds_between(released, ctx.now))
+            )),
     )
 }

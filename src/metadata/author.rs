@@ -8,10 +8,9 @@
 
 use std::sync::OnceLock;
 
-use crate::catalog::RuleInfo;
-use crate::finding::{Confidence, Finding, Severity};
+use crate::finding::{Confidence, Finding, RuleInfo, Severity};
 
-pub const DECEPTIVE_AUTHOR: RuleInfo = RuleInfo {
+pub static DECEPTIVE_AUTHOR: RuleInfo = RuleInfo {
     id: "deceptive-author",
     severity: Severity::Medium,
     summary: "Author or maintainer email is disposable, a placeholder, or has no domain",
@@ -141,13 +140,13 @@ pub(super) fn deceptive_author<'a>(
     } else {
         format!("`{name}`")
     };
-    let mut f = Finding::new(
-        DECEPTIVE_AUTHOR.id,
-        Severity::Medium,
-        Confidence::Medium,
-        format!("{who} has a deceptive author email: {}", reasons[0]),
-    )
-    .with_evidence(reasons.join("; "));
+    let mut f = DECEPTIVE_AUTHOR
+        .finding(format!(
+            "{who} has a deceptive author email: {}",
+            reasons[0]
+        ))
+        .with_confidence(Confidence::Medium)
+        .with_evidence(reasons.join("; "));
     if !name.is_empty() {
         f = f.for_package(name, version);
     }

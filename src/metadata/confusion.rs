@@ -5,11 +5,10 @@
 //! internal name on a public index can substitute their package (dependency confusion). The
 //! caller asks each configured index and passes the ones that know the name.
 
-use crate::catalog::RuleInfo;
-use crate::finding::{Confidence, Finding, Severity};
+use crate::finding::{Confidence, Finding, RuleInfo, Severity};
 use crate::package::normalize_name;
 
-pub const INDEX_CONFUSION: RuleInfo = RuleInfo {
+pub static INDEX_CONFUSION: RuleInfo = RuleInfo {
     id: "index-confusion",
     severity: Severity::High,
     summary: "The project name exists on more than one configured index",
@@ -37,15 +36,10 @@ pub fn index_confusion(name: &str, indexes_that_know_it: &[String]) -> Option<Fi
     }
     let name = normalize_name(name);
     Some(
-        Finding::new(
-            INDEX_CONFUSION.id,
-            Severity::High,
-            Confidence::Medium,
-            format!(
+        INDEX_CONFUSION.finding(format!(
                 "`{name}` exists on {} configured indexes: an installer may take it from any of them",
                 distinct.len()
-            ),
-        )
+            )).with_confidence(Confidence::Medium)
         .for_package(&name, None)
         .with_evidence(format!("indexes that list `{name}`: {}", distinct.join(", "))),
     )

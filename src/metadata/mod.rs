@@ -15,6 +15,7 @@ mod confusion;
 mod owners;
 mod provenance;
 mod repository;
+pub mod typosquat;
 mod version;
 mod yanked;
 
@@ -23,11 +24,10 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::archive::DistMetadata;
-use crate::catalog::RuleInfo;
-use crate::finding::Finding;
+use crate::finding::{Finding, RuleInfo};
 use crate::package::{LockedPackage, Source};
 use crate::project::{normalize_version, IndexFile, ProjectInfo};
-use crate::typosquat::{self, Popular};
+use typosquat::Popular;
 
 pub use author::{deceptive_email, is_disposable_domain};
 pub use confusion::index_confusion;
@@ -35,19 +35,19 @@ pub use owners::{owners_record, update_owners_cache, OwnersCache, OwnersRecord};
 pub use repository::repository_url;
 
 /// Every rule this module reports.
-pub static RULES: &[RuleInfo] = &[
-    age::RECENT_RELEASE,
-    age::NEW_PROJECT,
-    age::DORMANT_REVIVED,
-    version::VERSION_ANOMALY,
-    yanked::YANKED,
-    typosquat::RULE,
-    confusion::INDEX_CONFUSION,
-    owners::MAINTAINERS,
-    owners::MAINTAINERS_CHANGED,
-    repository::NO_SOURCE_REPOSITORY,
-    author::DECEPTIVE_AUTHOR,
-    provenance::PROVENANCE_DROPPED,
+pub static RULES: &[&RuleInfo] = &[
+    &age::RECENT_RELEASE,
+    &age::NEW_PROJECT,
+    &age::DORMANT_REVIVED,
+    &version::VERSION_ANOMALY,
+    &yanked::YANKED,
+    &typosquat::TYPOSQUAT,
+    &confusion::INDEX_CONFUSION,
+    &owners::MAINTAINERS,
+    &owners::MAINTAINERS_CHANGED,
+    &repository::NO_SOURCE_REPOSITORY,
+    &author::DECEPTIVE_AUTHOR,
+    &provenance::PROVENANCE_DROPPED,
 ];
 
 /// Thresholds (configurable in pyvet.toml). Defaults are the documented ones.
@@ -121,7 +121,7 @@ impl Context {
     }
 }
 
-pub use crate::typosquat::load_popular_override;
+pub use typosquat::load_popular_override;
 
 /// Whether the index attests PEP 740 provenance for the locked files.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,12 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::Context;
-use crate::catalog::RuleInfo;
-use crate::finding::{Confidence, Finding, Severity};
+use crate::finding::{Finding, RuleInfo, Severity};
 use crate::package::LockedPackage;
 use crate::project::{ProjectInfo, Role};
 
-pub const MAINTAINERS: RuleInfo = RuleInfo {
+pub static MAINTAINERS: RuleInfo = RuleInfo {
     id: "maintainers",
     severity: Severity::Info,
     summary: "Who can publish this project (owners, maintainers, organisation)",
@@ -25,7 +24,7 @@ pub const MAINTAINERS: RuleInfo = RuleInfo {
            Reported only when the index exposes ownership.",
 };
 
-pub const MAINTAINERS_CHANGED: RuleInfo = RuleInfo {
+pub static MAINTAINERS_CHANGED: RuleInfo = RuleInfo {
     id: "maintainers-changed",
     severity: Severity::Medium,
     summary: "The project's owners or organisation changed since the last audit",
@@ -125,13 +124,9 @@ pub(super) fn maintainers(
             parts.push(format!("organization: {org}"));
         }
         findings.push(
-            Finding::new(
-                MAINTAINERS.id,
-                Severity::Info,
-                Confidence::High,
-                format!("`{name}` can be published by {}", parts.join("; ")),
-            )
-            .for_package(name, version),
+            MAINTAINERS
+                .finding(format!("`{name}` can be published by {}", parts.join("; ")))
+                .for_package(name, version),
         );
     }
     if let Some(previous) = ctx.previous_owners.get(name) {
@@ -141,18 +136,16 @@ pub(super) fn maintainers(
                 .map(|t| format!(" (recorded {t})"))
                 .unwrap_or_default();
             findings.push(
-                Finding::new(
-                    MAINTAINERS_CHANGED.id,
-                    Severity::Medium,
-                    Confidence::High,
-                    format!("`{name}` owners changed since the last audit: {change}"),
-                )
-                .for_package(name, version)
-                .with_evidence(format!(
-                    "before{since}: {}; now: {}",
-                    summary(previous),
-                    summary(&current)
-                )),
+                MAINTAINERS_CHANGED
+                    .finding(format!(
+                        "`{name}` owners changed since the last audit: {change}"
+                    ))
+                    .for_package(name, version)
+                    .with_evidence(format!(
+                        "before{since}: {}; now: {}",
+                        summary(previous),
+                        summary(&current)
+                    )),
             );
         }
     }

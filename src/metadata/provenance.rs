@@ -6,11 +6,10 @@
 //! index does not expose provenance at all (`has_provenance == None`) nothing is said.
 
 use super::{ProjectView, ProvenanceStatus};
-use crate::catalog::RuleInfo;
-use crate::finding::{Confidence, Finding, Severity};
+use crate::finding::{Confidence, Finding, RuleInfo, Severity};
 use crate::package::LockedPackage;
 
-pub const PROVENANCE_DROPPED: RuleInfo = RuleInfo {
+pub static PROVENANCE_DROPPED: RuleInfo = RuleInfo {
     id: "provenance-dropped",
     severity: Severity::High,
     summary: "Earlier releases had PEP 740 provenance; the locked release has none",
@@ -64,21 +63,18 @@ pub(super) fn provenance(
         .iter()
         .map(|f| f.filename.as_str())
         .collect();
-    let finding = Finding::new(
-        PROVENANCE_DROPPED.id,
-        Severity::High,
-        Confidence::Medium,
-        format!(
+    let finding = PROVENANCE_DROPPED
+        .finding(format!(
             "`{}` {version} has no provenance, but the previous release {} had",
             pkg.name.normalized, previous.version
-        ),
-    )
-    .for_package(&pkg.name.normalized, pkg.version.as_deref())
-    .with_evidence(format!(
-        "with provenance in {}: {}; without in {version}: {}",
-        previous.version,
-        attested.join(", "),
-        locked_names.join(", ")
-    ));
+        ))
+        .with_confidence(Confidence::Medium)
+        .for_package(&pkg.name.normalized, pkg.version.as_deref())
+        .with_evidence(format!(
+            "with provenance in {}: {}; without in {version}: {}",
+            previous.version,
+            attested.join(", "),
+            locked_names.join(", ")
+        ));
     (status, Some(finding))
 }

@@ -6,12 +6,11 @@
 //! `gitlab.*`, `gitea.*`, `forgejo.*`), and any URL whose label says Source, Repository or Code
 //! counts whatever its host.
 
-use crate::catalog::RuleInfo;
-use crate::finding::{Confidence, Finding, Severity};
+use crate::finding::{Confidence, Finding, RuleInfo, Severity};
 use crate::package::LockedPackage;
 use crate::project::ProjectDetails;
 
-pub const NO_SOURCE_REPOSITORY: RuleInfo = RuleInfo {
+pub static NO_SOURCE_REPOSITORY: RuleInfo = RuleInfo {
     id: "no-source-repository",
     severity: Severity::Low,
     summary: "The project metadata links no source repository",
@@ -103,17 +102,17 @@ pub(super) fn no_source_repository(pkg: &LockedPackage, info: &ProjectDetails) -
         seen.push(format!("home page: {}", crate::redact::redact_url(home)));
     }
     Some(
-        Finding::new(
-            NO_SOURCE_REPOSITORY.id,
-            Severity::Low,
-            Confidence::Medium,
-            format!("`{}` links no source repository", pkg.name.normalized),
-        )
-        .for_package(&pkg.name.normalized, pkg.version.as_deref())
-        .with_evidence(if seen.is_empty() {
-            "the project metadata lists no URLs".to_string()
-        } else {
-            format!("URLs listed: {}", seen.join("; "))
-        }),
+        NO_SOURCE_REPOSITORY
+            .finding(format!(
+                "`{}` links no source repository",
+                pkg.name.normalized
+            ))
+            .with_confidence(Confidence::Medium)
+            .for_package(&pkg.name.normalized, pkg.version.as_deref())
+            .with_evidence(if seen.is_empty() {
+                "the project metadata lists no URLs".to_string()
+            } else {
+                format!("URLs listed: {}", seen.join("; "))
+            }),
     )
 }

@@ -8,11 +8,10 @@
 use jiff::tz::TimeZone;
 
 use super::{Context, ProjectView};
-use crate::catalog::RuleInfo;
-use crate::finding::{Confidence, Finding, Severity};
+use crate::finding::{Confidence, Finding, RuleInfo, Severity};
 use crate::package::LockedPackage;
 
-pub const VERSION_ANOMALY: RuleInfo = RuleInfo {
+pub static VERSION_ANOMALY: RuleInfo = RuleInfo {
     id: "version-anomaly",
     severity: Severity::High,
     summary: "The locked version jumps far above the project's previous versions",
@@ -87,20 +86,17 @@ pub(super) fn version_anomaly(
         all.join(", ")
     };
     Some(
-        Finding::new(
-            VERSION_ANOMALY.id,
-            Severity::High,
-            Confidence::Medium,
-            format!(
+        VERSION_ANOMALY
+            .finding(format!(
                 "`{}` {locked} is a suspicious version jump: {reason}",
                 pkg.name.normalized
-            ),
-        )
-        .for_package(&pkg.name.normalized, pkg.version.as_deref())
-        .with_evidence(if listed.is_empty() {
-            format!("locked {locked}; no other versions on the index")
-        } else {
-            format!("locked {locked}; other versions: {listed}")
-        }),
+            ))
+            .with_confidence(Confidence::Medium)
+            .for_package(&pkg.name.normalized, pkg.version.as_deref())
+            .with_evidence(if listed.is_empty() {
+                format!("locked {locked}; no other versions on the index")
+            } else {
+                format!("locked {locked}; other versions: {listed}")
+            }),
     )
 }

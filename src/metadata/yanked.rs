@@ -4,11 +4,10 @@
 //! and a lockfile is exactly such a pin, so it keeps installing the withdrawn files.
 
 use super::ProjectView;
-use crate::catalog::RuleInfo;
-use crate::finding::{Confidence, Finding, Severity};
+use crate::finding::{Finding, RuleInfo, Severity};
 use crate::package::LockedPackage;
 
-pub const YANKED: RuleInfo = RuleInfo {
+pub static YANKED: RuleInfo = RuleInfo {
     id: "yanked",
     severity: Severity::High,
     summary: "The locked release is yanked on the index",
@@ -46,7 +45,8 @@ pub(super) fn yanked(
         ),
     };
     let files: Vec<&str> = yanked.iter().map(|f| f.filename.as_str()).collect();
-    let finding = Finding::new(YANKED.id, Severity::High, Confidence::High, message)
+    let finding = YANKED
+        .finding(message)
         .for_package(&pkg.name.normalized, pkg.version.as_deref())
         .with_evidence(format!(
             "yanked files: {} of {} locked",

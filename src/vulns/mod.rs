@@ -19,65 +19,52 @@ use std::path::{Path, PathBuf};
 
 use pep440_rs::Version;
 
-use crate::catalog::RuleInfo;
 use crate::error::Error;
-use crate::finding::{Confidence, Finding, Severity};
+use crate::finding::{Confidence, Finding, RuleInfo, Severity};
 use crate::package::normalize_name;
 
 pub use osv::{Advisory, Grade};
 pub use range::{Event, Range, RangeKind, RangeMatch};
 pub use store::{db_path, import_path, import_zip_bytes, DbInfo, ImportSummary};
 
-/// Rule ids reported by this module.
-pub const KNOWN_VULNERABILITY: &str = "known-vulnerability";
-pub const KNOWN_MALICIOUS: &str = "known-malicious";
-pub const VULN_UNCHECKED: &str = "vuln-unchecked";
-pub const VULN_DB_STALE: &str = "vuln-db-stale";
-
 /// A database older than this is stale.
 pub const STALE_AFTER_DAYS: i64 = 7;
 
-pub static RULES: &[RuleInfo] = &[
-    RuleInfo {
-        id: KNOWN_VULNERABILITY,
-        severity: Severity::High,
-        summary: "The pinned version is affected by a published vulnerability",
-        help: "The OSV database lists this package version as affected by a vulnerability. The \
-               finding's severity comes from the advisory's CVSS v3 base score (9.0+ critical, \
-               7.0+ high, 4.0+ medium, otherwise low), else from the database's own severity, \
-               else medium. Records that describe the same vulnerability under several ids \
-               (PYSEC, GHSA, CVE aliases) are reported once, with every id. Upgrade to a fixed \
-               version when the message names one; if the vulnerable code is not reachable in \
-               your use, suppress the finding in pyvet.toml with the advisory id and a reason.",
-    },
-    RuleInfo {
-        id: KNOWN_MALICIOUS,
-        severity: Severity::Critical,
-        summary: "The package is listed as malicious in the OSV database",
-        help: "A malicious-packages report (an OSV record with a MAL- id, or marked with a \
-               malicious-packages origin) names this package and version. Such packages are \
-               typically typosquats or hijacked releases that steal credentials or run code at \
-               install time. Do not install it; remove it from the lockfile, check whether it \
-               was already installed anywhere, and rotate any credentials that machine held.",
-    },
-    RuleInfo {
-        id: VULN_UNCHECKED,
-        severity: Severity::Medium,
-        summary: "Known vulnerabilities could not be checked for this version",
-        help: "The vulnerability database has advisories for this package, but pyvet could not \
-               decide whether this version is affected: the version (or a version in an \
-               advisory's range) is not a valid PEP 440 version, or the database entry could \
-               not be read. Check the listed advisories by hand, or pin a standard version.",
-    },
-    RuleInfo {
-        id: VULN_DB_STALE,
-        severity: Severity::Info,
-        summary: "The vulnerability database is more than 7 days old",
-        help: "The OSV database was imported more than 7 days ago, so vulnerabilities and \
-               malicious packages published since then are not known to this audit. Run \
-               `pyvet db update` (or `pyvet db import` with a fresh export) to refresh it.",
-    },
-];
+pub static KNOWN_VULNERABILITY: RuleInfo = RuleInfo {
+    id: "known-vulnerability",
+    severity: Severity::High,
+    summary: "The pinned version is affected by a published vulnerability",
+    help: "The OSV database lists this package version as affected by a vulnerability. The \
+           finding's severity comes from the advisory's CVSS v3 base score (9.0+ critical, \
+           7.0+ high, 4.0+ medium, otherwise low), else from the database's own severity, \
+           else medium. Records that describe the same vulnerability under several ids \
+           (PYSEC, GHSA, CVE aliases) are reported once, with every id. Upgrade to a fixed \
+           version when the message names one; if the vulnerable code is not reachable in \
+           your use, suppress the finding in pyvet.toml with the advisory id and a reason.",
+};
+
+pub static KNOWN_MALICIOUS: RuleInfo = RuleInfo {
+    id: "known-malicious",
+    severity: Severity::Critical,
+    summary: "The package is listed as malicious in the OSV database",
+    help: "A malicious-packages report (an OSV record with a MAL- id, or marked with a \
+           malicious-packages origin) names this package and version. Such packages are \
+           typically typosquats or hijacked releases that steal credentials or run code at \
+           install time. Do not install it; remove it from the lockfile, check whether it \
+           was already installed anywhere, and rotate any credentials that machine held.",
+};
+
+pub static VULN_UNCHECKED: RuleInfo = RuleInfo {
+    id: "vuln-unchecked",
+    severity: Severity::Medium,
+    summary: "Known vulnerabilities could not be checked for this version",
+    help: "The vulnerability database has advisories for this package, but pyvet could not \
+           decide whether this version is affected: the version (or a version in an \
+           advisory's range) is not a valid PEP 440 version, or the database entry could \
+           not be read. Check the listed advisories by hand, or pin a standard version.",
+};
+
+pub static RULES: &[&RuleInfo] = &[&KNOWN_VULNERABILITY, &KNOWN_MALICIOUS, &VULN_UNCHECKED];
 
 /// An opened vulnerability database.
 pub struct VulnDb {
@@ -114,20 +101,15 @@ impl VulnDb {
         now.as_second() - self.imported_at().as_second() > STALE_AFTER_DAYS * 86_400
     }
 
-    /// A `vuln-db-stale` note for the report, when the database is stale.
-    pub fn stale_finding(&self, now: jiff::Timestamp) -> Option<Finding> {
+    /// The report's note about a stale database (`None` while it is fresh): new advisories and
+    /// malicious-package reports are unknown to this audit.
+    pub fn stale_note(&self, now: jiff::Timestamp) -> Option<String> {
         self.is_stale(now).then(|| {
-            Finding::new(
-                VULN_DB_STALE,
-                Severity::Info,
-                Confidence::High,
-                format!(
-                    "the vulnerability database is {} days old (imported {}); run `pyvet db update`",
-                    self.age_days(now),
-                    self.imported_at()
-                ),
+            format!(
+                "the vulnerability database is older than {STALE_AFTER_DAYS} days (imported {}); \
+                 run `pyvet db update`",
+                self.imported_at()
             )
-            .with_evidence(format!("source: {}", self.store.info.source))
         })
     }
 
@@ -168,14 +150,12 @@ impl VulnDb {
 
 /// The `vuln-unchecked` finding for a database entry that cannot be read.
 fn unreadable(norm: &str, version: Option<&str>, e: &Error) -> Finding {
-    Finding::new(
-        VULN_UNCHECKED,
-        Severity::Medium,
-        Confidence::High,
-        format!("known vulnerabilities of {norm} could not be checked: the database entry is unreadable"),
-    )
-    .with_evidence(crate::redact::redact_text(&e.to_string()))
-    .for_package(norm, version)
+    VULN_UNCHECKED
+        .finding(format!(
+            "known vulnerabilities of {norm} could not be checked: the database entry is unreadable"
+        ))
+        .with_evidence(crate::redact::redact_text(&e.to_string()))
+        .for_package(norm, version)
 }
 
 /// What one advisory says about one version.
@@ -313,18 +293,15 @@ pub fn check_advisories(advisories: &[Advisory], name: &str, version: &str) -> V
             .map(|(id, why)| format!("{id}: {why}"))
             .collect();
         findings.push(
-            Finding::new(
-                VULN_UNCHECKED,
-                Severity::Medium,
-                Confidence::Medium,
-                format!(
+            VULN_UNCHECKED
+                .finding(format!(
                     "could not decide whether {norm} {} is affected by {}",
                     version.trim(),
                     ids.join(", ")
-                ),
-            )
-            .with_evidence(evidence.join("\n"))
-            .for_package(&norm, Some(version.trim())),
+                ))
+                .with_confidence(Confidence::Medium)
+                .with_evidence(evidence.join("\n"))
+                .for_package(&norm, Some(version.trim())),
         );
     }
     crate::finding::sort(&mut findings);
@@ -430,9 +407,9 @@ fn group_finding(group: &[&Hit<'_>], norm: &str, version: &str) -> Finding {
     let all_versions_only = group.iter().all(|(.., all)| *all);
 
     let (rule, severity) = if malicious {
-        (KNOWN_MALICIOUS, Severity::Critical)
+        (&KNOWN_MALICIOUS, KNOWN_MALICIOUS.severity)
     } else {
-        (KNOWN_VULNERABILITY, grade.severity)
+        (&KNOWN_VULNERABILITY, grade.severity)
     };
     let mut message = ids.join(" / ");
     if malicious {
@@ -469,18 +446,21 @@ fn group_finding(group: &[&Hit<'_>], norm: &str, version: &str) -> Finding {
         evidence.push(format!("fixed in: {}", fixed.join(", ")));
     }
     evidence.push(format!("severity: {}", grade.basis));
-    Finding::new(
-        rule,
-        severity,
-        if all_versions_only {
+    let finding = rule
+        .finding(message)
+        .with_severity(severity)
+        .with_confidence(if all_versions_only {
             Confidence::Medium
         } else {
             Confidence::High
-        },
-        message,
-    )
-    .with_evidence(evidence.join("\n"))
-    .for_package(norm, Some(version.trim()))
+        })
+        .with_evidence(evidence.join("\n"))
+        .for_package(norm, Some(version.trim()));
+    match (malicious, fixed.first()) {
+        (true, _) => finding.with_action(format!("remove {norm} and do not install it")),
+        (false, Some(f)) => finding.with_action(format!("upgrade {norm} to {f} or later")),
+        (false, None) => finding,
+    }
 }
 
 #[cfg(test)]
@@ -552,7 +532,7 @@ mod tests {
         let f = check_advisories(&advs, "Demo", "1.5");
         assert_eq!(f.len(), 2, "{f:#?}");
         let folded = &f[0];
-        assert_eq!(folded.rule, KNOWN_VULNERABILITY);
+        assert_eq!(folded.rule, KNOWN_VULNERABILITY.id);
         assert_eq!(
             folded.severity,
             Severity::Critical,
@@ -601,7 +581,7 @@ mod tests {
         )];
         let f = check_advisories(&advs, "demo", "not/a/version");
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].rule, VULN_UNCHECKED);
+        assert_eq!(f[0].rule, VULN_UNCHECKED.id);
         let advs = vec![adv(
             "PYSEC-0000-0003",
             &[],
@@ -609,7 +589,7 @@ mod tests {
             None,
         )];
         let f = check_advisories(&advs, "demo", "1.0");
-        assert_eq!(f[0].rule, VULN_UNCHECKED);
+        assert_eq!(f[0].rule, VULN_UNCHECKED.id);
         assert!(f[0].evidence.as_deref().unwrap().contains("bogus!"));
     }
 
@@ -617,12 +597,12 @@ mod tests {
     fn malicious_is_critical() {
         let advs = vec![adv("MAL-0000-0001", &[], &[("introduced", "0")], None)];
         let f = check_advisories(&advs, "demo", "0.0.1");
-        assert_eq!(f[0].rule, KNOWN_MALICIOUS);
+        assert_eq!(f[0].rule, KNOWN_MALICIOUS.id);
         assert_eq!(f[0].severity, Severity::Critical);
         // Every version is malicious, even one PEP 440 cannot order.
         let f = check_advisories(&advs, "demo", "not-pep-440!");
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].rule, KNOWN_MALICIOUS);
+        assert_eq!(f[0].rule, KNOWN_MALICIOUS.id);
     }
 
     #[test]
@@ -644,7 +624,7 @@ mod tests {
         ];
         let f = check_unpinned(&advs, "Demo");
         assert_eq!(f.len(), 2, "{f:#?}");
-        assert_eq!(f[0].rule, KNOWN_MALICIOUS);
+        assert_eq!(f[0].rule, KNOWN_MALICIOUS.id);
         assert!(
             f[0].message.contains("demo (any version)"),
             "{}",
@@ -659,17 +639,5 @@ mod tests {
     fn database_is_shareable_across_threads() {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<VulnDb>();
-    }
-
-    #[test]
-    fn rules_are_documented() {
-        for id in [
-            KNOWN_VULNERABILITY,
-            KNOWN_MALICIOUS,
-            VULN_UNCHECKED,
-            VULN_DB_STALE,
-        ] {
-            assert!(RULES.iter().any(|r| r.id == id), "{id}");
-        }
     }
 }

@@ -249,7 +249,7 @@ impl Collector {
             .contents
             .findings
             .iter()
-            .find(|f| f.rule == "archive-bomb")
+            .find(|f| f.rule == crate::archive::ARCHIVE_BOMB.id)
         {
             return Err(bad(f.message.clone()));
         }

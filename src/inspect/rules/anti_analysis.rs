@@ -1,6 +1,6 @@
 //! anti-analysis: sandbox/VM/debugger checks that make malware go quiet under analysis.
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::patterns::AsciiRegex;
 use crate::inspect::rules::{mark, string_marks};

@@ -1,7 +1,7 @@
 //! bundled-executable: native executables (ELF, PE, Mach-O) where they do not belong — in
 //! sdists, in pure-Python wheels, or disguised under a non-binary extension.
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::context::FileRole;
 use crate::inspect::{Emitter, FileCx, FileKind};

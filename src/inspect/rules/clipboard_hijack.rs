@@ -1,6 +1,6 @@
 //! clipboard-hijack: reading the clipboard and replacing crypto addresses ("clipper").
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::patterns::{self, AsciiRegex};
 use crate::inspect::{Emitter, FileCx};

@@ -1,7 +1,7 @@
 //! credential-exfiltration: reading credential stores or the whole environment, and sending
 //! them over the network.
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::facts::{CRED, ENV_ALL};
 use crate::inspect::patterns::{self, CredKind, SEND_METHODS};

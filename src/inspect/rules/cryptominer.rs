@@ -1,6 +1,6 @@
 //! cryptominer: bundled or downloaded coin miners (xmrig, stratum pools, Monero wallets).
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::patterns::{AsciiRegex, Keywords};
 use crate::inspect::rules::{mark, string_marks};

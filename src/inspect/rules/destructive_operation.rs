@@ -1,6 +1,6 @@
 //! destructive-operation: wiping home or root directories, `rm -rf /`, disk wipes.
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::patterns::AsciiRegex;
 use crate::inspect::{Emitter, FileCx};

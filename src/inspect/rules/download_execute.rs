@@ -1,7 +1,7 @@
 //! download-execute: a file is downloaded and then made executable or run (`urlretrieve` +
 //! `chmod` + `subprocess`/`os.startfile`).
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::facts::{Arg, Call, Facts, NET};
 use crate::inspect::patterns::method_is;

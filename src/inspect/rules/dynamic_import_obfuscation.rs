@@ -1,7 +1,7 @@
 //! dynamic-import-obfuscation: callables reached through computed names —
 //! `getattr(__import__('o'+'s'), 'sys'+'tem')`, `globals()[chr(101)+...]`, `__builtins__` tricks.
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::patterns::{is_network_call, is_process_call, CODE_EXEC_CALLS};
 use crate::inspect::{Emitter, FileCx};

@@ -1,7 +1,7 @@
 //! exec-decoded: obfuscated execution — `exec`/`eval`/`compile` (or a process) fed with data
 //! that was base64/hex/zlib/marshal/rot13-decoded or built from `chr()` codes.
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::facts::{DECODED, DECODED_RT};
 use crate::inspect::{Emitter, FileCx};

@@ -1,7 +1,7 @@
 //! hidden-process-window: processes started with their window hidden (CREATE_NO_WINDOW,
 //! SW_HIDE, pythonw, `-WindowStyle Hidden`).
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::patterns::AsciiRegex;
 use crate::inspect::{Emitter, FileCx};

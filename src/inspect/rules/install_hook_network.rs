@@ -1,6 +1,6 @@
 //! install-hook-network: network access while a package is built or installed.
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::context::{FileRole, RunContext};
 use crate::inspect::{Emitter, FileCx};

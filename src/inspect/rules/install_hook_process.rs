@@ -1,7 +1,7 @@
 //! install-hook-process: processes spawned while a package is built or installed (setup.py,
 //! cmdclass overrides, in-tree build backends, `.pth` files).
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::context::RunContext;
 use crate::inspect::facts::{DECODED, NET};

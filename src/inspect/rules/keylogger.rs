@@ -1,6 +1,6 @@
 //! keylogger: global keyboard hooks and key-state polling.
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::{Emitter, FileCx};
 

@@ -1,7 +1,7 @@
 //! obfuscated-url: URLs and IP addresses hidden behind encodings (base64, hex, chr lists,
 //! reversal, rot13) or inside long encoded literals.
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::patterns;
 use crate::inspect::{Emitter, FileCx};

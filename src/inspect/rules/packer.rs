@@ -1,7 +1,7 @@
 //! packer: code that hides itself — pyarmor runtimes, huge encoded blobs, homoglyph
 //! identifiers, and statements pushed off-screen by long runs of whitespace.
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::{Emitter, FileCx, FileKind};
 

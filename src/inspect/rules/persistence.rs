@@ -1,7 +1,7 @@
 //! persistence: making a payload survive reboots — Run registry keys, scheduled tasks,
 //! crontab, systemd user units, startup folders, shell rc files, macOS LaunchAgents.
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::facts::{Facts, StrFact};
 use crate::inspect::patterns::{AsciiRegex, Keywords};

@@ -1,6 +1,6 @@
 //! pth-exec: `.pth` files whose `import` lines run code at every interpreter start.
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::patterns::{self};
 use crate::inspect::{pth_line_runs, Emitter, FileCx, FileKind};

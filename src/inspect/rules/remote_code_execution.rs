@@ -1,7 +1,7 @@
 //! remote-code-execution: data fetched from the network reaches `exec`/`eval`/`compile`, a
 //! process, or an unpickler — the classic dropper (`exec(urlopen(url).read())`).
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::facts::NET;
 use crate::inspect::{Emitter, FileCx};

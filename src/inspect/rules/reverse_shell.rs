@@ -1,7 +1,7 @@
 //! reverse-shell: a socket wired to a shell (`socket` + `os.dup2` + `pty.spawn`/`/bin/sh`), or
 //! the shell one-liners that do the same (`bash -i >& /dev/tcp/...`, `nc -e`).
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::patterns::{self, AsciiRegex, Keywords};
 use crate::inspect::rules::{mark, string_marks};

@@ -1,7 +1,7 @@
 //! runtime-pip-install: package code that installs other packages behind the resolver's back
 //! (`pip install` via subprocess/os.system, `pip.main`, `ensurepip`).
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::patterns::{self, AsciiRegex};
 use crate::inspect::{Emitter, FileCx};

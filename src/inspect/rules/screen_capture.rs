@@ -1,6 +1,6 @@
 //! screen-capture: screenshots taken by package code (low alone, high with network).
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::facts::SCREEN;
 use crate::inspect::{Emitter, FileCx};

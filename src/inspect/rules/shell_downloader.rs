@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::RegexSet;
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::context::FileRole;
 use crate::inspect::patterns::Keywords;

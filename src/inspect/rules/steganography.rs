@@ -1,6 +1,6 @@
 //! steganography: payloads read out of image pixels (LSBs, `getdata()`) and executed.
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::facts::IMAGE;
 use crate::inspect::{Emitter, FileCx};

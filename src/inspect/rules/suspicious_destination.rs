@@ -1,7 +1,7 @@
 //! suspicious-destination: chat webhooks, paste sites, tunnels, request bins, URL shorteners,
 //! dynamic DNS and raw-IP URLs — where stolen data goes and payloads come from.
 
-use crate::catalog::RuleInfo;
+use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
 use crate::inspect::context::RunContext;
 use crate::inspect::patterns;

@@ -30,14 +30,13 @@ use std::hash::Hasher;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use crate::catalog::RuleInfo;
 use crate::error::InputError;
-use crate::finding::{Confidence, Finding, Severity};
-use crate::inspect::fxhash::{FxHashMap as HashMap, FxHasher};
+use crate::finding::{Confidence, Finding, RuleInfo, Severity};
 use crate::package::normalize_name;
+use rustc_hash::{FxHashMap as HashMap, FxHasher};
 
 /// The rule this module reports.
-pub const RULE: RuleInfo = RuleInfo {
+pub static TYPOSQUAT: RuleInfo = RuleInfo {
     id: "typosquat",
     severity: Severity::High,
     summary: "Name looks like a much more popular project (typo, homoglyph, separator or python affix)",
@@ -57,7 +56,7 @@ pub const RULE: RuleInfo = RuleInfo {
 };
 
 /// The embedded snapshot: `name<TAB>rank`, normalised names, sorted by rank.
-const EMBEDDED: &str = include_str!("../data/popular.tsv");
+const EMBEDDED: &str = include_str!("../../data/popular.tsv");
 
 /// How a name imitates a popular one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -479,8 +478,8 @@ const NIL: u32 = u32::MAX;
 /// candidate's derived form to drop the other names that share its slot.
 #[derive(Debug, Clone, Default)]
 struct Chains {
-    /// `64 - log2(heads.len())`: a slot is the top bits of a hash.
-    shift: u32,
+    /// `heads.len() - 1`: a slot is the low bits of a hash (where Fx hashes mix best).
+    mask: usize,
     heads: Vec<u32>,
     next: Vec<u32>,
     /// The entry each key stands for, when `keyed`; otherwise key `i` is entry `i`.
@@ -493,7 +492,7 @@ impl Chains {
     fn with_capacity(keys: usize, values: bool) -> Self {
         let slots = keys.next_power_of_two().max(2);
         Chains {
-            shift: 64 - slots.trailing_zeros(),
+            mask: slots - 1,
             heads: vec![NIL; slots],
             next: Vec::with_capacity(keys),
             values: Vec::with_capacity(if values { keys } else { 0 }),
@@ -504,7 +503,7 @@ impl Chains {
     /// Add the next key, with its hash and the entry it stands for (ignored, being the key's
     /// own number, in a table made with `values: false`).
     fn insert(&mut self, hash: u64, value: u32) {
-        let slot = (hash >> self.shift) as usize;
+        let slot = hash as usize & self.mask;
         let key = self.next.len() as u32;
         self.next.push(self.heads[slot]);
         if self.keyed {
@@ -517,7 +516,7 @@ impl Chains {
     fn get(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
         let mut key = match self.heads.len() {
             0 => NIL,
-            _ => self.heads[(hash >> self.shift) as usize],
+            _ => self.heads[hash as usize & self.mask],
         };
         std::iter::from_fn(move || {
             let k = key as usize;
@@ -689,7 +688,10 @@ pub fn assess(
         hit.technique.describe()
     );
     Some(
-        Finding::new(RULE.id, severity, confidence, message)
+        TYPOSQUAT
+            .finding(message)
+            .with_severity(severity)
+            .with_confidence(confidence)
             .for_package(&normalized, version)
             .with_evidence(format!(
                 "{own_text}; `{}` is rank {} (technique: {})",
@@ -699,6 +701,12 @@ pub fn assess(
             )),
     )
 }
+
+/// The process's hash seed: chains hold different names in every run.
+static SEED: std::sync::LazyLock<usize> = std::sync::LazyLock::new(|| {
+    use std::hash::BuildHasher;
+    std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64) as usize
+});
 
 /// A process-seeded hash of a byte sequence, fed as it streams (no string is built): eight
 /// bytes to a word, one multiply per word.
@@ -711,7 +719,7 @@ struct StreamHasher {
 impl StreamHasher {
     fn new() -> Self {
         StreamHasher {
-            hasher: FxHasher::default(),
+            hasher: FxHasher::with_seed(*SEED),
             word: 0,
             len: 0,
         }
@@ -1429,13 +1437,13 @@ mod tests {
             assert!(keyed.get(h).any(|v| v == 1000 + i as u32));
             assert!(own.get(h).any(|v| v == i as u32));
             let slot: Vec<u32> = own.get(h).collect();
-            let expected = hashes.iter().filter(|&&o| o >> 63 == h >> 63).count();
+            let expected = hashes.iter().filter(|&&o| o & 1 == h & 1).count();
             assert_eq!(slot.len(), expected);
         }
         assert_eq!(Chains::default().get(7).count(), 0);
     }
 
-    /// `cargo test --release --lib typosquat::tests::index_build_time -- --ignored --nocapture`
+    /// `cargo test --release --lib metadata::typosquat::tests::index_build_time -- --ignored --nocapture`
     #[test]
     #[ignore = "timing, not a check"]
     fn index_build_time() {
