@@ -13,9 +13,10 @@ mod harden_support;
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use support::{simple_json, FixtureFile, TempDir, TestServer};
+use harden_support::Sandbox;
+use support::{simple_json, FixtureFile, TestServer};
 
 /// The uv to test with, or `None` when the uv tests are explicitly skipped.
 fn uv() -> Option<PathBuf> {
@@ -43,33 +44,14 @@ fn uv() -> Option<PathBuf> {
 
 /// A small, well-formed wheel whose METADATA declares these dependencies.
 fn wheel(name: &str, version: &str, requires: &[&str], requires_python: Option<&str>) -> Vec<u8> {
-    let dist = format!("{name}-{version}.dist-info");
-    let mut metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
+    let mut headers = String::new();
     if let Some(rp) = requires_python {
-        metadata.push_str(&format!("Requires-Python: {rp}\n"));
+        headers.push_str(&format!("Requires-Python: {rp}\n"));
     }
     for r in requires {
-        metadata.push_str(&format!("Requires-Dist: {r}\n"));
+        headers.push_str(&format!("Requires-Dist: {r}\n"));
     }
-    metadata.push('\n');
-    let wheel_file =
-        "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n";
-    let mut files: Vec<(String, Vec<u8>)> = vec![
-        (format!("{name}/__init__.py"), b"VALUE = 1\n".to_vec()),
-        (format!("{dist}/METADATA"), metadata.into_bytes()),
-        (format!("{dist}/WHEEL"), wheel_file.as_bytes().to_vec()),
-    ];
-    let mut record = String::new();
-    for (p, d) in &files {
-        record.push_str(&harden_support::record_line(p, d));
-    }
-    record.push_str(&format!("{dist}/RECORD,,\n"));
-    files.push((format!("{dist}/RECORD"), record.into_bytes()));
-    let refs: Vec<(&str, &[u8])> = files
-        .iter()
-        .map(|(p, d)| (p.as_str(), d.as_slice()))
-        .collect();
-    harden_support::zip_of(&refs)
+    harden_support::wheel_with_metadata(name, version, &headers, &[])
 }
 
 /// An sdist whose build would create `marker`: an in-tree build backend (no build requirements
@@ -190,38 +172,22 @@ fn index(marker: &Path, auth: Option<&str>) -> TestServer {
     s
 }
 
-/// `pyvet --format json audit ARGS` in `dir`, with its own caches and no configuration from
-/// the machine. `uv`: what PYVET_UV is set to (`None`: unset, and PATH has no uv).
-fn audit(dir: &Path, uv: Option<&Path>, index_url: &str, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pyvet"));
-    cmd.current_dir(dir)
-        .args(["--format", "json", "--color", "never", "--cache-dir"])
-        .arg(dir.join(".pyvet-cache"))
-        .args(["--index-url", index_url, "audit"])
+/// `pyvet --format json audit ARGS` confined to the sandbox (working directory `sb.cwd()`, its
+/// own pyvet and uv caches, no index or proxy from the machine). `uv`: what PYVET_UV is set to
+/// (`None`: unset, and PATH has no uv).
+fn audit(sb: &Sandbox, uv: Option<&Path>, index_url: &str, args: &[&str]) -> Output {
+    let mut cmd = sb.pyvet();
+    cmd.args(["--format", "json", "--index-url", index_url, "audit"])
         .args(args)
-        .env("HOME", dir)
-        .env("UV_CACHE_DIR", dir.join(".uv-cache"))
-        .env("PIP_CONFIG_FILE", "/dev/null")
+        .env("UV_CACHE_DIR", sb.root.path().join("uv-cache"))
         .env("UV_CONFIG_FILE", "/dev/null")
-        .env("NO_COLOR", "1");
-    for v in [
-        "PYVET_OFFLINE",
-        "PYVET_INDEX_URL",
-        "PIP_INDEX_URL",
-        "PIP_EXTRA_INDEX_URL",
-        "UV_DEFAULT_INDEX",
-        "UV_INDEX",
-        "UV_INDEX_URL",
-        "UV_EXTRA_INDEX_URL",
-    ] {
-        cmd.env_remove(v);
-    }
+        .env_remove("UV_FIND_LINKS");
     match uv {
         Some(p) => {
             cmd.env("PYVET_UV", p);
         }
         None => {
-            let empty = dir.join(".empty-path");
+            let empty = sb.root.path().join("empty-path");
             std::fs::create_dir_all(&empty).unwrap();
             cmd.env_remove("PYVET_UV").env("PATH", empty);
         }
@@ -232,12 +198,12 @@ fn audit(dir: &Path, uv: Option<&Path>, index_url: &str, args: &[&str]) -> Outpu
 /// `audit`, which must exit with `code`; its report.
 fn audit_exit(
     code: i32,
-    dir: &Path,
+    sb: &Sandbox,
     uv: Option<&Path>,
     index_url: &str,
     args: &[&str],
 ) -> serde_json::Value {
-    let out = audit(dir, uv, index_url, args);
+    let out = audit(sb, uv, index_url, args);
     assert_eq!(
         out.status.code(),
         Some(code),
@@ -248,8 +214,8 @@ fn audit_exit(
 }
 
 /// `audit` with uv, which must exit 0; its report.
-fn audit_ok(dir: &Path, uv: &Path, index_url: &str, args: &[&str]) -> serde_json::Value {
-    audit_exit(0, dir, Some(uv), index_url, args)
+fn audit_ok(sb: &Sandbox, uv: &Path, index_url: &str, args: &[&str]) -> serde_json::Value {
+    audit_exit(0, sb, Some(uv), index_url, args)
 }
 
 fn report(out: &Output) -> serde_json::Value {
@@ -323,10 +289,10 @@ fn root(s: &TestServer) -> String {
 #[test]
 fn ranges_are_resolved_by_uv_and_every_pin_is_vetted() {
     let Some(uv) = uv() else { return };
-    let dir = TempDir::new("resolve-ranges");
-    let s = index(&dir.path().join("BUILT"), None);
-    std::fs::write(dir.path().join("requirements.in"), "alpha>=1\n").unwrap();
-    let r = audit_ok(dir.path(), &uv, &root(&s), &["requirements.in"]);
+    let sb = Sandbox::new("resolve-ranges");
+    let s = index(&sb.root.path().join("BUILT"), None);
+    std::fs::write(sb.cwd().join("requirements.in"), "alpha>=1\n").unwrap();
+    let r = audit_ok(&sb, &uv, &root(&s), &["requirements.in"]);
     // The newest alpha and the dependency it brings, both pinned, downloaded and verified.
     assert_eq!(
         pins(&r),
@@ -350,6 +316,13 @@ fn ranges_are_resolved_by_uv_and_every_pin_is_vetted() {
         "{notes}"
     );
     assert!(notes.contains(&root(&s)), "the index is shown: {notes}");
+    // The resolver's input and output are kept in the cache; nothing else was written.
+    assert!(sb.cache().join("resolve").is_dir());
+    assert_eq!(
+        harden_support::list_files(&sb.cwd()),
+        vec![sb.cwd().join("requirements.in")]
+    );
+    assert!(harden_support::list_files(&sb.home()).is_empty());
     // The direct requirement keeps its line in the input.
     let alpha = r["packages"]
         .as_array()
@@ -363,19 +336,19 @@ fn ranges_are_resolved_by_uv_and_every_pin_is_vetted() {
 #[test]
 fn editable_project_extras_are_honoured_and_its_dependencies_read_statically() {
     let Some(uv) = uv() else { return };
-    let dir = TempDir::new("resolve-editable");
-    let marker = dir.path().join("BUILT");
+    let sb = Sandbox::new("resolve-editable");
+    let marker = sb.root.path().join("BUILT");
     let s = index(&marker, None);
     // A project whose version is dynamic (uv would have to build it to learn it): pyvet reads
     // its dependencies from pyproject.toml instead; its setup.py would leave a marker if run.
     std::fs::write(
-        dir.path().join("pyproject.toml"),
+        sb.cwd().join("pyproject.toml"),
         "[project]\nname = \"proj\"\ndynamic = [\"version\"]\ndependencies = [\"alpha>=1\"]\n\n\
          [project.optional-dependencies]\nsocks = [\"delta\"]\nall = [\"proj[socks]\"]\n",
     )
     .unwrap();
     std::fs::write(
-        dir.path().join("setup.py"),
+        sb.cwd().join("setup.py"),
         format!(
             "open({:?}, 'w').write('built')\n",
             marker.display().to_string()
@@ -383,11 +356,11 @@ fn editable_project_extras_are_honoured_and_its_dependencies_read_statically() {
     )
     .unwrap();
     std::fs::write(
-        dir.path().join("requirements-dev.txt"),
+        sb.cwd().join("requirements-dev.txt"),
         "-e .[all]\nepsilon\n",
     )
     .unwrap();
-    let r = audit_ok(dir.path(), &uv, &root(&s), &["requirements-dev.txt"]);
+    let r = audit_ok(&sb, &uv, &root(&s), &["requirements-dev.txt"]);
     assert_eq!(
         pins(&r),
         vec![
@@ -401,13 +374,8 @@ fn editable_project_extras_are_honoured_and_its_dependencies_read_statically() {
     assert!(!marker.exists(), "something ran the project's setup.py");
 
     // Without the extra, its dependency is not part of the install.
-    std::fs::write(dir.path().join("requirements-dev.txt"), "-e .\n").unwrap();
-    let r = report(&audit(
-        dir.path(),
-        Some(&uv),
-        &root(&s),
-        &["requirements-dev.txt"],
-    ));
+    std::fs::write(sb.cwd().join("requirements-dev.txt"), "-e .\n").unwrap();
+    let r = report(&audit(&sb, Some(&uv), &root(&s), &["requirements-dev.txt"]));
     let names: Vec<String> = pins(&r).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, vec!["alpha", "beta"]);
 }
@@ -415,15 +383,15 @@ fn editable_project_extras_are_honoured_and_its_dependencies_read_statically() {
 #[test]
 fn pyproject_dependencies_are_resolved_and_audited() {
     let Some(uv) = uv() else { return };
-    let dir = TempDir::new("resolve-pyproject");
-    let s = index(&dir.path().join("BUILT"), None);
+    let sb = Sandbox::new("resolve-pyproject");
+    let s = index(&sb.root.path().join("BUILT"), None);
     std::fs::write(
-        dir.path().join("pyproject.toml"),
+        sb.cwd().join("pyproject.toml"),
         "[project]\nname = \"app\"\nversion = \"1\"\ndependencies = [\"alpha<2\"]\n",
     )
     .unwrap();
     // No argument: the pyproject.toml of the current directory.
-    let r = audit_ok(dir.path(), &uv, &root(&s), &[]);
+    let r = audit_ok(&sb, &uv, &root(&s), &[]);
     assert_eq!(pins(&r), vec![("alpha".into(), "1.0".into())]);
     assert_all_verified(&r);
 }
@@ -431,10 +399,10 @@ fn pyproject_dependencies_are_resolved_and_audited() {
 #[test]
 fn target_python_and_platform_reach_the_resolver() {
     let Some(uv) = uv() else { return };
-    let dir = TempDir::new("resolve-target");
-    let s = index(&dir.path().join("BUILT"), None);
+    let sb = Sandbox::new("resolve-target");
+    let s = index(&sb.root.path().join("BUILT"), None);
     std::fs::write(
-        dir.path().join("requirements.in"),
+        sb.cwd().join("requirements.in"),
         "epsilon\nbeta ; sys_platform == \"win32\"\n",
     )
     .unwrap();
@@ -446,7 +414,7 @@ fn target_python_and_platform_reach_the_resolver() {
             "--platform",
             platform,
         ];
-        pins(&audit_ok(dir.path(), &uv, &root(&s), &args))
+        pins(&audit_ok(&sb, &uv, &root(&s), &args))
     };
     // epsilon 2.0 needs Python 3.13; beta is for Windows only.
     assert_eq!(run("3.12", "linux"), vec![("epsilon".into(), "1.0".into())]);
@@ -462,15 +430,15 @@ fn target_python_and_platform_reach_the_resolver() {
 #[test]
 fn index_credentials_are_passed_to_uv_and_never_shown() {
     let Some(uv) = uv() else { return };
-    let dir = TempDir::new("resolve-auth");
+    let sb = Sandbox::new("resolve-auth");
     // "Basic base64(user:s3cret-token)"
     let s = index(
-        &dir.path().join("BUILT"),
+        &sb.root.path().join("BUILT"),
         Some("Basic dXNlcjpzM2NyZXQtdG9rZW4="),
     );
-    std::fs::write(dir.path().join("requirements.in"), "beta\n").unwrap();
+    std::fs::write(sb.cwd().join("requirements.in"), "beta\n").unwrap();
     let url = s.url_with_userinfo("user:s3cret-token", "/simple");
-    let out = audit(dir.path(), Some(&uv), &url, &["requirements.in"]);
+    let out = audit(&sb, Some(&uv), &url, &["requirements.in"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
@@ -480,7 +448,7 @@ fn index_credentials_are_passed_to_uv_and_never_shown() {
         "{stdout}"
     );
     // The resolver's kept input and output carry no credentials either.
-    for f in harden_support::list_files(&dir.path().join(".pyvet-cache").join("resolve")) {
+    for f in harden_support::list_files(&sb.cache().join("resolve")) {
         let text = std::fs::read_to_string(&f).unwrap_or_default();
         assert!(!text.contains("s3cret"), "{}", f.display());
     }
@@ -489,11 +457,11 @@ fn index_credentials_are_passed_to_uv_and_never_shown() {
 #[test]
 fn sdist_only_package_is_not_built_and_blocks_as_unresolved() {
     let Some(uv) = uv() else { return };
-    let dir = TempDir::new("resolve-sdist");
-    let marker = dir.path().join("BUILT");
+    let sb = Sandbox::new("resolve-sdist");
+    let marker = sb.root.path().join("BUILT");
     let s = index(&marker, None);
-    std::fs::write(dir.path().join("requirements.in"), "gamma\nbeta\n").unwrap();
-    let r = audit_exit(1, dir.path(), Some(&uv), &root(&s), &["requirements.in"]);
+    std::fs::write(sb.cwd().join("requirements.in"), "gamma\nbeta\n").unwrap();
+    let r = audit_exit(1, &sb, Some(&uv), &root(&s), &["requirements.in"]);
     assert!(!marker.exists(), "the sdist's build backend ran");
     let gamma = r["packages"]
         .as_array()
@@ -519,15 +487,15 @@ fn sdist_only_package_is_not_built_and_blocks_as_unresolved() {
 #[test]
 fn a_pinned_hashed_file_is_audited_as_it_is() {
     let Some(uv) = uv() else { return };
-    let dir = TempDir::new("resolve-pinned");
-    let s = index(&dir.path().join("BUILT"), None);
+    let sb = Sandbox::new("resolve-pinned");
+    let s = index(&sb.root.path().join("BUILT"), None);
     let data = wheel("beta", "1.0", &[], None);
     std::fs::write(
-        dir.path().join("requirements.txt"),
+        sb.cwd().join("requirements.txt"),
         format!("beta==1.0 --hash=sha256:{}\n", support::sha256(&data)),
     )
     .unwrap();
-    let r = audit_ok(dir.path(), &uv, &root(&s), &["requirements.txt"]);
+    let r = audit_ok(&sb, &uv, &root(&s), &["requirements.txt"]);
     assert!(!notes(&r).contains("uv pip compile"), "{}", notes(&r));
     assert_eq!(pins(&r), vec![("beta".into(), "1.0".into())]);
 }
@@ -536,20 +504,20 @@ fn a_pinned_hashed_file_is_audited_as_it_is() {
 
 #[test]
 fn without_uv_unpinned_entries_are_not_vetted_and_block_with_the_lock_command() {
-    let dir = TempDir::new("resolve-no-uv");
-    let s = index(&dir.path().join("BUILT"), None);
+    let sb = Sandbox::new("resolve-no-uv");
+    let s = index(&sb.root.path().join("BUILT"), None);
     std::fs::write(
-        dir.path().join("pyproject.toml"),
+        sb.cwd().join("pyproject.toml"),
         "[project]\nname = \"proj\"\nversion = \"1\"\ndependencies = [\"alpha>=1\"]\n\n\
          [project.optional-dependencies]\nsocks = [\"delta\"]\n",
     )
     .unwrap();
     std::fs::write(
-        dir.path().join("requirements-dev.txt"),
+        sb.cwd().join("requirements-dev.txt"),
         "-e .[socks]\nbeta>=1\n",
     )
     .unwrap();
-    let r = audit_exit(1, dir.path(), None, &root(&s), &["requirements-dev.txt"]);
+    let r = audit_exit(1, &sb, None, &root(&s), &["requirements-dev.txt"]);
     // Every unpinned requirement, the project's own (alpha, delta) included, has a row with a
     // blocking finding that names the command that locks the input.
     for name in ["alpha", "beta", "delta"] {
@@ -583,15 +551,15 @@ fn without_uv_unpinned_entries_are_not_vetted_and_block_with_the_lock_command() 
 
 #[test]
 fn no_resolve_leaves_ranges_unvetted_even_with_uv() {
-    let dir = TempDir::new("resolve-off");
-    let s = index(&dir.path().join("BUILT"), None);
-    std::fs::write(dir.path().join("requirements.in"), "alpha>=1\n").unwrap();
+    let sb = Sandbox::new("resolve-off");
+    let s = index(&sb.root.path().join("BUILT"), None);
+    std::fs::write(sb.cwd().join("requirements.in"), "alpha>=1\n").unwrap();
     // A PYVET_UV that is not uv at all: with --no-resolve it must not even be asked.
-    let fake = dir.path().join("not-uv");
+    let fake = sb.root.path().join("not-uv");
     std::fs::write(&fake, "").unwrap();
     let r = audit_exit(
         1,
-        dir.path(),
+        &sb,
         Some(&fake),
         &root(&s),
         &["requirements.in", "--no-resolve"],
@@ -604,14 +572,14 @@ fn no_resolve_leaves_ranges_unvetted_even_with_uv() {
 
 #[test]
 fn a_pyproject_with_dynamic_dependencies_is_an_error_naming_the_line() {
-    let dir = TempDir::new("resolve-dynamic");
-    let s = index(&dir.path().join("BUILT"), None);
+    let sb = Sandbox::new("resolve-dynamic");
+    let s = index(&sb.root.path().join("BUILT"), None);
     std::fs::write(
-        dir.path().join("pyproject.toml"),
+        sb.cwd().join("pyproject.toml"),
         "[build-system]\nrequires = []\n\n[project]\nname = \"x\"\ndynamic = [\"dependencies\", \"version\"]\n",
     )
     .unwrap();
-    let out = audit(dir.path(), None, &root(&s), &["pyproject.toml"]);
+    let out = audit(&sb, None, &root(&s), &["pyproject.toml"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("pyproject.toml:4"), "{stderr}");

@@ -543,8 +543,18 @@ pub fn record_line(name: &str, data: &[u8]) -> String {
 /// A small, well-formed, benign pure-Python wheel: files plus METADATA, WHEEL and a correct
 /// RECORD. `extra` files are added as given (and recorded).
 pub fn wheel(name: &str, version: &str, extra: &[(&str, &[u8])]) -> Vec<u8> {
+    wheel_with_metadata(name, version, "", extra)
+}
+
+/// [`wheel`] whose METADATA carries these extra header lines (`Requires-Dist: x\n`, ...).
+pub fn wheel_with_metadata(
+    name: &str,
+    version: &str,
+    headers: &str,
+    extra: &[(&str, &[u8])],
+) -> Vec<u8> {
     let dist = format!("{name}-{version}.dist-info");
-    let metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\n");
+    let metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{headers}\n");
     let wheel_file =
         "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n";
     let mut files: Vec<(String, Vec<u8>)> =
