@@ -36,7 +36,7 @@ use crate::index::IndexSettings;
 use crate::lockfile::{self, LockKind, Lockfile};
 use crate::package::{normalize_name, LockedPackage, Problem, Source};
 use crate::report::Report;
-use crate::select::{Arch, Os, Target};
+use crate::select::{Arch, Libc, Os, Target};
 
 /// Unpinned input that was not resolved, so nothing was vetted for it.
 pub static UNRESOLVED: RuleInfo = RuleInfo {
@@ -326,25 +326,28 @@ fn requirement_line(pkg: &LockedPackage) -> String {
     s
 }
 
-/// uv's `--python-platform` for a target.
+/// uv's `--python-platform` for a target (uv knows fewer platforms than wheel tags name).
 pub fn uv_platform(t: &Target) -> Result<String, String> {
-    let linux = |arch: &str| {
-        let minor = t.glibc.1.clamp(17, 40);
-        format!("{arch}-manylinux_2_{minor}")
-    };
-    Ok(match (t.os, t.arch) {
-        (Os::Linux, Arch::X86_64) => linux("x86_64"),
-        (Os::Linux, Arch::Aarch64) => linux("aarch64"),
-        (Os::Linux, Arch::X86) => {
-            return Err("uv resolves for no 32-bit x86 Linux platform".into());
+    let platform = match (t.os, t.arch, t.libc) {
+        (Os::Linux, Arch::X86_64 | Arch::Aarch64, Libc::Glibc(_, minor)) => {
+            let arch = if t.arch == Arch::X86_64 {
+                "x86_64"
+            } else {
+                "aarch64"
+            };
+            format!("{arch}-manylinux_2_{}", minor.clamp(17, 40))
         }
-        (Os::Macos, Arch::X86_64) => "x86_64-apple-darwin".into(),
-        (Os::Macos, Arch::Aarch64) => "aarch64-apple-darwin".into(),
-        (Os::Macos, Arch::X86) => return Err("uv resolves for no 32-bit macOS platform".into()),
-        (Os::Windows, Arch::X86_64) => "x86_64-pc-windows-msvc".into(),
-        (Os::Windows, Arch::Aarch64) => "aarch64-pc-windows-msvc".into(),
-        (Os::Windows, Arch::X86) => "i686-pc-windows-msvc".into(),
-    })
+        (Os::Linux, Arch::X86_64, Libc::Musl(..)) => "x86_64-unknown-linux-musl".into(),
+        (Os::Linux, Arch::Aarch64, Libc::Musl(..)) => "aarch64-unknown-linux-musl".into(),
+        (Os::Linux, Arch::Riscv64, Libc::Glibc(..)) => "riscv64-unknown-linux".into(),
+        (Os::Macos, Arch::X86_64, _) => "x86_64-apple-darwin".into(),
+        (Os::Macos, Arch::Aarch64, _) => "aarch64-apple-darwin".into(),
+        (Os::Windows, Arch::X86_64, _) => "x86_64-pc-windows-msvc".into(),
+        (Os::Windows, Arch::Aarch64, _) => "aarch64-pc-windows-msvc".into(),
+        (Os::Windows, Arch::X86, _) => "i686-pc-windows-msvc".into(),
+        _ => return Err(format!("uv cannot resolve for {t}")),
+    };
+    Ok(platform)
 }
 
 /// Why the input stays unresolved.
@@ -487,12 +490,19 @@ fn run_uv(
 ) -> Result<Result<(Lockfile, Outcome), NotResolved>, Error> {
     let indexes = ctx.settings.all();
     if indexes.is_empty() && !lock.no_index && lock.find_links.is_empty() {
-        return Err(crate::pipconf::no_index_error());
+        // pyvet has no built-in index, and neither may uv's default stand in for one.
+        return Ok(Err(NotResolved::Unavailable(
+            "no package index is configured to resolve against (`--index-url`, \
+             PYVET_INDEX_URL, PIP_INDEX_URL, pip.conf, UV_DEFAULT_INDEX or uv.toml)"
+                .into(),
+        )));
     }
     let platform = match uv_platform(ctx.target) {
         Ok(p) => p,
         Err(e) => return Ok(Err(NotResolved::Unavailable(e))),
     };
+    // uv takes no free-threaded version here (`3.13t`): it resolves for 3.13's markers, and
+    // artifact selection afterwards picks the free-threaded files.
     let python = format!("{}.{}", ctx.target.python.0, ctx.target.python.1);
     let base_dir = lock.path.parent().unwrap_or(Path::new("")).to_path_buf();
 
