@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -525,6 +525,9 @@ pub fn run(
     mctx.thresholds = opts.thresholds.clone();
     mctx.previous_owners = previous_owners.clone();
     mctx.popular = load_popular(services.cache);
+    if opts.checks.metadata {
+        mctx.publishers = Arc::new(known_publishers(&work, &mctx, services));
+    }
     let mut new_owners = previous_owners;
     let mut packages = Vec::with_capacity(work.len());
     let mut artifacts_checked = 0;
@@ -640,6 +643,36 @@ pub fn no_vuln_db_error() -> Error {
          leave the check out explicitly with `--checks hashes,code,metadata`"
             .into(),
     )
+}
+
+/// Who publishes the audit's projects, plus the few popular projects that could show a
+/// look-alike name to share its publisher (`metadata::typosquat_lookups`), looked up through the
+/// index client: online and cached, or from the cache offline. A lookup that fails or finds
+/// nothing only means no evidence, so the name-only grade stands.
+fn known_publishers(
+    work: &[Work],
+    mctx: &metadata::Context,
+    services: &Services<'_>,
+) -> metadata::Publishers {
+    let mut known: metadata::Publishers = work
+        .iter()
+        .filter_map(|w| w.project.as_ref())
+        .map(|p| (p.name.clone(), metadata::Publisher::of(p)))
+        .collect();
+    let wanted: std::collections::BTreeSet<String> = work
+        .iter()
+        .filter_map(|w| w.project.as_ref())
+        .flat_map(|p| metadata::typosquat_lookups(p, mctx))
+        .filter(|name| !known.contains_key(name))
+        .collect();
+    if let Some(index) = services.index {
+        for name in wanted {
+            if let Ok(Some(info)) = index.project(&name) {
+                known.insert(name, metadata::Publisher::of(&info));
+            }
+        }
+    }
+    known
 }
 
 /// A refreshed popular-names list in the cache (`pyvet db import names.tsv`), else the embedded one.

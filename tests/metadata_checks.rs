@@ -732,3 +732,24 @@ fn hostile_project_info_does_not_panic() {
     let _ = check(&registry_pkg("stable-lib", "99.0"), Some(&project), &c);
     let _ = check(&registry_pkg("", "1"), Some(&project), &c);
 }
+
+#[test]
+fn a_local_artifact_claiming_the_imitated_repository_is_still_high() {
+    // `pyvet scan` knows only the artifact's own metadata: the copied repository URL is shown,
+    // and changes nothing.
+    let meta = DistMetadata {
+        name: Some("reqeusts".into()),
+        version: Some("2.0".into()),
+        project_urls: vec![("Source".into(), "https://github.com/psf/requests".into())],
+        ..Default::default()
+    };
+    let findings = check_dist(&meta, &ctx());
+    let f = only(&findings, "typosquat");
+    assert_eq!(f.severity, Severity::High);
+    let evidence = f.evidence.as_deref().unwrap();
+    assert!(
+        evidence.contains("names the repository github.com/psf/requests")
+            && evidence.contains("grade stands"),
+        "{evidence}"
+    );
+}

@@ -1,8 +1,14 @@
 //! Typosquat detection against the embedded popular-names snapshot: real historical look-alike
 //! names are caught (recall), popular projects are not reported against each other (precision),
-//! and lookups stay fast.
+//! and lookups stay fast. And through `pyvet audit` on the loopback index: a look-alike that the
+//! index shows to share the imitated project's publisher is cleared, one whose only link is a
+//! repository URL in its own metadata is not.
+
+mod support;
 
 use std::time::Instant;
+
+use support::{metadata_json, simple_json, FixtureFile, TempDir, TestServer};
 
 use pyvet::finding::Severity;
 use pyvet::metadata::typosquat::{assess, embedded, Policy, Popular, Technique};
@@ -232,4 +238,210 @@ fn lookups_are_fast() {
     );
     // Generous: unoptimised builds on a busy two-core machine run ~0.2 ms per name.
     assert!(per_name.as_millis() < 5, "{per_name:?} per name");
+}
+
+// ---- shared ownership, through `pyvet audit` on the loopback index --------------------------
+
+/// One project on the loopback index: a simple page with one release and its metadata JSON,
+/// with an organisation (`""` for none), owner accounts and a source repository.
+fn serve(s: &TestServer, name: &str, org: &str, owners: &[(&str, &str)], source: &str) {
+    let file = FixtureFile::new(
+        &format!("{name}-1.0.tar.gz"),
+        &format!("/files/{name}-1.0.tar.gz"),
+        name.as_bytes(),
+    );
+    s.add(
+        &format!("/simple/{name}/"),
+        simple_json(name, &["1.0"], std::slice::from_ref(&file)),
+        "application/vnd.pypi.simple.v1+json",
+    );
+    s.add(
+        &format!("/pypi/{name}/json"),
+        metadata_json(
+            name,
+            "someone",
+            &[("Source", source)],
+            Some((org, owners)),
+            &[("1.0", &[file])],
+        ),
+        "application/json",
+    );
+}
+
+/// The typosquat finding of each package: (severity, message, evidence).
+fn typosquats(report: &serde_json::Value) -> std::collections::BTreeMap<String, [String; 3]> {
+    report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["findings"].as_array().unwrap())
+        .filter(|f| f["rule"] == "typosquat")
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+            (
+                text("package"),
+                [text("severity"), text("message"), text("evidence")],
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn shared_ownership_on_the_index_clears_a_look_alike_and_a_repository_claim_does_not() {
+    let s = TestServer::start();
+    // The popular projects: `widgetry` (imitated) and `acme` (named like its organisation).
+    serve(
+        &s,
+        "widgetry",
+        "widget-labs",
+        &[("alice", "Owner")],
+        "https://github.com/widget-team/widgetry",
+    );
+    serve(
+        &s,
+        "acme",
+        "acme",
+        &[("dave", "Owner")],
+        "https://github.com/acme/acme",
+    );
+    // Same organisation as `widgetry`; an account in common with it; published by the
+    // organisation of `acme`; a copy of `widgetry`'s repository owner only; nothing at all.
+    serve(
+        &s,
+        "widgetry2",
+        "Widget-Labs",
+        &[("bob", "Owner")],
+        "https://github.com/bob/w2",
+    );
+    serve(
+        &s,
+        "widgetry3",
+        "",
+        &[("Alice", "Maintainer")],
+        "https://github.com/x/w3",
+    );
+    serve(
+        &s,
+        "widgetry4",
+        "acme",
+        &[("erin", "Owner")],
+        "https://github.com/acme/w4",
+    );
+    serve(
+        &s,
+        "widgetry5",
+        "",
+        &[("mallory", "Owner")],
+        "https://github.com/Widget-Team/widgetry5",
+    );
+    serve(
+        &s,
+        "wigdetry",
+        "",
+        &[("mallory", "Owner")],
+        "https://github.com/mallory/wigdetry",
+    );
+
+    let dir = TempDir::new("typosquat-owners");
+    let cache = dir.path().join("cache");
+    std::fs::write(dir.path().join("names.tsv"), "widgetry\t20\nacme\t30\n").unwrap();
+    let imported = support::hermetic_pyvet(dir.path(), &cache)
+        .args(["db", "import", "names.tsv"])
+        .output()
+        .unwrap();
+    assert!(imported.status.success(), "{imported:?}");
+    let pins = [
+        "widgetry2",
+        "widgetry3",
+        "widgetry4",
+        "widgetry5",
+        "wigdetry",
+    ]
+    .map(|n| format!("{n}==1.0\n"))
+    .concat();
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        format!("--index-url {}/simple\n{pins}", s.base()),
+    )
+    .unwrap();
+    let audit = |extra: &[&str]| {
+        let out = support::hermetic_pyvet(dir.path(), &cache)
+            .args(extra)
+            .args(["audit", "requirements.txt", "--checks", "metadata"])
+            .args(["--format", "json", "--now", "2026-11-26T12:00:00Z"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        support::json_of(&out)
+    };
+
+    let found = typosquats(&audit(&[]));
+    let grade = |name: &str| found[name][0].as_str();
+    let said = |name: &str| format!("{} / {}", found[name][1], found[name][2]);
+    // The imitated project and the organisation's namesake were looked up, though not locked.
+    assert!(s.hits("/pypi/widgetry/json") > 0 && s.hits("/pypi/acme/json") > 0);
+
+    assert_eq!(grade("widgetry2"), "info", "{}", said("widgetry2"));
+    assert!(said("widgetry2").contains("the organisation `Widget-Labs`"));
+    assert!(said("widgetry2").contains("publisher of both `widgetry2` and `widgetry`"));
+    assert_eq!(grade("widgetry3"), "info", "{}", said("widgetry3"));
+    assert!(said("widgetry3").contains("the account `Alice`"));
+    assert_eq!(grade("widgetry4"), "low", "{}", said("widgetry4"));
+    assert!(said("widgetry4").contains("and of `acme` (rank 30)"));
+    // A repository URL is the uploader's claim: noted, never a reason to lower the grade.
+    assert_eq!(grade("widgetry5"), "high", "{}", said("widgetry5"));
+    assert!(said("widgetry5").contains("github.com/widget-team/widgetry5"));
+    assert!(said("widgetry5").contains("does not corroborate"));
+    assert_eq!(grade("wigdetry"), "high", "{}", said("wigdetry"));
+    assert!(!said("wigdetry").contains("index lists"));
+
+    // Offline, from the cache: the same verdicts, without asking the index.
+    let before = s.requests().len();
+    assert_eq!(typosquats(&audit(&["--offline"])), found);
+    assert_eq!(s.requests().len(), before);
+}
+
+#[test]
+fn without_the_imitated_projects_data_the_name_alone_decides() {
+    // The index does not serve `widgetry` (offline, unknown, or failing): no evidence, so the
+    // shared organisation cannot be seen and the grade stays high.
+    let s = TestServer::start();
+    serve(
+        &s,
+        "widgetry2",
+        "widget-labs",
+        &[("bob", "Owner")],
+        "https://github.com/bob/w2",
+    );
+    let dir = TempDir::new("typosquat-no-evidence");
+    let cache = dir.path().join("cache");
+    std::fs::write(dir.path().join("names.tsv"), "widgetry\t20\n").unwrap();
+    let imported = support::hermetic_pyvet(dir.path(), &cache)
+        .args(["db", "import", "names.tsv"])
+        .output()
+        .unwrap();
+    assert!(imported.status.success(), "{imported:?}");
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        format!("--index-url {}/simple\nwidgetry2==1.0\n", s.base()),
+    )
+    .unwrap();
+    let out = support::hermetic_pyvet(dir.path(), &cache)
+        .args([
+            "audit",
+            "requirements.txt",
+            "--checks",
+            "metadata",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let found = typosquats(&support::json_of(&out));
+    assert_eq!(found["widgetry2"][0], "high", "{found:?}");
+    assert!(
+        s.hits("/simple/widgetry/") > 0,
+        "the imitated project was asked for"
+    );
 }
