@@ -375,7 +375,6 @@ fn imported_popular_names_drive_the_typosquat_check() {
     let s = TestServer::start(); // knows no project: every page is a 404
     let dir = TempDir::new("e2e-popular");
     let cache = dir.path().join("cache");
-    std::fs::write(dir.path().join("names.tsv"), "zebrafoobar\t1\n").unwrap();
     std::fs::write(dir.path().join("requirements.txt"), "zebrafoobat==1.0\n").unwrap();
     let args = [
         "audit",
@@ -393,12 +392,7 @@ fn imported_popular_names_drive_the_typosquat_check() {
     let before = json(&pyvet(dir.path(), &cache, &with_index));
     assert!(!rules_of(&before, "zebrafoobat").contains(&"typosquat".to_string()));
 
-    let out = pyvet(dir.path(), &cache, &["db", "import", "names.tsv"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    support::import_names(dir.path(), &cache, "zebrafoobar\t1\n");
     let after = json(&pyvet(dir.path(), &cache, &with_index));
     assert!(
         rules_of(&after, "zebrafoobat").contains(&"typosquat".to_string()),

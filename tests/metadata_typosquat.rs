@@ -286,6 +286,38 @@ fn typosquats(report: &serde_json::Value) -> std::collections::BTreeMap<String, 
         .collect()
 }
 
+/// A project directory whose cache holds the popular names `names` and whose requirements file
+/// pins each of `pins` at 1.0 from the loopback index; `audit(extra)` runs a metadata-only audit
+/// there (expected to block) and returns its typosquat findings.
+struct Project {
+    dir: TempDir,
+}
+
+impl Project {
+    fn new(s: &TestServer, tag: &str, names: &str, pins: &[&str]) -> Project {
+        let dir = TempDir::new(tag);
+        support::import_names(dir.path(), &dir.path().join("cache"), names);
+        let pins: String = pins.iter().map(|n| format!("{n}==1.0\n")).collect();
+        std::fs::write(
+            dir.path().join("requirements.txt"),
+            format!("--index-url {}/simple\n{pins}", s.base()),
+        )
+        .unwrap();
+        Project { dir }
+    }
+
+    fn audit(&self, extra: &[&str]) -> std::collections::BTreeMap<String, [String; 3]> {
+        let out = support::hermetic_pyvet(self.dir.path(), &self.dir.path().join("cache"))
+            .args(extra)
+            .args(["audit", "requirements.txt", "--checks", "metadata"])
+            .args(["--format", "json", "--now", "2026-11-26T12:00:00Z"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        typosquats(&support::json_of(&out))
+    }
+}
+
 #[test]
 fn shared_ownership_on_the_index_clears_a_look_alike_and_a_repository_claim_does_not() {
     let s = TestServer::start();
@@ -342,40 +374,20 @@ fn shared_ownership_on_the_index_clears_a_look_alike_and_a_repository_claim_does
         "https://github.com/mallory/wigdetry",
     );
 
-    let dir = TempDir::new("typosquat-owners");
-    let cache = dir.path().join("cache");
-    std::fs::write(dir.path().join("names.tsv"), "widgetry\t20\nacme\t30\n").unwrap();
-    let imported = support::hermetic_pyvet(dir.path(), &cache)
-        .args(["db", "import", "names.tsv"])
-        .output()
-        .unwrap();
-    assert!(imported.status.success(), "{imported:?}");
-    let pins = [
-        "widgetry2",
-        "widgetry3",
-        "widgetry4",
-        "widgetry5",
-        "wigdetry",
-    ]
-    .map(|n| format!("{n}==1.0\n"))
-    .concat();
-    std::fs::write(
-        dir.path().join("requirements.txt"),
-        format!("--index-url {}/simple\n{pins}", s.base()),
-    )
-    .unwrap();
-    let audit = |extra: &[&str]| {
-        let out = support::hermetic_pyvet(dir.path(), &cache)
-            .args(extra)
-            .args(["audit", "requirements.txt", "--checks", "metadata"])
-            .args(["--format", "json", "--now", "2026-11-26T12:00:00Z"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{out:?}");
-        support::json_of(&out)
-    };
+    let project = Project::new(
+        &s,
+        "typosquat-owners",
+        "widgetry\t20\nacme\t30\n",
+        &[
+            "widgetry2",
+            "widgetry3",
+            "widgetry4",
+            "widgetry5",
+            "wigdetry",
+        ],
+    );
 
-    let found = typosquats(&audit(&[]));
+    let found = project.audit(&[]);
     let grade = |name: &str| found[name][0].as_str();
     let said = |name: &str| format!("{} / {}", found[name][1], found[name][2]);
     // The imitated project and the organisation's namesake were looked up, though not locked.
@@ -397,7 +409,7 @@ fn shared_ownership_on_the_index_clears_a_look_alike_and_a_repository_claim_does
 
     // Offline, from the cache: the same verdicts, without asking the index.
     let before = s.requests().len();
-    assert_eq!(typosquats(&audit(&["--offline"])), found);
+    assert_eq!(project.audit(&["--offline"]), found);
     assert_eq!(s.requests().len(), before);
 }
 
@@ -413,32 +425,13 @@ fn without_the_imitated_projects_data_the_name_alone_decides() {
         &[("bob", "Owner")],
         "https://github.com/bob/w2",
     );
-    let dir = TempDir::new("typosquat-no-evidence");
-    let cache = dir.path().join("cache");
-    std::fs::write(dir.path().join("names.tsv"), "widgetry\t20\n").unwrap();
-    let imported = support::hermetic_pyvet(dir.path(), &cache)
-        .args(["db", "import", "names.tsv"])
-        .output()
-        .unwrap();
-    assert!(imported.status.success(), "{imported:?}");
-    std::fs::write(
-        dir.path().join("requirements.txt"),
-        format!("--index-url {}/simple\nwidgetry2==1.0\n", s.base()),
+    let found = Project::new(
+        &s,
+        "typosquat-no-evidence",
+        "widgetry\t20\n",
+        &["widgetry2"],
     )
-    .unwrap();
-    let out = support::hermetic_pyvet(dir.path(), &cache)
-        .args([
-            "audit",
-            "requirements.txt",
-            "--checks",
-            "metadata",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
-    let found = typosquats(&support::json_of(&out));
+    .audit(&[]);
     assert_eq!(found["widgetry2"][0], "high", "{found:?}");
     assert!(
         s.hits("/simple/widgetry/") > 0,

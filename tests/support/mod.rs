@@ -544,6 +544,21 @@ pub fn hermetic_pyvet(cwd: &std::path::Path, cache: &std::path::Path) -> std::pr
     c
 }
 
+/// Write `names` (`name<TAB>rank` lines) to `cwd/names.tsv` and import it into `cache` with
+/// `pyvet db import`, so the typosquat check compares with those names.
+pub fn import_names(cwd: &std::path::Path, cache: &std::path::Path, names: &str) {
+    std::fs::write(cwd.join("names.tsv"), names).unwrap();
+    let out = hermetic_pyvet(cwd, cache)
+        .args(["db", "import", "names.tsv"])
+        .output()
+        .expect("run pyvet");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// The JSON report a run printed, or a panic showing what it printed instead.
 pub fn json_of(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
