@@ -3,8 +3,9 @@
 //! the files: packages, versions, sources, hashes, markers, lines and problems. A few cases run the
 //! built binary to check `pyvet lock show` end to end.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use pyvet::hash::HashAlgorithm;
 use pyvet::lockfile::{self, LockKind, Lockfile};
@@ -678,8 +679,8 @@ fn detection_by_name_and_content_and_override() {
     // by name
     assert_eq!(load("uv/basic/uv.lock").kind, LockKind::UvLock);
     // by content: copy each fixture under an uninformative name
-    let dir = std::env::temp_dir().join(format!("pyvet-lockfile-detect-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = support::tempdir();
+    let dir = tmp.path();
     for (rel, kind) in [
         ("uv/basic/uv.lock", LockKind::UvLock),
         ("poetry-2.1/basic/poetry.lock", LockKind::PoetryLock),
@@ -700,29 +701,23 @@ fn detection_by_name_and_content_and_override() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("uv.lock:1:"), "{err}");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn detect_prefers_uv_lock() {
-    let dir = std::env::temp_dir().join(format!("pyvet-lockfile-detectdir-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    assert_eq!(lockfile::detect(&dir), None);
+    let tmp = support::tempdir();
+    let dir = tmp.path();
+    assert_eq!(lockfile::detect(dir), None);
     std::fs::write(dir.join("requirements.txt"), "six==1.16.0\n").unwrap();
-    assert_eq!(lockfile::detect(&dir), Some(dir.join("requirements.txt")));
+    assert_eq!(lockfile::detect(dir), Some(dir.join("requirements.txt")));
     std::fs::write(dir.join("uv.lock"), "version = 1\n").unwrap();
-    assert_eq!(lockfile::detect(&dir), Some(dir.join("uv.lock")));
-    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(lockfile::detect(dir), Some(dir.join("uv.lock")));
 }
 
 // ---- the binary -------------------------------------------------------------------------------
 
 fn pyvet(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pyvet"))
-        .args(args)
-        .env_remove("PYVET_FIXTURE_TOKEN")
-        .output()
-        .expect("run pyvet")
+    support::Sandbox::new().run(args)
 }
 
 #[test]
@@ -766,7 +761,8 @@ fn lock_show_json_shape() {
 #[test]
 fn lock_show_redacts_credentials() {
     let path = fixture("requirements/features/requirements.txt");
-    let out = Command::new(env!("CARGO_BIN_EXE_pyvet"))
+    let out = support::Sandbox::new()
+        .pyvet()
         .args(["lock", "show", path.to_str().unwrap(), "--format", "json"])
         .env("PYVET_FIXTURE_TOKEN", "hunter2-secret")
         .output()
@@ -814,7 +810,8 @@ fn lock_show_kind_override_and_unsupported_formats() {
 
 #[test]
 fn lock_show_detects_in_current_directory() {
-    let out = Command::new(env!("CARGO_BIN_EXE_pyvet"))
+    let out = support::Sandbox::new()
+        .pyvet()
         .args(["lock", "show", "--format", "json"])
         .current_dir(fixture("poetry-2.0"))
         .output()

@@ -2,8 +2,6 @@
 //! names are caught (recall), popular projects are not reported against each other (precision),
 //! and lookups stay fast.
 
-use std::time::Instant;
-
 use pyvet::finding::Severity;
 use pyvet::metadata::typosquat::{assess, embedded, Policy, Popular, Technique};
 
@@ -210,26 +208,4 @@ fn odd_input_does_not_panic() {
     ] {
         let _ = assess(name, None, popular, &policy);
     }
-}
-
-#[test]
-fn lookups_are_fast() {
-    let popular = embedded();
-    let names: Vec<String> = popular
-        .names()
-        .step_by(15)
-        .flat_map(|(n, _)| [format!("{n}x"), n.chars().rev().collect(), format!("py{n}")])
-        .collect();
-    let start = Instant::now();
-    let mut hits = 0;
-    for n in &names {
-        hits += usize::from(popular.lookalike(n).is_some());
-    }
-    let per_name = start.elapsed() / names.len() as u32;
-    eprintln!(
-        "{} lookups, {hits} hits, {per_name:?} per name (this build profile)",
-        names.len()
-    );
-    // Generous: unoptimised builds on a busy two-core machine run ~0.2 ms per name.
-    assert!(per_name.as_millis() < 5, "{per_name:?} per name");
 }

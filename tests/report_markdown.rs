@@ -1,11 +1,11 @@
 //! The Markdown renderer must fit a GitHub comment whatever the report holds, and say so when
 //! it had to cut.
 
-mod report_support;
+mod support;
 
 use pyvet::finding::{Confidence, Finding, Severity};
 use pyvet::report::{self, markdown, Format};
-use report_support::{now, package, raw_report, report};
+use support::report::{now, package, raw_report, report};
 
 fn huge_report(packages: usize, findings_each: usize) -> pyvet::report::Report {
     let mut r = raw_report();
@@ -14,7 +14,7 @@ fn huge_report(packages: usize, findings_each: usize) -> pyvet::report::Report {
         let findings = (0..findings_each)
             .map(|j| {
                 Finding::new(
-                    "network-at-import",
+                    "suspicious-destination",
                     Severity::High,
                     Confidence::High,
                     "Opens a socket when imported.",
@@ -28,7 +28,7 @@ fn huge_report(packages: usize, findings_each: usize) -> pyvet::report::Report {
         r.packages
             .push(package(&name, "1.0", 100 + i as u32, findings));
     }
-    pyvet::policy::apply(&mut r, &report_support::fixture_config(), now());
+    pyvet::policy::apply(&mut r, &support::report::fixture_config(), now());
     r
 }
 

@@ -1,7 +1,7 @@
 //! Policy: re-grading and disabling rules, ignore entries (with expiry), verdicts, summary
 //! counts, blocking and exit codes.
 
-mod report_support;
+mod support;
 
 use std::path::Path;
 
@@ -9,10 +9,10 @@ use pyvet::config::Config;
 use pyvet::finding::{Severity, Verdict};
 use pyvet::policy::{apply, exit_code};
 use pyvet::report::Report;
-use report_support::{known_rule, now, raw_report, ts};
+use support::report::{now, raw_report, ts};
 
 fn config(text: &str) -> Config {
-    Config::from_toml(Path::new("pyvet.toml"), text, &known_rule).unwrap()
+    Config::from_toml(Path::new("pyvet.toml"), text, &pyvet::catalog::is_known).unwrap()
 }
 
 fn applied(text: &str) -> Report {
@@ -105,14 +105,11 @@ fn exit_code_judges_findings_even_if_summary_is_stale() {
 #[test]
 fn rules_off_drops_findings_and_regrade_changes_verdicts() {
     let r = applied(
-        "[rules]\nexec-encoded-payload = \"off\"\nnetwork-at-import = \"medium\"\nhash-mismatch = \"OFF\"\nno-source-repository = \"info\"\n",
+        "[rules]\nexec-decoded = \"off\"\nsuspicious-destination = \"medium\"\nhash-mismatch = \"OFF\"\nno-source-repository = \"info\"\n",
     );
     let evil = pkg(&r, "evil-pkg");
-    assert!(evil
-        .findings
-        .iter()
-        .all(|f| f.rule != "exec-encoded-payload"));
-    assert_eq!(evil.findings[0].rule, "network-at-import");
+    assert!(evil.findings.iter().all(|f| f.rule != "exec-decoded"));
+    assert_eq!(evil.findings[0].rule, "suspicious-destination");
     assert_eq!(evil.findings[0].severity, Severity::Medium);
     assert_eq!(evil.verdict, Verdict::Warn);
     assert!(pkg(&r, "mirror-pkg").findings.is_empty());
@@ -126,7 +123,7 @@ fn rules_off_drops_findings_and_regrade_changes_verdicts() {
     r.packages.retain(|p| p.name == "oldlib");
     apply(
         &mut r,
-        &config("[rules]\ndormant-project = \"critical\""),
+        &config("[rules]\ndormant-revived = \"critical\""),
         now(),
     );
     assert_eq!(r.packages[0].verdict, Verdict::Fail);
@@ -140,7 +137,7 @@ fn ignore_suppresses_by_package_version_and_rule() {
 [[ignore]]
 package = "EVIL_pkg"
 version = "1.0.0"
-rule = "exec-encoded-payload"
+rule = "exec-decoded"
 reason = "sandboxed"
 
 [[ignore]]
@@ -157,15 +154,19 @@ reason = "whole package reviewed"
     let exec = evil
         .findings
         .iter()
-        .find(|f| f.rule == "exec-encoded-payload")
+        .find(|f| f.rule == "exec-decoded")
         .unwrap();
     assert_eq!(exec.suppressed.as_deref(), Some("sandboxed"));
     assert!(evil
         .findings
         .iter()
-        .filter(|f| f.rule != "exec-encoded-payload")
+        .filter(|f| f.rule != "exec-decoded")
         .all(|f| f.suppressed.is_none()));
-    assert_eq!(evil.verdict, Verdict::Fail, "network-at-import still high");
+    assert_eq!(
+        evil.verdict,
+        Verdict::Fail,
+        "suspicious-destination still high"
+    );
     assert!(pkg(&r, "mirror-pkg").findings[0].suppressed.is_none());
     let tiny = pkg(&r, "tinyhelper");
     assert!(tiny
@@ -197,7 +198,7 @@ fn suppression_lifts_a_block() {
         .retain(|p| p.name == "vetted-tool" || p.name == "requests");
     apply(&mut r, &Config::default(), now());
     assert_eq!(exit_code(&r), 1);
-    apply(&mut r, &report_support::fixture_config(), now());
+    apply(&mut r, &support::report::fixture_config(), now());
     assert_eq!(exit_code(&r), 0);
     assert_eq!(
         r.packages
@@ -211,7 +212,7 @@ fn suppression_lifts_a_block() {
 
 #[test]
 fn expired_ignore_stops_applying_and_leaves_a_note() {
-    let text = "[[ignore]]\npackage = \"vetted-tool\"\nrule = \"install-hook-download\"\nreason = \"until upstream fixes it\"\nexpires = \"2026-11-19\"\n";
+    let text = "[[ignore]]\npackage = \"vetted-tool\"\nrule = \"install-hook-network\"\nreason = \"until upstream fixes it\"\nexpires = \"2026-11-19\"\n";
     let r = applied(text);
     assert!(pkg(&r, "vetted-tool").findings[0].suppressed.is_none());
     assert_eq!(pkg(&r, "vetted-tool").verdict, Verdict::Fail);
@@ -222,7 +223,7 @@ fn expired_ignore_stops_applying_and_leaves_a_note() {
         .expect("a note");
     assert!(
         note.starts_with(
-            "ignore for vetted-tool (rule install-hook-download) expired on 2026-11-19"
+            "ignore for vetted-tool (rule install-hook-network) expired on 2026-11-19"
         ),
         "{note}"
     );
@@ -237,7 +238,7 @@ fn expired_ignore_stops_applying_and_leaves_a_note() {
 #[test]
 fn apply_is_idempotent() {
     let mut once = raw_report();
-    let cfg = config("[rules]\nnetwork-at-import = \"low\"\n[[ignore]]\npackage = \"x\"\nreason = \"r\"\nexpires = 2020-01-01\n");
+    let cfg = config("[rules]\nsuspicious-destination = \"low\"\n[[ignore]]\npackage = \"x\"\nreason = \"r\"\nexpires = 2020-01-01\n");
     apply(&mut once, &cfg, now());
     let mut twice = once.clone();
     apply(&mut twice, &cfg, now());

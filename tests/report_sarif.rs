@@ -1,15 +1,15 @@
 //! SARIF 2.1.0 structure checks: the constraints of the official schema that dashboards rely
 //! on, checked by hand on the rendered fixture (the schema itself is not vendored).
 
-mod report_support;
+mod support;
 
 use pyvet::finding::Severity;
 use pyvet::report::{self, sarif, Format};
-use report_support::{report, test_catalog};
 use serde_json::Value;
+use support::report::report;
 
 fn sarif_of(r: &pyvet::report::Report) -> Value {
-    serde_json::from_str(&sarif::render_with(r, &test_catalog)).expect("SARIF is JSON")
+    serde_json::from_str(&sarif::render(r)).expect("SARIF is JSON")
 }
 
 #[test]
@@ -108,14 +108,14 @@ fn result_for<'a>(v: &'a Value, rule: &str) -> &'a Value {
 #[test]
 fn locations_for_code_and_package_findings() {
     let v = sarif_of(&report());
-    let code = &result_for(&v, "exec-encoded-payload")["locations"][0]["physicalLocation"];
+    let code = &result_for(&v, "exec-decoded")["locations"][0]["physicalLocation"];
     assert_eq!(
         code["artifactLocation"]["uri"],
         "evil_pkg-1.0.0-py3-none-any.whl/evil_pkg/__init__.py"
     );
     assert_eq!(code["region"]["startLine"], 3);
     // Package-level: the lockfile, at the package's line.
-    let meta = &result_for(&v, "release-too-new")["locations"][0]["physicalLocation"];
+    let meta = &result_for(&v, "recent-release")["locations"][0]["physicalLocation"];
     assert_eq!(meta["artifactLocation"]["uri"], "requirements.txt");
     assert_eq!(meta["region"]["startLine"], 7);
     // About a whole artifact: the artifact file itself.
@@ -137,41 +137,31 @@ fn package_without_line_points_at_line_one() {
         .unwrap();
     p.line = None;
     let v = sarif_of(&r);
-    let meta = &result_for(&v, "release-too-new")["locations"][0]["physicalLocation"];
+    let meta = &result_for(&v, "recent-release")["locations"][0]["physicalLocation"];
     assert_eq!(meta["region"]["startLine"], 1);
 }
 
 #[test]
 fn levels_messages_and_rules() {
     let v = sarif_of(&report());
-    assert_eq!(result_for(&v, "exec-encoded-payload")["level"], "error");
-    assert_eq!(result_for(&v, "network-at-import")["level"], "error");
-    assert_eq!(result_for(&v, "release-too-new")["level"], "warning");
-    assert_eq!(result_for(&v, "dormant-project")["level"], "note");
-    let text = result_for(&v, "release-too-new")["message"]["text"]
+    assert_eq!(result_for(&v, "exec-decoded")["level"], "error");
+    assert_eq!(result_for(&v, "suspicious-destination")["level"], "error");
+    assert_eq!(result_for(&v, "recent-release")["level"], "warning");
+    assert_eq!(result_for(&v, "dormant-revived")["level"], "note");
+    let text = result_for(&v, "recent-release")["message"]["text"]
         .as_str()
         .unwrap();
     assert!(text.contains("tinyhelper==0.0.2"), "{text}");
     let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
-    let exec = rules
-        .iter()
-        .find(|r| r["id"] == "exec-encoded-payload")
-        .unwrap();
-    assert_eq!(
-        exec["shortDescription"]["text"],
-        "Executes a decoded (base64, hex, zlib) payload"
-    );
-    assert!(exec["fullDescription"]["text"]
-        .as_str()
-        .unwrap()
-        .starts_with("Code that decodes"));
-    assert!(exec["help"]["text"]
-        .as_str()
-        .unwrap()
-        .starts_with("Code that decodes"));
+    // Rule descriptions come from the real catalogue.
+    let exec = rules.iter().find(|r| r["id"] == "exec-decoded").unwrap();
+    let info = pyvet::catalog::find("exec-decoded").unwrap();
+    assert_eq!(exec["shortDescription"]["text"], info.summary);
+    assert_eq!(exec["fullDescription"]["text"], info.help);
+    assert_eq!(exec["help"]["text"], info.help);
     assert_eq!(exec["defaultConfiguration"]["level"], "error");
     assert_eq!(
-        rules.iter().find(|r| r["id"] == "release-too-new").unwrap()["defaultConfiguration"]
+        rules.iter().find(|r| r["id"] == "recent-release").unwrap()["defaultConfiguration"]
             ["level"],
         "warning"
     );
@@ -180,7 +170,7 @@ fn levels_messages_and_rules() {
 #[test]
 fn suppressed_findings_carry_the_reason() {
     let v = sarif_of(&report());
-    let res = result_for(&v, "install-hook-download");
+    let res = result_for(&v, "install-hook-network");
     let s = &res["suppressions"][0];
     assert_eq!(s["kind"], "external");
     assert_eq!(s["status"], "accepted");
@@ -188,9 +178,7 @@ fn suppressed_findings_carry_the_reason() {
         .as_str()
         .unwrap()
         .starts_with("Reviewed:"));
-    assert!(result_for(&v, "exec-encoded-payload")
-        .get("suppressions")
-        .is_none());
+    assert!(result_for(&v, "exec-decoded").get("suppressions").is_none());
 }
 
 #[test]
@@ -252,7 +240,7 @@ fn odd_paths_become_valid_uris() {
         .findings[0];
     f.location.path = Some("evil pkg/ü#x?.py".into());
     let v = sarif_of(&r);
-    let uri = result_for(&v, "exec-encoded-payload")["locations"][0]["physicalLocation"]
+    let uri = result_for(&v, "exec-decoded")["locations"][0]["physicalLocation"]
         ["artifactLocation"]["uri"]
         .as_str()
         .unwrap()

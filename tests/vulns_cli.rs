@@ -1,26 +1,24 @@
 //! `pyvet db import | update | info` through the binary, with a temporary --cache-dir.
 
-mod harden_support;
 mod support;
 
 use std::path::{Path, PathBuf};
 
-use std::process::{Command, Output};
-use support::TempDir;
+use std::process::Output;
+
+use support::Sandbox;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/osv")
 }
 
+/// `pyvet ARGS` from the shared sandboxed launcher, with its cache at `cache`.
 fn pyvet(cache: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pyvet"))
+    Sandbox::new()
+        .pyvet()
         .arg("--cache-dir")
         .arg(cache)
         .args(args)
-        .env_remove("PYVET_OSV_URL")
-        .env_remove("PYVET_OFFLINE")
-        .env_remove("PYVET_CACHE_DIR")
-        .env("NO_COLOR", "1")
         .output()
         .expect("run pyvet")
 }
@@ -33,10 +31,10 @@ const T0: &str = "2026-01-01T00:00:00Z";
 
 #[test]
 fn import_directory_then_info() {
-    let cache = TempDir::new("dir");
+    let cache = support::tempdir();
     let records = fixtures().join("records");
     let out = pyvet(
-        &cache.0,
+        cache.path(),
         &["--now", T0, "db", "import", records.to_str().unwrap()],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -47,13 +45,16 @@ fn import_directory_then_info() {
     );
     assert!(stdout.contains("1 withdrawn records skipped"), "{stdout}");
 
-    let out = pyvet(&cache.0, &["--now", "2026-01-03T00:00:00Z", "db", "info"]);
+    let out = pyvet(
+        cache.path(),
+        &["--now", "2026-01-03T00:00:00Z", "db", "info"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
         stdout.contains(&format!(
             "location:  {}",
-            cache.0.join("osv").join("db.jsonl").display()
+            cache.path().join("osv").join("db.jsonl").display()
         )),
         "{stdout}"
     );
@@ -76,15 +77,18 @@ fn import_directory_then_info() {
 
 #[test]
 fn info_warns_when_stale_and_speaks_json() {
-    let cache = TempDir::new("stale");
+    let cache = support::tempdir();
     let records = fixtures().join("records");
     let out = pyvet(
-        &cache.0,
+        cache.path(),
         &["--now", T0, "db", "import", records.to_str().unwrap()],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 
-    let out = pyvet(&cache.0, &["--now", "2026-01-09T00:00:01Z", "db", "info"]);
+    let out = pyvet(
+        cache.path(),
+        &["--now", "2026-01-09T00:00:01Z", "db", "info"],
+    );
     assert_eq!(out.status.code(), Some(0));
     let stderr = text(&out.stderr);
     assert!(
@@ -93,7 +97,7 @@ fn info_warns_when_stale_and_speaks_json() {
     );
 
     let out = pyvet(
-        &cache.0,
+        cache.path(),
         &[
             "--now",
             "2026-01-09T00:00:01Z",
@@ -114,28 +118,28 @@ fn info_warns_when_stale_and_speaks_json() {
 
 #[test]
 fn info_without_database() {
-    let cache = TempDir::new("empty");
-    let out = pyvet(&cache.0, &["db", "info"]);
+    let cache = support::tempdir();
+    let out = pyvet(cache.path(), &["db", "info"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(
         text(&out.stdout).contains("no vulnerability database imported"),
         "{}",
         text(&out.stdout)
     );
-    let out = pyvet(&cache.0, &["--format", "json", "db", "info"]);
+    let out = pyvet(cache.path(), &["--format", "json", "db", "info"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["imported"], false);
 }
 
 #[test]
 fn malformed_record_fails_naming_file_and_line() {
-    let cache = TempDir::new("bad");
+    let cache = support::tempdir();
     let bad = fixtures().join("malformed");
-    let out = pyvet(&cache.0, &["db", "import", bad.to_str().unwrap()]);
+    let out = pyvet(cache.path(), &["db", "import", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("PYSEC-0000-9999.json:5:"), "{stderr}");
-    assert!(!vulns_db_exists(&cache.0));
+    assert!(!vulns_db_exists(cache.path()));
 }
 
 fn vulns_db_exists(cache: &Path) -> bool {
@@ -148,7 +152,7 @@ fn write_zip(files: &[(String, Vec<u8>)]) -> Vec<u8> {
         .iter()
         .map(|(n, d)| (n.as_str(), d.as_slice()))
         .collect();
-    harden_support::zip_of(&refs)
+    support::archives::zip_of(&refs)
 }
 
 fn fixture_files(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
@@ -171,14 +175,14 @@ fn fixture_files(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
 
 #[test]
 fn import_zip_export() {
-    let cache = TempDir::new("zip");
+    let cache = support::tempdir();
     let mut files = Vec::new();
     fixture_files(&fixtures().join("records"), &mut files);
     files.push(("README.txt".into(), b"not a record".to_vec()));
-    let zip = cache.0.join("PyPI-all.zip");
+    let zip = cache.path().join("PyPI-all.zip");
     std::fs::write(&zip, write_zip(&files)).unwrap();
     let out = pyvet(
-        &cache.0,
+        cache.path(),
         &["--now", T0, "db", "import", zip.to_str().unwrap()],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -187,7 +191,7 @@ fn import_zip_export() {
         "{}",
         text(&out.stdout)
     );
-    let out = pyvet(&cache.0, &["db", "info"]);
+    let out = pyvet(cache.path(), &["db", "info"]);
     assert!(
         text(&out.stdout).contains("PyPI-all.zip"),
         "{}",
@@ -197,11 +201,11 @@ fn import_zip_export() {
 
 #[test]
 fn broken_zip_member_is_named() {
-    let cache = TempDir::new("zipbad");
+    let cache = support::tempdir();
     let bad = std::fs::read(fixtures().join("malformed/PYSEC-0000-9999.json")).unwrap();
-    let zip = cache.0.join("export.zip");
+    let zip = cache.path().join("export.zip");
     std::fs::write(&zip, write_zip(&[("PYSEC-0000-9999.json".into(), bad)])).unwrap();
-    let out = pyvet(&cache.0, &["db", "import", zip.to_str().unwrap()]);
+    let out = pyvet(cache.path(), &["db", "import", zip.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(
@@ -209,9 +213,9 @@ fn broken_zip_member_is_named() {
         "{stderr}"
     );
 
-    let not_zip = cache.0.join("garbage.zip");
+    let not_zip = cache.path().join("garbage.zip");
     std::fs::write(&not_zip, b"PK\x03\x04 this is not really a zip").unwrap();
-    let out = pyvet(&cache.0, &["db", "import", not_zip.to_str().unwrap()]);
+    let out = pyvet(cache.path(), &["db", "import", not_zip.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains("garbage.zip: bad OSV zip"),
@@ -222,8 +226,8 @@ fn broken_zip_member_is_named() {
 
 #[test]
 fn update_needs_a_url() {
-    let cache = TempDir::new("nourl");
-    let out = pyvet(&cache.0, &["db", "update"]);
+    let cache = support::tempdir();
+    let out = pyvet(cache.path(), &["db", "update"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(
@@ -234,9 +238,9 @@ fn update_needs_a_url() {
 
 #[test]
 fn update_offline_is_an_error_without_leaking_credentials() {
-    let cache = TempDir::new("offline");
+    let cache = support::tempdir();
     let out = pyvet(
-        &cache.0,
+        cache.path(),
         &[
             "--offline",
             "db",
@@ -257,15 +261,16 @@ fn update_offline_is_an_error_without_leaking_credentials() {
 
 #[test]
 fn update_from_a_file_url_in_the_environment() {
-    let cache = TempDir::new("fileurl");
+    let cache = support::tempdir();
     let mut files = Vec::new();
     fixture_files(&fixtures().join("records"), &mut files);
-    let zip = cache.0.join("mirror.zip");
+    let zip = cache.path().join("mirror.zip");
     std::fs::write(&zip, write_zip(&files)).unwrap();
     let url = format!("file://{}", zip.display());
-    let out = Command::new(env!("CARGO_BIN_EXE_pyvet"))
+    let out = Sandbox::new()
+        .pyvet()
         .arg("--cache-dir")
-        .arg(&cache.0)
+        .arg(cache.path())
         .args(["--offline", "db", "update"])
         .env("PYVET_OSV_URL", &url)
         .output()
@@ -276,5 +281,5 @@ fn update_from_a_file_url_in_the_environment() {
         "{}",
         text(&out.stdout)
     );
-    assert!(vulns_db_exists(&cache.0));
+    assert!(vulns_db_exists(cache.path()));
 }
