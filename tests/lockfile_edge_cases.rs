@@ -77,13 +77,7 @@ fn environment_variables_pip_style() {
         .arg(&path)
         .output()
         .expect("run pyvet");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = support::ok_json(&out);
     let p = &v["packages"][0];
     assert_eq!(p["source"]["type"], "url");
     assert_eq!(

@@ -411,13 +411,7 @@ fn pyvet(args: &[&str]) -> std::process::Output {
 fn lock_show_json_shape() {
     let path = fixture("uv/basic/uv.lock");
     let out = pyvet(&["lock", "show", path.to_str().unwrap(), "--format", "json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = support::ok_json(&out);
     assert_eq!(v["kind"], "uv");
     assert_eq!(v["lockfile"], path.to_str().unwrap());
     let packages = v["packages"].as_array().unwrap();
@@ -503,13 +497,7 @@ fn lock_show_detects_in_current_directory() {
         .current_dir(fixture("poetry-2.0"))
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = support::ok_json(&out);
     assert_eq!(v["kind"], "poetry");
     assert_eq!(v["packages"].as_array().unwrap().len(), 8);
 }

@@ -208,6 +208,17 @@ pub fn tail(s: &str, n: usize) -> &str {
     &s[i..]
 }
 
+/// The JSON on a run's standard output, after checking the run succeeded (exit 0).
+pub fn ok_json(out: &Output) -> serde_json::Value {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on standard output")
+}
+
 /// Whether a cache file name looks like a write in progress (see `fsutil::temp_path`).
 pub fn is_temporary(p: &Path) -> bool {
     let name = p

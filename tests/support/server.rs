@@ -276,6 +276,8 @@ fn handle(stream: TcpStream, state: &State, shutdown: &AtomicBool) {
         let _ = respond(&mut stream, 404, "text/plain", b"not found", &[], None);
         return;
     };
+    // A truncated body is the normal response cut short.
+    let mut truncate_to = None;
     match &route.fault {
         Fault::None => {}
         Fault::FailFirst(n) if hit <= *n => {
@@ -298,17 +300,7 @@ fn handle(stream: TcpStream, state: &State, shutdown: &AtomicBool) {
             );
             return;
         }
-        Fault::Truncate { send, times } if hit <= *times => {
-            let _ = respond(
-                &mut stream,
-                200,
-                &route.content_type,
-                &route.body,
-                &[],
-                Some(*send),
-            );
-            return;
-        }
+        Fault::Truncate { send, times } if hit <= *times => truncate_to = Some(*send),
         Fault::Truncate { .. } => {}
         Fault::Slow(d) => {
             // Sleep in small steps so a dropped server does not wait the whole delay.
@@ -364,11 +356,12 @@ fn handle(stream: TcpStream, state: &State, shutdown: &AtomicBool) {
         &route.content_type,
         &route.body,
         &[],
-        None,
+        truncate_to,
     );
-    state
-        .sent
-        .fetch_add(route.body.len() as u64, Ordering::SeqCst);
+    let sent = truncate_to
+        .unwrap_or(route.body.len())
+        .min(route.body.len());
+    state.sent.fetch_add(sent as u64, Ordering::SeqCst);
 }
 
 /// A 200 response whose body goes out `chunk` bytes at a time, calling `between` after each
