@@ -4,7 +4,8 @@
 //! functions, calls, string constants, base64 blobs, decode calls) and, when `PYVET_BENCH_DIR`
 //! points at a directory of unpacked artifacts (one sub-directory each), over those too.
 //! Prints MB/s on one core (files inspected sequentially) and with the engine's parallel pool,
-//! plus the mean and worst time per file. `PYVET_BENCH_MB` changes the corpus size.
+//! plus the mean and worst time per file. `PYVET_BENCH_MB` changes the corpus size. A smaller
+//! corpus of folding-heavy (obfuscated, inert) code measures the partial evaluator.
 //!
 //! `cargo bench --bench inspect` (under `cargo test --benches` it runs a 1 MB smoke corpus).
 
@@ -97,6 +98,86 @@ fn synthetic_module(rng: &mut Rng, target: usize) -> String {
         }
     }
     out
+}
+
+/// A module of folding-heavy code (what the partial evaluator exists for): `chr()` lists,
+/// XOR comprehensions and loops, base64-of-zlib layers, escaped literals, reversed names and
+/// computed builtins. Inert: every payload is `print('inert')`-like text.
+fn obfuscated_module(rng: &mut Rng, target: usize) -> String {
+    use std::io::Write as _;
+    const WORDS: &[&str] = &[
+        "print('inert')",
+        "value = 1 + 2",
+        "name = 'example'",
+        "x = [1, 2, 3]",
+    ];
+    let mut out = String::with_capacity(target + 4096);
+    out.push_str("import base64, zlib\nfrom itertools import cycle\n");
+    let mut n = 0;
+    while out.len() < target {
+        n += 1;
+        let word = rng.pick(WORDS).as_bytes();
+        let codes = |k: u8| {
+            word.iter()
+                .map(|b| (b ^ k).to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let escaped: String = word.iter().map(|b| format!("\\x{b:02x}")).collect();
+        match rng.next() % 6 {
+            0 => out.push_str(&format!("s{n} = ''.join(chr(c) for c in [{}])\n", codes(0))),
+            1 => {
+                let key = b"k3y";
+                let ct: String = word
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| format!("\\x{:02x}", b ^ key[i % 3]))
+                    .collect();
+                out.push_str(&format!(
+                    "s{n} = bytes(a ^ b for a, b in zip(b'{ct}', cycle(b'k3y')))\n"
+                ));
+            }
+            2 => out.push_str(&format!(
+                "s{n} = ''\nfor c in [{}]:\n    s{n} += chr(c ^ 42)\n",
+                codes(42)
+            )),
+            3 => {
+                let mut z =
+                    flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+                z.write_all(word).unwrap();
+                let b64 = base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD,
+                    z.finish().unwrap(),
+                );
+                out.push_str(&format!(
+                    "s{n} = zlib.decompress(base64.b64decode('{b64}')).decode()\n"
+                ));
+            }
+            4 => out.push_str(&format!("s{n} = \"{escaped}\"\n")),
+            _ => out.push_str(&format!(
+                "getattr(__builtins__, 'tnirp'[::-1])('{}'.replace('-', ''))\n",
+                "a-b-c".repeat(1 + (rng.next() % 8) as usize)
+            )),
+        }
+    }
+    out
+}
+
+fn obfuscated_corpus(total_mb: usize) -> Vec<ArchiveEntry> {
+    let mut rng = Rng(0x243f6a8885a308d3);
+    let mut entries = Vec::new();
+    let mut size = 0;
+    let mut i = 0;
+    while size < total_mb << 20 {
+        let text = obfuscated_module(&mut rng, [4_000, 20_000, 60_000][i % 3]);
+        size += text.len();
+        entries.push(ArchiveEntry {
+            path: format!("obfuscated/mod_{i}.py"),
+            data: text.into_bytes().into(),
+        });
+        i += 1;
+    }
+    entries
 }
 
 fn corpus(total_mb: usize) -> Vec<ArchiveEntry> {
@@ -222,6 +303,13 @@ fn main() {
         &format!("synthetic corpus ({mb} MB)"),
         "synthetic-1.0-py3-none-any.whl",
         corpus(mb),
+    );
+    // Folding-heavy code: the evaluator's cost where it does the most work.
+    let obf_mb = mb.div_ceil(10).max(1);
+    measure(
+        &format!("obfuscated corpus ({obf_mb} MB)"),
+        "obfuscated-1.0-py3-none-any.whl",
+        obfuscated_corpus(obf_mb),
     );
     if let Ok(dir) = std::env::var("PYVET_BENCH_DIR") {
         let mut dirs: Vec<_> = std::fs::read_dir(&dir)

@@ -1,5 +1,6 @@
 //! User configuration: `pyvet.toml` (top-level keys) or `[tool.pyvet]` in pyproject.toml, found
-//! from the lockfile's directory upwards, or named with `--config FILE`.
+//! from a start directory upwards (the lockfile's, or for `scan` the current one), or named
+//! with `--config FILE`.
 //!
 //! The file is parsed into wire types that reject unknown keys, then validated into [`Config`];
 //! every error names the file and the line of the offending key, because a typo in a policy file
@@ -40,6 +41,11 @@ use crate::finding::Severity;
 pub const CONFIG_FILE: &str = "pyvet.toml";
 pub const PYPROJECT_FILE: &str = "pyproject.toml";
 
+/// The `reason` that reports write into the ignore entries they suggest. A configuration that
+/// still carries it is refused: an entry pasted without saying why would silence a finding
+/// nobody reviewed.
+pub const REASON_PLACEHOLDER: &str = "TODO: say why this is acceptable";
+
 /// Validated configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -58,6 +64,8 @@ pub struct Config {
     /// Per-rule overrides: disable or re-grade.
     pub rules: BTreeMap<String, RuleSetting>,
     pub ignores: Vec<Ignore>,
+    /// The file this came from (`None`: defaults, no file found).
+    pub file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -72,6 +80,7 @@ impl Default for Config {
             platform: None,
             rules: BTreeMap::new(),
             ignores: Vec::new(),
+            file: None,
         }
     }
 }
@@ -134,14 +143,31 @@ impl Ignore {
     }
 }
 
+/// The rule ids a configuration may name in `[rules]` and `[[ignore]]`. The CLI passes the
+/// rule catalogue (which also suggests the closest id for a typo); tests pass a predicate
+/// (any `Fn(&str) -> bool`), which suggests nothing.
+pub trait RuleIds {
+    fn is_known(&self, id: &str) -> bool;
+    /// The known id closest to a mistyped one.
+    fn closest(&self, _id: &str) -> Option<&str> {
+        None
+    }
+}
+
+impl<F: Fn(&str) -> bool> RuleIds for F {
+    fn is_known(&self, id: &str) -> bool {
+        self(id)
+    }
+}
+
 impl Config {
     /// Load `explicit` if given, else search from `start_dir` upwards. Returns the config and the
     /// file it came from (`None`: defaults, no file found). Rule ids in `[rules]` and
-    /// `[[ignore]]` must satisfy `known_rule` (the CLI passes `catalog::is_known`).
+    /// `[[ignore]]` must be `known_rule`s (the CLI passes the rule catalogue).
     pub fn load(
         explicit: Option<&Path>,
         start_dir: &Path,
-        known_rule: &dyn Fn(&str) -> bool,
+        known_rule: &dyn RuleIds,
     ) -> Result<(Config, Option<PathBuf>), Error> {
         if let Some(path) = explicit {
             let text = read(path)?;
@@ -182,20 +208,18 @@ impl Config {
     }
 
     /// Parse a `pyvet.toml` (keys at the top level).
-    pub fn from_toml(
-        path: &Path,
-        text: &str,
-        known_rule: &dyn Fn(&str) -> bool,
-    ) -> Result<Config, Error> {
+    pub fn from_toml(path: &Path, text: &str, known_rule: &dyn RuleIds) -> Result<Config, Error> {
         let wire: WireConfig = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
-        Ok(wire.validate(path, text, known_rule)?)
+        let mut config = wire.validate(path, text, known_rule)?;
+        config.file = Some(path.to_path_buf());
+        Ok(config)
     }
 
     /// Parse the `[tool.pyvet]` table of a pyproject.toml; `Ok(None)` when there is none.
     pub fn from_pyproject(
         path: &Path,
         text: &str,
-        known_rule: &dyn Fn(&str) -> bool,
+        known_rule: &dyn RuleIds,
     ) -> Result<Option<Config>, Error> {
         if !text.contains("pyvet") {
             // Cheap: most pyproject.toml files never mention us, and we should not fail on a
@@ -204,7 +228,11 @@ impl Config {
         }
         let wire: WirePyproject = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
         match wire.tool.and_then(|t| t.pyvet) {
-            Some(w) => Ok(Some(w.validate(path, text, known_rule)?)),
+            Some(w) => {
+                let mut config = w.validate(path, text, known_rule)?;
+                config.file = Some(path.to_path_buf());
+                Ok(Some(config))
+            }
             None => Ok(None),
         }
     }
@@ -316,7 +344,7 @@ impl WireConfig {
         self,
         path: &Path,
         text: &str,
-        known_rule: &dyn Fn(&str) -> bool,
+        known_rule: &dyn RuleIds,
     ) -> Result<Config, InputError> {
         let cx = Ctx { path, text };
         let mut c = Config::default();
@@ -350,11 +378,20 @@ impl WireConfig {
             }
             for s in checks.into_inner() {
                 let check = Check::from_str(s.get_ref().trim(), true).or_else(|_| {
+                    let names: Vec<String> = Check::value_variants()
+                        .iter()
+                        .filter_map(|c| c.to_possible_value())
+                        .map(|v| v.get_name().to_string())
+                        .collect();
                     cx.err(
                         s.span(),
                         format!(
-                            "unknown check `{}` in `checks` (expected hashes, code, metadata or vulns)",
-                            s.get_ref()
+                            "unknown check `{}` in `checks`{} (expected hashes, code, metadata or vulns)",
+                            s.get_ref(),
+                            crate::suggest::did_you_mean(
+                                s.get_ref(),
+                                names.iter().map(String::as_str)
+                            )
                         ),
                     )
                 })?;
@@ -391,10 +428,13 @@ impl WireConfig {
         if let Some(rules) = self.rules {
             for (id, setting) in rules {
                 let rule = id.get_ref().trim();
-                if !known_rule(rule) {
+                if !known_rule.is_known(rule) {
                     return cx.err(
                         id.span(),
-                        format!("unknown rule `{rule}` in [rules] (see `pyvet rules`)"),
+                        format!(
+                            "unknown rule `{rule}` in [rules]{} (see `pyvet rules`)",
+                            rule_suggestion(known_rule, rule)
+                        ),
                     );
                 }
                 let value = setting.get_ref().trim();
@@ -423,6 +463,9 @@ impl WireConfig {
             };
             let pkg = crate::package::normalize_name(package.get_ref());
             let reason = match w.reason {
+                Some(r) if r.get_ref().trim() == REASON_PLACEHOLDER => {
+                    return cx.err(r.span(), format!("[[ignore]] entry #{n} (package `{pkg}`) still has the placeholder reason: replace it with why the finding is acceptable"));
+                }
                 Some(r) if !r.get_ref().trim().is_empty() => r.into_inner().trim().to_string(),
                 Some(r) => {
                     return cx.err(r.span(), format!("[[ignore]] entry #{n} (package `{pkg}`) has an empty `reason`: say why the finding is acceptable"));
@@ -434,11 +477,12 @@ impl WireConfig {
             let rule = match w.rule {
                 Some(r) => {
                     let id = r.get_ref().trim().to_string();
-                    if !known_rule(&id) {
+                    if !known_rule.is_known(&id) {
                         return cx.err(
                             r.span(),
                             format!(
-                                "unknown rule `{id}` in [[ignore]] entry #{n} (see `pyvet rules`)"
+                                "unknown rule `{id}` in [[ignore]] entry #{n}{} (see `pyvet rules`)",
+                                rule_suggestion(known_rule, &id)
                             ),
                         );
                     }
@@ -465,6 +509,13 @@ impl WireConfig {
         }
         Ok(c)
     }
+}
+
+/// `" (did you mean `x`?)"` for a mistyped rule id, when the ids know a close one.
+fn rule_suggestion(ids: &dyn RuleIds, id: &str) -> String {
+    ids.closest(id)
+        .map(|c| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default()
 }
 
 fn parse_severity(cx: &Ctx<'_>, s: &Spanned<String>, key: &str) -> Result<Severity, InputError> {

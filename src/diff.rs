@@ -453,6 +453,7 @@ mod tests {
             no_index: false,
             files: vec!["uv.lock".into()],
             declared_in: vec![],
+            streamed: false,
         }
     }
 

@@ -102,6 +102,49 @@ impl fmt::Display for Verdict {
     }
 }
 
+/// When the code a finding points at runs, which is most of why it matters: the same call is
+/// routine in a function nobody calls at install time and alarming at the top of a `setup.py`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Runs {
+    /// Tests, examples, docs, data: installing or importing the package does not run it.
+    Never,
+    /// Only when something calls it (a function body).
+    Call,
+    /// When the package is imported (module top level).
+    Import,
+    /// While the package is built or installed, or at every interpreter start (`setup.py`, an
+    /// in-tree build backend, a `.pth` file).
+    Install,
+}
+
+impl Runs {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Runs::Never => "never",
+            Runs::Call => "call",
+            Runs::Import => "import",
+            Runs::Install => "install",
+        }
+    }
+
+    /// For people: `runs at install time`, `runs when called`, ...
+    pub fn describe(self) -> &'static str {
+        match self {
+            Runs::Never => "does not run on install or import (test, example or data)",
+            Runs::Call => "runs only when called (a function body)",
+            Runs::Import => "runs at import time",
+            Runs::Install => "runs at install time (or at every interpreter start)",
+        }
+    }
+}
+
+impl fmt::Display for Runs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Where a finding points.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
@@ -163,6 +206,25 @@ pub struct Finding {
     /// Set by policy when an ignore entry matched: the reason given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<String>,
+    /// The exact text that made the rule fire (a word, a call, a URL), as it appears in
+    /// `evidence` or `decoded`, so a reader sees which token did it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<String>,
+    /// What pyvet decoded or evaluated (base64, hex, zlib, folded constants, decrypted text)
+    /// when the finding is about a hidden value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<String>,
+    /// When the code runs (code findings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs: Option<Runs>,
+    /// One line saying what to do next: the fixed version to upgrade to, what to check, or
+    /// `pyvet rules ID`. Filled by policy when the check did not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// The exact configuration entry that accepts this finding (TOML, with a reason to fill in),
+    /// for findings that block and may be accepted after review. Filled by policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ignore_entry: Option<String>,
 }
 
 impl Finding {
@@ -183,6 +245,11 @@ impl Finding {
             message: message.into(),
             evidence: None,
             suppressed: None,
+            matched: None,
+            decoded: None,
+            runs: None,
+            action: None,
+            ignore_entry: None,
         }
     }
 
@@ -207,6 +274,43 @@ impl Finding {
     pub fn with_evidence(mut self, evidence: impl Into<String>) -> Self {
         self.evidence = Some(evidence.into());
         self
+    }
+
+    /// The text that made the rule fire; renderers highlight it in the evidence.
+    pub fn with_match(mut self, token: impl Into<String>) -> Self {
+        let token = token.into();
+        self.matched = (!token.is_empty()).then_some(token);
+        self
+    }
+
+    /// The decoded or evaluated value the finding is about.
+    pub fn with_decoded(mut self, value: impl Into<String>) -> Self {
+        self.decoded = Some(value.into());
+        self
+    }
+
+    /// When the code runs.
+    pub fn runs(mut self, when: Runs) -> Self {
+        self.runs = Some(when);
+        self
+    }
+
+    /// What to do next, when the check knows better than the generic advice policy gives.
+    pub fn with_action(mut self, action: impl Into<String>) -> Self {
+        self.action = Some(action.into());
+        self
+    }
+
+    /// The decoded value when the evidence does not already show it (older rules write it into
+    /// the evidence as a `decoded:` line), so renderers print it once.
+    pub fn decoded_not_in_evidence(&self) -> Option<&str> {
+        let d = self.decoded.as_deref()?;
+        let first = d.lines().next().unwrap_or(d).trim();
+        let shown = self
+            .evidence
+            .as_deref()
+            .is_some_and(|ev| ev.contains(first));
+        (!shown).then_some(d)
     }
 
     pub fn for_package(mut self, name: &str, version: Option<&str>) -> Self {

@@ -87,6 +87,40 @@ pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
     Ok(data)
 }
 
+/// Whether `path` is a pipe (a FIFO, or what `/dev/fd/N` from process substitution names).
+pub fn is_pipe(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
+}
+
+/// Read a pipe the user named on the command line (process substitution) to its end, at most
+/// `max` bytes. Only for paths the user gave directly: a file named inside an input is read
+/// with [`read_regular`], which refuses pipes.
+pub fn read_pipe(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read};
+    if !is_pipe(path) {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a pipe"));
+    }
+    let file = std::fs::File::open(path)?;
+    let mut data = Vec::new();
+    file.take(max.saturating_add(1)).read_to_end(&mut data)?;
+    if data.len() as u64 > max {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!("larger than {max} bytes"),
+        ));
+    }
+    Ok(data)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +136,41 @@ mod tests {
         assert_eq!(read_regular(&p, 5).unwrap(), b"12345");
         assert!(read_regular(&p, 4).is_err());
         assert!(read_regular(&dir, 100).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn pipes_are_read_to_their_end_and_bounded() {
+        let dir = std::env::temp_dir().join(format!("pyvet-fsutil-pipe-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            std::fs::remove_dir_all(&dir).unwrap();
+            return; // no mkfifo on this system: nothing to test with
+        }
+        assert!(is_pipe(&fifo));
+        assert!(
+            read_regular(&fifo, 100).is_err(),
+            "read_regular refuses pipes"
+        );
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::write(&fifo, b"six==1.16.0\n").unwrap())
+        };
+        assert_eq!(read_pipe(&fifo, 100).unwrap(), b"six==1.16.0\n");
+        writer.join().unwrap();
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || {
+                let _ = std::fs::write(&fifo, vec![b'x'; 1000]);
+            })
+        };
+        assert!(read_pipe(&fifo, 10).is_err(), "bounded");
+        writer.join().unwrap();
+        assert!(!is_pipe(&dir));
+        assert!(read_pipe(&dir, 10).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -30,4 +30,5 @@ pub mod project;
 pub mod redact;
 pub mod report;
 pub mod select;
+pub mod suggest;
 pub mod vulns;

@@ -1,7 +1,8 @@
 //! Policy: turns raw findings into a decision. Applies the `[rules]` overrides (disable or
 //! re-grade), suppresses findings that an `[[ignore]]` entry covers (keeping them, with the
 //! reason, so JSON and SARIF still show them), computes each package's verdict and the summary,
-//! and decides whether the report blocks. Separate from the checks so that the same findings
+//! decides whether the report blocks, and says for each finding what to do next (the `action`
+//! line, and the ignore entry to paste for a blocking finding). Separate from the checks so that the same findings
 //! can be judged under different policies, and from the renderers so they only display.
 
 use crate::config::{Config, Ignore, RuleSetting};
@@ -61,11 +62,99 @@ pub fn apply(report: &mut Report, config: &Config, now: jiff::Timestamp) {
                 f.suppressed = Some(ignore.reason.clone());
             }
         }
+        for f in &mut pkg.findings {
+            advise(f, &pkg_name, pkg_version.as_deref(), config);
+        }
         finding::sort(&mut pkg.findings);
         pkg.verdict = Verdict::from_worst(finding::worst(&pkg.findings));
     }
 
     report.summary = summarize(report);
+}
+
+/// Rules whose findings the reports never offer to accept with an ignore entry: the bytes are
+/// not the pinned ones, or the package is known to be malicious. Policy can still ignore them;
+/// the report only refuses to make it a paste.
+const NEVER_OFFER_TO_IGNORE: &[&str] = &["hash-mismatch", "hashes-changed", "known-malicious"];
+
+/// Fill `action` (when the check left it empty, or it is advice from an earlier call) and
+/// `ignore_entry` (findings that block and may be accepted). Info findings get neither, and a
+/// suppressed finding no ignore entry: it already has one.
+fn advise(f: &mut Finding, pkg_name: &str, pkg_version: Option<&str>, config: &Config) {
+    let explain = format!("`pyvet rules {}`", f.rule);
+    if f.action.as_deref().is_some_and(|a| a.contains(&explain)) {
+        // Generic advice written by an earlier call, possibly under another policy.
+        f.action = None;
+    }
+    if let Some(a) = &mut f.action {
+        if let Some(i) = a.find(OR_ACCEPT) {
+            a.truncate(i);
+        }
+    }
+    f.ignore_entry = None;
+    if f.severity == Severity::Info || f.suppressed.is_some() {
+        return;
+    }
+    let blocks = f.severity >= config.fail_on;
+    let offer = blocks && !NEVER_OFFER_TO_IGNORE.contains(&f.rule.as_str());
+    let (file, header) = ignore_target(config);
+    if offer {
+        let package = f
+            .package
+            .as_deref()
+            .map(crate::package::normalize_name)
+            .unwrap_or_else(|| pkg_name.to_string());
+        let version = f.version.as_deref().or(pkg_version);
+        f.ignore_entry = Some(ignore_entry(header, &package, version, &f.rule));
+    }
+    if f.action.is_none() {
+        f.action = Some(if offer {
+            format!("check it ({explain}); if it is expected, accept it with the ignore entry for {file}")
+        } else if blocks {
+            format!("do not install it until this is explained ({explain} says what to check)")
+        } else {
+            format!(
+                "{explain} explains it (below fail-on {}: does not block)",
+                config.fail_on
+            )
+        });
+    } else if offer {
+        let action = f.action.take().unwrap_or_default();
+        f.action = Some(format!("{action}{OR_ACCEPT}{file}"));
+    }
+}
+
+/// Appended to a check's own advice when the finding may also be accepted.
+const OR_ACCEPT: &str = "; if it does not apply, accept it with the ignore entry for ";
+
+/// Where a suggested ignore entry goes: the configuration file in use, else pyproject.toml.
+fn ignore_target(config: &Config) -> (&'static str, &'static str) {
+    let pyvet_toml = config
+        .file
+        .as_deref()
+        .and_then(|p| p.file_name())
+        .is_some_and(|n| n == crate::config::CONFIG_FILE);
+    if pyvet_toml {
+        (crate::config::CONFIG_FILE, "[[ignore]]")
+    } else {
+        (crate::config::PYPROJECT_FILE, "[[tool.pyvet.ignore]]")
+    }
+}
+
+/// The TOML of an ignore entry for one finding, pinned to the version so that an upgrade is
+/// reviewed again, with the placeholder reason the configuration refuses until it is replaced.
+pub fn ignore_entry(header: &str, package: &str, version: Option<&str>, rule: &str) -> String {
+    let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let mut s = format!("{header}\npackage = {}\n", quote(package));
+    if let Some(v) = version {
+        s.push_str(&format!("version = {}\n", quote(v)));
+    }
+    s.push_str(&format!(
+        "rule = {}\nreason = {}\n",
+        quote(rule),
+        quote(crate::config::REASON_PLACEHOLDER)
+    ));
+    s
 }
 
 /// Whether an ignore entry covers a finding of package `name` (normalised) at `version`.

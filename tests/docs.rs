@@ -23,7 +23,7 @@ fn code_lines(text: &str) -> Vec<&str> {
 }
 
 /// `pyvet ...` command lines in a document's code, with trailing comments removed and `${{ }}`
-/// expressions replaced by a placeholder argument.
+/// expressions and `<(...)` process substitutions replaced by a placeholder argument.
 fn pyvet_lines(text: &str) -> Vec<String> {
     code_lines(text)
         .into_iter()
@@ -50,6 +50,11 @@ fn pyvet_lines(text: &str) -> Vec<String> {
                     .unwrap_or("");
             }
             out.push_str(rest);
+            // Process substitution is one argument, a pipe's path, to pyvet.
+            while let Some(i) = out.find("<(") {
+                let end = out[i..].find(')').map_or(out.len(), |j| i + j + 1);
+                out.replace_range(i..end, "/dev/fd/63");
+            }
             Some(out.trim_end_matches('`').to_string())
         })
         .filter(|c| !c.contains("...") && !c.contains('|'))

@@ -295,5 +295,7 @@ fn cache_command_line() {
     let out = pyvet(&dst, &["cache", "fetch"]);
     assert_eq!(out.status.code(), Some(2));
     // No lockfile in the working directory: a usage error that says what it looked for.
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no lockfile given"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no lockfile found in the current directory")
+    );
 }

@@ -1,5 +1,6 @@
-//! The Markdown renderer must fit a GitHub comment whatever the report holds, and say so when
-//! it had to cut.
+//! The Markdown renderer must fit a pull-request comment whatever the report holds (under
+//! 60,000 characters), keep what blocks, collapse the rest, and say what it cut and where the
+//! full report is.
 
 mod support;
 
@@ -32,26 +33,48 @@ fn huge_report(packages: usize, findings_each: usize) -> pyvet::report::Report {
     r
 }
 
+fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
 #[test]
-fn stays_under_github_comment_limit_and_says_it_was_cut() {
+fn stays_under_budget_and_says_what_it_cut() {
     let r = huge_report(300, 5);
     let md = report::render(&r, Format::Markdown, false);
+    assert!(chars(&md) <= markdown::BUDGET, "{} chars", chars(&md));
+    const { assert!(markdown::BUDGET < markdown::GITHUB_COMMENT_LIMIT) };
     assert!(
-        md.chars().count() <= markdown::GITHUB_COMMENT_LIMIT,
-        "{} chars",
-        md.chars().count()
-    );
-    assert!(md.len() <= markdown::BUDGET, "{} bytes", md.len());
-    assert!(
-        md.contains("This report was cut to fit a GitHub comment"),
+        md.contains("left out to fit a pull-request comment"),
         "no truncation note"
     );
-    // The verdict heading always survives.
+    assert!(
+        md.contains("`--format json`"),
+        "no pointer to the full report"
+    );
+    // The note counts the findings it left out.
+    let note = &md[md.find("> [!NOTE]").unwrap()..];
+    let words: Vec<&str> = note.lines().nth(1).unwrap().split_whitespace().collect();
+    let (left, total): (usize, usize) = (words[1].parse().unwrap(), words[3].parse().unwrap());
+    let shown = md.matches("- **high** `suspicious-destination`").count();
+    assert!(left > 0 && shown > 0, "{note}");
+    // Every bulk finding is high (blocking); the fixture adds its own counted findings.
+    let counted: usize = r
+        .packages
+        .iter()
+        .map(|p| p.counted_findings().count())
+        .sum();
+    let suppressed = r.summary.suppressed;
+    assert_eq!(total, counted + suppressed, "{note}");
+    assert!(left + shown <= total, "{note}");
+    // The verdict heading always survives, and so do the notes.
     assert!(
         md.starts_with("## ❌ pyvet audit: 306 packages"),
         "{}",
         &md[..200]
     );
+    assert!(md.contains("### Notes"), "notes were cut");
+    // The package table is capped.
+    assert!(md.contains("more |"), "table not capped");
     // No half-written details block.
     assert_eq!(
         md.matches("<details>").count(),
@@ -65,10 +88,63 @@ fn stays_under_github_comment_limit_and_says_it_was_cut() {
     assert_eq!(fences % 2, 0);
 }
 
+/// Most findings on a real lockfile are info (who maintains each project): the comment counts
+/// them instead of listing them, and stays small.
+#[test]
+fn info_findings_are_counted_not_listed() {
+    let mut r = raw_report();
+    for i in 0..400 {
+        let name = format!("dep-{i:03}");
+        let owners = Finding::new(
+            "maintainers",
+            Severity::Info,
+            Confidence::High,
+            "owners: someone (Owner), someone-else (Maintainer)",
+        )
+        .for_package(&name, Some("1.0"));
+        r.packages.push(package(&name, "1.0", 20 + i, vec![owners]));
+    }
+    pyvet::policy::apply(&mut r, &support::report::fixture_config(), now());
+    let md = report::render(&r, Format::Markdown, false);
+    assert!(!md.contains("someone-else"), "info finding listed");
+    assert!(
+        md.contains("400 info findings (maintainers 400) not listed"),
+        "{md}"
+    );
+    assert!(!md.contains("left out"), "{md}");
+    assert!(chars(&md) < 10_000, "{} chars", chars(&md));
+    // Only packages with findings at or above low get a collapsed block.
+    assert_eq!(md.matches("<details>").count(), 3, "{md}");
+}
+
+#[test]
+fn blocking_findings_are_written_out_and_the_rest_collapsed() {
+    let md = report::render(&report(), Format::Markdown, false);
+    let blocking = md
+        .find("### Blocking findings (fail-on: high)")
+        .expect("section");
+    let others = md.find("### Other findings").expect("section");
+    let after = |needle: &str| blocking + md[blocking..].find(needle).unwrap();
+    let exec = after("`exec-decoded` at");
+    let low = after("`packer` at");
+    assert!(exec < others && others < low, "{md}");
+    // A blocking finding says what to do, with the entry to paste.
+    assert!(md.contains("**To act:**"), "{md}");
+    assert!(
+        md.contains("  ```toml\n  [[ignore]]\n  package = \"evil-pkg\""),
+        "{md}"
+    );
+    // ... but never offers to accept bytes that are not the pinned ones.
+    let mirror = &md[after("#### mirror-pkg")..];
+    let mirror = &mirror[..mirror[4..].find("####").map_or(mirror.len(), |i| i + 4)];
+    assert!(mirror.contains("`hash-mismatch`"), "{mirror}");
+    assert!(!mirror.contains("```toml"), "{mirror}");
+}
+
 #[test]
 fn small_report_is_not_cut() {
     let md = report::render(&report(), Format::Markdown, false);
-    assert!(!md.contains("was cut"), "{md}");
+    assert!(!md.contains("left out"), "{md}");
     assert!(md.contains("### Notes"));
     assert!(md.contains("### Suppressed by ignore entries (1)"));
 }
@@ -76,9 +152,9 @@ fn small_report_is_not_cut() {
 #[test]
 fn tiny_budget_still_gives_heading_and_note() {
     let md = markdown::render_with_budget(&report(), 600);
-    assert!(md.len() <= 600 + 400, "{}", md.len());
+    assert!(chars(&md) <= 600, "{}", chars(&md));
     assert!(md.starts_with("## ❌"), "{md}");
-    assert!(md.contains("was cut"), "{md}");
+    assert!(md.contains("left out"), "{md}");
 }
 
 #[test]
@@ -92,7 +168,10 @@ fn long_evidence_is_clipped_per_finding() {
         .findings[0];
     f.evidence = Some("line\n".repeat(500));
     let md = report::render(&r, Format::Markdown, false);
-    assert!(md.contains("… (evidence cut)"));
+    assert!(
+        md.contains("… (cut; the JSON report has all of it)"),
+        "{md}"
+    );
     assert!(md.matches("  line\n").count() <= markdown::EVIDENCE_MAX_LINES);
 }
 

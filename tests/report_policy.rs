@@ -257,3 +257,143 @@ fn unchanged_count_is_kept() {
     assert_eq!(r.summary.unchanged, 40);
     assert!(pyvet::report::summary_line(&r).contains("(40 unchanged, not vetted)"));
 }
+
+fn finding<'a>(r: &'a Report, package: &str, rule: &str) -> &'a pyvet::finding::Finding {
+    pkg(r, package)
+        .findings
+        .iter()
+        .find(|f| f.rule == rule)
+        .unwrap_or_else(|| panic!("{package} has no {rule}"))
+}
+
+#[test]
+fn blocking_findings_get_an_ignore_entry_that_works_once_a_reason_is_given() {
+    let r = applied("");
+    let f = finding(&r, "evil-pkg", "suspicious-destination");
+    let entry = f.ignore_entry.as_deref().expect("ignore entry");
+    assert_eq!(
+        entry,
+        "[[ignore]]\npackage = \"evil-pkg\"\nversion = \"1.0.0\"\nrule = \"suspicious-destination\"\nreason = \"TODO: say why this is acceptable\"\n"
+    );
+    let action = f.action.as_deref().unwrap();
+    assert!(
+        action.contains("`pyvet rules suspicious-destination`"),
+        "{action}"
+    );
+    assert!(action.contains("pyvet.toml"), "{action}");
+
+    // Pasted as is, the placeholder is refused: nobody said why.
+    let e =
+        Config::from_toml(Path::new("pyvet.toml"), entry, &pyvet::catalog::is_known).unwrap_err();
+    assert!(e.to_string().contains("placeholder reason"), "{e}");
+    // With a reason it suppresses exactly that finding.
+    let reviewed = entry.replace(
+        pyvet::config::REASON_PLACEHOLDER,
+        "opens a socket to its own telemetry host; reviewed",
+    );
+    let r = applied(&reviewed);
+    let f = finding(&r, "evil-pkg", "suspicious-destination");
+    assert!(f.suppressed.is_some());
+    assert!(
+        f.ignore_entry.is_none(),
+        "a suppressed finding needs no entry"
+    );
+    assert!(finding(&r, "evil-pkg", "exec-decoded").suppressed.is_none());
+}
+
+#[test]
+fn advice_follows_severity_and_rule() {
+    let r = applied("");
+    // Below fail-on: explained, not offered for ignoring.
+    let low = finding(&r, "evil-pkg", "packer");
+    assert!(low.ignore_entry.is_none());
+    assert!(
+        low.action
+            .as_deref()
+            .is_some_and(|a| a.contains("`pyvet rules packer`") && a.contains("does not block")),
+        "{:?}",
+        low.action
+    );
+    // Bytes that are not the pinned ones are never offered for ignoring.
+    let hash = finding(&r, "mirror-pkg", "hash-mismatch");
+    assert!(hash.ignore_entry.is_none());
+    assert!(hash
+        .action
+        .as_deref()
+        .unwrap()
+        .starts_with("do not install it"));
+
+    // A check's own advice is kept, and the entry offered after it.
+    let mut raw = raw_report();
+    raw.packages[0].findings.push(
+        pyvet::finding::Finding::new(
+            "suspicious-destination",
+            Severity::High,
+            pyvet::finding::Confidence::High,
+            "x",
+        )
+        .with_action("upgrade requests to 9.9 or later"),
+    );
+    apply(&mut raw, &config(""), now());
+    let f = finding(&raw, "requests", "suspicious-destination");
+    let action = f.action.as_deref().unwrap();
+    assert!(
+        action.starts_with("upgrade requests to 9.9 or later; if it does not apply"),
+        "{action}"
+    );
+    // Applying again (under another policy) does not stack advice.
+    apply(&mut raw, &config("fail-on = \"critical\""), now());
+    let f = finding(&raw, "requests", "suspicious-destination");
+    assert_eq!(
+        f.action.as_deref(),
+        Some("upgrade requests to 9.9 or later")
+    );
+    assert!(f.ignore_entry.is_none(), "no longer blocks");
+    let low = finding(&raw, "evil-pkg", "suspicious-destination");
+    assert!(low.action.as_deref().unwrap().contains("fail-on critical"));
+}
+
+#[test]
+fn info_findings_get_no_advice_and_entries_name_the_file_in_use() {
+    let mut r = raw_report();
+    r.packages[0].findings.push(
+        pyvet::finding::Finding::new(
+            "maintainers",
+            Severity::Info,
+            pyvet::finding::Confidence::High,
+            "owners: alice",
+        )
+        .for_package("requests", Some("2.32.3")),
+    );
+    // No configuration file: the entry is for pyproject.toml.
+    apply(&mut r, &Config::default(), now());
+    let info = finding(&r, "requests", "maintainers");
+    assert!(info.action.is_none() && info.ignore_entry.is_none());
+    let f = finding(&r, "evil-pkg", "exec-decoded");
+    assert!(f
+        .ignore_entry
+        .as_deref()
+        .unwrap()
+        .starts_with("[[tool.pyvet.ignore]]\npackage = \"evil-pkg\"\n"));
+    assert!(f.action.as_deref().unwrap().ends_with("pyproject.toml"));
+}
+
+#[test]
+fn ignore_entries_quote_hostile_names() {
+    let mut r = raw_report();
+    for f in &mut support::report::package_mut(&mut r, "evil-pkg").findings {
+        f.package = Some("x\"\n[evil]".into());
+    }
+    apply(&mut r, &config(""), now());
+    let entry = r
+        .packages
+        .iter()
+        .flat_map(|p| &p.findings)
+        .find_map(|f| f.ignore_entry.as_deref().filter(|e| e.contains("evil]")))
+        .expect("entry");
+    // Still one table with four keys: the name cannot open another table.
+    let parsed: toml::Table = toml::from_str(entry).unwrap();
+    let entries = parsed["ignore"].as_array().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].as_table().unwrap().len(), 4);
+}

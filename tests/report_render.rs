@@ -4,57 +4,83 @@
 mod support;
 
 use pyvet::report::{self, table, Format, Report};
-use support::report::{report, settings};
+use support::report::{realistic_report, report, settings_for};
 
-#[test]
-fn table_snapshot() {
-    let out = table::render_with(
-        &report(),
+/// A project directory that differs per run, as a real one under a temporary directory does.
+fn project_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("pyvet-report-render-{}", std::process::id()))
+}
+
+/// The realistic report, its rendering in `format`, and the filters for what varies.
+fn rendered(format: Format) -> (String, insta::Settings) {
+    let root = project_dir();
+    // A port that really differs per run: whatever the system hands out.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let r = realistic_report(&root, port);
+    let out = match format {
+        Format::Sarif => report::sarif::render(&r),
+        f => report::render(&r, f, false),
+    };
+    (out, settings_for(&root, port))
+}
+
+/// The table as the CLI prints it when stdout is not a terminal.
+fn plain_table(r: &Report) -> String {
+    table::render_with(
+        r,
         table::Options {
             color: false,
             width: None,
         },
-    );
-    settings().bind(|| insta::assert_snapshot!("table", out));
+    )
+}
+
+fn widest(text: &str) -> usize {
+    text.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+#[test]
+fn table_snapshot() {
+    let (out, settings) = rendered(Format::Table);
+    assert!(widest(&out) <= 100, "wider than 100 columns:\n{out}");
+    settings.bind(|| insta::assert_snapshot!("table", out));
 }
 
 #[test]
 fn table_snapshot_narrow_terminal() {
+    let root = project_dir();
+    let r = realistic_report(&root, 8080);
     let out = table::render_with(
-        &report(),
+        &r,
         table::Options {
             color: false,
             width: Some(72),
         },
     );
-    for line in out
-        .lines()
-        .filter(|l| l.starts_with(['┌', '│', '├', '└', '╞']))
-    {
-        assert!(
-            line.chars().count() <= 72,
-            "table line wider than 72: {line}"
-        );
-    }
-    settings().bind(|| insta::assert_snapshot!("table_narrow", out));
+    assert!(widest(&out) <= 72, "wider than 72 columns:\n{out}");
+    settings_for(&root, 8080).bind(|| insta::assert_snapshot!("table_narrow", out));
 }
 
 #[test]
 fn json_snapshot() {
-    let out = report::render(&report(), Format::Json, false);
-    settings().bind(|| insta::assert_snapshot!("json", out));
+    let (out, settings) = rendered(Format::Json);
+    settings.bind(|| insta::assert_snapshot!("json", out));
 }
 
 #[test]
 fn sarif_snapshot() {
-    let out = report::sarif::render(&report());
-    settings().bind(|| insta::assert_snapshot!("sarif", out));
+    let (out, settings) = rendered(Format::Sarif);
+    settings.bind(|| insta::assert_snapshot!("sarif", out));
 }
 
 #[test]
 fn markdown_snapshot() {
-    let out = report::render(&report(), Format::Markdown, false);
-    settings().bind(|| insta::assert_snapshot!("markdown", out));
+    let (out, settings) = rendered(Format::Markdown);
+    settings.bind(|| insta::assert_snapshot!("markdown", out));
 }
 
 #[test]
@@ -80,16 +106,7 @@ fn table_is_plain_without_color_and_coloured_with_it() {
     let stripped = regex::Regex::new("\u{1b}\\[[0-9;]*m")
         .unwrap()
         .replace_all(&coloured, "");
-    assert_eq!(
-        stripped,
-        table::render_with(
-            &r,
-            table::Options {
-                color: false,
-                width: None
-            }
-        )
-    );
+    assert_eq!(stripped, plain_table(&r));
 }
 
 #[test]
@@ -198,13 +215,7 @@ fn hostile_text_cannot_drive_the_terminal_or_the_comment() {
         .findings[0];
     f.message = "clear \u{1b}[2J\u{1b}]0;pwned\u{7} </details> @maintainers \u{202E}gnp.exe".into();
     f.evidence = Some("```\n</details>\n<img src=x onerror=alert(1)>\n````".into());
-    let table = table::render_with(
-        &r,
-        table::Options {
-            color: false,
-            width: None,
-        },
-    );
+    let table = plain_table(&r);
     assert!(!table.contains('\u{1b}') && !table.contains('\u{7}') && !table.contains('\u{202E}'));
     assert!(table.contains("\\u{1b}[2J"), "{table}");
     let md = report::render(&r, Format::Markdown, false);
@@ -246,37 +257,44 @@ fn table_lists_only_medium_and_above_when_findings_are_many() {
     let mut r = support::report::raw_report();
     let oldlib = r.packages.iter_mut().find(|p| p.name == "oldlib").unwrap();
     for i in 0..table::SHOW_ALL_BELOW {
-        oldlib.findings.push(
-            Finding::new(
-                "dormant-revived",
-                Severity::Info,
-                Confidence::Low,
-                format!("info number {i}"),
-            )
-            .for_package("oldlib", Some("1.0")),
-        );
+        for (severity, what) in [(Severity::Low, "low"), (Severity::Info, "info")] {
+            oldlib.findings.push(
+                Finding::new(
+                    "dormant-revived",
+                    severity,
+                    Confidence::Low,
+                    format!("{what} number {i}"),
+                )
+                .for_package("oldlib", Some("1.0")),
+            );
+        }
     }
     pyvet::policy::apply(
         &mut r,
         &support::report::fixture_config(),
         support::report::now(),
     );
-    let out = table::render_with(
-        &r,
-        table::Options {
-            color: false,
-            width: None,
-        },
-    );
+    let out = plain_table(&r);
     assert!(out.contains("\nFindings (medium and above)\n"), "{out}");
     assert!(!out.contains("info number"), "{out}");
-    assert!(!out.contains("packer  at"), "low finding listed:\n{out}");
-    assert!(out.contains("exec-decoded  at"), "{out}");
-    assert!(out.contains("recent-release  at"), "{out}");
-    // 3 lows from the fixture + the infos.
-    let hidden = 3 + table::SHOW_ALL_BELOW;
+    assert!(!out.contains("low number"), "{out}");
+    assert!(!out.contains("packer\n"), "low finding listed:\n{out}");
+    assert!(out.contains("exec-decoded\n"), "{out}");
+    assert!(out.contains("recent-release\n"), "{out}");
+    // 3 lows from the fixture and the added ones are counted; infos are summarised apart.
     assert!(
-        out.contains(&format!("{hidden} low/info findings not shown")),
+        out.contains(&format!(
+            "{} low findings not shown",
+            3 + table::SHOW_ALL_BELOW
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "{} info findings (dormant-revived {}) not listed",
+            table::SHOW_ALL_BELOW,
+            table::SHOW_ALL_BELOW
+        )),
         "{out}"
     );
     // The package table still counts them.
@@ -286,20 +304,8 @@ fn table_lists_only_medium_and_above_when_findings_are_many() {
 #[test]
 fn table_output_does_not_depend_on_the_environment() {
     let r = report();
-    let a = table::render_with(
-        &r,
-        table::Options {
-            color: false,
-            width: None,
-        },
-    );
-    let b = table::render_with(
-        &r,
-        table::Options {
-            color: false,
-            width: None,
-        },
-    );
+    let a = plain_table(&r);
+    let b = plain_table(&r);
     assert_eq!(a, b);
     // Width only changes the layout, not the content of the summary line.
     let narrow = table::render_with(
@@ -309,7 +315,10 @@ fn table_output_does_not_depend_on_the_environment() {
             width: Some(50),
         },
     );
-    assert_eq!(a.lines().last(), narrow.lines().last());
+    let summary = report::summary_line(&r);
+    assert!(a.trim_end().ends_with(&summary), "{a}");
+    let tail: Vec<&str> = narrow.trim_end().lines().rev().take(2).collect();
+    assert_eq!(format!("{} {}", tail[1], tail[0]), summary);
 }
 
 #[test]
@@ -332,7 +341,7 @@ fn hostile_package_name_in_markdown_summary_is_entity_escaped() {
 }
 
 #[test]
-fn info_only_packages_show_no_worst_finding_in_the_table() {
+fn owners_finding_does_not_make_a_clean_package_read_pass_1() {
     use pyvet::finding::{Confidence, Finding, Severity};
     let mut r = report();
     let owners = Finding::new(
@@ -342,8 +351,93 @@ fn info_only_packages_show_no_worst_finding_in_the_table() {
         "owners: alice (Owner)",
     );
     r.packages = vec![support::report::package("quietpkg", "1.0", 3, vec![owners])];
+    pyvet::policy::apply(&mut r, &Default::default(), support::report::now());
     let text = table::render(&r, false);
     let row = text.lines().find(|l| l.contains("quietpkg")).expect("row");
-    assert!(!row.contains("maintainers"), "{row}");
-    assert!(row.contains(" - "), "{row}");
+    let cells: Vec<&str> = row.split(['│', '┆']).map(str::trim).collect();
+    // No worst finding, and nothing counted.
+    assert_eq!(cells[cells.len() - 3], "-", "{row}");
+    assert_eq!(cells[cells.len() - 2], "0", "{row}");
+    assert!(
+        text.contains("1 info finding (maintainers 1) not listed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn piped_table_fits_100_columns_whatever_the_names() {
+    use pyvet::finding::{Confidence, Finding, Severity};
+    let root = project_dir();
+    let mut r = realistic_report(&root, 1);
+    let long = "a-package-name-that-goes-on-and-on-".repeat(5);
+    let f = Finding::new(
+        "suspicious-destination",
+        Severity::High,
+        Confidence::High,
+        "x".repeat(300),
+    )
+    .for_package(&long, Some("1.0"))
+    .in_artifact(&format!("{long}-1.0-py3-none-any.whl"))
+    .at(format!("{}/mod.py", "deep/".repeat(40)), Some(1))
+    .with_evidence(format!("{}\n{}", "y".repeat(400), "z".repeat(400)))
+    .with_match("z".repeat(150))
+    .with_decoded("w".repeat(300));
+    let mut p = support::report::package(&long, "1.0", 99, vec![f]);
+    p.change = Some(format!("upgraded from {}", "9".repeat(120)));
+    r.packages.push(p);
+    r.notes.push("n".repeat(250));
+    pyvet::policy::apply(
+        &mut r,
+        &support::report::fixture_config(),
+        support::report::now(),
+    );
+    let out = plain_table(&r);
+    for line in out.lines() {
+        assert!(
+            line.chars().count() <= 100,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
+    // The change is on its own line, not in the Package column.
+    let row = out.lines().find(|l| l.contains("│ coverage")).unwrap();
+    assert!(!row.contains("upgraded"), "{row}");
+    assert!(
+        out.contains("coverage==7.6.1: upgraded from 7.5.0 — files: 3 added"),
+        "{out}"
+    );
+    // JSON keeps every character.
+    let json = report::render(&r, Format::Json, false);
+    assert!(json.contains(&"x".repeat(300)));
+}
+
+#[test]
+fn one_ignore_entry_per_rule_even_when_it_fires_twice() {
+    let mut r = support::report::raw_report();
+    let evil = r
+        .packages
+        .iter_mut()
+        .find(|p| p.name == "evil-pkg")
+        .unwrap();
+    let mut again = evil
+        .findings
+        .iter()
+        .find(|f| f.rule == "suspicious-destination")
+        .unwrap()
+        .clone();
+    again.location.line = Some(40);
+    evil.findings.push(again);
+    pyvet::policy::apply(
+        &mut r,
+        &support::report::fixture_config(),
+        support::report::now(),
+    );
+    for format in [Format::Table, Format::Markdown] {
+        let out = report::render(&r, format, false);
+        assert_eq!(
+            out.matches("rule = \"suspicious-destination\"").count(),
+            1,
+            "{format:?}:\n{out}"
+        );
+    }
 }

@@ -108,23 +108,44 @@ fn result_for<'a>(v: &'a Value, rule: &str) -> &'a Value {
 #[test]
 fn locations_for_code_and_package_findings() {
     let v = sarif_of(&report());
-    let code = &result_for(&v, "exec-decoded")["locations"][0]["physicalLocation"];
+    // Code: anchored to the package's line in the lockfile (a file of the repository), with the
+    // path inside the artifact as a logical and a related location.
+    let res = result_for(&v, "exec-decoded");
+    let code = &res["locations"][0]["physicalLocation"];
+    assert_eq!(code["artifactLocation"]["uri"], "requirements.txt");
+    assert_eq!(code["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+    assert_eq!(code["region"]["startLine"], 5);
+    assert!(code["region"].get("snippet").is_none(), "{code}");
     assert_eq!(
-        code["artifactLocation"]["uri"],
+        res["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
         "evil_pkg-1.0.0-py3-none-any.whl/evil_pkg/__init__.py"
     );
-    assert_eq!(code["region"]["startLine"], 3);
+    let inside = &res["relatedLocations"][0]["physicalLocation"];
+    assert_eq!(
+        inside["artifactLocation"]["uri"],
+        "evil_pkg-1.0.0-py3-none-any.whl/evil_pkg/__init__.py"
+    );
+    assert_eq!(inside["region"]["startLine"], 3);
+    assert!(inside["region"]["snippet"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("exec(base64"));
+    assert_eq!(res["properties"]["locationKind"], "artifact");
     // Package-level: the lockfile, at the package's line.
     let meta = &result_for(&v, "recent-release")["locations"][0]["physicalLocation"];
     assert_eq!(meta["artifactLocation"]["uri"], "requirements.txt");
     assert_eq!(meta["region"]["startLine"], 7);
-    // About a whole artifact: the artifact file itself.
-    let hash = &result_for(&v, "hash-mismatch")["locations"][0]["physicalLocation"];
+    // About a whole artifact: the package's line too, the artifact as the logical location.
+    let hash = &result_for(&v, "hash-mismatch")["locations"][0];
     assert_eq!(
-        hash["artifactLocation"]["uri"],
+        hash["physicalLocation"]["artifactLocation"]["uri"],
+        "requirements.txt"
+    );
+    assert_eq!(hash["physicalLocation"]["region"]["startLine"], 11);
+    assert_eq!(
+        hash["logicalLocations"][0]["fullyQualifiedName"],
         "mirror_pkg-1.4.0-py3-none-any.whl"
     );
-    assert_eq!(hash["region"]["startLine"], 1);
 }
 
 #[test]
@@ -240,7 +261,7 @@ fn odd_paths_become_valid_uris() {
         .findings[0];
     f.location.path = Some("evil pkg/ü#x?.py".into());
     let v = sarif_of(&r);
-    let uri = result_for(&v, "exec-decoded")["locations"][0]["physicalLocation"]
+    let uri = result_for(&v, "exec-decoded")["relatedLocations"][0]["physicalLocation"]
         ["artifactLocation"]["uri"]
         .as_str()
         .unwrap()
@@ -249,4 +270,65 @@ fn odd_paths_become_valid_uris() {
         uri,
         "evil_pkg-1.0.0-py3-none-any.whl/evil%20pkg/%C3%BC%23x%3F.py"
     );
+}
+
+#[test]
+fn scan_results_point_at_the_scanned_file_and_includes_at_their_own_file() {
+    let mut r = report();
+    r.command = "scan".into();
+    r.inputs = vec![
+        "dist/other.whl".into(),
+        "dist/evil_pkg-1.0.0-py3-none-any.whl".into(),
+    ];
+    let v = sarif_of(&r);
+    let loc = &result_for(&v, "exec-decoded")["locations"][0]["physicalLocation"];
+    assert_eq!(
+        loc["artifactLocation"]["uri"],
+        "dist/evil_pkg-1.0.0-py3-none-any.whl"
+    );
+    assert_eq!(loc["region"]["startLine"], 1);
+
+    // A package declared in an included requirements file points at that file.
+    let mut r = report();
+    r.packages
+        .iter_mut()
+        .find(|p| p.name == "evil-pkg")
+        .unwrap()
+        .file = Some("requirements/base.txt".into());
+    let v = sarif_of(&r);
+    let loc = &result_for(&v, "suspicious-destination")["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "requirements/base.txt");
+    assert_eq!(loc["region"]["startLine"], 5);
+    // An absolute path gets no base id.
+    let mut r = report();
+    r.inputs = vec!["/work/project/requirements.txt".into()];
+    for p in &mut r.packages {
+        p.file = None;
+    }
+    let v = sarif_of(&r);
+    let loc = &result_for(&v, "suspicious-destination")["locations"][0]["physicalLocation"];
+    assert_eq!(
+        loc["artifactLocation"]["uri"],
+        "/work/project/requirements.txt"
+    );
+    assert!(loc["artifactLocation"].get("uriBaseId").is_none());
+}
+
+#[test]
+fn results_say_what_matched_and_what_to_do() {
+    let v = sarif_of(&report());
+    let res = result_for(&v, "suspicious-destination");
+    let text = res["message"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("(in evil_pkg-1.0.0-py3-none-any.whl/evil_pkg/__init__.py:7)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("To act: check it (`pyvet rules suspicious-destination`)"),
+        "{text}"
+    );
+    assert!(res["properties"]["ignoreEntry"]
+        .as_str()
+        .unwrap()
+        .contains("rule = \"suspicious-destination\""));
 }

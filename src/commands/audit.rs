@@ -13,7 +13,7 @@ use crate::lockfile::Lockfile;
 
 pub fn run(g: &GlobalArgs, args: &AuditArgs) -> Result<ExitCode, Error> {
     let lock = load_lockfile(args.lockfile.as_deref(), args.kind)?;
-    let mut config = load_config(g, &lock.path)?;
+    let mut config = load_config(g, lock.project_dir())?;
     if let Some(sev) = args.fail_on {
         config.fail_on = sev;
     }
@@ -89,7 +89,7 @@ fn premerge(
         let Some(row) = by_head.get(&head_idx) else {
             continue;
         };
-        let mut label = row.change.label();
+        let label = row.change.label();
         p.findings.extend(row.findings.iter().cloned().map(|mut f| {
             f.package = Some(crate::package::normalize_name(&p.name));
             f.version = p.version.clone();
@@ -103,9 +103,7 @@ fn premerge(
                 .partition(|f| f.artifact.is_some());
             let kept = crate::diff::new_findings(&old.findings, code);
             p.findings = rest.into_iter().chain(kept).collect();
-            if let Some(summary) = upgrade_summary(&env.cache, old, p) {
-                label = format!("{label} ({summary})");
-            }
+            p.upgrade = upgrade_summary(&env.cache, old, p);
         }
         crate::finding::sort(&mut p.findings);
         p.verdict = crate::finding::Verdict::from_worst(crate::finding::worst(&p.findings));
@@ -128,13 +126,13 @@ fn premerge(
     Ok(report)
 }
 
-/// "files: 3 added, 1 removed, 2 modified; new install hooks: setup.py; new dependencies: x" for an
-/// upgrade, from the two selected artifacts in the cache.
+/// What an upgrade brings (files added, removed and modified, new install hooks, new
+/// dependencies), from the two selected artifacts in the cache.
 fn upgrade_summary(
     cache: &Cache,
     old: &crate::report::PackageReport,
     new: &crate::report::PackageReport,
-) -> Option<String> {
+) -> Option<crate::report::UpgradeSummary> {
     let read = |p: &crate::report::PackageReport| {
         let a = p.artifacts.iter().find(|a| a.sha256.is_some())?;
         let bytes = cache.artifact(a.sha256.as_deref()?).ok()??;
@@ -142,20 +140,11 @@ fn upgrade_summary(
     };
     let (o, n) = (read(old)?, read(new)?);
     let ch = crate::diff::file_changes(&o, &n);
-    let mut s = format!(
-        "files: {} added, {} removed, {} modified",
-        ch.added.len(),
-        ch.removed.len(),
-        ch.modified.len()
-    );
-    if !ch.new_hooks.is_empty() {
-        s.push_str(&format!("; new install hooks: {}", ch.new_hooks.join(", ")));
-    }
-    if !ch.new_dependencies.is_empty() {
-        s.push_str(&format!(
-            "; new dependencies: {}",
-            ch.new_dependencies.join(", ")
-        ));
-    }
-    Some(s)
+    Some(crate::report::UpgradeSummary {
+        files_added: ch.added.len(),
+        files_removed: ch.removed.len(),
+        files_modified: ch.modified.len(),
+        new_install_hooks: ch.new_hooks,
+        new_dependencies: ch.new_dependencies,
+    })
 }

@@ -122,7 +122,7 @@ pub fn human_bytes(n: u64) -> String {
 fn fetch(g: &GlobalArgs, args: &crate::cli::CacheFetchArgs) -> Result<ExitCode, Error> {
     use super::session::{load_config, load_lockfile, Environment};
     let lock = load_lockfile(args.lockfile.as_deref(), args.kind)?;
-    let config = load_config(g, &lock.path)?;
+    let config = load_config(g, lock.project_dir())?;
     let env = Environment::open(g, &lock, &args.target, &config)?;
     let checks = crate::audit::Checks {
         hashes: true,

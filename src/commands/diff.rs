@@ -1,6 +1,7 @@
 //! `pyvet diff OLD NEW`: the package-level change between two lockfiles (added, removed,
 //! upgraded, downgraded, source or hashes changed), without fetching anything. OLD may be a
-//! file or a git revision (then NEW's path is read at that revision).
+//! file, a pipe (process substitution) or a git revision (then NEW's path is read at that
+//! revision); NEW a file or a pipe.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -13,7 +14,7 @@ use crate::lockfile::{self, LockKind, Lockfile};
 use crate::report::Format;
 
 pub fn run(g: &GlobalArgs, args: &DiffArgs) -> Result<ExitCode, Error> {
-    let head = lockfile::load(&args.new, None)?;
+    let head = lockfile::load_named(&args.new, None)?;
     let base = load_base(&args.old, &head.path, None)?;
     let rows = diff::diff(&base, &head);
     let out =
@@ -75,11 +76,12 @@ pub fn run(g: &GlobalArgs, args: &DiffArgs) -> Result<ExitCode, Error> {
     }))
 }
 
-/// Load the base lockfile: `spec` is a file path, or a git revision at which `head_path` is read.
+/// Load the base lockfile: `spec` is a file path (or a pipe: `<(git show main:uv.lock)`), or a
+/// git revision at which `head_path` is read.
 pub fn load_base(spec: &str, head_path: &Path, kind: Option<LockKind>) -> Result<Lockfile, Error> {
     let as_path = Path::new(spec);
-    if as_path.is_file() {
-        return lockfile::load(as_path, kind);
+    if as_path.is_file() || crate::fsutil::is_pipe(as_path) {
+        return lockfile::load_named(as_path, kind);
     }
     let dir = head_path
         .parent()

@@ -31,7 +31,10 @@ fn show(g: &GlobalArgs, args: &LockShowArgs) -> Result<ExitCode, Error> {
     let lock = super::session::load_lockfile(args.lockfile.as_deref(), args.kind)?;
     let out = match g.format {
         Format::Json => render_json(&lock),
-        _ => render_table(&lock),
+        _ => render_table(
+            &lock,
+            crate::report::table::terminal_width().unwrap_or(crate::report::table::DEFAULT_WIDTH),
+        ),
     };
     super::emit(g, &out)?;
     Ok(ExitCode::from(crate::policy::EXIT_OK))
@@ -154,15 +157,21 @@ fn render_json(lock: &Lockfile) -> String {
     serde_json::to_string_pretty(&v).unwrap_or_else(|_| "{}".into()) + "\n"
 }
 
-fn render_table(lock: &Lockfile) -> String {
+/// The table, `width` columns wide at most (the terminal's, or 100 when piped): long markers
+/// and sources wrap inside their cells.
+fn render_table(lock: &Lockfile, width: u16) -> String {
+    use crate::report::sanitize;
+    use crate::report::table::MIN_WIDTH;
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
+        .force_no_tty()
+        .set_width(width.max(MIN_WIDTH))
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(["package", "version", "source", "artifacts", "problems"]);
     for p in &lock.packages {
-        let mut name = p.name.display.clone();
+        let mut name = sanitize(&p.name.display, false);
         if let Some(m) = &p.markers {
-            name.push_str(&format!("\n; {m}"));
+            name.push_str(&format!("\n; {}", sanitize(m, false)));
         }
         let artifacts = if p.artifacts.is_empty() && !p.requirement_hashes.is_empty() {
             match p.requirement_hashes.len() {
@@ -180,8 +189,8 @@ fn render_table(lock: &Lockfile) -> String {
             .join(", ");
         t.add_row([
             name,
-            p.version.clone().unwrap_or_else(|| "-".into()),
-            p.source.label(),
+            sanitize(p.version.as_deref().unwrap_or("-"), false),
+            sanitize(&redact_source(&p.source).label(), false),
             artifacts,
             problems,
         ]);
@@ -191,11 +200,19 @@ fn render_table(lock: &Lockfile) -> String {
         .iter()
         .filter(|p| !p.problems.is_empty())
         .count();
-    format!(
-        "{} ({}): {} packages, {} with problems\n{t}\n",
-        lock.path.display(),
+    let path = sanitize(&lock.path.display().to_string(), false);
+    let counts = format!(
+        "({}): {} packages, {} with problems",
         lock.kind.as_str(),
         lock.packages.len(),
         with_problems
-    )
+    );
+    let width = usize::from(width.max(MIN_WIDTH));
+    // A long path gets a line of its own (cut in the middle if need be).
+    let head = if path.chars().count() + 1 + counts.len() <= width {
+        format!("{path} {counts}")
+    } else {
+        format!("{}\n{counts}", crate::report::fit_middle(&path, width))
+    };
+    format!("{head}\n{t}\n")
 }

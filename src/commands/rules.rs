@@ -13,8 +13,12 @@ pub fn run(g: &GlobalArgs, args: &RulesArgs) -> Result<ExitCode, Error> {
     let mut out = String::new();
     match &args.id {
         Some(id) => {
-            let rule = catalog::find(id)
-                .ok_or_else(|| Error::Usage(format!("unknown rule `{id}` (see `pyvet rules`)")))?;
+            let rule = catalog::find(id).ok_or_else(|| {
+                Error::Usage(format!(
+                    "unknown rule `{id}`{} (see `pyvet rules`)",
+                    crate::suggest::did_you_mean(id, rules.iter().map(|r| r.id))
+                ))
+            })?;
             if g.format == Format::Json {
                 out = serde_json::to_string_pretty(rule).expect("serialisable") + "\n";
             } else {

@@ -24,7 +24,9 @@ pub fn run(g: &GlobalArgs, args: &ScanArgs) -> Result<ExitCode, Error> {
             )));
         }
     }
-    let mut config = super::session::load_config(g, args.paths[0].as_path())?;
+    // The project's configuration is where the user stands, not next to the artifact (which
+    // may be in dist/, a download directory or a cache).
+    let mut config = super::session::load_config(g, Path::new(""))?;
     if let Some(sev) = args.fail_on {
         config.fail_on = sev;
     }
@@ -134,8 +136,10 @@ fn scan_one(
         name,
         version,
         source: None,
+        file: None,
         line: None,
         change: None,
+        upgrade: None,
         artifacts: vec![ArtifactReport {
             filename: filename.clone(),
             url: None,

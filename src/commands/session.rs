@@ -5,7 +5,7 @@
 //! them borrows from another command.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Mutex;
 
@@ -24,44 +24,37 @@ use crate::pipconf::{self, ConfigEnv};
 use crate::select::Target;
 use crate::vulns::VulnDb;
 
-/// Resolve the lockfile argument (or detect one in the current directory) and parse it.
+/// Resolve the lockfile argument (or detect one in the current directory) and parse it. A
+/// directory means the lockfile in it; several candidates there are a usage error that lists
+/// them. A named file may be a pipe (process substitution).
 pub fn load_lockfile(path: Option<&Path>, kind: Option<LockKind>) -> Result<Lockfile, Error> {
-    // No argument: the current directory. A directory: the lockfile in it.
     let path = match path {
         Some(p) if !p.is_dir() => p.to_path_buf(),
-        given => {
-            let dir = match given {
-                Some(d) => d.to_path_buf(),
-                None => std::env::current_dir()
-                    .map_err(|e| Error::io("reading the current directory", e))?,
-            };
-            lockfile::detect(&dir).ok_or_else(|| {
-                let where_ = match given {
-                    Some(_) => format!("no lockfile found in {}", dir.display()),
-                    None => "no lockfile given and none found in the current directory".into(),
-                };
-                Error::Usage(format!(
-                    "{where_} (looked for uv.lock, pylock.toml, poetry.lock, requirements.txt); \
-                     name one as an argument"
-                ))
-            })?
-        }
+        Some(dir) => lockfile::detect(dir).require(&format!("in {}", dir.display()))?,
+        // The current directory, as the empty path: found lockfiles keep relative names, which
+        // is what reports (and SARIF anchors) should show.
+        None => lockfile::detect(Path::new("")).require("in the current directory")?,
     };
-    lockfile::load(&path, kind)
+    lockfile::load_named(&path, kind)
 }
 
-/// The configuration for a lockfile: `--config`, else found from its directory upwards.
-pub fn load_config(g: &GlobalArgs, lock_path: &Path) -> Result<Config, Error> {
-    let start = match lock_path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let start = if lock_path.is_dir() {
-        lock_path.to_path_buf()
-    } else {
-        start
-    };
-    Ok(Config::load(g.config.as_deref(), &start, &crate::catalog::is_known)?.0)
+/// The configuration: `--config`, else the first `pyvet.toml` or `[tool.pyvet]` found from
+/// `start_dir` upwards (the empty path is the current directory). Commands that read a
+/// lockfile start from [`Lockfile::project_dir`]; `scan` starts where the user stands.
+pub fn load_config(g: &GlobalArgs, start_dir: &Path) -> Result<Config, Error> {
+    Ok(Config::load(g.config.as_deref(), start_dir, &CatalogIds)?.0)
+}
+
+/// The rule catalogue as the configuration checks ids against it, with "did you mean".
+pub struct CatalogIds;
+
+impl crate::config::RuleIds for CatalogIds {
+    fn is_known(&self, id: &str) -> bool {
+        crate::catalog::is_known(id)
+    }
+    fn closest(&self, id: &str) -> Option<&str> {
+        crate::suggest::closest(id, crate::catalog::all().into_iter().map(|r| r.id))
+    }
 }
 
 /// `--checks` values; none given means all.
@@ -104,7 +97,7 @@ impl Environment {
         )?;
         let settings = IndexSettings::with_lockfile_urls(&lock.index_urls, &configured.settings());
         let vulns = VulnDb::open(&cache_dir)?;
-        let lock_dir = lock.path.parent().unwrap_or(Path::new("."));
+        let lock_dir = lock.project_dir();
         let python = match target
             .python_version
             .clone()

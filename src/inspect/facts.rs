@@ -1293,10 +1293,17 @@ impl<'a> Visitor<'a> for Walker<'_, '_> {
                 }
             }
             Stmt::For(f) => {
+                // A decoding loop over constants: run it before the body's walk invalidates
+                // its accumulators, and bind what it leaves once the walk is done.
+                let looped = decode::fold_loop(stmt, &self.env());
                 let t = self.expr(&f.iter);
                 self.bind_target(&f.target, t);
                 self.visit_body(&f.body);
                 self.visit_body(&f.orelse);
+                for (name, v) in looped {
+                    self.blocked.remove(&name);
+                    self.consts.insert(name, v);
+                }
             }
             Stmt::With(w) => {
                 for item in &w.items {

@@ -76,6 +76,9 @@ pub struct Lockfile {
     /// [`Lockfile::file_of`] rather than indexing.
     #[serde(skip)]
     pub declared_in: Vec<usize>,
+    /// Read from a pipe (process substitution), not from a file in a project directory.
+    #[serde(skip)]
+    pub streamed: bool,
 }
 
 impl Lockfile {
@@ -89,6 +92,17 @@ impl Lockfile {
             no_index: false,
             files: vec![path.to_path_buf()],
             declared_in: Vec::new(),
+            streamed: false,
+        }
+    }
+
+    /// The directory of the project the lockfile belongs to, where configuration and
+    /// `.python-version` are looked for: the lockfile's directory, or the current directory
+    /// (the empty path) for a lockfile read from a pipe.
+    pub fn project_dir(&self) -> &Path {
+        match self.path.parent() {
+            Some(d) if !self.streamed => d,
+            _ => Path::new(""),
         }
     }
 
@@ -206,13 +220,113 @@ pub fn problem_rule(problem: &Problem) -> &'static RuleInfo {
     }
 }
 
-/// Detect the lockfile to use in `dir` when none is named: uv.lock, pylock.toml, poetry.lock,
-/// requirements.txt, in that order.
-pub fn detect(dir: &Path) -> Option<PathBuf> {
-    ["uv.lock", "pylock.toml", "poetry.lock", "requirements.txt"]
-        .iter()
-        .map(|n| dir.join(n))
-        .find(|p| p.is_file())
+/// What [`detect`] found in a directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detected {
+    None,
+    One(PathBuf),
+    /// Several files of the same kind and none preferred: the user must say which.
+    Several(Vec<PathBuf>),
+}
+
+impl Detected {
+    /// The one lockfile, or a usage error that says what was looked for, or lists the
+    /// candidates and how to name one. `where_` names the directory in the message (`in the
+    /// current directory`, `in path/to/project`).
+    pub fn require(self, where_: &str) -> Result<PathBuf, Error> {
+        match self {
+            Detected::One(p) => Ok(p),
+            Detected::None => Err(Error::Usage(format!(
+                "no lockfile found {where_} (looked for uv.lock, pylock.toml, pylock.*.toml, \
+                 poetry.lock, requirements*.txt and requirements/*.txt); name one as an argument"
+            ))),
+            Detected::Several(list) => {
+                let names: Vec<String> = list.iter().map(|p| p.display().to_string()).collect();
+                Err(Error::Usage(format!(
+                    "{} lockfiles found {where_}: {}; name the one to vet, e.g. `pyvet audit {}`",
+                    names.len(),
+                    names.join(", "),
+                    names[0]
+                )))
+            }
+        }
+    }
+}
+
+/// Detect the lockfile to use in `dir` when none is named: `uv.lock`, then `pylock.toml` /
+/// `pylock.<name>.toml`, then `poetry.lock`, then requirements files (`requirements*.txt`
+/// and `requirements/*.txt`). Within one of these groups, more than one file is
+/// [`Detected::Several`]: which one is meant is the user's call. Found paths are `dir` joined
+/// with the name, so an empty `dir` (the current directory) gives bare relative names.
+pub fn detect(dir: &Path) -> Detected {
+    let list_dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let names = |d: &Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect();
+        v.sort();
+        v
+    };
+    let here = names(list_dir);
+    let is_file = |rel: &str| list_dir.join(rel).is_file();
+    let lower = |n: &str| n.to_ascii_lowercase();
+    let groups: [Vec<String>; 4] = [
+        here.iter()
+            .filter(|n| n.as_str() == "uv.lock")
+            .cloned()
+            .collect(),
+        here.iter()
+            .filter(|n| {
+                let l = lower(n);
+                l == "pylock.toml" || (l.starts_with("pylock.") && l.ends_with(".toml"))
+            })
+            .cloned()
+            .collect(),
+        here.iter()
+            .filter(|n| n.as_str() == "poetry.lock")
+            .cloned()
+            .collect(),
+        {
+            let mut reqs: Vec<String> = here
+                .iter()
+                .filter(|n| {
+                    let l = lower(n);
+                    l.starts_with("requirements") && l.ends_with(".txt")
+                })
+                .cloned()
+                .collect();
+            let sub = list_dir.join("requirements");
+            if sub.is_dir() {
+                reqs.extend(
+                    names(&sub)
+                        .into_iter()
+                        .filter(|n| lower(n).ends_with(".txt"))
+                        .map(|n| format!("requirements/{n}")),
+                );
+            }
+            reqs
+        },
+    ];
+    for group in groups {
+        let found: Vec<PathBuf> = group
+            .iter()
+            .filter(|n| is_file(n))
+            .map(|n| dir.join(n))
+            .collect();
+        match found.len() {
+            0 => continue,
+            1 => return Detected::One(found.into_iter().next().expect("one")),
+            _ => return Detected::Several(found),
+        }
+    }
+    Detected::None
 }
 
 /// The format a file name implies, if any: `uv.lock`, `poetry.lock`, `pylock.toml`,
@@ -293,6 +407,22 @@ pub fn load(path: &Path, kind: Option<LockKind>) -> Result<Lockfile, Error> {
         .map_err(|e| input(path, None, format!("cannot read: {e}")))?;
     let text = decode(path, &bytes)?;
     load_str(path, &text, kind)
+}
+
+/// Read and parse a lockfile the user named on the command line: like [`load`], but a pipe is
+/// accepted too, so process substitution works (`pyvet diff <(git show HEAD:uv.lock) uv.lock`
+/// names `/dev/fd/63`). Such a lockfile has no directory of its own: see
+/// [`Lockfile::project_dir`].
+pub fn load_named(path: &Path, kind: Option<LockKind>) -> Result<Lockfile, Error> {
+    if !crate::fsutil::is_pipe(path) {
+        return load(path, kind);
+    }
+    let bytes = crate::fsutil::read_pipe(path, MAX_LOCKFILE_SIZE)
+        .map_err(|e| input(path, None, format!("cannot read: {e}")))?;
+    let text = decode(path, &bytes)?;
+    let mut lock = load_str(path, &text, kind)?;
+    lock.streamed = true;
+    Ok(lock)
 }
 
 /// Parse lockfile text that did not come from disk (e.g. `git show REV:path`). `path` is used
@@ -561,6 +691,53 @@ mod tests {
         }
         assert_eq!(problem_rule(&Problem::Unhashed).severity, Severity::Low);
         assert_eq!(problem_rule(&Problem::VcsSource).severity, Severity::Medium);
+    }
+
+    #[test]
+    fn detect_prefers_lockfiles_and_asks_between_requirements_files() {
+        let dir = std::env::temp_dir().join(format!("pyvet-detect-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("requirements")).unwrap();
+        let touch = |n: &str| std::fs::write(dir.join(n), "six==1.16.0\n").unwrap();
+        assert_eq!(detect(&dir), Detected::None);
+        let e = detect(&dir).require("in here").unwrap_err().to_string();
+        assert!(
+            e.contains("requirements*.txt and requirements/*.txt"),
+            "{e}"
+        );
+
+        touch("requirements-dev.txt");
+        assert_eq!(
+            detect(&dir),
+            Detected::One(dir.join("requirements-dev.txt"))
+        );
+        touch("requirements/prod.txt");
+        touch("requirements/notes.md");
+        assert_eq!(
+            detect(&dir),
+            Detected::Several(vec![
+                dir.join("requirements-dev.txt"),
+                dir.join("requirements/prod.txt")
+            ])
+        );
+        let e = detect(&dir).require("in here").unwrap_err().to_string();
+        assert!(
+            e.contains("2 lockfiles found in here:") && e.contains("requirements/prod.txt"),
+            "{e}"
+        );
+        // A lockfile proper wins over requirements files, uv.lock over the rest.
+        touch("poetry.lock");
+        assert_eq!(detect(&dir), Detected::One(dir.join("poetry.lock")));
+        touch("pylock.toml");
+        touch("pylock.dev.toml");
+        assert!(matches!(detect(&dir), Detected::Several(v) if v.len() == 2));
+        touch("uv.lock");
+        assert_eq!(detect(&dir), Detected::One(dir.join("uv.lock")));
+        // A directory named like a lockfile is not one.
+        std::fs::remove_file(dir.join("uv.lock")).unwrap();
+        std::fs::create_dir(dir.join("uv.lock")).unwrap();
+        assert!(matches!(detect(&dir), Detected::Several(_)));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

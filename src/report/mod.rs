@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::finding::Runs;
 use crate::finding::{Finding, Severity, Verdict};
 use crate::hash::Hashes;
 use crate::metadata::PackageMetadata;
@@ -16,7 +17,10 @@ pub mod markdown;
 pub mod sarif;
 pub mod table;
 
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version 2: findings explain themselves (`matched`, `decoded`, `runs`, `action`,
+/// `ignore_entry`), packages name the file that declares them (`file`), and pre-merge upgrade
+/// details moved out of `change` into `upgrade`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
@@ -91,18 +95,64 @@ pub struct PackageReport {
     pub version: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
+    /// The file that declares the package: the lockfile, or a requirements file it includes.
+    /// `line` is a line of this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     /// Line of the package in the lockfile.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
-    /// Pre-merge mode: `added`, `upgraded from X`, `downgraded from X`, `source changed`.
+    /// Pre-merge mode: `added`, `upgraded from X`, `downgraded from X`, `source changed from
+    /// X`, `hashes changed`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<String>,
+    /// Pre-merge mode, upgrades and downgrades: what the new version's files bring compared
+    /// with the previous version's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade: Option<UpgradeSummary>,
     pub artifacts: Vec<ArtifactReport>,
     pub verdict: Verdict,
     /// Worst first.
     pub findings: Vec<Finding>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<PackageMetadata>,
+}
+
+/// What an upgrade changes in the selected artifact: file counts, new install-time hooks and
+/// new dependencies.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpgradeSummary {
+    pub files_added: usize,
+    pub files_removed: usize,
+    pub files_modified: usize,
+    /// Files that run at install time or interpreter start and are new in this version.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub new_install_hooks: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub new_dependencies: Vec<String>,
+}
+
+impl UpgradeSummary {
+    /// `files: 3 added, 1 removed, 2 modified; new install hooks: x.pth; new dependencies: y`.
+    pub fn describe(&self) -> String {
+        let mut s = format!(
+            "files: {} added, {} removed, {} modified",
+            self.files_added, self.files_removed, self.files_modified
+        );
+        if !self.new_install_hooks.is_empty() {
+            s.push_str(&format!(
+                "; new install hooks: {}",
+                self.new_install_hooks.join(", ")
+            ));
+        }
+        if !self.new_dependencies.is_empty() {
+            s.push_str(&format!(
+                "; new dependencies: {}",
+                self.new_dependencies.join(", ")
+            ));
+        }
+        s
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,6 +238,9 @@ pub fn redacted(report: &Report) -> Report {
         }
         for f in &mut p.findings {
             f.message = redact_text(&f.message);
+            if let Some(d) = &mut f.decoded {
+                *d = redact_text(d);
+            }
         }
     }
     r
@@ -248,6 +301,29 @@ impl PackageReport {
         self.findings.iter().filter(|f| f.suppressed.is_none())
     }
 
+    /// Findings that are not suppressed and count toward what a reader should look at: low and
+    /// above (info findings are facts, such as who maintains the project).
+    pub fn counted_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.active_findings()
+            .filter(|f| f.severity >= crate::finding::Severity::Low)
+    }
+
+    /// The worst finding a reader should look at (low and above), for the Worst finding column.
+    pub fn worst_counted(&self) -> Option<&Finding> {
+        self.worst_finding()
+            .filter(|f| f.severity >= crate::finding::Severity::Low)
+    }
+
+    /// The Findings column: findings at or above low, and how many an ignore entry suppressed
+    /// (`2`, `0 (+1 suppressed)`).
+    pub fn findings_cell(&self) -> String {
+        let counted = self.counted_findings().count();
+        match self.suppressed_findings().count() {
+            0 => counted.to_string(),
+            n => format!("{counted} (+{n} suppressed)"),
+        }
+    }
+
     /// Findings an ignore entry suppressed.
     pub fn suppressed_findings(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.suppressed.is_some())
@@ -273,6 +349,120 @@ pub fn display_location(report: &Report, pkg: &PackageReport, f: &Finding) -> St
     if out.is_empty() {
         out.push('-');
     }
+    out
+}
+
+/// The file of the repository a finding belongs to, and the line in it: what a code-scanning
+/// dashboard can show on a pull request. For an audit that is the file declaring the package
+/// (the lockfile, or a requirements file it includes) at the package's line — also for code
+/// findings, whose path inside the artifact is no file of the repository. For a scan it is the
+/// scanned path that names the artifact.
+pub(crate) fn repo_anchor(
+    report: &Report,
+    pkg: &PackageReport,
+    f: &Finding,
+) -> (Option<String>, Option<u32>) {
+    if report.command == "scan" {
+        let name = f
+            .artifact
+            .as_deref()
+            .or(pkg.artifacts.first().map(|a| a.filename.as_str()));
+        let path = report
+            .inputs
+            .iter()
+            .find(|i| {
+                let base = i.trim_end_matches(['/', '\\']);
+                let base = base.rsplit(['/', '\\']).next().unwrap_or(base);
+                Some(base) == name
+            })
+            .or(report.inputs.first())
+            .cloned();
+        return (path, None);
+    }
+    if f.artifact.is_none() {
+        if let Some(path) = &f.location.path {
+            return (Some(path.clone()), f.location.line.or(pkg.line));
+        }
+    }
+    let file = pkg.file.clone().or_else(|| report.inputs.first().cloned());
+    (file, pkg.line)
+}
+
+/// Info findings not listed by a renderer, summarised:
+/// `152 info findings (maintainers 150, vuln-db-stale 2)`.
+/// `None` when there are none.
+pub(crate) fn info_summary(packages: &[&PackageReport]) -> Option<String> {
+    let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in packages
+        .iter()
+        .flat_map(|p| p.active_findings())
+        .filter(|f| f.severity == Severity::Info)
+    {
+        *by_rule.entry(f.rule.as_str()).or_insert(0) += 1;
+    }
+    let total: usize = by_rule.values().sum();
+    if total == 0 {
+        return None;
+    }
+    let mut rules: Vec<(&str, usize)> = by_rule.into_iter().collect();
+    rules.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut parts: Vec<String> = rules
+        .iter()
+        .take(4)
+        .map(|(r, n)| format!("{} {n}", sanitize(r, false)))
+        .collect();
+    if rules.len() > 4 {
+        parts.push("...".into());
+    }
+    let noun = if total == 1 { "finding" } else { "findings" };
+    Some(format!("{total} info {noun} ({})", parts.join(", ")))
+}
+
+/// The distinct ignore entries offered for `findings`, in order, and the file they go in.
+pub(crate) fn ignore_entries<'a>(findings: &[&'a Finding]) -> Option<(&'static str, Vec<&'a str>)> {
+    let mut entries: Vec<&str> = Vec::new();
+    for e in findings.iter().filter_map(|f| f.ignore_entry.as_deref()) {
+        if !entries.contains(&e) {
+            entries.push(e);
+        }
+    }
+    let file = if entries.first()?.starts_with("[[ignore]]") {
+        crate::config::CONFIG_FILE
+    } else {
+        crate::config::PYPROJECT_FILE
+    };
+    Some((file, entries))
+}
+
+/// Where `token` occurs in `line`, as (start, length) in characters: an exact match first,
+/// then one ignoring ASCII case. `None` when it does not occur whole.
+pub(crate) fn find_token(line: &str, token: &str) -> Option<(usize, usize)> {
+    if token.is_empty() {
+        return None;
+    }
+    let byte = line.find(token).or_else(|| {
+        let lower = line.to_ascii_lowercase();
+        lower
+            .find(&token.to_ascii_lowercase())
+            .filter(|&i| line.is_char_boundary(i))
+    })?;
+    Some((line[..byte].chars().count(), token.chars().count()))
+}
+
+/// `text` cut to `width` characters by replacing its middle with `…`, so both the start (an
+/// artifact name) and the end (the path and line) stay readable.
+pub fn fit_middle(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n <= width || width < 5 {
+        return text.to_string();
+    }
+    let keep = width - 1;
+    let head = keep / 2;
+    let tail = keep - head;
+    let chars: Vec<char> = text.chars().collect();
+    let mut out: String = chars[..head].iter().collect();
+    out.push('…');
+    out.extend(&chars[n - tail..]);
     out
 }
 
@@ -437,6 +627,22 @@ mod tests {
         let s = sanitize("a\u{1b}[31mred\u{202E}x\nb", true);
         assert_eq!(s, "a\\u{1b}[31mred\\u{202e}x\nb");
         assert_eq!(sanitize("a\nb", false), "a\\u{a}b");
+    }
+
+    #[test]
+    fn fit_middle_keeps_both_ends() {
+        assert_eq!(fit_middle("abcdef", 10), "abcdef");
+        let cut = fit_middle("abcdefghijklmnopqrstuvwxyz:1", 11);
+        assert_eq!(cut.chars().count(), 11);
+        assert_eq!(cut, "abcde…xyz:1");
+    }
+
+    #[test]
+    fn find_token_exact_then_ascii_case() {
+        assert_eq!(find_token("é exec(x)", "exec"), Some((2, 4)));
+        assert_eq!(find_token("PASSWORD = 1", "password"), Some((0, 8)));
+        assert_eq!(find_token("abc", "zz"), None);
+        assert_eq!(find_token("abc", ""), None);
     }
 
     #[test]

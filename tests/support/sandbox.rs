@@ -79,11 +79,19 @@ impl Sandbox {
     /// [`Sandbox::pyvet`] with its address space capped at `kib` KiB (`ulimit -v`), for inputs
     /// that could make a buggy pyvet allocate without bound on a shared machine.
     pub fn pyvet_capped(&self, kib: u64) -> Command {
-        let mut cmd = Command::new("sh");
+        let mut cmd = self.command("sh");
         cmd.arg("-c")
             .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
             .arg(env!("CARGO_BIN_EXE_pyvet"));
-        self.confine(cmd)
+        cmd
+    }
+
+    /// Another program (a shell running pyvet, say) in the same confinement, with `$PYVET`
+    /// naming the binary.
+    pub fn command(&self, program: &str) -> Command {
+        let mut cmd = self.confine(Command::new(program));
+        cmd.env("PYVET", env!("CARGO_BIN_EXE_pyvet"));
+        cmd
     }
 
     fn confine(&self, mut cmd: Command) -> Command {
