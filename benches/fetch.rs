@@ -51,6 +51,7 @@ fn main() {
         std::fs::write(&p, &data).unwrap();
         paths.push(p);
         jobs.push(FetchJob {
+            size: None,
             filename: name.clone(),
             url: server.url(&format!("/files/{name}")),
             expected: vec![Digest::new(HashAlgorithm::Sha256, &sha256(&data)).unwrap()],
@@ -150,6 +151,7 @@ fn audit_pipeline(server: &TestServer, jobs: &[FetchJob], total: u64) {
         thresholds: Default::default(),
         inspect: Default::default(),
         limits: Default::default(),
+        max_artifact_size: pyvet::network::DEFAULT_MAX_ARTIFACT_SIZE,
         only: None,
     };
     let cache = Cache::open(&dir.path().join("cache")).unwrap();

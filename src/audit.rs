@@ -3,8 +3,16 @@
 //! archive + inspection, metadata and vulnerability checks -> one `Report`.
 //!
 //! Progress is reported through a callback; drawing it is the CLI's job.
+//!
+//! Fail closed: every artifact that was selected but could not be vetted — not found on the
+//! index, not downloaded, not verified, not readable, too large to read — ends in a blocking
+//! finding that says what and why (the `unvetted` rules, [`UNVETTED_RULES`], high by default;
+//! `unvetted = "<severity>"` in the policy lowers them together, never by default), and the
+//! summary counts them ("N artifacts could not be vetted"). A pinned project or version that
+//! the index does not list is `not-on-index`, critical: it cannot be installed from there, or
+//! someone else can register it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -14,7 +22,7 @@ use crate::archive;
 use crate::cache::Cache;
 use crate::error::Error;
 use crate::fetch::{self, FetchEvent, FetchJob, FetchStatus};
-use crate::finding::{Finding, Severity, Verdict};
+use crate::finding::{Finding, RuleInfo, Severity, Verdict};
 use crate::hash::{Digest, Hashes};
 use crate::index::IndexClient;
 use crate::inspect;
@@ -27,6 +35,37 @@ use crate::redact::redact_url;
 use crate::report::{ArtifactReport, ArtifactStatus, PackageReport, Report, Summary, Tool};
 use crate::select::{self, Choice, Target};
 use crate::vulns::VulnDb;
+
+pub static NOT_ON_INDEX: RuleInfo = RuleInfo {
+    id: "not-on-index",
+    severity: Severity::Critical,
+    summary: "The pinned project or version does not exist on the configured index",
+    help: "The index answered that it does not know this project, or lists no release of the \
+           pinned version. An installer cannot get it from there, so the lockfile was written \
+           against another index (dependency confusion: the same name may mean different code \
+           elsewhere) or the name is a typo or was removed, and anyone may register it and \
+           upload code under exactly this pin. Check where the package really comes from and \
+           configure that index (`--index-url`, pip or uv configuration); a private package \
+           must never be resolved from a public index.",
+};
+
+/// Rules the pipeline itself reports (the stages report theirs).
+pub static RULES: &[&RuleInfo] = &[&NOT_ON_INDEX];
+
+/// The `unvetted` family: what could not be vetted (found, downloaded, read) blocks unless
+/// the policy lowers the family (`unvetted = "medium"`) or one rule (`[rules]`) by name.
+pub static UNVETTED_RULES: &[&str] = &[
+    fetch::FETCH_FAILED.id,
+    fetch::ARTIFACT_NOT_FOUND.id,
+    fetch::ARTIFACT_TOO_LARGE.id,
+    archive::ARCHIVE_UNREADABLE.id,
+];
+
+/// Rules whose finding means the artifact (or package) it names was not vetted: the family,
+/// plus bytes that did not verify and pins the index does not list. The summary counts them.
+pub fn means_unvetted(rule: &str) -> bool {
+    UNVETTED_RULES.contains(&rule) || rule == NOT_ON_INDEX.id || rule == fetch::HASH_MISMATCH.id
+}
 
 /// Which checks run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +108,8 @@ pub struct AuditOptions {
     pub thresholds: metadata::Thresholds,
     pub inspect: inspect::InspectOptions,
     pub limits: archive::Limits,
+    /// Cached artifacts larger than this are not read (an `artifact-too-large` finding).
+    pub max_artifact_size: u64,
     /// Only these package indices (into `lock.packages`) are vetted; `None` means all.
     pub only: Option<Vec<usize>>,
 }
@@ -109,6 +150,9 @@ pub fn run(
     services: &Services<'_>,
     on_event: &(dyn Fn(Event) + Sync),
 ) -> Result<Report, Error> {
+    if opts.checks.vulns && services.vulns.is_none() {
+        return Err(no_vuln_db_error());
+    }
     let selected: Vec<usize> = match &opts.only {
         Some(v) => v.clone(),
         None => (0..lock.packages.len()).collect(),
@@ -131,6 +175,7 @@ pub fn run(
     let projects: Mutex<BTreeMap<usize, ProjectInfo>> = Mutex::new(BTreeMap::new());
     let missing: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let lookup_errors: Mutex<Vec<(usize, String)>> = Mutex::new(Vec::new());
+    let not_found: Mutex<Vec<usize>> = Mutex::new(Vec::new());
     let confusion: Mutex<BTreeMap<usize, Vec<String>>> = Mutex::new(BTreeMap::new());
     let several_indexes = services.index.is_some_and(|i| i.settings.all().len() > 1);
     if !lookups.is_empty() {
@@ -157,7 +202,7 @@ pub fn run(
                             .lock()
                             .expect("poisoned")
                             .push(format!("index data for {}", pkg.name.normalized)),
-                        Ok(None) => {}
+                        Ok(None) => not_found.lock().expect("poisoned").push(i),
                         Err(e) => lookup_errors
                             .lock()
                             .expect("poisoned")
@@ -171,6 +216,24 @@ pub fn run(
     }
     let mut projects = projects.into_inner().expect("poisoned");
     let lookup_errors = lookup_errors.into_inner().expect("poisoned");
+    let not_found: HashSet<usize> = not_found
+        .into_inner()
+        .expect("poisoned")
+        .into_iter()
+        .collect();
+    let index_names = || {
+        services
+            .index
+            .map(|i| {
+                i.settings
+                    .all()
+                    .iter()
+                    .map(|u| redact_url(u))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
     let confusion = confusion.into_inner().expect("poisoned");
 
     // 2. Candidate artifacts and selection.
@@ -186,23 +249,42 @@ pub fn run(
                 .iter()
                 .map(|p| crate::lockfile::problem_rule(p).finding(p.describe()))
                 .collect();
-            if pkg.artifacts.is_empty()
-                && candidates.is_empty()
-                && matches!(pkg.source, Source::Registry { .. })
-                && pkg.version.is_some()
-                && project.is_some()
-                && opts.checks.needs_artifacts()
+            let registry = matches!(pkg.source, Source::Registry { .. });
+            if registry && not_found.contains(&i) {
+                findings.push(
+                    NOT_ON_INDEX
+                        .finding(format!(
+                            "{} is not on the index: no configured index knows the project",
+                            pkg.name
+                        ))
+                        .with_evidence(format!("asked: {}", index_names())),
+                );
+            } else if let (true, Some(p), Some(v)) = (registry, &project, pkg.version.as_deref())
             {
-                findings.push(fetch::ARTIFACT_NOT_FOUND.finding(format!(
-                    "the index lists no file for {} {}{}",
-                    pkg.name,
-                    pkg.version.as_deref().unwrap_or(""),
-                    if pkg.requirement_hashes.is_empty() {
-                        ""
-                    } else {
-                        " matching the pinned hashes"
-                    }
-                )));
+                if !lists_version(p, v) {
+                    findings.push(
+                        NOT_ON_INDEX
+                            .finding(format!(
+                                "version {v} of {} is not on the index (it lists {} other release(s))",
+                                pkg.name,
+                                known_versions(p)
+                            ))
+                            .with_evidence(format!("index: {}", redact_url(&p.index_url))),
+                    );
+                } else if pkg.artifacts.is_empty()
+                    && candidates.is_empty()
+                    && opts.checks.needs_artifacts()
+                {
+                    findings.push(fetch::ARTIFACT_NOT_FOUND.finding(format!(
+                        "the index lists no file for {} {v}{}",
+                        pkg.name,
+                        if pkg.requirement_hashes.is_empty() {
+                            ""
+                        } else {
+                            " matching the pinned hashes"
+                        }
+                    )));
+                }
             }
             Work {
                 pkg: i,
@@ -217,7 +299,7 @@ pub fn run(
     for (i, msg) in lookup_errors {
         if let Some(w) = work.iter_mut().find(|w| w.pkg == i) {
             w.findings.push(fetch::FETCH_FAILED.finding(format!(
-                "index lookup failed: {}",
+                "index lookup failed, so nothing about this package was vetted: {}",
                 crate::redact::redact_text(&msg)
             )));
         }
@@ -248,6 +330,7 @@ pub fn run(
                 jobs.push(FetchJob {
                     filename: a.filename.clone(),
                     url,
+                    size: a.size,
                     expected,
                     any_of,
                 });
@@ -303,7 +386,9 @@ pub fn run(
         let filename = work[wi].candidates[ci].filename.clone();
         work[wi].findings.push(
             fetch::ARTIFACT_NOT_FOUND
-                .finding(format!("no download URL for {filename}"))
+                .finding(format!(
+                    "no download URL for {filename}: not downloaded, not vetted"
+                ))
                 .in_artifact(&filename),
         );
     }
@@ -351,12 +436,30 @@ pub fn run(
                         )),
                 );
             }
+            FetchStatus::SizeMismatch { .. } => {
+                let why = status.describe();
+                r.status = ArtifactStatus::HashMismatch;
+                r.detail = Some(why.clone());
+                work[wi]
+                    .findings
+                    .push(fetch::HASH_MISMATCH.finding(why).in_artifact(&filename));
+            }
+            FetchStatus::TooLarge { .. } => {
+                let why = status.describe();
+                r.status = ArtifactStatus::Failed;
+                r.detail = Some(why.clone());
+                work[wi].findings.push(
+                    fetch::ARTIFACT_TOO_LARGE
+                        .finding(why)
+                        .in_artifact(&filename),
+                );
+            }
             FetchStatus::NotFound { url } => {
                 r.status = ArtifactStatus::NotFound;
                 r.detail = Some(format!("{} answered not found", redact_url(&url)));
                 work[wi].findings.push(
                     fetch::ARTIFACT_NOT_FOUND
-                        .finding("the index no longer serves this file")
+                        .finding("the index no longer serves this file: not downloaded, not vetted")
                         .in_artifact(&filename)
                         .with_evidence(redact_url(&url)),
                 );
@@ -375,7 +478,9 @@ pub fn run(
                 r.detail = Some(message.clone());
                 work[wi].findings.push(
                     fetch::FETCH_FAILED
-                        .finding(format!("download failed: {message}"))
+                        .finding(format!(
+                            "download failed, so the file was not vetted: {message}"
+                        ))
                         .in_artifact(&filename),
                 );
             }
@@ -495,12 +600,9 @@ pub fn run(
 
     let mut notes = Vec::new();
     if opts.checks.vulns {
-        match services.vulns {
-            None => notes.push(
-                "no vulnerability database: run `pyvet db import PATH` or `pyvet db update` to check known vulnerabilities"
-                    .to_string(),
-            ),
-            Some(db) => notes.extend(db.stale_note(opts.now)),
+        // No database is an error before anything runs (see `no_vuln_db_error`).
+        if let Some(db) = services.vulns {
+            notes.extend(db.stale_note(opts.now));
         }
     }
     if artifacts_skipped > 0 && !opts.all_artifacts {
@@ -529,6 +631,17 @@ pub fn run(
     })
 }
 
+/// The tool error for a vulnerability check with no database: what could not be checked is
+/// never reported as clean.
+pub fn no_vuln_db_error() -> Error {
+    Error::Usage(
+        "no vulnerability database, so known vulnerabilities cannot be checked: run \
+         `pyvet db update` (downloads the OSV export for PyPI) or `pyvet db import PATH`, or \
+         leave the check out explicitly with `--checks hashes,code,metadata`"
+            .into(),
+    )
+}
+
 /// A refreshed popular-names list in the cache (`pyvet db import names.tsv`), else the embedded one.
 pub fn load_popular(cache: &Cache) -> Option<std::sync::Arc<metadata::typosquat::Popular>> {
     let path = cache.root().join("metadata").join("popular.tsv");
@@ -551,16 +664,34 @@ fn inspect_cached(
     sha256: &str,
     opts: &AuditOptions,
 ) -> Vec<Finding> {
+    // Never hold a file larger than the bound in memory (a cache imported from elsewhere, or a
+    // bound lowered since the download).
+    if let Some(size) = cache
+        .artifact_path(sha256)
+        .and_then(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+    {
+        if size > opts.max_artifact_size {
+            return vec![fetch::ARTIFACT_TOO_LARGE
+                .finding(format!(
+                    "the file is {size} bytes, larger than max-artifact-size ({} bytes): not read, not vetted",
+                    opts.max_artifact_size
+                ))
+                .in_artifact(filename)];
+        }
+    }
     let bytes = match cache.artifact(sha256) {
         Ok(Some(b)) => b,
         Ok(None) => {
             return vec![fetch::FETCH_FAILED
-                .finding("the cached file vanished or was corrupt before inspection")
+                .finding("the cached file vanished or was corrupt before inspection: not vetted")
                 .in_artifact(filename)]
         }
         Err(e) => {
             return vec![fetch::FETCH_FAILED
-                .finding(e.to_string())
+                .finding(format!(
+                    "the cached file could not be read, so it was not vetted: {e}"
+                ))
                 .in_artifact(filename)]
         }
     };
@@ -616,6 +747,35 @@ pub fn inspect_bytes(
     let read = inspect::read_and_inspect(filename, bytes, &read_opts, opts)
         .map(|(outcome, code)| (outcome.contents, code));
     Inspected::from_read(filename, read)
+}
+
+/// Whether the index lists `version` (PEP 440 equality) among the project's files or versions.
+/// When a file's version could not be read from its name, the answer is yes: a listing pyvet
+/// cannot fully read never makes a pin "absent".
+fn lists_version(p: &ProjectInfo, version: &str) -> bool {
+    let wanted = crate::project::normalize_version(version);
+    p.files_for_version(version).next().is_some()
+        || p.versions
+            .iter()
+            .any(|v| crate::project::normalize_version(v) == wanted)
+        || p.files.iter().any(|f| f.version.is_none())
+}
+
+/// How many distinct versions the index lists.
+fn known_versions(p: &ProjectInfo) -> usize {
+    let mut all: Vec<String> = p
+        .versions
+        .iter()
+        .map(|v| crate::project::normalize_version(v))
+        .chain(
+            p.files
+                .iter()
+                .filter_map(|f| f.version.as_deref().map(crate::project::normalize_version)),
+        )
+        .collect();
+    all.sort();
+    all.dedup();
+    all.len()
 }
 
 /// The files an installer may pick for `pkg`: the lockfile's own list, completed with URLs and
@@ -715,6 +875,7 @@ mod tests {
             thresholds: Default::default(),
             inspect: Default::default(),
             limits: Default::default(),
+            max_artifact_size: u64::MAX,
             only: None,
         }
     }
@@ -860,7 +1021,7 @@ mod tests {
     }
 
     #[test]
-    fn no_vulnerability_database_is_a_note_and_no_index_an_error_when_one_is_needed() {
+    fn a_check_that_cannot_run_is_a_tool_error_not_a_pass() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::open(dir.path()).unwrap();
         let services = Services {
@@ -871,17 +1032,16 @@ mod tests {
         };
         let lock = crate::lockfile::load_str(Path::new("requirements.txt"), "six==1.16.0\n", None)
             .unwrap();
+        // Vulnerabilities with no database.
         let vulns_only = Checks {
             vulns: true,
             ..NONE
         };
-        let report = run(&lock, &options(vulns_only), &services, &|_| {}).unwrap();
-        assert!(
-            report.notes[0].starts_with("no vulnerability database"),
-            "{:?}",
-            report.notes
-        );
-        // Metadata needs the index, and none is configured: a tool error, not a pass.
+        match run(&lock, &options(vulns_only), &services, &|_| {}) {
+            Err(Error::Usage(m)) => assert!(m.starts_with("no vulnerability database"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        // Metadata needs the index, and none is configured.
         let metadata = Checks {
             metadata: true,
             ..NONE

@@ -12,6 +12,10 @@
 //!                               lockfile gives no hash)
 //! tmp/                          temporary files, renamed into place when complete
 //! ```
+//! Temporary files are created with `O_EXCL` (the `tempfile` crate) under a random name and
+//! hold an advisory lock while they are written. A process killed mid-download leaves its temp
+//! file behind unlocked: the next [`Cache::open`] removes every such file (one that another
+//! live pyvet is writing is locked, and kept).
 //! `export` / `import` carry exactly this layout in a tar file; `import` accepts nothing else.
 
 use std::fs::File;
@@ -47,6 +51,9 @@ pub struct CachedResponse {
     /// The body, base64.
     #[serde(with = "b64")]
     pub body: Vec<u8>,
+    /// sha256 of `body`, set when stored and checked when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 mod b64 {
@@ -115,16 +122,85 @@ fn io_err(what: &str, path: &Path, e: std::io::Error) -> Error {
     Error::io(format!("{what} {}", path.display()), e)
 }
 
+/// A temporary file in the cache's `tmp/`: created exclusively, locked while written, removed
+/// when dropped unless committed.
+pub struct TempFile {
+    inner: tempfile::NamedTempFile,
+}
+
+impl TempFile {
+    pub fn path(&self) -> &Path {
+        self.inner.path()
+    }
+
+    pub fn file(&mut self) -> &mut File {
+        self.inner.as_file_mut()
+    }
+}
+
+/// Temporary files younger than this are never swept: between its exclusive creation and its
+/// lock, another process's file is briefly unlocked.
+const TEMP_GRACE: Duration = Duration::from_secs(60);
+
 impl Cache {
-    /// Open (creating if needed) the cache at `root`.
+    /// Open (creating if needed) the cache at `root`, and clear temporary files that killed
+    /// runs left behind.
     pub fn open(root: &Path) -> Result<Cache, Error> {
         for sub in ["artifacts/sha256", "index", "names", "tmp"] {
             let d = root.join(sub);
             std::fs::create_dir_all(&d).map_err(|e| io_err("creating cache directory", &d, e))?;
         }
-        Ok(Cache {
+        let cache = Cache {
             root: root.to_path_buf(),
-        })
+        };
+        cache.sweep_temp_files(TEMP_GRACE);
+        Ok(cache)
+    }
+
+    /// Remove temporary files in `tmp/` that no live process holds (not locked) and that are
+    /// older than `grace`. Returns how many were removed. Best effort.
+    pub fn sweep_temp_files(&self, grace: Duration) -> usize {
+        let now = SystemTime::now();
+        let mut removed = 0;
+        let Ok(rd) = std::fs::read_dir(self.root.join("tmp")) else {
+            return 0;
+        };
+        for e in rd.flatten() {
+            let path = e.path();
+            let Ok(md) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            let young = md
+                .modified()
+                .ok()
+                .and_then(|m| now.duration_since(m).ok())
+                .is_none_or(|age| age < grace);
+            if !md.is_file() || young {
+                continue;
+            }
+            let Ok(f) = File::options().read(true).write(true).open(&path) else {
+                continue;
+            };
+            if f.try_lock().is_ok() && std::fs::remove_file(&path).is_ok() {
+                removed += 1;
+            }
+        }
+        removed
+    }
+
+    /// A new temporary file in `tmp/` (same filesystem as the entries, so the final rename is
+    /// atomic), created with `O_EXCL` and locked against [`Cache::sweep_temp_files`].
+    pub fn temp_file(&self, stem: &str) -> Result<TempFile, Error> {
+        let dir = self.root.join("tmp");
+        let _ = std::fs::create_dir_all(&dir);
+        let inner = tempfile::Builder::new()
+            .prefix(&format!(".{stem}."))
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .map_err(|e| io_err("creating a temporary file in", &dir, e))?;
+        // Advisory: a failure to lock only means a sweep could race this write.
+        let _ = inner.as_file().try_lock();
+        Ok(TempFile { inner })
     }
 
     /// The default location: PYVET_CACHE_DIR, else the platform cache dir + `pyvet`.
@@ -152,14 +228,6 @@ impl Cache {
                 .join(&sha256[..2])
                 .join(&sha256[2..]),
         )
-    }
-
-    /// A fresh temporary path inside the cache (same filesystem as the entries, so the final
-    /// rename is atomic).
-    pub fn temp_path(&self, stem: &str) -> PathBuf {
-        let dir = self.root.join("tmp");
-        let _ = std::fs::create_dir_all(&dir);
-        crate::fsutil::temp_path(&dir, stem)
     }
 
     /// The verified bytes of an artifact, or `None` when absent (or evicted as corrupt).
@@ -225,43 +293,50 @@ impl Cache {
     /// Store bytes; returns their sha256.
     pub fn put_artifact(&self, data: &[u8]) -> Result<String, Error> {
         let sha = crate::hash::sha256_hex(data);
-        let tmp = self.temp_path("artifact");
-        let res = (|| {
-            let mut f = File::create(&tmp)?;
-            f.write_all(data)?;
-            f.sync_all()
-        })();
+        let mut tmp = self.temp_file("artifact")?;
+        let res = tmp
+            .file()
+            .write_all(data)
+            .and_then(|_| tmp.file().sync_all());
         if let Err(e) = res {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(io_err("writing", &tmp, e));
+            return Err(io_err("writing", tmp.path(), e));
         }
-        self.commit_artifact(&tmp, &sha)?;
+        self.commit_artifact(tmp, &sha)?;
         Ok(sha)
     }
 
-    /// Move a complete, fsynced temporary file (from [`Cache::temp_path`]) whose sha256 the
-    /// caller has computed into place. Safe when another process commits the same entry.
-    pub fn commit_artifact(&self, tmp: &Path, sha256: &str) -> Result<PathBuf, Error> {
+    /// Move a complete, fsynced temporary file whose sha256 the caller has computed into
+    /// place. Safe when another process commits the same entry.
+    pub fn commit_artifact(&self, tmp: TempFile, sha256: &str) -> Result<PathBuf, Error> {
         let Some(dest) = self.artifact_path(sha256) else {
-            let _ = std::fs::remove_file(tmp);
             return Err(Error::Other(format!("not a sha256 digest: `{sha256}`")));
         };
+        self.commit_to(tmp, &dest)?;
+        Ok(dest)
+    }
+
+    /// Rename a temporary file to `dest` (creating its directory).
+    fn commit_to(&self, tmp: TempFile, dest: &Path) -> Result<(), Error> {
         if let Some(dir) = dest.parent() {
             std::fs::create_dir_all(dir).map_err(|e| io_err("creating", dir, e))?;
         }
-        match std::fs::rename(tmp, &dest) {
-            Ok(()) => Ok(dest),
+        match tmp.inner.persist(dest) {
+            Ok(_) => Ok(()),
             // Windows refuses to rename over an existing file: the other writer won, and its
-            // bytes have the same hash.
-            Err(_) if dest.is_file() => {
-                let _ = std::fs::remove_file(tmp);
-                Ok(dest)
-            }
-            Err(e) => {
-                let _ = std::fs::remove_file(tmp);
-                Err(io_err("moving into the cache", &dest, e))
-            }
+            // bytes have the same hash. (The temp file is removed when `e` drops.)
+            Err(_) if dest.is_file() => Ok(()),
+            Err(e) => Err(io_err("moving into the cache", dest, e.error)),
         }
+    }
+
+    /// Write a small entry (index response, name record) atomically through `tmp/`.
+    fn write_entry(&self, dest: &Path, data: &[u8]) -> Result<(), Error> {
+        let mut tmp = self.temp_file("entry")?;
+        tmp.file()
+            .write_all(data)
+            .and_then(|_| tmp.file().sync_all())
+            .map_err(|e| io_err("writing", tmp.path(), e))?;
+        self.commit_to(tmp, dest)
     }
 
     fn key_path(&self, dir: &str, key: &str) -> PathBuf {
@@ -289,7 +364,16 @@ impl Cache {
             Err(e) => return Err(io_err("reading cached index response", &path, e)),
         };
         match serde_json::from_slice::<CachedResponse>(&data) {
-            Ok(r) if r.url == key => Ok(Some(r)),
+            // The body must still hash to what was stored: an edited entry is evicted, never
+            // believed.
+            Ok(r)
+                if r.url == key
+                    && r.sha256
+                        .as_deref()
+                        .is_some_and(|h| h == crate::hash::sha256_hex(&r.body)) =>
+            {
+                Ok(Some(r))
+            }
             _ => {
                 self.evict(&path);
                 Ok(None)
@@ -302,9 +386,10 @@ impl Cache {
         let mut r = response.clone();
         r.url = Cache::url_key(&r.url);
         r.final_url = crate::network::clean_url(&r.final_url);
+        r.sha256 = Some(crate::hash::sha256_hex(&r.body));
         let path = self.key_path("index", &r.url);
         let data = serde_json::to_vec(&r).map_err(|e| Error::Other(e.to_string()))?;
-        crate::fsutil::write_atomic(&path, &data).map_err(|e| io_err("writing", &path, e))
+        self.write_entry(&path, &data)
     }
 
     /// Remember that `url` (or any key, e.g. a filename) produced the artifact `sha256`.
@@ -316,7 +401,7 @@ impl Cache {
         };
         let path = self.key_path("names", &key);
         let data = serde_json::to_vec(&entry).map_err(|e| Error::Other(e.to_string()))?;
-        crate::fsutil::write_atomic(&path, &data).map_err(|e| io_err("writing", &path, e))
+        self.write_entry(&path, &data)
     }
 
     /// The sha256 a URL (or key) produced last time, if recorded.
@@ -481,7 +566,7 @@ impl Cache {
         let f = File::open(file).map_err(|e| io_err("opening", file, e))?;
         let mut archive = tar::Archive::new(std::io::BufReader::new(f));
         let bad = |what: String| Error::Other(format!("{}: {what}", file.display()));
-        let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let mut staged: Vec<(TempFile, PathBuf)> = Vec::new();
         let mut stats = TransferStats::default();
         let result = (|| -> Result<(), Error> {
             let entries = archive
@@ -516,9 +601,8 @@ impl Cache {
                 if size > limit {
                     return Err(bad(format!("`{shown}` is too large ({size} bytes)")));
                 }
-                let tmp = self.temp_path("import");
-                let mut out = File::create(&tmp).map_err(|e| io_err("creating", &tmp, e))?;
-                staged.push((tmp.clone(), PathBuf::new()));
+                let mut tmp = self.temp_file("import")?;
+                let tmp_path = tmp.path().to_path_buf();
                 let mut hasher = MultiHasher::new([]);
                 let mut buf = vec![0u8; 256 * 1024];
                 let mut small = Vec::new();
@@ -538,11 +622,13 @@ impl Cache {
                     if !matches!(slot, Slot::Artifact(_)) {
                         small.extend_from_slice(&buf[..k]);
                     }
-                    out.write_all(&buf[..k])
-                        .map_err(|e| io_err("writing", &tmp, e))?;
+                    tmp.file()
+                        .write_all(&buf[..k])
+                        .map_err(|e| io_err("writing", &tmp_path, e))?;
                 }
-                out.sync_all().map_err(|e| io_err("writing", &tmp, e))?;
-                drop(out);
+                tmp.file()
+                    .sync_all()
+                    .map_err(|e| io_err("writing", &tmp_path, e))?;
                 let dest = match &slot {
                     Slot::Artifact(sha) => {
                         let got = hasher.finish();
@@ -556,8 +642,19 @@ impl Cache {
                             .ok_or_else(|| bad(format!("`{shown}`")))?
                     }
                     Slot::Index(name) => {
-                        let r: CachedResponse = serde_json::from_slice(&small)
+                        let mut r: CachedResponse = serde_json::from_slice(&small)
                             .map_err(|e| bad(format!("`{shown}` is not an index entry: {e}")))?;
+                        // An entry exported before bodies were hashed: hash it now, as stored.
+                        if r.sha256.is_none() {
+                            r.sha256 = Some(crate::hash::sha256_hex(&r.body));
+                            let data =
+                                serde_json::to_vec(&r).map_err(|e| Error::Other(e.to_string()))?;
+                            tmp = self.temp_file("import")?;
+                            tmp.file()
+                                .write_all(&data)
+                                .and_then(|_| tmp.file().sync_all())
+                                .map_err(|e| io_err("writing", tmp.path(), e))?;
+                        }
                         if self
                             .key_path("index", &r.url)
                             .file_name()
@@ -586,28 +683,14 @@ impl Cache {
                     }
                 };
                 stats.bytes += written;
-                if let Some(last) = staged.last_mut() {
-                    last.1 = dest;
-                }
+                staged.push((tmp, dest));
             }
             Ok(())
         })();
-        if let Err(e) = result {
-            for (tmp, _) in &staged {
-                let _ = std::fs::remove_file(tmp);
-            }
-            return Err(e);
-        }
+        // On error, dropping the staged temporary files removes them.
+        result?;
         for (tmp, dest) in staged {
-            if let Some(dir) = dest.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| io_err("creating", dir, e))?;
-            }
-            if let Err(e) = std::fs::rename(&tmp, &dest) {
-                let _ = std::fs::remove_file(&tmp);
-                if !dest.is_file() {
-                    return Err(io_err("importing into", &dest, e));
-                }
-            }
+            self.commit_to(tmp, &dest)?;
         }
         Ok(stats)
     }
@@ -700,6 +783,60 @@ mod tests {
     }
 
     #[test]
+    fn sweep_removes_orphaned_temp_files_only() {
+        let root = tmpdir("sweep");
+        let cache = Cache::open(&root).unwrap();
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        // A killed writer's file: unlocked and old.
+        let orphan = root.join("tmp/.download.orphan.tmp");
+        File::create(&orphan).unwrap().set_modified(old).unwrap();
+        // A live writer's file: locked (and made old so only the lock protects it).
+        let mut live = cache.temp_file("download").unwrap();
+        live.file().set_modified(old).unwrap();
+        // A fresh unlocked file: within the grace period.
+        let fresh = root.join("tmp/.download.fresh.tmp");
+        File::create(&fresh).unwrap();
+        assert_eq!(cache.sweep_temp_files(TEMP_GRACE), 1);
+        assert!(!orphan.exists());
+        assert!(live.path().exists(), "a file another writer holds is kept");
+        assert!(fresh.exists());
+        // Reopening the cache sweeps too; a dropped temp file is gone already.
+        let path = live.path().to_path_buf();
+        drop(live);
+        assert!(!path.exists());
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn tampered_index_entry_is_evicted() {
+        let root = tmpdir("tamper");
+        let cache = Cache::open(&root).unwrap();
+        let r = CachedResponse {
+            sha256: None,
+            url: "https://example.invalid/simple/a/".into(),
+            final_url: "https://example.invalid/simple/a/".into(),
+            status: 200,
+            content_type: None,
+            fetched_at: jiff::Timestamp::UNIX_EPOCH,
+            body: b"original".to_vec(),
+        };
+        cache.index_put(&r).unwrap();
+        assert!(cache.index_get(&r.url).unwrap().is_some());
+        let path = cache.key_path("index", &Cache::url_key(&r.url));
+        let text = std::fs::read_to_string(&path).unwrap();
+        use base64::Engine as _;
+        let edited = text.replace(
+            &base64::engine::general_purpose::STANDARD.encode(b"original"),
+            &base64::engine::general_purpose::STANDARD.encode(b"modified"),
+        );
+        assert_ne!(text, edited);
+        std::fs::write(&path, edited).unwrap();
+        assert!(cache.index_get(&r.url).unwrap().is_none());
+        assert!(!path.exists(), "evicted");
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
     fn put_get_evict_and_names() {
         let root = tmpdir("pge");
         let cache = Cache::open(&root).unwrap();
@@ -732,6 +869,7 @@ mod tests {
         assert_eq!(cache.lookup_name("https://example.invalid/g.whl"), None);
 
         let r = CachedResponse {
+            sha256: None,
             url: "https://user:pw@example.invalid/simple/a/".into(),
             final_url: "https://user:pw@example.invalid/simple/a/".into(),
             status: 200,

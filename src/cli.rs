@@ -59,6 +59,29 @@ pub struct GlobalArgs {
     /// When to use colour (NO_COLOR is respected with `auto`).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Seconds (or 500ms, 10s, 2m) allowed to set up a connection [default: 10s; config
+    /// `[network] connect-timeout`].
+    #[arg(long, global = true, env = "PYVET_CONNECT_TIMEOUT", value_name = "DURATION", value_parser = crate::config::parse_duration)]
+    pub connect_timeout: Option<std::time::Duration>,
+    /// A request whose response or body stalls this long fails [default: 10s; config
+    /// `[network] read-timeout`].
+    #[arg(long, global = true, env = "PYVET_READ_TIMEOUT", value_name = "DURATION", value_parser = crate::config::parse_duration)]
+    pub read_timeout: Option<std::time::Duration>,
+    /// Total time for one download, every retry included [default: 5m; config `[network]
+    /// download-deadline`].
+    #[arg(long, global = true, env = "PYVET_DOWNLOAD_DEADLINE", value_name = "DURATION", value_parser = crate::config::parse_duration)]
+    pub download_deadline: Option<std::time::Duration>,
+    /// Extra attempts for transient network failures [default: 2; config `[network] retries`].
+    #[arg(long, global = true, env = "PYVET_RETRIES", value_name = "N")]
+    pub retries: Option<u32>,
+    /// Largest artifact downloaded or read (bytes, or 512MiB, 2GiB) [default: 2GiB; config
+    /// `[network] max-artifact-size`].
+    #[arg(long, global = true, env = "PYVET_MAX_ARTIFACT_SIZE", value_name = "SIZE", value_parser = crate::config::parse_size)]
+    pub max_artifact_size: Option<u64>,
+    /// Largest index response read, after decompression [default: 64MiB; config `[network]
+    /// max-index-size`].
+    #[arg(long, global = true, env = "PYVET_MAX_INDEX_SIZE", value_name = "SIZE", value_parser = crate::config::parse_size)]
+    pub max_index_size: Option<u64>,
     /// Pretend the current time is this RFC 3339 timestamp (for reproducible age checks).
     #[arg(long, global = true, hide = true, value_name = "RFC3339")]
     pub now: Option<jiff::Timestamp>,

@@ -15,14 +15,25 @@
 //! python-version = "3.12"
 //! platform = "linux-x86_64"
 //!
+//! unvetted = "medium"          # re-grade every `unvetted` rule (not set: they stay high)
+//!
 //! [rules]
 //! some-rule = "off"            # disable
 //! other-rule = "low"           # re-grade
 //!
+//! [network]                    # flags and PYVET_* variables take precedence
+//! connect-timeout = "10s"      # seconds as a number, or "500ms" / "10s" / "2m"
+//! read-timeout = "10s"         # a stall longer than this fails the request
+//! download-deadline = "5m"     # all attempts at one download, backoff included
+//! retries = 2                  # extra attempts for transient failures
+//! max-artifact-size = "2GiB"   # bytes as a number, or "512MiB" / "2GiB" / "100MB"
+//! max-index-size = "64MiB"     # one index response, after decompression
+//!
 //! [[ignore]]
-//! package = "example"          # required
+//! package = "example"          # required unless `advisory` is given
 //! version = "1.2.3"            # optional
 //! rule = "some-rule"           # optional: every rule when absent
+//! advisory = "GHSA-xxxx-..."   # optional: only the vulnerability finding for this advisory id
 //! reason = "vetted by hand"    # required
 //! expires = "2027-01-31"       # optional: stops applying after this date
 //! ```
@@ -66,6 +77,22 @@ pub struct Config {
     pub ignores: Vec<Ignore>,
     /// The file this came from (`None`: defaults, no file found).
     pub file: Option<PathBuf>,
+    /// Severity for every rule of the `unvetted` family (`audit::UNVETTED_RULES`) that
+    /// `[rules]` does not name; `None` keeps their own (high).
+    pub unvetted: Option<Severity>,
+    /// `[network]`: unset fields fall back to flags/environment, then the defaults.
+    pub network: NetworkSettings,
+}
+
+/// The `[network]` table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetworkSettings {
+    pub connect_timeout: Option<std::time::Duration>,
+    pub read_timeout: Option<std::time::Duration>,
+    pub download_deadline: Option<std::time::Duration>,
+    pub retries: Option<u32>,
+    pub max_artifact_size: Option<u64>,
+    pub max_index_size: Option<u64>,
 }
 
 impl Default for Config {
@@ -80,9 +107,64 @@ impl Default for Config {
             platform: None,
             rules: BTreeMap::new(),
             ignores: Vec::new(),
+            unvetted: None,
+            network: NetworkSettings::default(),
             file: None,
         }
     }
+}
+
+/// A duration: seconds as a number (`10`, `2.5`), or a number with `ms`, `s`, `m` or `h`.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim().to_ascii_lowercase();
+    let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else if let Some(n) = t.strip_suffix('h') {
+        (n, 3600.0)
+    } else {
+        (t.as_str(), 1.0)
+    };
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration (10, \"500ms\", \"10s\", \"2m\")"))?;
+    let secs = n * scale;
+    if !(secs.is_finite() && secs > 0.0 && secs <= 86_400.0) {
+        return Err(format!(
+            "`{text}`: a duration must be above 0 and at most a day"
+        ));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+/// A size in bytes: a number, or a number with `KB`/`MB`/`GB` (powers of 1000) or
+/// `KiB`/`MiB`/`GiB` (powers of 1024).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let lower = t.to_ascii_lowercase();
+    let units: [(&str, u64); 7] = [
+        ("kib", 1 << 10),
+        ("mib", 1 << 20),
+        ("gib", 1 << 30),
+        ("kb", 1_000),
+        ("mb", 1_000_000),
+        ("gb", 1_000_000_000),
+        ("b", 1),
+    ];
+    let (num, scale) = units
+        .iter()
+        .find_map(|(u, k)| lower.strip_suffix(u).map(|n| (n.trim().to_string(), *k)))
+        .unwrap_or((lower.clone(), 1));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{t}` is not a size (bytes, or \"512MiB\", \"2GiB\", \"100MB\")"))?;
+    n.checked_mul(scale)
+        .filter(|v| *v > 0)
+        .ok_or_else(|| format!("`{t}`: a size must be above 0 and fit in 64 bits"))
 }
 
 /// A check that can be switched on or off: `checks = [...]` here, `--checks` on the command
@@ -111,8 +193,11 @@ pub enum RuleSetting {
 /// One `[[ignore]]` entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ignore {
-    /// PEP 503-normalised package name.
-    pub package: String,
+    /// PEP 503-normalised package name; every package when `None` (only with `advisory`).
+    pub package: Option<String>,
+    /// Only findings for this advisory id or alias (PYSEC-, GHSA-, CVE-...), compared without
+    /// regard to case.
+    pub advisory: Option<String>,
     /// Only this version (compared after PEP 440 normalisation); every version when `None`.
     pub version: Option<String>,
     /// Only this rule; every rule when `None`.
@@ -127,9 +212,12 @@ pub struct Ignore {
 impl Ignore {
     /// `package[==version][ (rule R)]`, as notes and messages name the entry.
     pub fn describe(&self) -> String {
-        let mut s = self.package.clone();
+        let mut s = self.package.clone().unwrap_or_else(|| "any package".into());
         if let Some(v) = &self.version {
             s.push_str(&format!("=={v}"));
+        }
+        if let Some(a) = &self.advisory {
+            s.push_str(&format!(" (advisory {a})"));
         }
         if let Some(r) = &self.rule {
             s.push_str(&format!(" (rule {r})"));
@@ -308,6 +396,19 @@ struct WireConfig {
     platform: Option<Spanned<String>>,
     rules: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
     ignore: Option<Vec<Spanned<WireIgnore>>>,
+    unvetted: Option<Spanned<String>>,
+    network: Option<WireNetwork>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct WireNetwork {
+    connect_timeout: Option<Spanned<toml::Value>>,
+    read_timeout: Option<Spanned<toml::Value>>,
+    download_deadline: Option<Spanned<toml::Value>>,
+    retries: Option<Spanned<toml::Value>>,
+    max_artifact_size: Option<Spanned<toml::Value>>,
+    max_index_size: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -316,6 +417,7 @@ struct WireIgnore {
     package: Option<Spanned<String>>,
     version: Option<Spanned<String>>,
     rule: Option<Spanned<String>>,
+    advisory: Option<Spanned<String>>,
     reason: Option<Spanned<String>>,
     expires: Option<Spanned<toml::Value>>,
 }
@@ -451,17 +553,79 @@ impl WireConfig {
                 c.rules.insert(rule.to_string(), parsed);
             }
         }
+        if let Some(u) = self.unvetted {
+            c.unvetted = Some(parse_severity(&cx, &u, "unvetted")?);
+        }
+        if let Some(n) = self.network {
+            let text = |v: &Spanned<toml::Value>| match v.get_ref() {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                other => other.to_string(),
+            };
+            let dur = |v: Option<Spanned<toml::Value>>, key: &str| match v {
+                Some(v) => parse_duration(&text(&v))
+                    .map(Some)
+                    .or_else(|e| cx.err(v.span(), format!("[network] {key}: {e}"))),
+                None => Ok(None),
+            };
+            let size = |v: Option<Spanned<toml::Value>>, key: &str| match v {
+                Some(v) => parse_size(&text(&v))
+                    .map(Some)
+                    .or_else(|e| cx.err(v.span(), format!("[network] {key}: {e}"))),
+                None => Ok(None),
+            };
+            c.network.connect_timeout = dur(n.connect_timeout, "connect-timeout")?;
+            c.network.read_timeout = dur(n.read_timeout, "read-timeout")?;
+            c.network.download_deadline = dur(n.download_deadline, "download-deadline")?;
+            c.network.max_artifact_size = size(n.max_artifact_size, "max-artifact-size")?;
+            c.network.max_index_size = size(n.max_index_size, "max-index-size")?;
+            if let Some(r) = n.retries {
+                c.network.retries = match r.get_ref() {
+                    toml::Value::Integer(i) if (0..=20).contains(i) => Some(*i as u32),
+                    _ => {
+                        return cx.err(
+                            r.span(),
+                            "[network] retries must be a whole number from 0 to 20",
+                        )
+                    }
+                };
+            }
+        }
         for (i, entry) in self.ignore.into_iter().flatten().enumerate() {
             let n = i + 1;
             let entry_span = entry.span();
             let w = entry.into_inner();
-            let Some(package) = w.package.filter(|p| !p.get_ref().trim().is_empty()) else {
+            let advisory = match w.advisory {
+                Some(a) => {
+                    let id = a.get_ref().trim().to_string();
+                    let ok = !id.is_empty()
+                        && id.len() <= 100
+                        && id.bytes().all(|b| {
+                            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':')
+                        });
+                    if !ok {
+                        return cx.err(
+                            a.span(),
+                            format!("[[ignore]] entry #{n}: `advisory` must be an advisory id such as PYSEC-2021-1 or GHSA-xxxx-xxxx-xxxx"),
+                        );
+                    }
+                    Some(id)
+                }
+                None => None,
+            };
+            let package = w.package.filter(|p| !p.get_ref().trim().is_empty());
+            if package.is_none() && advisory.is_none() {
                 return cx.err(
                     entry_span,
-                    format!("[[ignore]] entry #{n} has no `package`"),
+                    format!("[[ignore]] entry #{n} has no `package` (or `advisory`)"),
                 );
-            };
-            let pkg = crate::package::normalize_name(package.get_ref());
+            }
+            let package = package.map(|p| crate::package::normalize_name(p.get_ref()));
+            let pkg = package
+                .clone()
+                .or_else(|| advisory.clone())
+                .unwrap_or_default();
             let reason = match w.reason {
                 Some(r) if r.get_ref().trim() == REASON_PLACEHOLDER => {
                     return cx.err(r.span(), format!("[[ignore]] entry #{n} (package `{pkg}`) still has the placeholder reason: replace it with why the finding is acceptable"));
@@ -499,7 +663,8 @@ impl WireConfig {
                 None => None,
             };
             c.ignores.push(Ignore {
-                package: pkg,
+                package,
+                advisory,
                 version,
                 rule,
                 reason,
@@ -617,6 +782,49 @@ mod tests {
             )
             .unwrap_err();
             assert!(e.to_string().starts_with("p.toml:2: "), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn durations_sizes_network_table_and_unvetted() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("10").unwrap(), Duration::from_secs(10));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        for bad in ["", "0", "-1", "soon", "2d", "1e9"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_size("2GiB").unwrap(), 2 << 30);
+        assert_eq!(parse_size("100MB").unwrap(), 100_000_000);
+        assert_eq!(parse_size("4096").unwrap(), 4096);
+        for bad in ["", "0", "-5", "2TB", "lots", "99999999999GiB"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+        let c = Config::from_toml(
+            Path::new("p.toml"),
+            "unvetted = \"medium\"\n[network]\nconnect-timeout = 3\nread-timeout = \"250ms\"\nretries = 0\nmax-artifact-size = \"1MiB\"\n",
+            &any_rule,
+        )
+        .unwrap();
+        assert_eq!(c.unvetted, Some(Severity::Medium));
+        assert_eq!(c.network.connect_timeout, Some(Duration::from_secs(3)));
+        assert_eq!(c.network.read_timeout, Some(Duration::from_millis(250)));
+        assert_eq!(c.network.retries, Some(0));
+        assert_eq!(c.network.max_artifact_size, Some(1 << 20));
+        assert_eq!(c.network.download_deadline, None);
+        assert_eq!(Config::default().unvetted, None, "never lowered by default");
+        for (bad, line) in [
+            ("[network]\nretries = 99\n", 2),
+            ("\n[network]\nread-timeout = \"forever\"\n", 3),
+            ("[network]\ntimeout = 5\n", 2),
+            ("unvetted = \"ignore\"\n", 1),
+        ] {
+            let e = Config::from_toml(Path::new("p.toml"), bad, &any_rule).unwrap_err();
+            assert!(
+                e.to_string().starts_with(&format!("p.toml:{line}:")),
+                "{bad}: {e}"
+            );
         }
     }
 

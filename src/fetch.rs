@@ -8,6 +8,11 @@
 //! sharing a queue: the body streams into a temporary file in the cache while every algorithm
 //! the job names is computed, a short body (truncation, connection reset) is retried, and only
 //! bytes that match every expected digest are renamed into the cache.
+//!
+//! Every download is bounded: by the size the lockfile or index states (a `Content-Length`
+//! that disagrees stops it before a byte is read, a body that runs past it stops at the first
+//! byte over: a hashed 5 GiB substitute costs one buffer, not 5 GiB of disk), by
+//! `NetworkOptions::max_artifact_size`, and by a total deadline across every attempt.
 
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,7 +29,8 @@ pub static HASH_MISMATCH: RuleInfo = RuleInfo {
     severity: Severity::Critical,
     summary: "Downloaded bytes do not match the hash the lockfile or index states",
     help: "The file served for this artifact does not hash to the digest pinned in the \
-           lockfile (or published by the index). Either the file was replaced on the index or \
+           lockfile (or published by the index), or is not the size they state (the download \
+           is then stopped at the first byte too many). Either the file was replaced on the index or \
            a mirror, the download was tampered with in transit, or the lockfile was edited by \
            hand. pyvet discards the bytes and never caches them. Re-lock from a trusted \
            index and compare; a false alarm is only possible when the lockfile itself is \
@@ -33,12 +39,14 @@ pub static HASH_MISMATCH: RuleInfo = RuleInfo {
 
 pub static ARTIFACT_NOT_FOUND: RuleInfo = RuleInfo {
     id: "artifact-not-found",
-    severity: Severity::Medium,
+    severity: Severity::High,
     summary: "The index no longer serves a file the lockfile pins",
-    help: "Fetching the artifact returned 404 or 410. The file may have been deleted by \
-           its maintainers or the index (often after a malicious upload was removed), or the \
-           lockfile points at an index that is not configured. Installing from this lockfile \
-           will fail or pick another file; find out why the file disappeared.",
+    help: "Fetching the artifact returned 404 or 410, or the index lists no file matching \
+           the pinned version and hashes. The file may have been deleted by its maintainers \
+           or the index (often after a malicious upload was removed), or the lockfile points \
+           at an index that is not configured. Nothing was vetted, so this blocks (pip \
+           would refuse the pin too); find out why the file disappeared. One of the \
+           `unvetted` rules: lower them together with `unvetted = \"medium\"`.",
 };
 
 pub static ARTIFACT_UNVERIFIED: RuleInfo = RuleInfo {
@@ -53,11 +61,27 @@ pub static ARTIFACT_UNVERIFIED: RuleInfo = RuleInfo {
 
 pub static FETCH_FAILED: RuleInfo = RuleInfo {
     id: "fetch-failed",
-    severity: Severity::Medium,
+    severity: Severity::High,
     summary: "An artifact could not be downloaded, so it was not inspected",
-    help: "The download failed after retries (network error, server error, truncated \
-           body), so the file's contents were not vetted. Re-run when the index is \
-           reachable, or carry a warm cache (`pyvet cache export`/`import`) to this machine.",
+    help: "The download failed after retries (network error, server error, reset, \
+           truncated or stalled body, deadline), so the file's contents were not vetted. \
+           What pyvet could not vet never passes: this blocks. A hostile index can break \
+           downloads for pyvet alone and serve the installer the file. Re-run when the \
+           index is reachable, or carry a warm cache (`pyvet cache export`/`import`) to this \
+           machine; timeouts and retries are set with `--connect-timeout`, `--read-timeout`, \
+           `--download-deadline` and `--retries` (or `[network]` in pyvet.toml). One of the \
+           `unvetted` rules.",
+};
+
+pub static ARTIFACT_TOO_LARGE: RuleInfo = RuleInfo {
+    id: "artifact-too-large",
+    severity: Severity::High,
+    summary: "An artifact is larger than the configured maximum, so it was not vetted",
+    help: "The download was stopped (or the cached file not read) because the file is \
+           larger than `max-artifact-size` (2 GiB by default). Real wheels rarely come near \
+           it; a huge file is a way to exhaust disk or memory, or to hide from a scanner \
+           with a limit. Raise the limit (`--max-artifact-size`, `[network] \
+           max-artifact-size`) if the file is expected. One of the `unvetted` rules.",
 };
 
 pub static RULES: &[&RuleInfo] = &[
@@ -65,6 +89,7 @@ pub static RULES: &[&RuleInfo] = &[
     &ARTIFACT_NOT_FOUND,
     &ARTIFACT_UNVERIFIED,
     &FETCH_FAILED,
+    &ARTIFACT_TOO_LARGE,
 ];
 
 /// One file to fetch.
@@ -72,6 +97,8 @@ pub static RULES: &[&RuleInfo] = &[
 pub struct FetchJob {
     pub filename: String,
     pub url: String,
+    /// The size the lockfile or index states: the body must be exactly this long.
+    pub size: Option<u64>,
     /// Every digest the bytes must match (lockfile per-file hashes and the index's hash).
     pub expected: Vec<Digest>,
     /// Alternatives: when non-empty, the bytes must match at least one of these (pip's
@@ -93,11 +120,57 @@ pub enum FetchStatus {
     NotFound {
         url: String,
     },
+    /// The body is not the size the lockfile or index states (`actual` bytes seen: with
+    /// `more`, the transfer was stopped there).
+    SizeMismatch {
+        expected: u64,
+        actual: u64,
+        more: bool,
+    },
+    /// Larger than the configured maximum (`declared`: the Content-Length, when stated).
+    TooLarge {
+        limit: u64,
+        declared: Option<u64>,
+    },
     /// Offline and not in the cache.
     MissingOffline,
     Failed {
         message: String,
     },
+}
+
+impl FetchStatus {
+    /// One sentence for the size statuses (report detail and finding message).
+    pub fn describe(&self) -> String {
+        match self {
+            FetchStatus::SizeMismatch {
+                expected,
+                actual,
+                more: true,
+            } => format!(
+                "the server sent more than the {expected} bytes the lockfile or index states \
+                 (stopped at {actual}): not the pinned file"
+            ),
+            FetchStatus::SizeMismatch {
+                expected, actual, ..
+            } => format!(
+                "the file is {actual} bytes, not the {expected} bytes the lockfile or index \
+                 states: not the pinned file"
+            ),
+            FetchStatus::TooLarge {
+                limit,
+                declared: Some(d),
+            } => format!(
+                "the file is {d} bytes, larger than max-artifact-size ({limit} bytes): not \
+                 downloaded, not vetted"
+            ),
+            FetchStatus::TooLarge { limit, .. } => format!(
+                "the file is larger than max-artifact-size ({limit} bytes): download stopped, \
+                 not vetted"
+            ),
+            other => format!("{other:?}"),
+        }
+    }
 }
 
 /// Progress events for the caller's progress bar.
@@ -241,25 +314,35 @@ pub fn fetch_one(
     let Some(net) = net else {
         return FetchStatus::MissingOffline;
     };
-    let attempts = net.options().retries.saturating_add(1);
+    let opts = net.options();
+    let deadline = std::time::Instant::now() + opts.deadline;
+    let attempts = opts.retries.saturating_add(1);
     let mut last_error = String::new();
+    let mut made = 0;
     for attempt in 0..attempts {
         if attempt > 0 {
-            std::thread::sleep(
-                net.options()
-                    .backoff
-                    .saturating_mul(1u32 << attempt.min(10))
-                    .min(net.options().max_backoff),
-            );
+            let wait = opts
+                .backoff
+                .saturating_mul(1u32 << attempt.min(10))
+                .min(opts.max_backoff);
+            if std::time::Instant::now() + wait >= deadline {
+                last_error = format!(
+                    "{last_error}; no time left within the download deadline of {} s",
+                    opts.deadline.as_secs_f64()
+                );
+                break;
+            }
+            std::thread::sleep(wait);
         }
-        match download(job, &algs, cache, net, progress) {
+        made += 1;
+        match download(job, &algs, cache, net, progress, deadline) {
             Ok(status) => return status,
             Err(Attempt::Retry(msg)) => last_error = msg,
             Err(Attempt::Fatal(msg)) => return FetchStatus::Failed { message: msg },
         }
     }
     FetchStatus::Failed {
-        message: format!("{last_error} (after {attempts} attempts)"),
+        message: format!("{last_error} (after {made} attempts)"),
     }
 }
 
@@ -274,6 +357,7 @@ fn download(
     cache: &Cache,
     net: &Network,
     progress: &(dyn Fn(FetchEvent) + Sync),
+    deadline: std::time::Instant,
 ) -> Result<FetchStatus, Attempt> {
     let shown = redact_url(&job.url);
     let url = match job.url.split_once('#') {
@@ -281,7 +365,7 @@ fn download(
         None => job.url.as_str(),
     };
     let res = net
-        .download(url)
+        .download(url, deadline)
         .map_err(|e| Attempt::Fatal(redact_text(&e.to_string())))?;
     if res.status == 404 || res.status == 410 {
         return Ok(FetchStatus::NotFound {
@@ -292,18 +376,32 @@ fn download(
         // The network layer has already retried 5xx and 429.
         return Err(Attempt::Fatal(format!("{shown}: HTTP {}", res.status)));
     }
-    let expected_len = res.content_length;
+    let max = net.options().max_artifact_size;
+    let declared = res.content_length;
+    // Stop before reading a byte when the stated length already says "not this file".
+    if let (Some(expected), Some(d)) = (job.size, declared) {
+        if d != expected {
+            return Ok(FetchStatus::SizeMismatch {
+                expected,
+                actual: d,
+                more: false,
+            });
+        }
+    }
+    if declared.is_some_and(|d| d > max) {
+        return Ok(FetchStatus::TooLarge {
+            limit: max,
+            declared,
+        });
+    }
+    let limit = job.size.unwrap_or(u64::MAX).min(max);
     progress(FetchEvent::Started {
         filename: job.filename.clone(),
-        size: expected_len,
+        size: declared.or(job.size),
     });
-    let tmp = cache.temp_path("download");
-    let cleanup = |m: String| {
-        let _ = std::fs::remove_file(&tmp);
-        m
-    };
-    let mut file = std::fs::File::create(&tmp)
-        .map_err(|e| Attempt::Fatal(cleanup(format!("creating {}: {e}", tmp.display()))))?;
+    let mut tmp = cache
+        .temp_file("download")
+        .map_err(|e| Attempt::Fatal(redact_text(&e.to_string())))?;
     let mut hasher = MultiHasher::new(algs.iter().copied());
     let mut body = res.body;
     let mut buf = vec![0u8; 256 * 1024];
@@ -314,40 +412,72 @@ fn download(
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                return Err(Attempt::Retry(cleanup(format!(
+                let why = format!(
                     "{shown}: download interrupted after {size} bytes: {}",
                     redact_text(&e.to_string())
-                ))))
+                );
+                // Past the deadline there is no point in another attempt.
+                return Err(if std::time::Instant::now() >= deadline {
+                    Attempt::Fatal(format!(
+                        "{why} (download deadline of {} s reached)",
+                        net.options().deadline.as_secs_f64()
+                    ))
+                } else {
+                    Attempt::Retry(why)
+                });
             }
         };
+        if size + n as u64 > limit {
+            // The temporary file is removed when `tmp` drops.
+            return Ok(match job.size {
+                Some(expected) if size + n as u64 > expected => FetchStatus::SizeMismatch {
+                    expected,
+                    actual: size + n as u64,
+                    more: true,
+                },
+                _ => FetchStatus::TooLarge {
+                    limit: max,
+                    declared,
+                },
+            });
+        }
         hasher.update(&buf[..n]);
-        file.write_all(&buf[..n])
-            .map_err(|e| Attempt::Fatal(cleanup(format!("writing {}: {e}", tmp.display()))))?;
+        tmp.file()
+            .write_all(&buf[..n])
+            .map_err(|e| Attempt::Fatal(format!("writing {}: {e}", tmp.path().display())))?;
         size += n as u64;
         progress(FetchEvent::Bytes(n as u64));
     }
-    if let Some(len) = expected_len {
+    if let Some(len) = declared {
         if size != len {
-            return Err(Attempt::Retry(cleanup(format!(
+            return Err(Attempt::Retry(format!(
                 "{shown}: truncated download ({size} of {len} bytes)"
-            ))));
+            )));
         }
     }
-    file.sync_all()
-        .map_err(|e| Attempt::Fatal(cleanup(format!("writing {}: {e}", tmp.display()))))?;
-    drop(file);
+    if let Some(expected) = job.size {
+        if size != expected {
+            return Ok(FetchStatus::SizeMismatch {
+                expected,
+                actual: size,
+                more: false,
+            });
+        }
+    }
+    tmp.file()
+        .sync_all()
+        .map_err(|e| Attempt::Fatal(format!("writing {}: {e}", tmp.path().display())))?;
     progress(FetchEvent::Finished {
         filename: job.filename.clone(),
     });
     let got = hasher.finish();
     if let Some((expected, actual)) = job.mismatch(&got) {
-        cleanup(String::new());
         return Ok(FetchStatus::HashMismatch { expected, actual });
     }
     let sha = got.sha256().unwrap_or_default().to_string();
     cache
-        .commit_artifact(&tmp, &sha)
-        .map_err(|e| Attempt::Fatal(cleanup(redact_text(&e.to_string()))))?;
+        .commit_artifact(tmp, &sha)
+        .map_err(|e| Attempt::Fatal(redact_text(&e.to_string())))?;
     let _ = cache.record_name(url, &sha);
     Ok(FetchStatus::Verified { sha256: sha, size })
 }
@@ -364,6 +494,7 @@ mod tests {
         FetchJob {
             filename: "x-1.0.tar.gz".into(),
             url: "https://example.invalid/x-1.0.tar.gz".into(),
+            size: None,
             expected,
             any_of,
         }

@@ -206,6 +206,10 @@ pub struct Finding {
     /// Set by policy when an ignore entry matched: the reason given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<String>,
+    /// Advisory ids and aliases a vulnerability finding stands for (PYSEC-, GHSA-, CVE-...),
+    /// so policy can ignore one advisory by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advisories: Vec<String>,
     /// The exact text that made the rule fire (a word, a call, a URL), as it appears in
     /// `evidence` or `decoded`, so a reader sees which token did it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -245,6 +249,7 @@ impl Finding {
             message: message.into(),
             evidence: None,
             suppressed: None,
+            advisories: Vec::new(),
             matched: None,
             decoded: None,
             runs: None,

@@ -11,20 +11,15 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir)?;
-    let tmp = temp_path(
-        dir,
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
-    );
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    // Created with O_EXCL under a random name; removed if anything fails before the rename.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(data)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map(|_| ()).map_err(|e| e.error)
 }
 
 /// Write a report to `path`: atomically (temp file + rename) when it is, or will be, a regular

@@ -5,7 +5,11 @@
 //! - TLS against the platform trust store, or the PEM roots named by `SSL_CERT_FILE` /
 //!   `SSL_CERT_DIR` when set (corporate interception proxies);
 //! - `HTTP(S)_PROXY` / `ALL_PROXY` / `NO_PROXY` from the environment;
-//! - timeouts, and bounded retries with exponential backoff on 5xx, 429 and connection errors;
+//! - timeouts a user can set (connect, each read, and a total deadline per download), and
+//!   bounded retries with exponential backoff on 5xx, 429 and connection errors, none of which
+//!   may run past a download's deadline: a stalled server costs seconds, not minutes;
+//! - size caps: index responses are read up to [`NetworkOptions::max_index_size`] bytes after
+//!   decoding (a gzip bomb stops there), artifacts up to [`NetworkOptions::max_artifact_size`];
 //! - credentials from the URL's userinfo or from `~/.netrc` (`NETRC` overrides the path), sent
 //!   as Basic auth only to the origin (scheme, host, port) they were given for. Redirects are
 //!   followed here, by hand, so that credentials never follow a redirect to another origin;
@@ -39,8 +43,17 @@ pub enum NetrcSource {
 
 #[derive(Debug, Clone)]
 pub struct NetworkOptions {
-    /// Connect / response / per-read timeout (a stalled transfer fails after this long).
-    pub timeout: Duration,
+    /// Connection setup (TCP, TLS, proxy) must finish within this.
+    pub connect_timeout: Duration,
+    /// Waiting for the response headers, and each read of the body: a transfer that stalls for
+    /// this long fails.
+    pub read_timeout: Duration,
+    /// Total time for one download, every attempt and backoff included.
+    pub deadline: Duration,
+    /// Largest artifact downloaded (bytes); a larger one is stopped and reported, never cached.
+    pub max_artifact_size: u64,
+    /// Largest index response read, after content decoding (bytes).
+    pub max_index_size: u64,
     /// Extra attempts after the first for transient failures (5xx, 429, connection errors).
     pub retries: u32,
     /// Delay before the first retry; doubled for each further retry, capped at `max_backoff`.
@@ -55,11 +68,23 @@ pub struct NetworkOptions {
     pub max_redirects: u32,
 }
 
+/// Defaults, in one place (documented in docs/configuration.md).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(300);
+pub const DEFAULT_RETRIES: u32 = 2;
+pub const DEFAULT_MAX_ARTIFACT_SIZE: u64 = 2 << 30;
+pub const DEFAULT_MAX_INDEX_SIZE: u64 = 64 << 20;
+
 impl Default for NetworkOptions {
     fn default() -> Self {
         Self {
-            timeout: Duration::from_secs(30),
-            retries: 3,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            deadline: DEFAULT_DEADLINE,
+            max_artifact_size: DEFAULT_MAX_ARTIFACT_SIZE,
+            max_index_size: DEFAULT_MAX_INDEX_SIZE,
+            retries: DEFAULT_RETRIES,
             backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(10),
             env_proxy: true,
@@ -75,7 +100,11 @@ impl NetworkOptions {
     /// short timeouts and near-zero backoff.
     pub fn for_tests() -> Self {
         Self {
-            timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(5),
+            read_timeout: Duration::from_secs(5),
+            deadline: Duration::from_secs(30),
+            max_artifact_size: DEFAULT_MAX_ARTIFACT_SIZE,
+            max_index_size: DEFAULT_MAX_INDEX_SIZE,
             retries: 3,
             backoff: Duration::from_millis(1),
             max_backoff: Duration::from_millis(20),
@@ -96,6 +125,8 @@ pub struct Response {
     /// `Content-Length` of the (decoded) body, when the server stated it and the body is not
     /// transfer-decoded by us (gzip).
     pub content_length: Option<u64>,
+    /// The `ETag` header, for a later conditional request.
+    pub etag: Option<String>,
     pub body: Box<dyn Read + Send>,
 }
 
@@ -231,9 +262,9 @@ impl Network {
             .http_status_as_error(false)
             .max_redirects(0)
             .user_agent(concat!("pyvet/", env!("CARGO_PKG_VERSION")))
-            .timeout_connect(Some(opts.timeout))
-            .timeout_recv_response(Some(opts.timeout))
-            .timeout_per_read(Some(opts.timeout))
+            .timeout_connect(Some(opts.connect_timeout))
+            .timeout_recv_response(Some(opts.read_timeout))
+            .timeout_per_read(Some(opts.read_timeout))
             .max_idle_connections_per_host(8)
             .build();
         let netrc = match &opts.netrc {
@@ -277,14 +308,28 @@ impl Network {
 
     /// GET `url`, retrying transient failures. Non-2xx final statuses are returned, not errors.
     pub fn get(&self, url: &str, accept: Option<&str>) -> Result<Response, Error> {
-        self.get_inner(url, accept, false)
+        self.get_inner(url, accept, false, &[], None)
+    }
+
+    /// GET with `If-None-Match: etag`: a `304` status means the resource is unchanged.
+    pub fn get_if_changed(
+        &self,
+        url: &str,
+        accept: Option<&str>,
+        etag: Option<&str>,
+    ) -> Result<Response, Error> {
+        match etag {
+            Some(tag) => self.get_inner(url, accept, true, &[("If-None-Match", tag)], None),
+            None => self.get_inner(url, accept, true, &[], None),
+        }
     }
 
     /// GET an artifact: like [`Network::get`], but asks for the bytes as stored
     /// (`Accept-Encoding: identity`), since lockfile hashes are of the file itself, not of a
-    /// decoded transfer (pip does the same).
-    pub fn download(&self, url: &str) -> Result<Response, Error> {
-        self.get_inner(url, None, true)
+    /// decoded transfer (pip does the same). The whole exchange, body included, must end by
+    /// `deadline`; retries that would start after it are not made.
+    pub fn download(&self, url: &str, deadline: std::time::Instant) -> Result<Response, Error> {
+        self.get_inner(url, None, true, &[], Some(deadline))
     }
 
     fn get_inner(
@@ -292,7 +337,12 @@ impl Network {
         url: &str,
         accept: Option<&str>,
         identity: bool,
+        extra: &[(&str, &str)],
+        deadline: Option<std::time::Instant>,
     ) -> Result<Response, Error> {
+        // Every request ends within the deadline, index pages included.
+        let deadline =
+            Some(deadline.unwrap_or_else(|| std::time::Instant::now() + self.opts.deadline));
         let (mut current, url_creds) = strip_credentials(url).map_err(|m| Error::Network {
             url: redact_url(url),
             message: m,
@@ -317,7 +367,7 @@ impl Network {
         loop {
             let same_origin = origin_of(&current).as_ref() == Some(&start_origin);
             let auth = if same_origin { creds.as_ref() } else { None };
-            let res = self.get_with_retries(&current, accept, auth, identity)?;
+            let res = self.get_with_retries(&current, accept, auth, identity, extra, deadline)?;
             let status = res.status().as_u16();
             if matches!(status, 301 | 302 | 303 | 307 | 308) {
                 let location = res
@@ -382,12 +432,18 @@ impl Network {
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.trim().parse::<u64>().ok())
             };
+            let etag = headers
+                .get("etag")
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty() && v.len() <= 512);
             let body = res.into_body().into_reader();
             return Ok(Response {
                 status,
                 final_url: current.to_string(),
                 content_type,
                 content_length,
+                etag,
                 body: Box::new(body),
             });
         }
@@ -412,10 +468,31 @@ impl Network {
         accept: Option<&str>,
         auth: Option<&Credentials>,
         identity: bool,
+        extra: &[(&str, &str)],
+        deadline: Option<std::time::Instant>,
     ) -> Result<ureq::http::Response<ureq::Body>, Error> {
         let mut attempt = 0u32;
+        let past_deadline = || Error::Network {
+            url: url.to_string(),
+            message: format!(
+                "no answer within the download deadline of {} s",
+                self.opts.deadline.as_secs_f64()
+            ),
+        };
+        // Whether sleeping `d` before another attempt still leaves time for it.
+        let time_for = |d: Duration| deadline.is_none_or(|end| std::time::Instant::now() + d < end);
         loop {
             let mut req = self.agent.get(url.as_str());
+            if let Some(end) = deadline {
+                let left = end.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    return Err(past_deadline());
+                }
+                req = req.config().timeout_global(Some(left)).build();
+            }
+            for (k, v) in extra {
+                req = req.header(*k, *v);
+            }
             if let Some(a) = accept {
                 req = req.header("Accept", a);
             }
@@ -429,23 +506,25 @@ impl Network {
                 Ok(res) => {
                     let status = res.status().as_u16();
                     let transient = status == 429 || (500..600).contains(&status);
-                    if transient && attempt < self.opts.retries {
-                        let retry_after = res
-                            .headers()
-                            .get("retry-after")
-                            .and_then(|v| v.to_str().ok())
-                            .and_then(|v| v.trim().parse::<u64>().ok())
-                            .map(Duration::from_secs);
+                    let retry_after = res
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs);
+                    let wait = self.backoff(attempt, retry_after);
+                    if transient && attempt < self.opts.retries && time_for(wait) {
                         drop(res);
-                        std::thread::sleep(self.backoff(attempt, retry_after));
+                        std::thread::sleep(wait);
                         attempt += 1;
                         continue;
                     }
                     return Ok(res);
                 }
                 Err(e) => {
-                    if is_transient(&e) && attempt < self.opts.retries {
-                        std::thread::sleep(self.backoff(attempt, None));
+                    let wait = self.backoff(attempt, None);
+                    if is_transient(&e) && attempt < self.opts.retries && time_for(wait) {
+                        std::thread::sleep(wait);
                         attempt += 1;
                         continue;
                     }

@@ -49,7 +49,15 @@ pub fn apply(report: &mut Report, config: &Config, now: jiff::Timestamp) {
                     f.severity = *s;
                     true
                 }
-                None => true,
+                // `unvetted = "<severity>"` re-grades the family; never applied by default.
+                None => {
+                    if let Some(s) = config.unvetted {
+                        if crate::audit::UNVETTED_RULES.contains(&f.rule.as_str()) {
+                            f.severity = s;
+                        }
+                    }
+                    true
+                }
             });
         for f in &mut pkg.findings {
             if f.suppressed.is_some() {
@@ -164,8 +172,15 @@ fn matches(ignore: &Ignore, name: &str, version: Option<&str>, f: &Finding) -> b
         .as_deref()
         .map(crate::package::normalize_name)
         .unwrap_or_else(|| name.to_string());
-    if ignore.package != package && ignore.package != name {
-        return false;
+    if let Some(want) = &ignore.package {
+        if *want != package && want != name {
+            return false;
+        }
+    }
+    if let Some(id) = &ignore.advisory {
+        if !f.advisories.iter().any(|a| a.eq_ignore_ascii_case(id)) {
+            return false;
+        }
     }
     if let Some(want) = &ignore.version {
         let have = f.version.as_deref().or(version);
@@ -201,6 +216,17 @@ pub fn summarize(report: &Report) -> Summary {
             Verdict::Warn => s.warn += 1,
             Verdict::Fail => s.fail += 1,
         }
+        // Artifacts (or, for a pin with no file at all, the package) that could not be vetted,
+        // counted whatever the policy made of their findings.
+        let mut unvetted: Vec<Option<&str>> = p
+            .findings
+            .iter()
+            .filter(|f| crate::audit::means_unvetted(&f.rule))
+            .map(|f| f.artifact.as_deref())
+            .collect();
+        unvetted.sort();
+        unvetted.dedup();
+        s.unvetted += unvetted.len();
         for f in &p.findings {
             if f.suppressed.is_some() {
                 s.suppressed += 1;

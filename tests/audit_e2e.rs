@@ -7,7 +7,7 @@ mod support;
 use std::path::Path;
 use std::process::Output;
 
-use support::{simple_json, FixtureFile, Sandbox, TestServer};
+use support::{simple_json, FixtureFile, TestServer};
 
 const TINY: &[u8] = include_bytes!("../testdata/demo/packages/tinyhttp-1.0.0-py3-none-any.whl");
 const OLD: &[u8] = include_bytes!("../testdata/demo/packages/oldparse-1.2.0-py3-none-any.whl");
@@ -16,24 +16,14 @@ const OLD_WHL: &str = "oldparse-1.2.0-py3-none-any.whl";
 
 /// `pyvet ARGS` from the shared sandboxed launcher, run in `cwd` with its cache at `cache`.
 fn pyvet(cwd: &Path, cache: &Path, args: &[&str]) -> Output {
-    Sandbox::new()
-        .pyvet()
-        .current_dir(cwd)
-        .arg("--cache-dir")
-        .arg(cache)
+    support::hermetic_pyvet(cwd, cache)
         .args(args)
         .output()
         .expect("run pyvet")
 }
 
 fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}):\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+    support::json_of(out)
 }
 
 fn rules_of(report: &serde_json::Value, package: &str) -> Vec<String> {
@@ -165,7 +155,14 @@ fn tampered_lockfile_hash_is_a_critical_hash_mismatch_and_nothing_is_cached() {
     let out = pyvet(
         dir.path(),
         &cache,
-        &["audit", "uv.lock", "--format", "json"],
+        &[
+            "audit",
+            "uv.lock",
+            "--format",
+            "json",
+            "--checks",
+            "hashes,code,metadata",
+        ],
     );
     assert_eq!(
         out.status.code(),
@@ -200,7 +197,11 @@ fn offline_with_a_cold_cache_exits_2_and_names_what_is_missing() {
         uv_lock(&s, &support::sha256(TINY), false),
     )
     .unwrap();
-    let out = pyvet(dir.path(), &cache, &["--offline", "audit", "uv.lock"]);
+    let out = pyvet(
+        dir.path(),
+        &cache,
+        &["--offline", "audit", "uv.lock", "--checks", "hashes,code"],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("offline") && err.contains(TINY_WHL), "{err}");
@@ -256,7 +257,12 @@ fn no_index_configured_is_a_clear_tool_error() {
     let out = pyvet(
         dir.path(),
         &dir.path().join("cache"),
-        &["audit", "requirements.txt"],
+        &[
+            "audit",
+            "requirements.txt",
+            "--checks",
+            "hashes,code,metadata",
+        ],
     );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -489,7 +495,15 @@ fn cache_fetch_fills_the_cache_for_a_later_offline_audit() {
     let out = pyvet(
         dir.path(),
         &cache,
-        &["--offline", "audit", "uv.lock", "--format", "json"],
+        &[
+            "--offline",
+            "audit",
+            "uv.lock",
+            "--format",
+            "json",
+            "--checks",
+            "hashes,code,metadata",
+        ],
     );
     assert_eq!(
         out.status.code(),
@@ -729,13 +743,15 @@ fn offline_vulnerability_audit_of_old_pins_reports_exactly_the_advisories_that_a
         .collect();
     got.sort();
     let expected: Vec<(String, String, String)> = [
-        ("alpha-http", "known-vulnerability", "medium"),
+        // Every known vulnerability blocks: graded medium or unknown, the finding is high.
+        ("alpha-http", "known-vulnerability", "high"),
         ("beta-parser", "known-vulnerability", "critical"),
         ("delta-cache", "known-vulnerability", "high"),
-        ("epsilon-cli", "known-vulnerability", "medium"),
+        ("epsilon-cli", "known-vulnerability", "high"),
         ("evil-pkg-demo", "known-malicious", "critical"),
         ("gamma-tools", "known-vulnerability", "high"),
-        ("zeta-web", "known-vulnerability", "medium"),
+        // Only a CVSS v4 vector (9.3): scored, no longer defaulted to medium.
+        ("zeta-web", "known-vulnerability", "critical"),
     ]
     .iter()
     .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))

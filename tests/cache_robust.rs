@@ -142,7 +142,7 @@ fn kill_during_download(cache_fetch: bool) {
     child.kill().expect("SIGKILL pyvet");
     child.wait().expect("reap pyvet");
     assert_eq!(
-        server.bytes_sent(),
+        server.bytes_sent(WHEEL_PATH),
         512 << 10,
         "only the first part went out"
     );
@@ -168,11 +168,11 @@ fn kill_during_download(cache_fetch: bool) {
     eprintln!("temporary files left by the killed run: {leftovers:?}");
 
     // A third run is served from the cache (nothing more is downloaded) and still succeeds.
-    let sent = server.bytes_sent();
+    let sent = server.bytes_sent(WHEEL_PATH);
     let run = run_bounded(audit_cmd(&sb, &lock, &index));
     assert_verified(&run, "cached run");
     assert_eq!(
-        server.bytes_sent(),
+        server.bytes_sent(WHEEL_PATH),
         sent,
         "the cached artifact was downloaded again"
     );
@@ -209,11 +209,11 @@ fn corrupt_cache_entry_is_evicted_and_refetched() {
     bytes[100] ^= 0xff;
     std::fs::write(&entry, &bytes).expect("corrupt entry");
 
-    let sent = server.bytes_sent();
+    let sent = server.bytes_sent(WHEEL_PATH);
     let run = run_bounded(audit_cmd(&sb, &lock, &index));
     assert_verified(&run, "run over a corrupt entry");
     assert!(
-        server.bytes_sent() > sent,
+        server.bytes_sent(WHEEL_PATH) > sent,
         "the corrupt entry was used instead of refetched"
     );
     assert_eq!(assert_cache_consistent(&sb.cache()), 1);

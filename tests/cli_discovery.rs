@@ -110,6 +110,15 @@ fn diff_and_audit_read_lockfiles_from_process_substitution() {
 
     // A piped lockfile has no directory of its own: the configuration is the current
     // directory's. `requests>=2` is unpinned (medium), which blocks only under this policy.
+    // A vulnerability check needs a database (without one it is an error, never a pass).
+    std::fs::create_dir_all(dir.path().join("osv")).unwrap();
+    std::fs::write(
+        dir.path().join("osv/PYSEC-0000-0001.json"),
+        r#"{"id":"PYSEC-0000-0001","modified":"2026-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"PyPI","name":"unrelated"},"versions":["1.0"]}]}"#,
+    )
+    .unwrap();
+    let out = bash(dir.path(), "\"$PYVET\" --cache-dir .cache db import osv").unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let audit = "\"$PYVET\" --cache-dir .cache --offline audit <(cat requirements.txt) --checks vulns --format json";
     let out = bash(dir.path(), audit).unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

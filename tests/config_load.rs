@@ -198,7 +198,7 @@ expires = 2027-06-30
     );
     assert_eq!(c.rules.get("hash-mismatch"), Some(&RuleSetting::Off));
     let i = &c.ignores[0];
-    assert_eq!(i.package, "foo-bar");
+    assert_eq!(i.package.as_deref(), Some("foo-bar"));
     assert_eq!(i.version.as_deref(), Some("2.0"));
     assert_eq!(i.rule.as_deref(), Some("release-too-new"));
     assert_eq!(i.reason, "internal package");

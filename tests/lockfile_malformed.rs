@@ -393,9 +393,11 @@ fn errors_in_included_files_name_that_file() {
     let (code, stderr) = show(&dir.join("requirements.txt"), &[]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(
-        stderr.contains("inner.txt:2: invalid requirement"),
+        stderr.contains("inner.txt:2: not a valid requirement"),
         "{stderr}"
     );
+    // Located, never quoted: an included file's text stays out of the output.
+    assert!(!stderr.contains("`six==`"), "{stderr}");
 }
 
 #[test]

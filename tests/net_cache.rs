@@ -21,6 +21,7 @@ fn filled_cache(root: &Path) -> (Cache, Vec<Vec<u8>>) {
     }
     cache
         .index_put(&CachedResponse {
+            sha256: None,
             url: "https://example.invalid/simple/demo/".into(),
             final_url: "https://example.invalid/simple/demo/".into(),
             status: 200,

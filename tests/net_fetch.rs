@@ -19,6 +19,7 @@ fn net() -> Network {
 
 fn job(server: &TestServer, path: &str, data: Option<&[u8]>) -> FetchJob {
     FetchJob {
+        size: None,
         filename: path.rsplit('/').next().unwrap().to_string(),
         url: server.url(path),
         expected: data
@@ -154,6 +155,7 @@ fn every_expected_algorithm_is_checked_and_any_of_needs_one_match() {
 
     // any_of: one of the alternatives must match.
     let j = FetchJob {
+        size: None,
         filename: "m-1.0.tar.gz".into(),
         url: server.url("/f/m-1.0.tar.gz"),
         expected: vec![],
@@ -504,6 +506,7 @@ fn child_process_fill() {
         .map(|l| {
             let (url, sha) = l.split_once(' ').unwrap();
             FetchJob {
+                size: None,
                 filename: url.rsplit('/').next().unwrap().to_string(),
                 url: url.to_string(),
                 expected: vec![Digest::new(HashAlgorithm::Sha256, sha).unwrap()],
@@ -602,6 +605,7 @@ fn garbage_and_refusals_are_failures_with_redacted_messages() {
     let jobs: Vec<FetchJob> = ["/f/g-1.0.tar.gz", "/f/a-1.0.tar.gz"]
         .iter()
         .map(|p| FetchJob {
+            size: None,
             filename: p.rsplit('/').next().unwrap().into(),
             url: server.url_with_userinfo("who:hunter2", p),
             expected: vec![],

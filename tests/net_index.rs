@@ -146,6 +146,7 @@ fn json_page_and_metadata_are_parsed_merged_and_usable_for_fetching() {
     let jobs: Vec<FetchJob> = [f1, f2]
         .iter()
         .map(|f| FetchJob {
+            size: None,
             filename: f.filename.clone(),
             url: f.url.clone(),
             expected: f.hashes.digests().collect(),
@@ -315,6 +316,7 @@ fn index_credentials_reach_file_downloads_on_the_same_host() {
     assert!(!info.index_url.contains("pw"), "{}", info.index_url);
     assert!(!info.files[0].url.contains("pw"));
     let job = FetchJob {
+        size: None,
         filename: info.files[0].filename.clone(),
         url: info.files[0].url.clone(),
         expected: vec![Digest::new(HashAlgorithm::Sha256, &support::sha256(&data)).unwrap()],

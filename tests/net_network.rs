@@ -240,7 +240,7 @@ fn a_stalled_server_times_out() {
         Fault::Slow(Duration::from_secs(600)),
     );
     let mut opts = NetworkOptions::for_tests();
-    opts.timeout = Duration::from_millis(200);
+    opts.read_timeout = Duration::from_millis(200);
     opts.retries = 0;
     let net = net_with(opts);
     // The server answers only after ten minutes (or when dropped): getting an error at all

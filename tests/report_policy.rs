@@ -258,6 +258,69 @@ fn unchanged_count_is_kept() {
     assert!(pyvet::report::summary_line(&r).contains("(40 unchanged, not vetted)"));
 }
 
+#[test]
+fn an_advisory_ignore_suppresses_that_advisory_only_whatever_the_package() {
+    use pyvet::finding::{Confidence, Finding};
+    let vuln = |id: &str, alias: &str| {
+        let mut f = Finding::new(
+            "known-vulnerability",
+            Severity::High,
+            Confidence::High,
+            format!("{id}: a flaw (severity unknown; fixed in 2.0)"),
+        )
+        .for_package("oldlib", Some("0.9.0"));
+        f.advisories = vec![id.to_string(), alias.to_string()];
+        f
+    };
+    let build = |text: &str| {
+        let mut r = raw_report();
+        let p = r.packages.iter_mut().find(|p| p.name == "oldlib").unwrap();
+        p.findings.push(vuln("PYSEC-0000-0001", "CVE-0000-0001"));
+        p.findings.push(vuln("PYSEC-0000-0002", "CVE-0000-0002"));
+        apply(&mut r, &config(text), now());
+        r
+    };
+    // No ignore: both block.
+    let r = build("");
+    assert_eq!(pkg(&r, "oldlib").verdict, Verdict::Fail);
+    // One advisory ignored by its alias (any case), with no package named.
+    let r = build("[[ignore]]\nadvisory = \"cve-0000-0001\"\nreason = \"not reachable: we never parse untrusted input\"\n");
+    let f = &pkg(&r, "oldlib").findings;
+    let suppressed: Vec<&str> = f
+        .iter()
+        .filter(|f| f.suppressed.is_some())
+        .map(|f| f.advisories[0].as_str())
+        .collect();
+    assert_eq!(suppressed, vec!["PYSEC-0000-0001"]);
+    assert_eq!(
+        pkg(&r, "oldlib").verdict,
+        Verdict::Fail,
+        "the other still blocks"
+    );
+    // Both ignored: passes.
+    let r = build("[[ignore]]\nadvisory = \"PYSEC-0000-0001\"\nreason = \"r\"\n[[ignore]]\npackage = \"oldlib\"\nadvisory = \"PYSEC-0000-0002\"\nreason = \"r\"\n");
+    assert_eq!(pkg(&r, "oldlib").verdict, Verdict::Pass);
+    // An advisory ignore for another package does not apply.
+    let r = build(
+        "[[ignore]]\npackage = \"requests\"\nadvisory = \"PYSEC-0000-0001\"\nreason = \"r\"\n",
+    );
+    assert!(pkg(&r, "oldlib")
+        .findings
+        .iter()
+        .all(|f| f.suppressed.is_none()));
+    // Neither package nor advisory: an error naming the entry.
+    let e = Config::from_toml(
+        Path::new("pyvet.toml"),
+        "[[ignore]]\nreason = \"r\"\n",
+        &pyvet::catalog::is_known,
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("no `package` (or `advisory`)"),
+        "{e}"
+    );
+}
+
 fn finding<'a>(r: &'a Report, package: &str, rule: &str) -> &'a pyvet::finding::Finding {
     pkg(r, package)
         .findings

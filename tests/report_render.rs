@@ -146,7 +146,7 @@ fn summary_line_says_blocked_or_ok() {
     let mut r = report();
     assert_eq!(
         report::summary_line(&r),
-        "6 packages: 3 pass, 1 warn, 2 fail — blocked (fail-on: high)"
+        "6 packages: 3 pass, 1 warn, 2 fail; 1 artifact could not be vetted — blocked (fail-on: high)"
     );
     let cfg = pyvet::config::Config {
         fail_on: pyvet::finding::Severity::Critical,

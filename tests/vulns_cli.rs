@@ -64,14 +64,19 @@ fn import_directory_then_info() {
     );
     assert!(stdout.contains("packages:  7"), "{stdout}");
     assert!(
-        stdout.contains("imported:  2026-01-01T00:00:00Z (2 days ago)"),
+        stdout.contains("updated:   2026-01-01T00:00:00Z (2 days ago)"),
         "{stdout}"
     );
     assert!(stdout.contains("testdata/osv/records"), "{stdout}");
+    // Imported two days ago, but the data itself is half a year old: that is what counts.
     assert!(
-        !text(&out.stderr).contains("warning"),
-        "{}",
-        text(&out.stderr)
+        stdout.contains("newest:    2025-10-01T00:00:00Z (newest record, 94 days old)"),
+        "{stdout}"
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("warning: the vulnerability database is stale: its newest record was modified 94 days ago"),
+        "{stderr}"
     );
 }
 
@@ -91,10 +96,7 @@ fn info_warns_when_stale_and_speaks_json() {
     );
     assert_eq!(out.status.code(), Some(0));
     let stderr = text(&out.stderr);
-    assert!(
-        stderr.contains("warning: the vulnerability database is 8 days old"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("last updated 8 days ago"), "{stderr}");
 
     let out = pyvet(
         cache.path(),
@@ -111,6 +113,8 @@ fn info_warns_when_stale_and_speaks_json() {
     assert_eq!(v["imported"], true);
     assert_eq!(v["stale"], true);
     assert_eq!(v["age_days"], 8);
+    assert_eq!(v["data_age_days"], 100);
+    assert_eq!(v["updated_at"], T0);
     assert_eq!(v["records"], 8);
     assert_eq!(v["packages"], 7);
     assert_eq!(v["imported_at"], T0);
@@ -225,15 +229,98 @@ fn broken_zip_member_is_named() {
 }
 
 #[test]
-fn update_needs_a_url() {
+fn update_defaults_to_the_public_osv_export() {
     let cache = support::tempdir();
-    let out = pyvet(cache.path(), &["db", "update"]);
+    // Offline, so nothing is fetched; the error names where it would have downloaded from.
+    let out = pyvet(cache.path(), &["--offline", "db", "update"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
-    assert!(
-        stderr.contains("--url") && stderr.contains("PYVET_OSV_URL"),
-        "{stderr}"
+    assert!(stderr.contains(pyvet::vulns::DEFAULT_OSV_URL), "{stderr}");
+}
+
+#[test]
+fn update_over_http_keeps_the_etag_so_an_unchanged_export_costs_one_request() {
+    let s = support::TestServer::start();
+    let mut files = Vec::new();
+    fixture_files(&fixtures().join("records"), &mut files);
+    s.add_route(
+        "/osv/PyPI/all.zip",
+        support::Route {
+            body: write_zip(&files),
+            content_type: "application/zip".into(),
+            fault: support::Fault::ETag("\"v1\"".into()),
+        },
     );
+    let url = s.url("/osv/PyPI/all.zip");
+    let cache = support::tempdir();
+    let out = pyvet(cache.path(), &["--now", T0, "db", "update", "--url", &url]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("imported 8 records"),
+        "{}",
+        text(&out.stdout)
+    );
+    let first = s.requests_for("/osv/PyPI/all.zip");
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].header("if-none-match"), None);
+
+    let later = "2026-01-05T00:00:00Z";
+    let out = pyvet(
+        cache.path(),
+        &["--now", later, "db", "update", "--url", &url],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("unchanged"),
+        "{}",
+        text(&out.stdout)
+    );
+    let all = s.requests_for("/osv/PyPI/all.zip");
+    assert_eq!(all.len(), 2, "one request per update");
+    assert_eq!(all[1].header("if-none-match"), Some("\"v1\""));
+
+    // The check counts as an update: the database is current as of the second run.
+    let out = pyvet(
+        cache.path(),
+        &["--now", later, "--format", "json", "db", "info"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["updated_at"], later);
+    assert_eq!(v["imported_at"], T0);
+    assert_eq!(v["age_days"], 0);
+
+    // A different URL is not sent the other export's ETag.
+    s.add("/other.zip", write_zip(&files), "application/zip");
+    let other = s.url("/other.zip");
+    let out = pyvet(
+        cache.path(),
+        &["--now", later, "db", "update", "--url", &other],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        s.requests_for("/other.zip")[0].header("if-none-match"),
+        None
+    );
+}
+
+#[test]
+fn vulnerability_check_without_a_database_is_a_tool_error_naming_the_fix() {
+    let dir = support::tempdir();
+    std::fs::write(dir.path().join("requirements.txt"), "django==3.2.0\n").unwrap();
+    let out = support::hermetic_pyvet(dir.path(), &dir.path().join("cache"))
+        .args([
+            "--offline",
+            "audit",
+            "requirements.txt",
+            "--checks",
+            "vulns",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("`pyvet db update`"), "{stderr}");
+    assert!(!text(&out.stdout).contains("OK"), "{}", text(&out.stdout));
 }
 
 #[test]

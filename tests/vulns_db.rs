@@ -76,9 +76,14 @@ fn folded_aliases_give_one_finding_with_all_ids() {
     let f = one(&db, "Alpha_HTTP", "2.31.0");
     assert_eq!(f.rule, "known-vulnerability");
     assert_eq!(ids(&f), ["PYSEC-0000-0001", "GHSA-0000-aaaa-0001"]);
-    // 6.1 from the CVSS vector outranks nothing; MODERATE agrees: medium.
-    assert_eq!(f.severity, Severity::Medium);
-    assert!(f.message.contains("(fixed in 2.32.0)"), "{}", f.message);
+    // 6.1 from the CVSS vector (MODERATE agrees) is shown; a known vulnerability blocks: high.
+    assert_eq!(f.severity, Severity::High);
+    assert!(
+        f.message
+            .contains("(severity medium, CVSS 6.1; fixed in 2.32.0)"),
+        "{}",
+        f.message
+    );
     let ev = f.evidence.unwrap();
     assert!(ev.contains("aliases: CVE-0000-0001"), "{ev}");
     assert!(ev.contains("base score 6.1"), "{ev}");
@@ -116,7 +121,7 @@ fn several_introduced_fixed_pairs() {
         let f = one(&db, "beta-parser", v);
         assert_eq!(f.severity, Severity::Critical, "CVSS 9.8");
         assert!(
-            f.message.contains(&format!("(fixed in {fix})")),
+            f.message.contains(&format!("fixed in {fix})")),
             "{v}: {}",
             f.message
         );
@@ -130,7 +135,7 @@ fn last_affected_is_inclusive() {
     assert!(clean(&db, "gamma-tools", "1.0rc1"));
     let f = one(&db, "gamma.tools", "1.0");
     assert_eq!(f.severity, Severity::High, "CVSS 7.5");
-    assert!(f.message.contains("(no fixed version)"), "{}", f.message);
+    assert!(f.message.contains("; no fixed version)"), "{}", f.message);
     one(&db, "gamma-tools", "1.4");
     one(&db, "gamma-tools", "1.4.0");
     assert!(clean(&db, "gamma-tools", "1.4.post1"));
@@ -167,7 +172,12 @@ fn pre_releases_at_range_edges() {
     assert!(clean(&db, "zeta-web", "1.0rc1"), "before introduced 1.0");
     one(&db, "zeta-web", "1.0");
     let f = one(&db, "zeta-web", "1.1rc1");
-    assert_eq!(f.severity, Severity::Medium, "CVSS v4 only: default medium");
+    assert_eq!(f.severity, Severity::Critical, "CVSS v4 only: scored 9.3");
+    assert!(
+        f.message.contains("severity critical, CVSS 9.3"),
+        "{}",
+        f.message
+    );
     assert!(clean(&db, "zeta-web", "1.1"));
     assert!(clean(&db, "zeta-web", "1.1.post1"));
 }
@@ -205,19 +215,37 @@ fn non_pep440_pin_is_unchecked() {
 }
 
 #[test]
-fn staleness() {
+fn staleness_counts_from_the_newest_record_and_the_last_update() {
+    // The fixture's newest record is from 2025-10-01: imported on 2026-01-01 it is already
+    // three months behind, whatever the import time says.
     let (_d, db) = imported();
     assert_eq!(db.imported_at(), now());
+    assert_eq!(db.updated_at(), now());
+    assert_eq!(db.data_age_days(now()), 92);
+    assert!(db.is_stale(now()));
+    let note = db.stale_note(now()).unwrap();
+    assert!(
+        note.contains("newest record was modified 92 days ago"),
+        "{note}"
+    );
+
+    // Fresh data: stale only once the last update is more than 7 days old.
+    let src = support::tempdir();
+    std::fs::write(
+        src.path().join("PYSEC-0000-0100.json"),
+        r#"{"id":"PYSEC-0000-0100","modified":"2025-12-31T00:00:00Z","affected":[{"package":{"ecosystem":"PyPI","name":"fresh"},"versions":["1.0"]}]}"#,
+    )
+    .unwrap();
+    let dir = support::tempdir();
+    vulns::import_path(dir.path(), src.path(), now()).unwrap();
+    let db = VulnDb::open(dir.path()).unwrap().unwrap();
     let day = jiff::SignedDuration::from_hours(24);
-    let week = now().checked_add(day * 7).unwrap();
-    assert!(!db.is_stale(week));
-    assert_eq!(db.stale_note(week), None);
-    let later = now().checked_add(day * 8).unwrap();
+    assert!(db.stale_note(now()).is_none());
+    assert!(!db.is_stale(now().checked_add(day * 6).unwrap()));
+    let later = now().checked_add(day * 9).unwrap();
     assert!(db.is_stale(later));
-    assert_eq!(db.age_days(later), 8);
     let note = db.stale_note(later).unwrap();
-    assert!(note.contains("older than 7 days"), "{note}");
-    assert!(note.contains(&now().to_string()), "{note}");
+    assert!(note.contains("last updated 9 days ago"), "{note}");
 }
 
 /// The expectations in testdata/osv/README.md for requirements-old.txt.
@@ -244,12 +272,12 @@ fn requirements_old_fixture_matches_its_readme() {
     assert_eq!(
         got,
         [
-            "alpha-http known-vulnerability medium PYSEC-0000-0001+GHSA-0000-aaaa-0001",
+            "alpha-http known-vulnerability high PYSEC-0000-0001+GHSA-0000-aaaa-0001",
             "beta-parser known-vulnerability critical PYSEC-0000-0002",
             "gamma-tools known-vulnerability high PYSEC-0000-0003",
             "delta-cache known-vulnerability high GHSA-0000-bbbb-0002",
-            "epsilon-cli known-vulnerability medium PYSEC-0000-0004",
-            "zeta-web known-vulnerability medium PYSEC-0000-0005",
+            "epsilon-cli known-vulnerability high PYSEC-0000-0004",
+            "zeta-web known-vulnerability critical PYSEC-0000-0005",
             "evil-pkg-demo known-malicious critical MAL-0000-0001",
         ]
     );

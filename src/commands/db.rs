@@ -2,9 +2,10 @@
 //!
 //! The database lives in the cache directory (`<cache>/osv/db.jsonl`) so that audits can check
 //! known vulnerabilities with no network. `import` reads local files or an export zip; `update`
-//! downloads an export zip from a URL the user configures (there is no built-in default host;
-//! `file://` URLs read a local mirror);
-//! `info` says what is loaded and warns when it is stale.
+//! downloads the OSV export zip for PyPI ([`vulns::DEFAULT_OSV_URL`] unless `--url` or
+//! `PYVET_OSV_URL` names another; `file://` URLs read a local mirror) with a conditional GET, so
+//! an unchanged export costs one request; `info` says what is loaded, how old its newest record
+//! is and when it was last updated, and warns when it is stale.
 
 use std::fmt::Write as _;
 use std::io::Read;
@@ -59,14 +60,12 @@ fn import_popular(
 }
 
 fn update(g: &GlobalArgs, args: &DbUpdateArgs) -> Result<ExitCode, Error> {
-    let Some(url) = args.url.as_deref().map(str::trim).filter(|u| !u.is_empty()) else {
-        return Err(Error::Usage(
-            "no OSV database URL: pass `pyvet db update --url URL` or set PYVET_OSV_URL to the \
-             address of an OSV export zip for PyPI (or download it yourself and run \
-             `pyvet db import FILE.zip`)"
-                .into(),
-        ));
-    };
+    let url = args
+        .url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .unwrap_or(vulns::DEFAULT_OSV_URL);
     let shown = redact_url(url);
     let dir = super::cache_dir(g)?;
     // A mirrored export on disk or a network share: no network needed, even offline.
@@ -79,27 +78,62 @@ fn update(g: &GlobalArgs, args: &DbUpdateArgs) -> Result<ExitCode, Error> {
             return report_import(g, &summary);
         }
     }
-    let net =
-        crate::network::Network::acquire(g.offline, &Default::default())?.ok_or_else(|| {
-            Error::Offline {
-                missing: vec![format!("OSV database from {shown}")],
-            }
+    let net = crate::network::Network::acquire(g.offline, &super::session::network_options(g)?)?
+        .ok_or_else(|| Error::Offline {
+            missing: vec![format!("OSV database from {shown}")],
         })?;
-    let resp = net.get(url, Some("application/zip"))?;
+    // Send the ETag back only when the database on disk came from this very URL.
+    let previous = vulns::store::read_update_state(&dir).filter(|s| {
+        s.source == shown
+            && VulnDb::open(&dir)
+                .ok()
+                .flatten()
+                .is_some_and(|db| db.info().source == shown)
+    });
+    let resp = net.get_if_changed(
+        url,
+        Some("application/zip"),
+        previous.as_ref().and_then(|p| p.etag.as_deref()),
+    )?;
+    let now = super::now(g);
+    if resp.status == 304 {
+        let mut state = previous.unwrap_or(vulns::store::UpdateState {
+            source: shown.clone(),
+            etag: None,
+            checked_at: now,
+        });
+        state.checked_at = now;
+        vulns::store::write_update_state(&dir, &state)?;
+        let out = if g.format == Format::Json {
+            serde_json::to_string_pretty(&serde_json::json!({
+                "source": shown,
+                "unchanged": true,
+                "checked_at": now,
+            }))
+            .expect("serialisable")
+                + "\n"
+        } else {
+            format!("the OSV export at {shown} is unchanged; the database is up to date\n")
+        };
+        super::emit(g, &out)?;
+        return Ok(ExitCode::from(crate::policy::EXIT_OK));
+    }
     if !(200..300).contains(&resp.status) {
         return Err(Error::Network {
             url: shown,
             message: format!("HTTP status {}", resp.status),
         });
     }
+    let etag = resp.etag.clone();
+    let too_large = || Error::Network {
+        url: shown.clone(),
+        message: format!("the export is larger than {} bytes", vulns::store::MAX_ZIP),
+    };
     if resp
         .content_length
         .is_some_and(|n| n > vulns::store::MAX_ZIP)
     {
-        return Err(Error::Network {
-            url: shown,
-            message: format!("the export is larger than {} bytes", vulns::store::MAX_ZIP),
-        });
+        return Err(too_large());
     }
     let mut bytes = Vec::new();
     resp.body
@@ -110,12 +144,17 @@ fn update(g: &GlobalArgs, args: &DbUpdateArgs) -> Result<ExitCode, Error> {
             message: crate::redact::redact_text(&e.to_string()),
         })?;
     if bytes.len() as u64 > vulns::store::MAX_ZIP {
-        return Err(Error::Network {
-            url: shown,
-            message: format!("the export is larger than {} bytes", vulns::store::MAX_ZIP),
-        });
+        return Err(too_large());
     }
-    let summary = vulns::import_zip_bytes(&dir, &bytes, &shown, super::now(g))?;
+    let summary = vulns::import_zip_bytes(&dir, &bytes, &shown, now)?;
+    vulns::store::write_update_state(
+        &dir,
+        &vulns::store::UpdateState {
+            source: shown.clone(),
+            etag,
+            checked_at: now,
+        },
+    )?;
     report_import(g, &summary)
 }
 
@@ -171,8 +210,14 @@ fn report_import(g: &GlobalArgs, s: &ImportSummary) -> Result<ExitCode, Error> {
 struct InfoReport<'a> {
     path: String,
     imported: bool,
+    /// Days since the last update (import, or an update that found the export unchanged).
     #[serde(skip_serializing_if = "Option::is_none")]
     age_days: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    updated_at: Option<jiff::Timestamp>,
+    /// Days since the newest record was modified: how old the data itself is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_age_days: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     stale: Option<bool>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
@@ -190,6 +235,8 @@ fn info(g: &GlobalArgs) -> Result<ExitCode, Error> {
                 path: path.display().to_string(),
                 imported: db.is_some(),
                 age_days: db.as_ref().map(|d| d.age_days(now)),
+                updated_at: db.as_ref().map(|d| d.updated_at()),
+                data_age_days: db.as_ref().map(|d| d.data_age_days(now)),
                 stale: db.as_ref().map(|d| d.is_stale(now)),
                 info: db.as_ref().map(|d| d.info()),
             };
@@ -197,7 +244,8 @@ fn info(g: &GlobalArgs) -> Result<ExitCode, Error> {
         }
         (None, false) => format!(
             "location:  {}\nno vulnerability database imported: run `pyvet db import PATH` \
-             (a directory of OSV records or an OSV export zip) or `pyvet db update --url URL`\n",
+             (a directory of OSV records or an OSV export zip) or `pyvet db update` (the OSV \
+             export for PyPI)\n",
             path.display()
         ),
         (Some(db), false) => {
@@ -205,10 +253,11 @@ fn info(g: &GlobalArgs) -> Result<ExitCode, Error> {
             let mut out = String::new();
             let _ = writeln!(out, "location:  {}", path.display());
             let _ = writeln!(out, "source:    {}", i.source);
+            let _ = writeln!(out, "imported:  {}", i.imported_at);
             let _ = writeln!(
                 out,
-                "imported:  {} ({} days ago)",
-                i.imported_at,
+                "updated:   {} ({} days ago)",
+                db.updated_at(),
                 db.age_days(now)
             );
             let _ = writeln!(
@@ -217,22 +266,27 @@ fn info(g: &GlobalArgs) -> Result<ExitCode, Error> {
                 i.records, i.malicious, i.withdrawn
             );
             let _ = writeln!(out, "packages:  {}", i.packages);
-            if let Some(m) = &i.newest_modified {
-                let _ = writeln!(out, "newest:    {m}");
+            match db.newest_record() {
+                Some(t) => {
+                    let _ = writeln!(
+                        out,
+                        "newest:    {t} (newest record, {} days old)",
+                        db.data_age_days(now)
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "newest:    unknown (the records carry no modification time)"
+                    );
+                }
             }
             out
         }
     };
     super::emit(g, &out)?;
-    if let Some(db) = &db {
-        if db.is_stale(now) {
-            eprintln!(
-                "warning: the vulnerability database is {} days old (more than {}): refresh it \
-                 with `pyvet db update` or `pyvet db import`",
-                db.age_days(now),
-                vulns::STALE_AFTER_DAYS
-            );
-        }
+    if let Some(why) = db.as_ref().and_then(|d| d.stale_note(now)) {
+        eprintln!("warning: {why} (or `pyvet db import` a fresh export)");
     }
     Ok(ExitCode::from(crate::policy::EXIT_OK))
 }

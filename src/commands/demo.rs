@@ -116,6 +116,7 @@ fn seed(cache_dir: &Path, scratch: &Path, now: jiff::Timestamp) -> Result<(), Er
     for (name, body) in INDEX_PAGES {
         let url = crate::index::simple_url(INDEX_ROOT, name);
         cache.index_put(&CachedResponse {
+            sha256: None,
             url: url.clone(),
             final_url: url,
             status: 200,

@@ -76,6 +76,24 @@ pub fn run(g: &GlobalArgs, args: &DiffArgs) -> Result<ExitCode, Error> {
     }))
 }
 
+/// A revision as the user may name one (`main`, `origin/main`, `HEAD~2`, `v1.0^`, a commit id,
+/// `@{u}`): no leading `-` (git would read an option), no whitespace or control characters, not
+/// empty, and short.
+fn check_revision(spec: &str) -> Result<(), Error> {
+    let ok = !spec.is_empty()
+        && spec.len() <= 256
+        && !spec.starts_with('-')
+        && !spec.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "`{}` is neither a file nor a valid git revision",
+            spec.escape_debug()
+        )))
+    }
+}
+
 /// Load the base lockfile: `spec` is a file path (or a pipe: `<(git show main:uv.lock)`), or a
 /// git revision at which `head_path` is read.
 pub fn load_base(spec: &str, head_path: &Path, kind: Option<LockKind>) -> Result<Lockfile, Error> {
@@ -90,18 +108,38 @@ pub fn load_base(spec: &str, head_path: &Path, kind: Option<LockKind>) -> Result
     let name = head_path
         .file_name()
         .ok_or_else(|| Error::Usage(format!("{}: not a file", head_path.display())))?;
-    let object = format!("{spec}:./{}", name.to_string_lossy());
+    check_revision(spec)?;
+    // The revision is resolved to a commit id first, and every argument after
+    // `--end-of-options` is data: `--base=--output=FILE` can never become a git option.
+    let resolved = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "--verify", "--quiet", "--end-of-options"])
+        .arg(format!("{spec}^{{commit}}"))
+        .output()
+        .map_err(|e| Error::io("running git (needed to read the base revision)", e))?;
+    let commit = String::from_utf8_lossy(&resolved.stdout).trim().to_string();
+    if !resolved.status.success()
+        || !commit.bytes().all(|b| b.is_ascii_hexdigit())
+        || commit.is_empty()
+    {
+        return Err(Error::Usage(format!(
+            "`{spec}` is neither a file nor a git revision (in {})",
+            dir.display()
+        )));
+    }
+    let object = format!("{commit}:./{}", name.to_string_lossy());
     let output = Command::new("git")
         .arg("-C")
         .arg(dir)
-        .args(["show", &object])
+        .args(["show", "--end-of-options", &object])
         .output()
         .map_err(|e| Error::io("running git (needed to read the base revision)", e))?;
     if !output.status.success() {
         return Err(Error::Usage(format!(
-            "`{spec}` is neither a file nor a git revision holding {}: {}",
+            "the git revision `{spec}` holds no {}: {}",
             head_path.display(),
-            String::from_utf8_lossy(&output.stderr).trim()
+            crate::redact::redact_text(String::from_utf8_lossy(&output.stderr).trim())
         )));
     }
     let text = String::from_utf8(output.stdout).map_err(|_| {

@@ -48,6 +48,9 @@ pub fn use_color(g: &GlobalArgs) -> bool {
 
 /// Write command output to `-o FILE` or stdout.
 pub fn emit(g: &GlobalArgs, text: &str) -> Result<(), Error> {
+    // Values expanded from `${VAR}` never leave the process.
+    let text = crate::redact::scrub(text);
+    let text = text.as_ref();
     match &g.output {
         Some(path) if path.as_os_str() != "-" => crate::fsutil::write_output(path, text.as_bytes())
             .map_err(|e| Error::io(format!("writing {}", path.display()), e)),

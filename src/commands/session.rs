@@ -14,6 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::audit::{self, AuditOptions, Checks, Event, Services};
 use crate::cache::Cache;
 use crate::cli::{GlobalArgs, TargetArgs};
+use crate::config::NetworkSettings;
 use crate::config::{Check, Config};
 use crate::error::Error;
 use crate::fetch::FetchEvent;
@@ -78,6 +79,8 @@ pub struct Environment {
     pub vulns: Option<VulnDb>,
     pub target: Target,
     pub thresholds: crate::metadata::Thresholds,
+    /// Artifacts larger than this are neither downloaded nor read (`max-artifact-size`).
+    pub max_artifact_size: u64,
 }
 
 impl Environment {
@@ -89,7 +92,9 @@ impl Environment {
     ) -> Result<Self, Error> {
         let cache_dir = super::cache_dir(g)?;
         let cache = Cache::open(&cache_dir)?;
-        let net = Network::acquire(g.offline, &NetworkOptions::default())?;
+        let net_opts = network_options_with(g, &config.network)?;
+        let max_artifact_size = net_opts.max_artifact_size;
+        let net = Network::acquire(g.offline, &net_opts)?;
         let configured = pipconf::resolve(
             g.index_url.as_deref(),
             &g.extra_index_url,
@@ -117,6 +122,7 @@ impl Environment {
             vulns,
             target,
             thresholds,
+            max_artifact_size,
         })
     }
 
@@ -137,6 +143,7 @@ impl Environment {
             thresholds: self.thresholds.clone(),
             inspect: Default::default(),
             limits: Default::default(),
+            max_artifact_size: self.max_artifact_size,
             only,
         }
     }
@@ -230,4 +237,40 @@ impl Progress {
             b.finish_and_clear();
         }
     }
+}
+
+/// Network options: the global flags (and their `PYVET_*` environment variables), else the
+/// configuration's `[network]` table, else the defaults.
+pub fn network_options(g: &GlobalArgs) -> Result<NetworkOptions, Error> {
+    network_options_with(g, &NetworkSettings::default())
+}
+
+/// [`network_options`] with a configuration's `[network]` table under the flags.
+pub fn network_options_with(
+    g: &GlobalArgs,
+    cfg: &NetworkSettings,
+) -> Result<NetworkOptions, Error> {
+    let mut o = NetworkOptions::default();
+    if let Some(v) = g.connect_timeout.or(cfg.connect_timeout) {
+        o.connect_timeout = v;
+    }
+    if let Some(v) = g.read_timeout.or(cfg.read_timeout) {
+        o.read_timeout = v;
+    }
+    if let Some(v) = g.download_deadline.or(cfg.download_deadline) {
+        o.deadline = v;
+    }
+    if let Some(v) = g.retries.or(cfg.retries) {
+        if v > 20 {
+            return Err(Error::Usage(format!("--retries {v}: at most 20")));
+        }
+        o.retries = v;
+    }
+    if let Some(v) = g.max_artifact_size.or(cfg.max_artifact_size) {
+        o.max_artifact_size = v;
+    }
+    if let Some(v) = g.max_index_size.or(cfg.max_index_size) {
+        o.max_index_size = v;
+    }
+    Ok(o)
 }

@@ -32,9 +32,6 @@ use crate::redact::redact_url;
 /// `Accept` for simple pages: PEP 691 JSON preferred, PEP 503 HTML accepted.
 pub const SIMPLE_ACCEPT: &str = "application/vnd.pypi.simple.v1+json, text/html;q=0.1";
 
-/// Largest index response read (simple pages of very large projects run to tens of MB).
-const MAX_INDEX_RESPONSE: u64 = 256 * 1024 * 1024;
-
 /// Where the index URLs come from, highest priority first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IndexSettings {
@@ -198,12 +195,13 @@ impl<'a> IndexClient<'a> {
         let status = res.status;
         let final_url = res.final_url.clone();
         let content_type = res.content_type.clone();
-        let body = match res.read_body(MAX_INDEX_RESPONSE) {
+        let body = match res.read_body(net.options().max_index_size) {
             Ok(b) => b,
             Err(e) if required => return Err(e),
             Err(_) => return Ok(None),
         };
         let entry = CachedResponse {
+            sha256: None,
             url: clean_url(url),
             final_url,
             status,

@@ -464,12 +464,52 @@ pub(crate) fn input(path: &Path, line: Option<usize>, message: impl Into<String>
 /// 1-based line of a byte offset (offsets past the end give the last line).
 fn line_of_bytes(bytes: &[u8], offset: usize) -> usize {
     let end = offset.min(bytes.len());
-    1 + bytes[..end].iter().filter(|&&b| b == b'\n').count()
+    note_scanned(end);
+    1 + memchr::memchr_iter(b'\n', &bytes[..end]).count()
 }
 
-/// 1-based line of a byte offset into `text`.
+/// 1-based line of a byte offset into `text`. Scans from the start: for one-off messages only;
+/// a reader that locates many entries uses a [`LineIndex`].
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     line_of_bytes(text.as_bytes(), offset)
+}
+
+/// The byte offsets where lines start, built in one pass, so that finding the line of each of
+/// 100,000 packages is a binary search, not a scan from the top of the file each time (which
+/// made large lockfiles quadratic).
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(text: &str) -> Self {
+        let mut starts = Vec::with_capacity(text.len() / 40 + 1);
+        starts.push(0);
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        note_scanned(text.len());
+        Self { starts }
+    }
+
+    /// 1-based line of a byte offset (offsets past the end give the last line).
+    pub(crate) fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset).max(1)
+    }
+}
+
+thread_local! {
+    static SCANNED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+fn note_scanned(bytes: usize) {
+    SCANNED.with(|c| c.set(c.get().saturating_add(bytes as u64)));
+}
+
+/// Bytes this thread has scanned to compute line numbers since the last call (then reset).
+/// A work counter for tests that keep parsing linear without timing it: a well-behaved reader
+/// scans each file once.
+#[doc(hidden)]
+pub fn take_line_bytes_scanned() -> u64 {
+    SCANNED.with(|c| c.replace(0))
 }
 
 /// A TOML error as an input error at the line its span starts on. Syntax errors read "invalid
@@ -828,6 +868,11 @@ mod tests {
         );
         assert_eq!(line_of("a\nb\nc", 2), 2);
         assert_eq!(line_of("a\nb\nc", 99), 3);
+        let idx = LineIndex::new("a\nb\nc");
+        for off in 0..8 {
+            assert_eq!(idx.line(off), line_of("a\nb\nc", off), "{off}");
+        }
+        assert_eq!(LineIndex::new("").line(0), 1);
         assert!(parse_hash("md5:abc").unwrap().is_none());
         assert!(parse_hash("sha256:abc").is_err());
         assert!(parse_hash("foo:abc").is_err());

@@ -129,8 +129,9 @@ pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), 
             .or_default() += 1;
     }
 
+    let lines = super::LineIndex::new(text);
     for spanned in wire.package {
-        let line = line_of(text, spanned.span().start);
+        let line = lines.line(spanned.span().start);
         let err = |msg: String| input(path, Some(line), msg);
         let p = spanned.into_inner();
         let normalized = normalize_name(&p.name);

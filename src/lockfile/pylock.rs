@@ -98,8 +98,9 @@ pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), 
             ),
         ));
     }
+    let lines = super::LineIndex::new(text);
     for spanned in wire.packages {
-        let line = line_of(text, spanned.span().start);
+        let line = lines.line(spanned.span().start);
         let err = |msg: String| {
             input(
                 path,

@@ -19,7 +19,17 @@
 //! Includes (`-r`, `-c`) are read relative to the including file; a cycle is an error. Constraint
 //! files add no packages: their pins and hashes apply only to requirements of the same name.
 //! Unknown options, bad hashes, and requirements pip would reject are errors naming file:line.
+//!
+//! Hostile includes: an include (or constraint file) must resolve, after following links, to a
+//! regular file inside the project (the nearest ancestor of the top-level file holding `.git`,
+//! else that file's own directory), and never to a special filesystem (`/proc`, `/dev`,
+//! `/sys`): `-r /proc/self/environ` is refused, not read. Errors about a line of an included
+//! file never quote it, since whatever the file holds (a secret) would reach the terminal or a
+//! CI log. Each file is read and parsed once however often it is included (an include diamond
+//! is not an explosion), and constraints are matched by name in a map, so parsing is linear.
+//! `${VAR}` values are registered as secrets (`crate::redact`) and never appear in output.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -36,11 +46,15 @@ use crate::package::{Artifact, LockedPackage, PackageName, Problem, Source};
 const MAX_INCLUDE_DEPTH: usize = 64;
 
 pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), Error> {
+    let top = identity(path);
     let mut ctx = Ctx {
         lock,
-        stack: vec![(identity(path), path.to_path_buf())],
+        root: project_root(path),
+        stack: vec![(top.clone(), path.to_path_buf())],
         requirements: Vec::new(),
         constraints: Vec::new(),
+        texts: HashMap::new(),
+        visited: HashSet::from([(top, Mode::Requirements)]),
     };
     ctx.parse_file(path, text, 0, Mode::Requirements)?;
     let Ctx {
@@ -49,8 +63,15 @@ pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), 
         constraints,
         ..
     } = ctx;
+    let mut by_name: HashMap<&str, Vec<&Pending>> = HashMap::new();
+    for c in &constraints {
+        by_name.entry(&c.pkg.name.normalized).or_default().push(c);
+    }
     for req in &mut requirements {
-        apply_constraints(req, &constraints);
+        let name = req.pkg.name.normalized.clone();
+        if let Some(cs) = by_name.get(name.as_str()) {
+            apply_constraints(req, cs);
+        }
         req.pkg.problems = problems_of(req);
     }
     for req in requirements {
@@ -60,7 +81,7 @@ pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), 
     Ok(())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Mode {
     Requirements,
     Constraints,
@@ -81,15 +102,54 @@ struct Pending {
 
 struct Ctx<'a> {
     lock: &'a mut Lockfile,
+    /// Includes must resolve inside this directory (canonical).
+    root: PathBuf,
     /// Files being read, outermost first (for cycle detection): (identity, path as reached).
     stack: Vec<(PathBuf, PathBuf)>,
     requirements: Vec<Pending>,
     constraints: Vec<Pending>,
+    /// Every included file read so far: identity -> (index into `Lockfile::files`, text).
+    texts: HashMap<PathBuf, (usize, std::rc::Rc<str>)>,
+    /// (identity, mode) pairs already parsed: including a file again adds nothing new.
+    visited: HashSet<(PathBuf, Mode)>,
 }
 
 /// What identifies a file for cycle detection: its canonical path when it exists.
 fn identity(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The directory includes must stay in: the nearest ancestor of the top-level file's directory
+/// that holds `.git` (a monorepo's shared `-r ../base.txt` stays allowed), else that directory.
+fn project_root(top: &Path) -> PathBuf {
+    let dir = match top.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let dir = std::fs::canonicalize(&dir)
+        .or_else(|_| std::path::absolute(&dir))
+        .unwrap_or(dir);
+    dir.ancestors()
+        .find(|a| a.join(".git").exists())
+        .map(Path::to_path_buf)
+        .unwrap_or(dir)
+}
+
+/// Filesystems whose "files" are the machine's state (environment, memory, devices).
+fn is_special(canonical: &Path) -> bool {
+    ["/proc", "/dev", "/sys"]
+        .iter()
+        .any(|p| canonical.starts_with(p))
+}
+
+/// The message for a malformed line of an included file: where, never what.
+fn hidden_line_error(path: &Path, line_no: usize) -> Error {
+    input(
+        path,
+        Some(line_no),
+        "not a valid requirement or option (the text of an included file is never shown; \
+         check that line of the file)",
+    )
 }
 
 impl Ctx<'_> {
@@ -101,8 +161,15 @@ impl Ctx<'_> {
         mode: Mode,
     ) -> Result<(), Error> {
         let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let included = file != 0;
         for (line_no, line) in logical_lines(text) {
-            let err = |msg: String| input(path, Some(line_no), msg);
+            let err = |msg: String| {
+                if included {
+                    hidden_line_error(path, line_no)
+                } else {
+                    input(path, Some(line_no), msg)
+                }
+            };
             let (args, opts) = break_args_options(&line);
             let (opts, editable_marker) = split_editable_marker(&opts);
             let opts = shlex_split(opts).map_err(err)?;
@@ -130,8 +197,7 @@ impl Ctx<'_> {
                 }
                 continue;
             };
-            let mut pending = parse_requirement(&req_text, editable)
-                .map_err(|m| input(path, Some(line_no), m))?;
+            let mut pending = parse_requirement(&req_text, editable).map_err(err)?;
             pending.file = file;
             if pending.unnamed {
                 if let Source::Path { path: p, .. } = &pending.pkg.source {
@@ -142,8 +208,7 @@ impl Ctx<'_> {
             }
             pending.pkg.line = Some(u32::try_from(line_no).unwrap_or(u32::MAX));
             for h in &parsed.hashes {
-                let d = Digest::parse(h)
-                    .map_err(|e| input(path, Some(line_no), format!("invalid --hash: {e}")))?;
+                let d = Digest::parse(h).map_err(|e| err(format!("invalid --hash: {e}")))?;
                 if !pending.pkg.requirement_hashes.contains(&d) {
                     pending.pkg.requirement_hashes.push(d);
                 }
@@ -229,7 +294,30 @@ impl Ctx<'_> {
         } else {
             base_dir.join(target_path)
         };
-        let id = identity(&child);
+        let id = match std::fs::canonicalize(&child) {
+            Ok(id) => id,
+            Err(e) => {
+                return Err(err(format!(
+                    "cannot read included file {}: {e}",
+                    child.display()
+                )))
+            }
+        };
+        if is_special(&id) {
+            return Err(err(format!(
+                "refusing to include {}: it is a special file ({}), not a regular file of the project",
+                child.display(),
+                id.display()
+            )));
+        }
+        if !id.starts_with(&self.root) {
+            return Err(err(format!(
+                "refusing to include {}: it is outside the project directory {} (an include \
+                 may only name files of the project)",
+                child.display(),
+                self.root.display()
+            )));
+        }
         if let Some(pos) = self.stack.iter().position(|(p, _)| *p == id) {
             let chain: Vec<String> = self.stack[pos..]
                 .iter()
@@ -244,21 +332,34 @@ impl Ctx<'_> {
                 "includes nested more than {MAX_INCLUDE_DEPTH} deep"
             )));
         }
-        let bytes = crate::fsutil::read_regular(&child, super::MAX_LOCKFILE_SIZE).map_err(|e| {
-            err(format!(
-                "cannot read included file {}: {e}",
-                child.display()
-            ))
-        })?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let line = super::line_of_bytes(e.as_bytes(), e.utf8_error().valid_up_to());
-            input(&child, Some(line), "file is not valid UTF-8")
-        })?;
-        let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
-        let index = self.lock.files.len();
-        self.lock.files.push(child.clone());
-        self.stack.push((id, child.clone()));
-        let r = self.parse_file(&child, &text, index, mode);
+        // Included before in this mode: everything it adds is already there.
+        if !self.visited.insert((id.clone(), mode)) {
+            return Ok(());
+        }
+        let (index, text) = match self.texts.get(&id) {
+            Some((index, text)) => (*index, text.clone()),
+            None => {
+                let bytes =
+                    crate::fsutil::read_regular(&id, super::MAX_LOCKFILE_SIZE).map_err(|e| {
+                        err(format!(
+                            "cannot read included file {}: {e}",
+                            child.display()
+                        ))
+                    })?;
+                let text = String::from_utf8(bytes).map_err(|e| {
+                    let line = super::line_of_bytes(e.as_bytes(), e.utf8_error().valid_up_to());
+                    input(&child, Some(line), "file is not valid UTF-8")
+                })?;
+                let text: std::rc::Rc<str> = text.strip_prefix('\u{feff}').unwrap_or(&text).into();
+                let index = self.lock.files.len();
+                self.lock.files.push(child.clone());
+                self.texts.insert(id.clone(), (index, text.clone()));
+                (index, text)
+            }
+        };
+        let shown = self.lock.files[index].clone();
+        self.stack.push((id, shown.clone()));
+        let r = self.parse_file(&shown, &text, index, mode);
         self.stack.pop();
         r
     }
@@ -346,7 +447,10 @@ fn expand_env_with(line: &str, var: &dyn Fn(&str) -> Option<String>) -> String {
         if name_len > 0 && after.as_bytes().get(name_len) == Some(&b'}') {
             let name = &after[..name_len];
             match var(name) {
-                Some(v) if !v.is_empty() => out.push_str(&v),
+                Some(v) if !v.is_empty() => {
+                    crate::redact::register_secret(name, &v);
+                    out.push_str(&v)
+                }
                 _ => out.push_str(&rest[start..start + 2 + name_len + 1]),
             }
             rest = &after[name_len + 1..];
@@ -977,8 +1081,9 @@ fn fallback_name(filename: &str, whole: &str) -> String {
     }
 }
 
-/// Constraints pin and hash requirements of the same name (and compatible markers) only.
-fn apply_constraints(req: &mut Pending, constraints: &[Pending]) {
+/// Constraints pin and hash requirements of the same name (and compatible markers) only;
+/// `constraints` are those of the requirement's name.
+fn apply_constraints(req: &mut Pending, constraints: &[&Pending]) {
     if !matches!(req.pkg.source, Source::Registry { .. }) {
         return;
     }

@@ -110,8 +110,9 @@ pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), 
         .map(|m| m.members.iter().map(|n| normalize_name(n)).collect())
         .unwrap_or_default();
 
+    let lines = super::LineIndex::new(text);
     for spanned in wire.package {
-        let line = line_of(text, spanned.span().start);
+        let line = lines.line(spanned.span().start);
         let err = |msg: String| input(path, Some(line), msg);
         let p = spanned.into_inner();
         let s = &p.source;

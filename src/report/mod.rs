@@ -80,6 +80,10 @@ pub struct Summary {
     /// Packages present but not vetted because they did not change (pre-merge mode).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub unchanged: usize,
+    /// Selected artifacts that could not be vetted (not on the index, not downloaded, not
+    /// verified, not readable), each with a finding that says why.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unvetted: usize,
     /// Whether anything is at or above `fail_on` (the exit code is 1 when true).
     pub blocked: bool,
 }
@@ -261,6 +265,14 @@ pub fn summary_line(report: &Report) -> String {
     );
     if s.unchanged > 0 {
         line.push_str(&format!(" ({} unchanged, not vetted)", s.unchanged));
+    }
+    if s.unvetted > 0 {
+        let noun = if s.unvetted == 1 {
+            "artifact"
+        } else {
+            "artifacts"
+        };
+        line.push_str(&format!("; {} {noun} could not be vetted", s.unvetted));
     }
     if s.blocked {
         line.push_str(&format!(" — blocked (fail-on: {})", report.fail_on));

@@ -1,9 +1,24 @@
-//! CVSS 3.x base scores computed from vector strings.
+//! CVSS base scores computed from vector strings.
 //!
-//! OSV records carry severity as a CVSS vector (`CVSS:3.1/AV:N/AC:L/...`), not as a number, so
-//! grading a finding needs the base-score formula of the CVSS v3.0/v3.1 specification. Only the
-//! eight base metrics count; temporal and environmental metrics are accepted and ignored.
-//! Malformed vectors give `None` (the caller falls back to another severity source).
+//! OSV records carry severity as a CVSS vector (`CVSS:3.1/AV:N/AC:L/...`,
+//! `CVSS:4.0/AV:N/AC:L/AT:N/...`), not as a number, so grading a finding needs the scoring
+//! formulas. v3.0/v3.1 base scores are computed here (only the eight base metrics count;
+//! temporal and environmental metrics are accepted and ignored). CVSS 4.0 scoring is a lookup
+//! over macro-vectors with interpolation, implemented by the maintained `cvss` crate (RustSec);
+//! [`score_v4`] wraps it. Malformed vectors give `None` (the caller falls back to another
+//! severity source, and finally to "unknown").
+
+/// The CVSS-B score (0.0–10.0, one decimal) of a CVSS 4.0 vector, or `None` when the string is
+/// not a well-formed v4 vector.
+pub fn score_v4(vector: &str) -> Option<f64> {
+    let v = vector.trim();
+    if !v.starts_with("CVSS:4.0/") {
+        return None;
+    }
+    let parsed: cvss::v4::Vector = v.parse().ok()?;
+    let score = parsed.score().value();
+    (0.0..=10.0).contains(&score).then_some(score)
+}
 
 /// The base score (0.0–10.0, one decimal) of a CVSS v3.0 or v3.1 vector, or `None` when the
 /// string is not a well-formed v3 vector with all eight base metrics exactly once.
@@ -176,6 +191,39 @@ mod tests {
             "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
         ] {
             assert_eq!(base_score_v3(v), None, "{v}");
+        }
+    }
+
+    #[test]
+    fn v4_vectors_are_scored() {
+        // 9.3 for the all-high network vector is the specification's own example; the others
+        // are what the crate computes (it checks all 104,976 base vectors against Red Hat's
+        // reference implementation), pinned here so a dependency change is noticed.
+        let s = |v: &str| score_v4(v).unwrap_or_else(|| panic!("{v} did not parse"));
+        assert_eq!(
+            s("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
+            9.3
+        );
+        assert_eq!(
+            s("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N"),
+            0.0
+        );
+        assert_eq!(
+            s("CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
+            8.5
+        );
+        assert_eq!(
+            s("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:P/VC:L/VI:L/VA:N/SC:N/SI:N/SA:N"),
+            5.3
+        );
+        for bad in [
+            "",
+            "CVSS:4.0",
+            "CVSS:4.0/AV:N",
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+            "CVSS:4.0/AV:X/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+        ] {
+            assert_eq!(score_v4(bad), None, "{bad}");
         }
     }
 }

@@ -6,7 +6,13 @@
 //! and stored compactly, indexed by normalised package name (see [`store`]). Matching follows
 //! the OSV schema ([`range`]); records that describe one vulnerability under several ids (a
 //! PYSEC and a GHSA record naming each other, or sharing a CVE alias) are folded into one
-//! finding that lists every id. Severity comes from the CVSS v3 base score ([`cvss`]).
+//! finding that lists every id.
+//!
+//! Verdict: a known vulnerability blocks whatever its grade (its finding is at least `high`,
+//! the rule's severity), because most advisories carry no severity at all and a gate that
+//! passes them is no gate; `fail-on`, `[rules]` and per-advisory `[[ignore]]` entries relax it
+//! by name. The grade is still computed for display, from CVSS v3 and v4 vectors ([`cvss`]),
+//! else the database's own severity word, else shown as "unknown".
 
 pub mod cvss;
 pub mod osv;
@@ -27,6 +33,10 @@ pub use osv::{Advisory, Grade};
 pub use range::{Event, Range, RangeKind, RangeMatch};
 pub use store::{db_path, import_path, import_zip_bytes, DbInfo, ImportSummary};
 
+/// Where `pyvet db update` downloads from unless told otherwise: the OSV project's public
+/// export of every PyPI advisory (PYSEC, GHSA, MAL records), one zip of JSON records.
+pub const DEFAULT_OSV_URL: &str = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip";
+
 /// A database older than this is stale.
 pub const STALE_AFTER_DAYS: i64 = 7;
 
@@ -34,13 +44,16 @@ pub static KNOWN_VULNERABILITY: RuleInfo = RuleInfo {
     id: "known-vulnerability",
     severity: Severity::High,
     summary: "The pinned version is affected by a published vulnerability",
-    help: "The OSV database lists this package version as affected by a vulnerability. The \
-           finding's severity comes from the advisory's CVSS v3 base score (9.0+ critical, \
-           7.0+ high, 4.0+ medium, otherwise low), else from the database's own severity, \
-           else medium. Records that describe the same vulnerability under several ids \
-           (PYSEC, GHSA, CVE aliases) are reported once, with every id. Upgrade to a fixed \
-           version when the message names one; if the vulnerable code is not reachable in \
-           your use, suppress the finding in pyvet.toml with the advisory id and a reason.",
+    help: "The OSV database lists this package version as affected by a vulnerability. Any \
+           known vulnerability blocks by default: the finding is high, or critical when the \
+           advisory grades it so. The message shows the advisory's own grade: from its CVSS \
+           v3 or v4 vector (9.0+ critical, 7.0+ high, 4.0+ medium, otherwise low), else the \
+           database's severity (GitHub's), else \"unknown\" (most PyPA advisories give \
+           none). Records that describe the same vulnerability under several ids (PYSEC, \
+           GHSA, CVE aliases) are reported once, with every id. Upgrade to a fixed version \
+           when the message names one; if the vulnerable code is not reachable in your use, \
+           add an `[[ignore]]` entry with `advisory = \"ID\"` and a reason, or raise \
+           `fail-on`.",
 };
 
 pub static KNOWN_MALICIOUS: RuleInfo = RuleInfo {
@@ -56,12 +69,14 @@ pub static KNOWN_MALICIOUS: RuleInfo = RuleInfo {
 
 pub static VULN_UNCHECKED: RuleInfo = RuleInfo {
     id: "vuln-unchecked",
-    severity: Severity::Medium,
+    severity: Severity::High,
     summary: "Known vulnerabilities could not be checked for this version",
     help: "The vulnerability database has advisories for this package, but pyvet could not \
            decide whether this version is affected: the version (or a version in an \
            advisory's range) is not a valid PEP 440 version, or the database entry could \
-           not be read. Check the listed advisories by hand, or pin a standard version.",
+           not be read. What could not be checked is not passed: check the listed \
+           advisories by hand, or pin a standard version; relax it with `[rules]` \
+           `vuln-unchecked = \"medium\"` or an `[[ignore]]` entry with a reason.",
 };
 
 pub static RULES: &[&RuleInfo] = &[&KNOWN_VULNERABILITY, &KNOWN_MALICIOUS, &VULN_UNCHECKED];
@@ -90,25 +105,52 @@ impl VulnDb {
         self.store.info.imported_at
     }
 
-    /// Whole days since import (0 when `now` is before the import).
-    pub fn age_days(&self, now: jiff::Timestamp) -> i64 {
-        let secs = now.as_second() - self.imported_at().as_second();
-        (secs / 86_400).max(0)
+    /// When the data was last known to be current: the import, or a later `db update` that
+    /// found the export unchanged.
+    pub fn updated_at(&self) -> jiff::Timestamp {
+        match &self.store.update {
+            Some(u) if u.source == self.store.info.source => u.checked_at.max(self.imported_at()),
+            _ => self.imported_at(),
+        }
     }
 
-    /// Older than [`STALE_AFTER_DAYS`].
+    /// The newest `modified` time among the records (the data's own age), when known.
+    pub fn newest_record(&self) -> Option<jiff::Timestamp> {
+        self.store
+            .info
+            .newest_modified
+            .as_deref()
+            .and_then(|m| m.trim().parse().ok())
+    }
+
+    /// Whole days since the last update (0 when `now` is before it).
+    pub fn age_days(&self, now: jiff::Timestamp) -> i64 {
+        days_between(self.updated_at(), now)
+    }
+
+    /// Whole days since the newest record was modified (since the update when unknown).
+    pub fn data_age_days(&self, now: jiff::Timestamp) -> i64 {
+        days_between(self.newest_record().unwrap_or(self.updated_at()), now)
+    }
+
+    /// Stale: last updated, or newest record modified, more than [`STALE_AFTER_DAYS`] ago.
     pub fn is_stale(&self, now: jiff::Timestamp) -> bool {
-        now.as_second() - self.imported_at().as_second() > STALE_AFTER_DAYS * 86_400
+        let old = |t: jiff::Timestamp| now.as_second() - t.as_second() > STALE_AFTER_DAYS * 86_400;
+        old(self.updated_at()) || self.newest_record().is_some_and(old)
     }
 
     /// The report's note about a stale database (`None` while it is fresh): new advisories and
-    /// malicious-package reports are unknown to this audit.
+    /// malicious-package reports are unknown to this audit. Also what `db info` warns.
     pub fn stale_note(&self, now: jiff::Timestamp) -> Option<String> {
         self.is_stale(now).then(|| {
+            let newest = match self.newest_record() {
+                Some(t) => format!("its newest record was modified {} days ago ({t})", self.data_age_days(now)),
+                None => "its records carry no modification times".to_string(),
+            };
             format!(
-                "the vulnerability database is older than {STALE_AFTER_DAYS} days (imported {}); \
-                 run `pyvet db update`",
-                self.imported_at()
+                "the vulnerability database is stale: {newest}, and it was last updated {} days ago ({}); run `pyvet db update`",
+                self.age_days(now),
+                self.updated_at()
             )
         })
     }
@@ -146,6 +188,10 @@ impl VulnDb {
         let advisories = self.store.advisories(&norm)?;
         Ok(check_advisories(&advisories, &norm, version))
     }
+}
+
+fn days_between(then: jiff::Timestamp, now: jiff::Timestamp) -> i64 {
+    ((now.as_second() - then.as_second()) / 86_400).max(0)
 }
 
 /// The `vuln-unchecked` finding for a database entry that cannot be read.
@@ -374,7 +420,7 @@ fn group_finding(group: &[&Hit<'_>], norm: &str, version: &str) -> Finding {
         .filter(|al| !ids.contains(al))
         .collect();
     let malicious = group.iter().any(|(a, ..)| a.malicious);
-    // The worst grade in the group; its basis is shown.
+    // The worst grade in the group (unknown ranks lowest); its basis is shown.
     let grade = group
         .iter()
         .map(|(a, ..)| &a.grade)
@@ -384,6 +430,7 @@ fn group_finding(group: &[&Hit<'_>], norm: &str, version: &str) -> Finding {
                 .then(x.score.unwrap_or(-1.0).total_cmp(&y.score.unwrap_or(-1.0)))
         })
         .expect("groups are non-empty");
+    let mut advisories: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
     let summary = ids
         .iter()
         .find_map(|id| {
@@ -406,10 +453,17 @@ fn group_finding(group: &[&Hit<'_>], norm: &str, version: &str) -> Finding {
     });
     let all_versions_only = group.iter().all(|(.., all)| *all);
 
+    // Any known vulnerability blocks: at least the rule's severity, higher when graded higher.
     let (rule, severity) = if malicious {
         (&KNOWN_MALICIOUS, KNOWN_MALICIOUS.severity)
     } else {
-        (&KNOWN_VULNERABILITY, grade.severity)
+        (
+            &KNOWN_VULNERABILITY,
+            grade
+                .severity
+                .unwrap_or(KNOWN_VULNERABILITY.severity)
+                .max(KNOWN_VULNERABILITY.severity),
+        )
     };
     let mut message = ids.join(" / ");
     if malicious {
@@ -425,13 +479,14 @@ fn group_finding(group: &[&Hit<'_>], norm: &str, version: &str) -> Finding {
             message.push_str(&format!(": {summary}"));
         }
         match fixed.first() {
-            Some(f) => message.push_str(&format!(" (fixed in {f})")),
-            None => message.push_str(" (no fixed version)"),
+            Some(f) => message.push_str(&format!(" (severity {}; fixed in {f})", grade.label())),
+            None => message.push_str(&format!(" (severity {}; no fixed version)", grade.label())),
         }
     }
 
     let mut evidence = vec![format!("ids: {}", ids.join(", "))];
     if !aliases.is_empty() {
+        advisories.extend(aliases.iter().map(|s| s.to_string()));
         evidence.push(format!(
             "aliases: {}",
             aliases.into_iter().collect::<Vec<_>>().join(", ")
@@ -446,7 +501,7 @@ fn group_finding(group: &[&Hit<'_>], norm: &str, version: &str) -> Finding {
         evidence.push(format!("fixed in: {}", fixed.join(", ")));
     }
     evidence.push(format!("severity: {}", grade.basis));
-    let finding = rule
+    let mut finding = rule
         .finding(message)
         .with_severity(severity)
         .with_confidence(if all_versions_only {
@@ -456,6 +511,7 @@ fn group_finding(group: &[&Hit<'_>], norm: &str, version: &str) -> Finding {
         })
         .with_evidence(evidence.join("\n"))
         .for_package(norm, Some(version.trim()));
+    finding.advisories = advisories;
     match (malicious, fixed.first()) {
         (true, _) => finding.with_action(format!("remove {norm} and do not install it")),
         (false, Some(f)) => finding.with_action(format!("upgrade {norm} to {f} or later")),
@@ -476,9 +532,7 @@ mod tests {
             published: None,
             modified: None,
             grade: Grade {
-                severity: score
-                    .map(osv::severity_from_score)
-                    .unwrap_or(Severity::Medium),
+                severity: score.map(osv::severity_from_score),
                 score,
                 basis: "test".into(),
             },
@@ -555,8 +609,66 @@ mod tests {
         assert!(ev.contains("fixed in: 2.0, 2.0.1"), "{ev}");
         assert_eq!(folded.package.as_deref(), Some("demo"));
         assert_eq!(folded.version.as_deref(), Some("1.5"));
-        assert_eq!(f[1].severity, Severity::Medium);
+        // Graded medium, but a known vulnerability blocks: the finding is high.
+        assert_eq!(f[1].severity, Severity::High);
         assert!(f[1].message.starts_with("PYSEC-0000-0002"));
+        assert!(
+            f[1].message.contains("severity medium, CVSS 5.0"),
+            "{}",
+            f[1].message
+        );
+        assert_eq!(
+            folded.advisories,
+            vec![
+                "PYSEC-0000-0001",
+                "GHSA-aaaa-bbbb-cccc",
+                "GHSA-dddd-eeee-ffff",
+                "CVE-0000-1111"
+            ]
+        );
+    }
+
+    #[test]
+    fn regression_ungraded_advisories_block_and_say_unknown() {
+        // ~92% of PyPA advisories carry no severity; they used to be graded medium and pass.
+        let advs = vec![
+            adv(
+                "PYSEC-0000-0009",
+                &[],
+                &[("introduced", "0"), ("fixed", "3.2.19")],
+                None,
+            ),
+            adv(
+                "PYSEC-0000-0010",
+                &[],
+                &[("introduced", "0"), ("fixed", "4.0")],
+                Some(2.0),
+            ),
+        ];
+        let f = check_advisories(&advs, "demo", "3.2.0");
+        assert_eq!(f.len(), 2);
+        for x in &f {
+            assert_eq!(x.rule, KNOWN_VULNERABILITY.id);
+            assert_eq!(x.severity, Severity::High, "{}", x.message);
+        }
+        let unknown = f
+            .iter()
+            .find(|x| x.message.starts_with("PYSEC-0000-0009"))
+            .unwrap();
+        assert!(
+            unknown.message.contains("severity unknown"),
+            "{}",
+            unknown.message
+        );
+        let low = f
+            .iter()
+            .find(|x| x.message.starts_with("PYSEC-0000-0010"))
+            .unwrap();
+        assert!(
+            low.message.contains("severity low, CVSS 2.0"),
+            "{}",
+            low.message
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! write them) validated into [`Advisory`], pyvet's compact per-package form.
 //!
 //! Only what matching and reporting need survives validation: ids, aliases, a one-line summary,
-//! the grade (computed here from CVSS once, not on every audit), whether the record marks a
+//! the grade (computed here from CVSS v3/v4 once, not on every audit), whether the record marks a
 //! malicious package, and the ranges and versions of `PyPI` packages, with names PEP 503
 //! normalised. Other ecosystems, GIT ranges and withdrawn records are dropped. Unknown fields
 //! are ignored: the schema grows, and a newer field must not break an import.
@@ -126,11 +126,13 @@ fn is_false(b: &bool) -> bool {
 /// How severe a record says it is, and on what basis.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Grade {
-    pub severity: Severity,
-    /// CVSS v3 base score, when computed from a vector.
+    /// `None`: the record gives no usable severity (shown as "unknown").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// CVSS v3 or v4 base score, when computed from a vector.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
-    /// What the grade came from: a CVSS vector, `database_specific.severity`, or a default.
+    /// What the grade came from: a CVSS vector, `database_specific.severity`, or why unknown.
     pub basis: String,
 }
 
@@ -321,7 +323,7 @@ fn validate(path: &Path, w: WireRecord) -> Result<Parsed, InputError> {
                 modified: w.modified.clone(),
                 grade: match a.severity.as_deref() {
                     _ if entry_malicious => Grade {
-                        severity: Severity::Critical,
+                        severity: Some(Severity::Critical),
                         score: grade.score,
                         basis: "known-malicious package".into(),
                     },
@@ -365,28 +367,36 @@ fn has_malicious_origin(db: Option<&serde_json::Value>) -> bool {
         .is_some_and(|o| o.contains_key("malicious-packages-origins"))
 }
 
-/// Grade a record: the highest CVSS v3 base score; else the database's own severity word (as
-/// GitHub's advisories give it); else medium (CVSS v4 vectors and records with no severity).
+/// Grade a record: the highest CVSS base score among its v3 and v4 vectors; else the database's
+/// own severity word (GitHub's `database_specific.severity`); else unknown. The grade is for
+/// display: a known vulnerability blocks whatever its grade (see `vulns::group_finding`).
 fn grade(severity: &[WireSeverity], db: Option<&serde_json::Value>, malicious: bool) -> Grade {
     if malicious {
         return Grade {
-            severity: Severity::Critical,
+            severity: Some(Severity::Critical),
             score: None,
             basis: "known-malicious package".into(),
         };
     }
+    let mut unscored: Option<String> = None;
     let best = severity
         .iter()
-        .filter(|s| s.kind.trim().eq_ignore_ascii_case("CVSS_V3"))
         .filter_map(|s| {
-            let vector = s.score.as_str()?;
-            let score = super::cvss::base_score_v3(vector)?;
-            Some((score, vector.trim().to_string()))
+            let vector = s.score.as_str()?.trim();
+            let score = match s.kind.trim().to_ascii_uppercase().as_str() {
+                "CVSS_V3" => super::cvss::base_score_v3(vector),
+                "CVSS_V4" => super::cvss::score_v4(vector),
+                _ => None,
+            };
+            if score.is_none() && unscored.is_none() {
+                unscored = Some(format!("{} `{}`", s.kind.trim(), clip_text(vector, 120)));
+            }
+            Some((score?, vector.to_string()))
         })
         .max_by(|a, b| a.0.total_cmp(&b.0));
     if let Some((score, vector)) = best {
         return Grade {
-            severity: severity_from_score(score),
+            severity: Some(severity_from_score(score)),
             score: Some(score),
             basis: format!("{vector} (base score {score:.1})"),
         };
@@ -404,22 +414,40 @@ fn grade(severity: &[WireSeverity], db: Option<&serde_json::Value>, malicious: b
     };
     if let (Some(sev), Some(w)) = (from_word, word) {
         return Grade {
-            severity: sev,
+            severity: Some(sev),
             score: None,
             basis: format!("database severity {w}"),
         };
     }
-    let v4 = severity
-        .iter()
-        .find(|s| s.kind.trim().eq_ignore_ascii_case("CVSS_V4"))
-        .and_then(|s| s.score.as_str());
     Grade {
-        severity: Severity::Medium,
+        severity: None,
         score: None,
-        basis: match v4 {
-            Some(v) => format!("{} (CVSS v4 not scored; default medium)", v.trim()),
-            None => "no severity given; default medium".into(),
+        basis: match unscored {
+            Some(v) => format!("severity unknown: {v} could not be scored"),
+            None => "severity unknown: the record gives none".into(),
         },
+    }
+}
+
+/// At most `max` characters of untrusted text, on a char boundary.
+fn clip_text(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+impl Grade {
+    /// `critical (CVSS 9.8)`, `high (database severity HIGH)`, `unknown`.
+    pub fn label(&self) -> String {
+        match (self.severity, self.score) {
+            (None, _) => "unknown".into(),
+            (Some(s), Some(score)) => format!("{s}, CVSS {score:.1}"),
+            (Some(s), None) if self.basis.starts_with("database severity") => {
+                format!("{s}, from the database")
+            }
+            (Some(s), None) => s.to_string(),
+        }
     }
 }
 
@@ -494,7 +522,7 @@ mod tests {
         assert_eq!(a[0].aliases, vec!["CVE-0000-0001"]);
         assert_eq!(a[0].summary, "Bad thing");
         assert_eq!(a[0].ranges.len(), 1, "GIT range dropped");
-        assert_eq!(a[0].grade.severity, Severity::Critical);
+        assert_eq!(a[0].grade.severity, Some(Severity::Critical));
         assert_eq!(a[0].grade.score, Some(9.8));
         assert!(!a[0].malicious);
     }
@@ -527,7 +555,7 @@ mod tests {
         .unwrap();
         let a = &p[0].advisories[0];
         assert!(a.malicious && a.all_versions);
-        assert_eq!(a.grade.severity, Severity::Critical);
+        assert_eq!(a.grade.severity, Some(Severity::Critical));
         let p = parse_json(r#"{"id":"GHSA-aaaa-bbbb-cccc","database_specific":{"malicious-packages-origins":[{"source":"x"}]},"affected":[{"package":{"ecosystem":"PyPI","name":"evil"},"versions":["1.0"]}]}"#).unwrap();
         assert!(p[0].advisories[0].malicious);
     }
@@ -535,14 +563,31 @@ mod tests {
     #[test]
     fn severity_fallbacks() {
         let p = parse_json(r#"{"id":"GHSA-1","database_specific":{"severity":"MODERATE"},"affected":[{"package":{"ecosystem":"PyPI","name":"a"},"versions":["1"]}]}"#).unwrap();
-        assert_eq!(p[0].advisories[0].grade.severity, Severity::Medium);
+        assert_eq!(p[0].advisories[0].grade.severity, Some(Severity::Medium));
         let p = parse_json(r#"{"id":"GHSA-2","database_specific":{"severity":"HIGH"},"affected":[{"package":{"ecosystem":"PyPI","name":"a"},"versions":["1"]}]}"#).unwrap();
-        assert_eq!(p[0].advisories[0].grade.severity, Severity::High);
+        assert_eq!(p[0].advisories[0].grade.severity, Some(Severity::High));
+        assert_eq!(p[0].advisories[0].grade.label(), "high, from the database");
+        // Only a CVSS v4 vector: scored, not defaulted.
         let p = parse_json(r#"{"id":"GHSA-3","severity":[{"type":"CVSS_V4","score":"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}],"affected":[{"package":{"ecosystem":"PyPI","name":"a"},"versions":["1"]}]}"#).unwrap();
-        assert_eq!(p[0].advisories[0].grade.severity, Severity::Medium);
+        assert_eq!(p[0].advisories[0].grade.severity, Some(Severity::Critical));
+        assert_eq!(p[0].advisories[0].grade.score, Some(9.3));
         let p = parse_json(r#"{"id":"GHSA-4","severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:L/I:N/A:N"}],"affected":[{"package":{"ecosystem":"PyPI","name":"a"},"versions":["1"]}]}"#).unwrap();
-        assert_eq!(p[0].advisories[0].grade.severity, Severity::Medium);
+        assert_eq!(p[0].advisories[0].grade.severity, Some(Severity::Medium));
         assert_eq!(p[0].advisories[0].grade.score, Some(4.3));
+        assert_eq!(p[0].advisories[0].grade.label(), "medium, CVSS 4.3");
+        // Both versions: the higher score wins.
+        let p = parse_json(r#"{"id":"GHSA-6","severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:L/I:N/A:N"},{"type":"CVSS_V4","score":"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}],"affected":[{"package":{"ecosystem":"PyPI","name":"a"},"versions":["1"]}]}"#).unwrap();
+        assert_eq!(p[0].advisories[0].grade.score, Some(9.3));
+        // Nothing usable: unknown, never a guessed "medium".
+        let p = parse_json(r#"{"id":"PYSEC-5","affected":[{"package":{"ecosystem":"PyPI","name":"a"},"versions":["1"]}]}"#).unwrap();
+        assert_eq!(p[0].advisories[0].grade.severity, None);
+        assert_eq!(p[0].advisories[0].grade.label(), "unknown");
+        let p = parse_json(r#"{"id":"PYSEC-7","severity":[{"type":"CVSS_V3","score":"CVSS:3.1/garbage"}],"affected":[{"package":{"ecosystem":"PyPI","name":"a"},"versions":["1"]}]}"#).unwrap();
+        assert_eq!(p[0].advisories[0].grade.severity, None);
+        assert!(p[0].advisories[0]
+            .grade
+            .basis
+            .contains("could not be scored"));
     }
 
     #[test]

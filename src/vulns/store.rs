@@ -7,6 +7,10 @@
 //! header; checking a package seeks to its span and parses that one line, so an audit of 50
 //! packages never parses the tens of thousands of other records. The whole file is replaced
 //! atomically (`fsutil::write_atomic`), so a reader sees the old database or the new one.
+//!
+//! Beside it, `<cache>/osv/update.json` remembers what `pyvet db update` last fetched: the
+//! redacted URL, the server's `ETag` and when the export was last checked. An update sends the
+//! ETag back (`If-None-Match`), so an unchanged export costs one request and no import.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
@@ -19,7 +23,7 @@ use super::osv::{self, Advisory, Format};
 use crate::error::{Error, InputError};
 
 /// Bumped when the layout changes; an older database asks to be re-imported.
-pub const FORMAT: &str = "pyvet-osv-1";
+pub const FORMAT: &str = "pyvet-osv-2";
 /// Largest single record file read from a directory.
 const MAX_RECORD_FILE: u64 = 32 << 20;
 /// Largest zip read.
@@ -54,10 +58,44 @@ struct Header {
     index: BTreeMap<String, (u64, u64)>,
 }
 
+/// What `pyvet db update` remembers between runs (`<cache>/osv/update.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpdateState {
+    /// The URL fetched, credentials redacted (compared with [`DbInfo::source`]).
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// The last time the server confirmed the export (a 200 that was imported, or a 304).
+    pub checked_at: jiff::Timestamp,
+}
+
+/// The update state file inside a cache directory.
+pub fn update_state_path(cache_dir: &Path) -> PathBuf {
+    cache_dir.join("osv").join("update.json")
+}
+
+/// The remembered update state; `None` when absent or unreadable (then the next update is a
+/// plain GET).
+pub fn read_update_state(cache_dir: &Path) -> Option<UpdateState> {
+    let bytes = std::fs::read(update_state_path(cache_dir)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Remember the update state (atomically).
+pub fn write_update_state(cache_dir: &Path, state: &UpdateState) -> Result<(), Error> {
+    let path = update_state_path(cache_dir);
+    let bytes = serde_json::to_vec_pretty(state)
+        .map_err(|e| Error::Other(format!("serialising the update state: {e}")))?;
+    crate::fsutil::write_atomic(&path, &bytes)
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e))
+}
+
 /// An opened database: the header in memory, the body read on demand.
 pub struct Store {
     pub path: PathBuf,
     pub info: DbInfo,
+    /// What the last `db update` recorded, if any.
+    pub update: Option<UpdateState>,
     index: BTreeMap<String, (u64, u64)>,
     body_start: u64,
     file: Mutex<std::fs::File>,
@@ -102,6 +140,7 @@ impl Store {
             )));
         }
         Ok(Some(Store {
+            update: read_update_state(cache_dir),
             path,
             info: header.info,
             index: header.index,

@@ -21,8 +21,8 @@ pub mod server;
 pub use archives::*;
 pub use pages::{metadata_json, simple_html, simple_json, FixtureFile};
 pub use sandbox::{
-    assert_cache_consistent, is_temporary, list_files, ok_json, run_bounded, tail, Run, Sandbox,
-    HANG_GUARD,
+    assert_cache_consistent, hermetic_pyvet, is_temporary, json_of, list_files, ok_json,
+    run_bounded, tail, Run, Sandbox, HANG_GUARD,
 };
 pub use server::{Fault, LoggedRequest, Route, TestServer};
 

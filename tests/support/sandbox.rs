@@ -94,25 +94,8 @@ impl Sandbox {
         cmd
     }
 
-    fn confine(&self, mut cmd: Command) -> Command {
-        let home = self.home();
-        cmd.current_dir(self.cwd())
-            .env_clear()
-            .env(
-                "PATH",
-                std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
-            )
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join(".config"))
-            .env("XDG_CACHE_HOME", home.join(".cache"))
-            .env("XDG_DATA_HOME", home.join(".local/share"))
-            .env("TMPDIR", self.tmp())
-            .env("PYVET_CACHE_DIR", self.cache())
-            .env("PIP_CONFIG_FILE", "/dev/null")
-            .env("UV_CONFIG_FILE", "/dev/null")
-            .env("NETRC", home.join(".netrc"))
-            .env("NO_COLOR", "1");
-        cmd
+    fn confine(&self, cmd: Command) -> Command {
+        confine(cmd, &self.cwd(), &self.home(), &self.tmp(), &self.cache())
     }
 
     /// Assert pyvet wrote nothing outside the cache: the working directory, home and temporary
@@ -135,6 +118,54 @@ impl Sandbox {
             "half-written files left in the cache: {half:?}"
         );
     }
+}
+
+/// The one place a child's environment is decided: cleared, then `PATH`, a home with its own
+/// config dirs, `TMPDIR`, the cache (`PYVET_CACHE_DIR`), no pip/uv configuration, no netrc, no
+/// colour.
+fn confine(mut cmd: Command, cwd: &Path, home: &Path, tmp: &Path, cache: &Path) -> Command {
+    cmd.current_dir(cwd)
+        .env_clear()
+        .env(
+            "PATH",
+            std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
+        )
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("TMPDIR", tmp)
+        .env("PYVET_CACHE_DIR", cache)
+        .env("PIP_CONFIG_FILE", "/dev/null")
+        .env("UV_CONFIG_FILE", "/dev/null")
+        .env("NETRC", home.join(".netrc"))
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// The pyvet binary confined like [`Sandbox::pyvet`], for a test that lays out its own
+/// directory: run in `cwd` (also its HOME) with `--cache-dir cache`.
+pub fn hermetic_pyvet(cwd: &Path, cache: &Path) -> Command {
+    let mut cmd = confine(
+        Command::new(env!("CARGO_BIN_EXE_pyvet")),
+        cwd,
+        cwd,
+        &std::env::temp_dir(),
+        cache,
+    );
+    cmd.arg("--cache-dir").arg(cache);
+    cmd
+}
+
+/// The JSON report a run printed, or a panic showing what it printed instead.
+pub fn json_of(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
 }
 
 fn write_file(p: &Path, bytes: &[u8]) -> PathBuf {
@@ -224,7 +255,7 @@ pub fn ok_json(out: &Output) -> serde_json::Value {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("JSON on standard output")
+    json_of(out)
 }
 
 /// Whether a cache file name looks like a write in progress (see `fsutil::temp_path`).
