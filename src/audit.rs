@@ -22,7 +22,7 @@ use crate::archive;
 use crate::cache::Cache;
 use crate::error::Error;
 use crate::fetch::{self, FetchEvent, FetchJob, FetchStatus};
-use crate::finding::{Finding, RuleInfo, Severity, Verdict};
+use crate::finding::{Finding, Severity, Verdict};
 use crate::hash::{Digest, Hashes};
 use crate::index::IndexClient;
 use crate::inspect;
@@ -36,22 +36,6 @@ use crate::report::{ArtifactReport, ArtifactStatus, PackageReport, Report, Summa
 use crate::select::{self, Choice, Target};
 use crate::vulns::VulnDb;
 
-pub static NOT_ON_INDEX: RuleInfo = RuleInfo {
-    id: "not-on-index",
-    severity: Severity::Critical,
-    summary: "The pinned project or version does not exist on the configured index",
-    help: "The index answered that it does not know this project, or lists no release of the \
-           pinned version. An installer cannot get it from there, so the lockfile was written \
-           against another index (dependency confusion: the same name may mean different code \
-           elsewhere) or the name is a typo or was removed, and anyone may register it and \
-           upload code under exactly this pin. Check where the package really comes from and \
-           configure that index (`--index-url`, pip or uv configuration); a private package \
-           must never be resolved from a public index.",
-};
-
-/// Rules the pipeline itself reports (the stages report theirs).
-pub static RULES: &[&RuleInfo] = &[&NOT_ON_INDEX];
-
 /// The `unvetted` family: what could not be vetted (found, downloaded, read) blocks unless
 /// the policy lowers the family (`unvetted = "medium"`) or one rule (`[rules]`) by name.
 pub static UNVETTED_RULES: &[&str] = &[
@@ -64,7 +48,9 @@ pub static UNVETTED_RULES: &[&str] = &[
 /// Rules whose finding means the artifact (or package) it names was not vetted: the family,
 /// plus bytes that did not verify and pins the index does not list. The summary counts them.
 pub fn means_unvetted(rule: &str) -> bool {
-    UNVETTED_RULES.contains(&rule) || rule == NOT_ON_INDEX.id || rule == fetch::HASH_MISMATCH.id
+    UNVETTED_RULES.contains(&rule)
+        || rule == fetch::NOT_ON_INDEX.id
+        || rule == fetch::HASH_MISMATCH.id
 }
 
 /// Which checks run.
@@ -252,7 +238,7 @@ pub fn run(
             let registry = matches!(pkg.source, Source::Registry { .. });
             if registry && not_found.contains(&i) {
                 findings.push(
-                    NOT_ON_INDEX
+                    fetch::NOT_ON_INDEX
                         .finding(format!(
                             "{} is not on the index: no configured index knows the project",
                             pkg.name
@@ -263,7 +249,7 @@ pub fn run(
             {
                 if !lists_version(p, v) {
                     findings.push(
-                        NOT_ON_INDEX
+                        fetch::NOT_ON_INDEX
                             .finding(format!(
                                 "version {v} of {} is not on the index (it lists {} other release(s))",
                                 pkg.name,
