@@ -235,6 +235,7 @@ pub fn run(
                 .iter()
                 .map(|p| crate::lockfile::problem_rule(p).finding(p.describe()))
                 .collect();
+            findings.extend(crate::index::page_findings(project.as_ref(), &candidates));
             let registry = matches!(pkg.source, Source::Registry { .. });
             if registry && not_found.contains(&i) {
                 findings.push(
@@ -883,11 +884,7 @@ mod tests {
             version: Some(version.into()),
             upload_time: None,
             size: Some(10),
-            yanked: false,
-            yanked_reason: None,
-            requires_python: None,
-            provenance_url: None,
-            has_provenance: None,
+            ..IndexFile::default()
         }
     }
 

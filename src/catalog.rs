@@ -14,6 +14,7 @@ use crate::finding::RuleInfo;
 pub fn all() -> Vec<&'static RuleInfo> {
     let mut rules: Vec<&'static RuleInfo> = Vec::new();
     rules.extend(crate::lockfile::RULES);
+    rules.extend(crate::index::RULES);
     rules.extend(crate::fetch::RULES);
     rules.extend(crate::archive::RULES);
     rules.extend(crate::inspect::registry::RULES.iter().map(|r| r.info));

@@ -174,6 +174,38 @@ fn netrc_credentials_go_to_their_host_only() {
 }
 
 #[test]
+fn netrc_default_entry_is_sent_only_when_opted_in() {
+    let index = TestServer::start();
+    let dir = support::tempdir();
+    let netrc = dir.path().join("netrc");
+    // An entry for another host, and a default with a quoted password holding a space.
+    std::fs::write(
+        &netrc,
+        "machine other.invalid login x password y\ndefault login anon password \"s3 cret\"\n",
+    )
+    .unwrap();
+    index.add_with_fault(
+        "/simple/p/",
+        b"ok".to_vec(),
+        Fault::RequireAuth(basic("anon", "s3 cret")),
+    );
+    let mut opts = NetworkOptions::for_tests();
+    opts.netrc = NetrcSource::Path(netrc);
+    let net = net_with(opts.clone());
+    let r = net.get(&index.url("/simple/p/"), None).unwrap();
+    assert_eq!(r.status, 401, "the default entry is not sent unasked");
+    assert_eq!(
+        index.requests_for("/simple/p/")[0].header("authorization"),
+        None
+    );
+    opts.netrc_default = true;
+    let net = net_with(opts);
+    let r = net.get(&index.url("/simple/p/"), None).unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(body(r), b"ok");
+}
+
+#[test]
 fn learnt_credentials_apply_to_files_on_the_index_origin() {
     let server = TestServer::start();
     server.add_with_fault(

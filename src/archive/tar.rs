@@ -12,7 +12,7 @@ use std::sync::mpsc;
 
 use ::tar::EntryType;
 
-use super::{ArchiveError, Collector, LinkKind, Sink, ARCHIVE_BOMB, RATIO_MIN_SIZE};
+use super::{ArchiveError, Collector, LinkKind, ARCHIVE_BOMB, RATIO_MIN_SIZE};
 use crate::finding::Severity;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -343,7 +343,7 @@ fn read_stream<R: Read>(
             c.link(&path, kind, target.as_deref());
             continue;
         }
-        let mut sink = Sink::with_size_hint(&path, c.opts, entry.size());
+        let mut sink = c.sink(&path, entry.size());
         let mut too_large = None;
         loop {
             let n = match entry.read(&mut buf) {

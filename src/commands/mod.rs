@@ -21,6 +21,9 @@ use crate::error::Error;
 
 pub fn run(cli: Cli) -> Result<ExitCode, Error> {
     let g = &cli.global;
+    if let Some(cap) = g.memory_budget {
+        crate::archive::MemoryBudget::global().set_cap(cap);
+    }
     match cli.command {
         Command::Audit(a) => audit::run(g, &a),
         Command::Scan(a) => scan::run(g, &a),
