@@ -59,6 +59,15 @@ pub struct GlobalArgs {
     /// When to use colour (NO_COLOR is respected with `auto`).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Send the `default` entry of ~/.netrc to index hosts that have no `machine` entry of
+    /// their own (off by default: it would reach every host a lockfile names).
+    #[arg(long, global = true, env = "PYVET_NETRC_DEFAULT")]
+    pub netrc_default: bool,
+    /// Most inflated archive data held in memory for inspection at once, across every artifact
+    /// being read (e.g. 1GiB, 512MiB, 2000000000). A file that does not fit is reported and
+    /// blocks. Default: 1GiB.
+    #[arg(long, global = true, env = "PYVET_MEMORY_BUDGET", value_name = "SIZE", value_parser = crate::config::parse_size)]
+    pub memory_budget: Option<u64>,
     /// Seconds (or 500ms, 10s, 2m) allowed to set up a connection [default: 10s; config
     /// `[network] connect-timeout`].
     #[arg(long, global = true, env = "PYVET_CONNECT_TIMEOUT", value_name = "DURATION", value_parser = crate::config::parse_duration)]

@@ -504,26 +504,17 @@ impl WireConfig {
         }
         if let Some(s) = self.python_version {
             let v = s.get_ref().trim();
-            let mut parts = v.split('.');
-            let ok = matches!((parts.next(), parts.next(), parts.next()),
-                (Some(a), Some(b), None) if !a.is_empty() && !b.is_empty()
-                    && a.bytes().all(|x| x.is_ascii_digit()) && b.bytes().all(|x| x.is_ascii_digit()));
-            if !ok {
-                return cx.err(
-                    s.span(),
-                    format!("`python-version` must look like 3.12, not `{v}`"),
-                );
+            if let Err(e) = crate::select::validate_python_version(v) {
+                let e = e.replacen("--python-version", "`python-version`", 1);
+                return cx.err(s.span(), e);
             }
             c.python_version = Some(v.to_string());
         }
         if let Some(s) = self.platform {
             let v = s.get_ref().trim().to_ascii_lowercase();
-            let os = v.split(['-', '_']).next().unwrap_or("");
-            if !matches!(os, "linux" | "macos" | "windows") {
-                return cx.err(
-                    s.span(),
-                    format!("`platform` must be linux, macos or windows, optionally with an architecture (linux-x86_64), not `{}`", s.get_ref()),
-                );
+            if let Err(e) = crate::select::validate_platform(&v) {
+                let e = e.replacen("--platform", "`platform`", 1);
+                return cx.err(s.span(), e);
             }
             c.platform = Some(v);
         }

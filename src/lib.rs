@@ -22,6 +22,7 @@ pub mod index;
 pub mod inspect;
 pub mod lockfile;
 pub mod metadata;
+pub mod netrc;
 pub mod network;
 pub mod package;
 pub mod pipconf;

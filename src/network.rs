@@ -10,7 +10,8 @@
 //!   may run past a download's deadline: a stalled server costs seconds, not minutes;
 //! - size caps: index responses are read up to [`NetworkOptions::max_index_size`] bytes after
 //!   decoding (a gzip bomb stops there), artifacts up to [`NetworkOptions::max_artifact_size`];
-//! - credentials from the URL's userinfo or from `~/.netrc` (`NETRC` overrides the path), sent
+//! - credentials from the URL's userinfo or from `~/.netrc` (`NETRC` overrides the path; read
+//!   as pip reads it, see `crate::netrc`; its `default` entry only with `netrc_default`), sent
 //!   as Basic auth only to the origin (scheme, host, port) they were given for. Redirects are
 //!   followed here, by hand, so that credentials never follow a redirect to another origin;
 //! - URLs are stripped of credentials before they are returned or put in an error, and every
@@ -20,13 +21,14 @@
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use base64::Engine as _;
 
 use crate::error::Error;
+pub use crate::netrc::{Credentials, Netrc};
 use crate::redact::{redact_text, redact_url};
 
 /// Where `.netrc` credentials come from.
@@ -64,6 +66,9 @@ pub struct NetworkOptions {
     /// Use `SSL_CERT_FILE` / `SSL_CERT_DIR` from the environment as the trusted roots when set.
     pub env_ca_certs: bool,
     pub netrc: NetrcSource,
+    /// Send netrc's `default` entry to hosts that have no `machine` entry (off unless the
+    /// user opts in: it would reach every host a lockfile names).
+    pub netrc_default: bool,
     /// Redirects followed before giving up.
     pub max_redirects: u32,
 }
@@ -90,6 +95,7 @@ impl Default for NetworkOptions {
             env_proxy: true,
             env_ca_certs: true,
             netrc: NetrcSource::Auto,
+            netrc_default: false,
             max_redirects: 10,
         }
     }
@@ -111,6 +117,7 @@ impl NetworkOptions {
             env_proxy: false,
             env_ca_certs: false,
             netrc: NetrcSource::Disabled,
+            netrc_default: false,
             max_redirects: 10,
         }
     }
@@ -154,19 +161,6 @@ impl Response {
             });
         }
         Ok(out)
-    }
-}
-
-/// Basic-auth credentials.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    pub username: String,
-    pub password: String,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Credentials(***)")
     }
 }
 
@@ -303,7 +297,7 @@ impl Network {
         if let Some(c) = self.creds.lock().ok().and_then(|m| m.get(origin).cloned()) {
             return Some(c);
         }
-        self.netrc.lookup(&origin.1)
+        self.netrc.lookup(&origin.1, self.opts.netrc_default)
     }
 
     /// GET `url`, retrying transient failures. Non-2xx final statuses are returned, not errors.
@@ -634,149 +628,9 @@ fn netrc_path() -> Option<PathBuf> {
     Some(unix)
 }
 
-/// A parsed `.netrc`: `machine HOST login USER password PASS`, `default ...`, `macdef` blocks
-/// skipped, `#` comments ignored.
-#[derive(Default, Clone)]
-pub struct Netrc {
-    machines: Vec<(Option<String>, Credentials)>,
-}
-
-impl std::fmt::Debug for Netrc {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Netrc({} entries)", self.machines.len())
-    }
-}
-
-impl Netrc {
-    /// Load `path`; a missing file means no credentials.
-    pub fn load(path: &Path) -> Result<Netrc, Error> {
-        match std::fs::read(path) {
-            Ok(data) => Ok(Netrc::parse(&String::from_utf8_lossy(&data))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Netrc::default()),
-            Err(e) => Err(Error::io(format!("reading {}", path.display()), e)),
-        }
-    }
-
-    pub fn parse(text: &str) -> Netrc {
-        // Tokenise, dropping comments and macro definitions (which run to a blank line).
-        let mut tokens: Vec<String> = Vec::new();
-        let mut lines = text.lines();
-        while let Some(line) = lines.next() {
-            let line = match line.find('#') {
-                Some(i) if line[..i].trim().is_empty() => "",
-                _ => line,
-            };
-            for w in line.split_whitespace() {
-                if w == "macdef" {
-                    for l in lines.by_ref() {
-                        if l.trim().is_empty() {
-                            break;
-                        }
-                    }
-                    break;
-                }
-                let w = if w.len() >= 2 && w.starts_with('"') && w.ends_with('"') {
-                    &w[1..w.len() - 1]
-                } else {
-                    w
-                };
-                tokens.push(w.to_string());
-            }
-        }
-        let mut machines = Vec::new();
-        let mut current: Option<(Option<String>, String, String)> = None;
-        let mut i = 0;
-        while i < tokens.len() {
-            let t = tokens[i].as_str();
-            let next = tokens.get(i + 1).cloned();
-            match t {
-                "machine" | "default" => {
-                    if let Some((host, login, password)) = current.take() {
-                        machines.push((
-                            host,
-                            Credentials {
-                                username: login,
-                                password,
-                            },
-                        ));
-                    }
-                    if t == "machine" {
-                        current = Some((
-                            next.map(|h| h.to_ascii_lowercase()),
-                            String::new(),
-                            String::new(),
-                        ));
-                        i += 2;
-                    } else {
-                        current = Some((None, String::new(), String::new()));
-                        i += 1;
-                    }
-                    continue;
-                }
-                "login" | "password" | "account" => {
-                    if let (Some(cur), Some(v)) = (current.as_mut(), next) {
-                        match t {
-                            "login" => cur.1 = v,
-                            "password" => cur.2 = v,
-                            _ => {}
-                        }
-                    }
-                    i += 2;
-                    continue;
-                }
-                _ => i += 1,
-            }
-        }
-        if let Some((host, login, password)) = current.take() {
-            machines.push((
-                host,
-                Credentials {
-                    username: login,
-                    password,
-                },
-            ));
-        }
-        Netrc { machines }
-    }
-
-    /// Credentials for `host`: its `machine` entry, else the `default` entry.
-    pub fn lookup(&self, host: &str) -> Option<Credentials> {
-        let host = host.to_ascii_lowercase();
-        self.machines
-            .iter()
-            .find(|(h, _)| h.as_deref() == Some(host.as_str()))
-            .or_else(|| self.machines.iter().find(|(h, _)| h.is_none()))
-            .map(|(_, c)| c.clone())
-            .filter(|c| !c.username.is_empty() || !c.password.is_empty())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn netrc_machines_default_comments_and_macdef() {
-        let n = Netrc::parse(
-            "# comment line\nmachine Index.Example.invalid login alice password s3cret\n\
-             macdef init\ncd /tmp\nmachine evil.invalid login x password y\n\n\
-             machine other.invalid\n  login bob\n  password \"pw\"\ndefault login anon password anonpw\n",
-        );
-        let a = n.lookup("index.example.invalid").unwrap();
-        assert_eq!(
-            (a.username.as_str(), a.password.as_str()),
-            ("alice", "s3cret")
-        );
-        let b = n.lookup("OTHER.invalid").unwrap();
-        assert_eq!((b.username.as_str(), b.password.as_str()), ("bob", "pw"));
-        // Inside a macdef: not a machine.
-        assert_eq!(n.lookup("evil.invalid").unwrap().username, "anon");
-        assert_eq!(n.lookup("unknown.invalid").unwrap().password, "anonpw");
-        assert!(Netrc::parse("machine a.invalid login")
-            .lookup("b.invalid")
-            .is_none());
-        assert!(Netrc::parse("").lookup("a").is_none());
-    }
 
     #[test]
     fn strips_and_decodes_userinfo() {

@@ -84,6 +84,25 @@ pub struct IndexFile {
     /// support PEP 740 at all (so absence means nothing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_provenance: Option<bool>,
+    /// PEP 658/714: the index serves this file's core metadata on its own
+    /// (`data-core-metadata`, `data-dist-info-metadata`, `core-metadata`), with these hashes
+    /// (empty when it stated none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub core_metadata: Option<Hashes>,
+    /// How the page contradicts itself about this file (anchor text or JSON `filename` naming
+    /// another file than its URL, an attribute given twice): installers and reviewers may see
+    /// different files. `filename` is always the one the URL path gives, as pip and uv read
+    /// PEP 503 pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_conflict: Option<PageConflict>,
+}
+
+/// A contradiction on an index page about one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageConflict {
+    pub message: String,
+    /// Installers may download or select different files because of it.
+    pub installers_differ: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

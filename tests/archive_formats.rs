@@ -4,7 +4,7 @@
 //! disk except in the directory-walking tests, which build their tree in a temp directory.
 
 use std::io::{Read, Write};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use base64::Engine as _;
 use pyvet::archive::{
@@ -81,6 +81,8 @@ struct ZipOpts {
     zip64: bool,
     /// Extra central records pointing at the first entry's data (overlapping-file bomb).
     overlap: usize,
+    /// The last this many entries get a local header and data but no central record.
+    unlisted: usize,
 }
 
 fn deflate(data: &[u8]) -> Vec<u8> {
@@ -99,7 +101,8 @@ fn zip_with(entries: &[ZEntry], o: &ZipOpts) -> Vec<u8> {
     let mut out = o.prefix.clone();
     let base = out.len();
     let mut central = Vec::new();
-    for e in entries {
+    let listed = entries.len() - o.unlisted;
+    for (i, e) in entries.iter().enumerate() {
         let comp = if e.method == 8 && !e.precompressed {
             deflate(&e.data)
         } else {
@@ -130,6 +133,9 @@ fn zip_with(entries: &[ZEntry], o: &ZipOpts) -> Vec<u8> {
             out.extend_from_slice(&crc.to_le_bytes());
             out.extend_from_slice(&(comp.len() as u32).to_le_bytes());
             out.extend_from_slice(&(e.data.len() as u32).to_le_bytes());
+        }
+        if i >= listed {
+            continue;
         }
         // Central record.
         let mut extra = Vec::new();
@@ -186,7 +192,7 @@ fn zip_with(entries: &[ZEntry], o: &ZipOpts) -> Vec<u8> {
     }
     let cd_offset = (out.len() - base) as u64;
     out.extend_from_slice(&central);
-    let n = (entries.len() + o.overlap) as u64;
+    let n = (listed + o.overlap) as u64;
     if o.zip64 {
         let z64_offset = (out.len() - base) as u64;
         out.extend_from_slice(&0x0606_4b50u32.to_le_bytes());
@@ -266,6 +272,26 @@ fn read(filename: &str, bytes: &[u8]) -> ArchiveContents {
 
 fn rules(c: &ArchiveContents) -> Vec<&str> {
     c.findings.iter().map(|f| f.rule.as_str()).collect()
+}
+
+/// The bytes a limit finding says were inflated before the reader stopped (its evidence reads
+/// `inflated N bytes ...` or `N bytes inflated ...`): the work done, where a timed test would
+/// measure seconds.
+fn inflated_bytes(f: &pyvet::finding::Finding) -> u64 {
+    let evidence = f.evidence.as_deref().unwrap_or_default();
+    let words: Vec<&str> = evidence.split_whitespace().collect();
+    let at = words
+        .iter()
+        .position(|w| *w == "inflated")
+        .expect("evidence names the inflated bytes");
+    let number = if at + 1 < words.len() && words[at + 1].parse::<u64>().is_ok() {
+        words[at + 1]
+    } else {
+        words[at - 2]
+    };
+    number
+        .parse()
+        .unwrap_or_else(|_| panic!("no byte count in {evidence:?}"))
 }
 
 fn find<'a>(c: &'a ArchiveContents, rule: &str) -> &'a pyvet::finding::Finding {
@@ -479,37 +505,65 @@ fn zip64_records_and_extra_fields() {
 }
 
 #[test]
-fn prefix_comment_and_duplicated_end_record_are_tolerated() {
+fn prefix_comment_and_duplicated_end_record_are_read_and_extra_data_reported() {
     let entries = wheel_entries(&[("demo/a.py", b"a = 1\n")]);
-    for opts in [
-        ZipOpts {
-            prefix: b"#!/bin/sh\necho self-extracting stub\n".to_vec(),
-            ..Default::default()
-        },
-        ZipOpts {
-            comment: b"a comment PK mentioning nothing".to_vec(),
-            ..Default::default()
-        },
-        ZipOpts {
-            duplicate_eocd: true,
-            ..Default::default()
-        },
-        ZipOpts {
-            prefix: vec![0xAB; 1000],
-            duplicate_eocd: true,
-            comment: b"c".to_vec(),
-            ..Default::default()
-        },
-        ZipOpts {
-            prefix: vec![7; 33],
-            zip64: true,
-            ..Default::default()
-        },
+    // (options, severity of the extra-data finding: None when there is no extra data)
+    for (opts, extra) in [
+        (
+            ZipOpts {
+                prefix: b"#!/bin/sh\necho self-extracting stub\n".to_vec(),
+                ..Default::default()
+            },
+            Some(Severity::Low),
+        ),
+        (
+            ZipOpts {
+                comment: b"a comment PK mentioning nothing".to_vec(),
+                ..Default::default()
+            },
+            None,
+        ),
+        (
+            ZipOpts {
+                duplicate_eocd: true,
+                ..Default::default()
+            },
+            Some(Severity::Medium),
+        ),
+        (
+            ZipOpts {
+                prefix: vec![0xAB; 1000],
+                duplicate_eocd: true,
+                comment: b"c".to_vec(),
+                ..Default::default()
+            },
+            Some(Severity::Medium),
+        ),
+        (
+            ZipOpts {
+                prefix: vec![7; 33],
+                zip64: true,
+                ..Default::default()
+            },
+            Some(Severity::Low),
+        ),
     ] {
         let c = read(WHEEL, &zip_with(&entries, &opts));
-        assert!(c.findings.is_empty(), "{:#?}", c.findings);
         let a = c.entries.iter().find(|e| e.path == "demo/a.py").unwrap();
         assert_eq!(*a.data, b"a = 1\n");
+        assert!(
+            c.findings.iter().all(|f| f.rule == "archive-ambiguous"
+                && f.location.path.is_none()
+                && f.severity <= Severity::Medium),
+            "{:#?}",
+            c.findings
+        );
+        assert_eq!(
+            c.findings.iter().map(|f| f.severity).max(),
+            extra,
+            "{:#?}",
+            c.findings
+        );
     }
 }
 
@@ -524,10 +578,16 @@ fn local_header_disagreeing_with_central_directory_is_ambiguous() {
     assert_eq!(f.location.path.as_deref(), Some("pkg/ok.py"));
     assert!(f.evidence.as_deref().unwrap().contains("pkg/ev.py"));
     assert_eq!(
-        paths(&c),
-        vec!["pkg/ok.py"],
-        "the central directory is trusted"
+        f.severity,
+        Severity::High,
+        "a Python file under another name"
     );
+    assert_eq!(
+        paths(&c),
+        vec!["pkg/ok.py", "pkg/ev.py"],
+        "inspected under the central name and under the one a streaming extractor uses"
+    );
+    assert_eq!(c.entries[1].data, c.entries[0].data);
     // A clean archive has no such finding (data descriptors included).
     let c = read("x.zip", &zip(&[ZEntry::new("a.py", b"a").descriptor()]));
     assert!(c.findings.is_empty(), "{:#?}", c.findings);
@@ -602,8 +662,18 @@ fn unicode_path_extra_field_is_the_name_python_uses() {
     stale.unicode_path = Some(b"pkg/e.py".to_vec());
     let c = read("x.zip", &zip(&[evil, renamed, cp437, stale.clone()]));
     // The unsafe Unicode name is reported; the content is still read under the header name
-    // that older Pythons install.
-    assert_eq!(paths(&c)[..3], ["pkg/ok.py", "pkg/b.py", "pkg/café.py"]);
+    // that older Pythons install. A renamed entry is read under both names.
+    assert_eq!(
+        paths(&c),
+        [
+            "pkg/ok.py",
+            "pkg/b.py",
+            "pkg/a.py",
+            "pkg/café.py",
+            "pkg/e.py",
+            "pkg/d.py"
+        ]
+    );
     assert_eq!(
         find(&c, "path-traversal").location.path.as_deref(),
         Some("../evil.py")
@@ -615,6 +685,11 @@ fn unicode_path_extra_field_is_the_name_python_uses() {
         .map(|f| f.location.path.clone().unwrap())
         .collect();
     assert_eq!(amb, vec!["pkg/b.py", "pkg/e.py"], "{:#?}", c.findings);
+    assert!(c
+        .findings
+        .iter()
+        .filter(|f| f.rule == "archive-ambiguous")
+        .all(|f| f.severity == Severity::High));
     // A field whose CRC does not match the header name is stale and ignored.
     let mut bytes = zip(&[stale]);
     let at = memchr::memmem::find(&bytes, b"pkg/e.py").unwrap();
@@ -726,11 +801,16 @@ fn zip_bomb_is_stopped_without_inflating_everything() {
     ]);
     drop(zeros);
     assert!(bytes.len() < 300_000, "compressed to {}", bytes.len());
-    let t = Instant::now();
     let c = read("pkg-1.0.zip", &bytes);
-    assert!(t.elapsed() < Duration::from_secs(5));
     let f = find(&c, "archive-bomb");
     assert_eq!(f.severity, Severity::Critical);
+    // Work done, not time taken: the reader stopped after a part of the 100 MiB (about a fifth
+    // with the default limits).
+    let inflated = inflated_bytes(f);
+    assert!(
+        inflated < 32 << 20,
+        "inflated {inflated} bytes before stopping"
+    );
     assert_eq!(f.location.path.as_deref(), Some("pkg/bomb.py"));
     assert!(!paths(&c).contains(&"pkg/bomb.py"));
     assert!(paths(&c).contains(&"pkg/ok.py"));
@@ -785,12 +865,16 @@ fn overlapping_entries_are_stopped_by_the_overall_ratio() {
             ..Default::default()
         },
     );
-    let t = Instant::now();
     let c = read("x.zip", &bytes);
-    assert!(t.elapsed() < Duration::from_secs(5));
     let f = find(&c, "archive-bomb");
     assert!(f.message.contains("ratio"), "{f:#?}");
     assert!(c.entries.len() < 100, "{}", c.entries.len());
+    // The 2000 records would inflate 1.8 GB; the reader stopped long before (at about 150 MB).
+    let inflated = inflated_bytes(f);
+    assert!(
+        inflated < 300_000_000,
+        "inflated {inflated} bytes before stopping"
+    );
 }
 
 #[test]
@@ -827,9 +911,7 @@ fn many_tiny_entries_hit_the_entry_limit_quickly() {
         max_entries: 5_000,
         ..Limits::default()
     };
-    let t = Instant::now();
     let c = read_artifact("many.zip", &bytes, &limits).unwrap();
-    assert!(t.elapsed() < Duration::from_secs(5));
     assert_eq!(
         c.entries.len(),
         5_000,
@@ -837,11 +919,8 @@ fn many_tiny_entries_hit_the_entry_limit_quickly() {
         &c.findings[..c.findings.len().min(3)]
     );
     assert_eq!(rules(&c), vec!["archive-bomb"]);
-    // Under the default limit all of them are read, still in bounded time.
-    let t = Instant::now();
+    // Under the default limit all of them are read.
     let c = read("many.zip", &bytes);
-    // Generous: debug builds on a shared machine; the point is that it is bounded.
-    assert!(t.elapsed() < Duration::from_secs(20));
     assert_eq!(c.entries.len(), 100_000);
     assert!(c.findings.is_empty());
 }
@@ -1228,11 +1307,15 @@ fn tar_bomb_is_stopped_early() {
     }
     let bytes = enc.finish().unwrap();
     assert!(bytes.len() < 300_000, "{}", bytes.len());
-    let t = Instant::now();
     let c = read("demo-1.0.tar.gz", &bytes);
-    assert!(t.elapsed() < Duration::from_secs(5));
     let f = find(&c, "archive-bomb");
     assert_eq!(f.severity, Severity::Critical, "{f:#?}");
+    // Stopped at the per-file limit, not at the end of the zeros.
+    let inflated = inflated_bytes(f);
+    assert!(
+        inflated <= Limits::default().max_file_size + (1 << 20),
+        "inflated {inflated} bytes before stopping"
+    );
     assert!(c.entries.is_empty());
 }
 
@@ -1344,41 +1427,20 @@ fn tar_entry_limit() {
 // ------------------------------------------------------------------------------------------
 // Directories.
 
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let p = std::env::temp_dir().join(format!(
-            "pyvet-archive-test-{tag}-{}-{:?}",
-            std::process::id(),
-            std::thread::current().id()
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Self(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[cfg(unix)]
 #[test]
 fn directory_walk_never_follows_symlinks() {
-    let tmp = TempDir::new("walk");
-    let root = tmp.0.join("demo-1.0");
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("demo-1.0");
     std::fs::create_dir_all(root.join("demo/sub")).unwrap();
     std::fs::write(root.join("PKG-INFO"), PKG_INFO).unwrap();
     std::fs::write(root.join("demo/__init__.py"), b"x = 1\n").unwrap();
     std::fs::write(root.join("demo/sub/b.py"), b"y = 2\n").unwrap();
-    let secret = tmp.0.join("secret.txt");
+    let secret = tmp.path().join("secret.txt");
     std::fs::write(&secret, b"outside").unwrap();
     std::os::unix::fs::symlink(&secret, root.join("demo/leak.txt")).unwrap();
     std::os::unix::fs::symlink("sub/b.py", root.join("demo/alias.py")).unwrap();
-    std::os::unix::fs::symlink(&tmp.0, root.join("demo/loop")).unwrap();
+    std::os::unix::fs::symlink(tmp.path(), root.join("demo/loop")).unwrap();
     let c = read_path(&root, &Limits::default()).unwrap();
     assert_eq!(c.filename, "demo-1.0");
     assert_eq!(
@@ -1402,13 +1464,13 @@ fn directory_walk_never_follows_symlinks() {
     );
     assert_eq!(c.metadata.unwrap().version.as_deref(), Some("1.0"));
     // read_path on a file reads it as an artifact.
-    let whl = tmp.0.join(WHEEL);
+    let whl = tmp.path().join(WHEEL);
     std::fs::write(&whl, zip(&wheel_entries(&[("demo/a.py", b"")]))).unwrap();
     let c = read_path(&whl, &Limits::default()).unwrap();
     assert_eq!(c.filename, WHEEL);
     assert!(c.findings.is_empty());
     assert!(matches!(
-        read_path(&tmp.0.join("missing.whl"), &Limits::default()),
+        read_path(&tmp.path().join("missing.whl"), &Limits::default()),
         Err(ArchiveError::Io { .. })
     ));
 }
@@ -1451,7 +1513,6 @@ fn mutated_archives_never_panic() {
         x ^= x << 17;
         x
     };
-    let t = Instant::now();
     let mut ok = 0;
     for round in 0..1200 {
         let (name, base) = &corpus[round % corpus.len()];
@@ -1484,7 +1545,6 @@ fn mutated_archives_never_panic() {
     }
     // Both outcomes must occur, or the mutations are not exercising anything.
     assert!(ok > 0 && ok < 1200, "{ok}");
-    assert!(t.elapsed() < Duration::from_secs(30));
 }
 
 /// Manual check on real artifacts (not in CI: needs files from outside):
@@ -1531,4 +1591,281 @@ fn real_artifacts_from_env() {
                 .map(|m| (&m.name, &m.version))
         );
     }
+}
+
+// ------------------------------------------------------------------------------------------
+// Zip differentials: every name an installer could use, every byte a reader could install.
+
+const EXEC_B64: &[u8] = b"import base64\nexec(base64.b64decode(\"aW1wb3J0IG9zCm9zLnN5c3RlbSgnZWNobyBpbmVydC1zYW1wbGUnKQo=\"))\n";
+
+/// Code findings (high or above) of an artifact, as `rule path` lines.
+fn code_findings(filename: &str, bytes: &[u8]) -> Vec<String> {
+    use pyvet::inspect::{read_and_inspect, InspectOptions};
+    let (_, code) = read_and_inspect(
+        filename,
+        bytes,
+        &ReadOptions::default(),
+        &InspectOptions::default(),
+    )
+    .unwrap();
+    code.iter()
+        .filter(|f| f.severity >= Severity::High)
+        .map(|f| format!("{} {}", f.rule, f.location.path.as_deref().unwrap_or("")))
+        .collect()
+}
+
+#[test]
+fn unicode_path_hiding_init_py_as_readme_is_inspected_as_code_and_blocks() {
+    // Python 3.12+ installs `pkg/README.txt`, Python 3.11 `pkg/__init__.py` (which runs on
+    // import): the bytes must be inspected as the code they are for 3.11.
+    let mut e = ZEntry::new("pkg/__init__.py", EXEC_B64);
+    e.unicode_path = Some(b"pkg/README.txt".to_vec());
+    let bytes = zip(&[e, ZEntry::new("pkg/core.py", b"x = 1\n")]);
+    let c = read("pkg-1.0-py3-none-any.whl", &bytes);
+    assert!(paths(&c).contains(&"pkg/README.txt"));
+    assert!(paths(&c).contains(&"pkg/__init__.py"));
+    let f = find(&c, "archive-ambiguous");
+    assert_eq!(
+        f.severity,
+        Severity::High,
+        "a differential that hides code blocks"
+    );
+    assert!(f.evidence.as_deref().unwrap().contains("pkg/__init__.py"));
+    let code = code_findings("pkg-1.0-py3-none-any.whl", &bytes);
+    assert!(
+        code.iter().any(|l| l.ends_with(" pkg/__init__.py")),
+        "the code is inspected under the name Python 3.11 installs: {code:?}"
+    );
+
+    // A large payload under a data name is still kept whole when another name is code.
+    let mut big = EXEC_B64.to_vec();
+    big.extend(b"# padding\n".repeat(200_000));
+    let mut e = ZEntry::new("pkg/__init__.py", &big);
+    e.unicode_path = Some(b"pkg/blob.bin".to_vec());
+    let o = read_artifact_with("x.whl", &zip(&[e]), &ReadOptions::default()).unwrap();
+    let init = o
+        .contents
+        .entries
+        .iter()
+        .find(|e| e.path == "pkg/__init__.py")
+        .unwrap();
+    assert_eq!(init.data.len(), big.len());
+}
+
+#[test]
+fn bad_crc_is_reported_and_graded_by_what_the_file_is() {
+    let mut bytes = zip(&[
+        ZEntry::new("pkg/a.py", b"a = 1\n").stored(),
+        ZEntry::new("pkg/notes.txt", b"hello\n").stored(),
+    ]);
+    // Change one byte of each file's data: the recorded CRC no longer matches.
+    for needle in [&b"a = 1"[..], b"hello"] {
+        let at = memchr::memmem::find(&bytes, needle).unwrap();
+        bytes[at] ^= 0x01;
+    }
+    let c = read("x.zip", &bytes);
+    let crc: Vec<_> = c
+        .findings
+        .iter()
+        .filter(|f| f.message.contains("CRC-32"))
+        .map(|f| (f.location.path.as_deref().unwrap(), f.severity))
+        .collect();
+    assert_eq!(
+        crc,
+        vec![
+            ("pkg/a.py", Severity::High),
+            ("pkg/notes.txt", Severity::Medium)
+        ]
+    );
+    // The bytes a lax extractor would install are the ones inspected.
+    assert_eq!(*c.entries[0].data, b"` = 1\n");
+}
+
+#[test]
+fn local_headers_missing_from_the_central_directory_are_inspected_and_reported() {
+    let entries = [
+        ZEntry::new("pkg/a.py", b"a = 1\n"),
+        ZEntry::new("pkg/evil.py", EXEC_B64),
+        ZEntry::new("pkg/a.py", EXEC_B64),
+        ZEntry::new("notes.txt", b"only in a local header").descriptor(),
+    ];
+    let bytes = zip_with(
+        &entries,
+        &ZipOpts {
+            unlisted: 3,
+            ..Default::default()
+        },
+    );
+    let c = read("pkg-1.0.zip", &bytes);
+    let hidden: Vec<_> = c
+        .findings
+        .iter()
+        .filter(|f| f.message.contains("does not list"))
+        .map(|f| (f.location.path.as_deref().unwrap(), f.severity))
+        .collect();
+    assert_eq!(
+        hidden,
+        vec![
+            ("pkg/evil.py", Severity::High),
+            ("pkg/a.py", Severity::High),
+            ("notes.txt", Severity::Medium)
+        ]
+    );
+    assert_eq!(
+        paths(&c),
+        vec!["pkg/a.py", "pkg/evil.py", "pkg/a.py", "notes.txt"]
+    );
+    let notes = c.entries.iter().find(|e| e.path == "notes.txt").unwrap();
+    assert_eq!(*notes.data, b"only in a local header");
+    let code = code_findings("pkg-1.0.zip", &bytes);
+    assert!(code.iter().any(|l| l.ends_with(" pkg/evil.py")), "{code:?}");
+
+    // A zip stored inside a listed entry (a test fixture) is that entry's data, not hidden.
+    let inner = zip(&[ZEntry::new("inner.py", b"x").stored()]);
+    let c = read(
+        "pkg-1.0.zip",
+        &zip(&[ZEntry::new("tests/fixture.zip", &inner).stored()]),
+    );
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+}
+
+#[test]
+fn local_header_disagreeing_on_bytes_is_high_for_code() {
+    let mut bytes = zip(&[ZEntry::new("pkg/a.py", b"a = 1\n").stored()]);
+    // The local header says deflate: a streaming reader inflates different bytes.
+    bytes[8] = 8;
+    let c = read("x.zip", &bytes);
+    let f = find(&c, "archive-ambiguous");
+    assert_eq!(f.severity, Severity::High);
+    assert!(f
+        .evidence
+        .as_deref()
+        .unwrap()
+        .contains("compression method 8"));
+    // The same on a data file is medium.
+    let mut bytes = zip(&[ZEntry::new("pkg/a.dat", b"a = 1\n").stored()]);
+    bytes[8] = 8;
+    assert_eq!(
+        find(&read("x.zip", &bytes), "archive-ambiguous").severity,
+        Severity::Medium
+    );
+}
+
+#[test]
+fn no_silent_fallback_between_header_offsets() {
+    let prefix = vec![b'#'; 64];
+    let mut bytes = zip_with(
+        &[ZEntry::new("pkg/a.py", b"a = 1\n")],
+        &ZipOpts {
+            prefix: prefix.clone(),
+            ..Default::default()
+        },
+    );
+    // Make the entry's offset absolute while the directory's stays relative: Python adds the
+    // prefix to it and finds no header; a reader taking the offset as is finds one.
+    let central = memchr::memmem::find(&bytes, b"PK\x01\x02").unwrap();
+    let off = u32::from_le_bytes(bytes[central + 42..central + 46].try_into().unwrap());
+    bytes[central + 42..central + 46].copy_from_slice(&(off + 64).to_le_bytes());
+    let c = read("x.zip", &bytes);
+    let f = c
+        .findings
+        .iter()
+        .find(|f| {
+            f.evidence
+                .as_deref()
+                .is_some_and(|e| e.contains("without the 64 bytes"))
+        })
+        .unwrap_or_else(|| panic!("{:#?}", c.findings));
+    assert_eq!(f.severity, Severity::High);
+    assert_eq!(paths(&c), vec!["pkg/a.py"]);
+}
+
+#[test]
+fn entry_ratio_counts_the_compressed_bytes_consumed_not_the_whole_entry() {
+    // 64 MiB of zeros (about 64 KiB deflated) followed by 1 MiB of noise: the whole entry is
+    // about 60:1, but its first megabytes come out at 1000:1.
+    let mut data = vec![0u8; 64 << 20];
+    let mut x = 1u32;
+    data.extend((0..(1u32 << 20)).map(|_| {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        (x >> 16) as u8
+    }));
+    let bytes = zip(&[ZEntry::new("pkg/padded.txt", &data)]);
+    assert!(
+        bytes.len() > 1 << 20 && bytes.len() < 2 << 20,
+        "{}",
+        bytes.len()
+    );
+    let c = read("x.zip", &bytes);
+    let f = find(&c, "archive-bomb");
+    assert!(
+        f.message.contains("entry compression ratio"),
+        "{}",
+        f.message
+    );
+    assert!(c.entries.is_empty());
+    // The same bytes as a native library, kept only as a prefix (so costing no memory), are
+    // held to the whole entry's ratio: real shared objects have long zero-filled sections.
+    let c = read("x.zip", &zip(&[ZEntry::new("pkg/_native.so", &data)]));
+    assert!(
+        c.findings.iter().all(|f| f.rule != "archive-bomb"),
+        "{:#?}",
+        c.findings
+    );
+    assert_eq!(c.entries[0].data.len(), 4096);
+}
+
+#[test]
+fn memory_budget_bounds_what_is_held_across_reads() {
+    use pyvet::archive::MemoryBudget;
+    use std::sync::Arc;
+    let code: Vec<u8> = (0..90_000u64)
+        .flat_map(|i| format!("x{i} = {}\n", i.wrapping_mul(7919) % 100_003).into_bytes())
+        .collect(); // ~1 MB of plausible Python
+    assert!(code.len() > 900_000);
+    let bytes = zip(&[
+        ZEntry::new("pkg/a.py", &code),
+        ZEntry::new("pkg/b.py", &code),
+    ]);
+    let budget = Arc::new(MemoryBudget::new(5 << 20));
+    let opts = ReadOptions {
+        memory: Some(Arc::clone(&budget)),
+        ..ReadOptions::default()
+    };
+    let first = read_artifact_with("x.zip", &bytes, &opts).unwrap();
+    assert!(
+        first.contents.findings.is_empty(),
+        "{:#?}",
+        first.contents.findings
+    );
+    let held = budget.held();
+    assert!(
+        held >= 2 * code.len() as u64 && held <= budget.cap(),
+        "{held}"
+    );
+    // While the first read's files are held, a second read cannot hold its own: reported,
+    // and only a prefix kept.
+    let second = read_artifact_with("y.zip", &bytes, &opts).unwrap();
+    let f = second
+        .contents
+        .findings
+        .iter()
+        .find(|f| f.rule == "archive-bomb")
+        .unwrap_or_else(|| panic!("{:#?}", second.contents.findings));
+    assert_eq!(f.severity, Severity::High);
+    assert!(f.message.contains("memory budget"));
+    assert!(second
+        .contents
+        .entries
+        .iter()
+        .any(|e| e.data.len() < code.len()));
+    assert!(budget.held() <= budget.cap());
+    drop((first, second));
+    assert_eq!(budget.held(), 0, "everything is given back");
+    let third = read_artifact_with("z.zip", &bytes, &opts).unwrap();
+    assert!(
+        third.contents.findings.is_empty(),
+        "{:#?}",
+        third.contents.findings
+    );
 }

@@ -668,8 +668,8 @@ fn check_dist_flags_local_artifacts() {
 
 #[test]
 fn popular_override_replaces_the_snapshot() {
-    let dir = std::env::temp_dir().join(format!("pyvet-meta-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     let path = dir.join("popular.tsv");
     std::fs::write(&path, "# test\nacme-widgets\t1\n").unwrap();
     let popular = metadata::load_popular_override(&path).unwrap();
@@ -692,7 +692,6 @@ fn popular_override_replaces_the_snapshot() {
     std::fs::write(&path, "# nothing\n").unwrap();
     assert!(metadata::load_popular_override(&path).is_err());
     assert!(metadata::load_popular_override(&dir.join("missing.tsv")).is_err());
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::{ArchiveError, Collector, LinkKind, Sink};
+use super::{ArchiveError, Collector, LinkKind};
 
 pub(crate) fn read(root: &Path, c: &mut Collector<'_>) -> Result<(), ArchiveError> {
     let io_err = |p: &Path, source| ArchiveError::Io {
@@ -58,7 +58,7 @@ pub(crate) fn read(root: &Path, c: &mut Collector<'_>) -> Result<(), ArchiveErro
             let declared = file.metadata().map(|m| m.len()).unwrap_or(0);
             let max = c.limits().max_file_size;
             let mut reader = file.take(max.saturating_add(1));
-            let mut sink = Sink::with_size_hint(&path, c.opts, declared);
+            let mut sink = c.sink(&path, declared);
             loop {
                 let n = reader.read(&mut buf).map_err(|e| io_err(&full, e))?;
                 if n == 0 {

@@ -27,6 +27,7 @@ mod zip;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use sha2::Digest as _;
@@ -46,7 +47,8 @@ pub struct Limits {
     pub max_file_size: u64,
     /// Number of entries (directories included); reading stops past it.
     pub max_entries: usize,
-    /// Inflated/compressed ratio, per zip entry and for the whole archive. Only checked once
+    /// Inflated/compressed ratio for the whole archive, and for each zip entry held whole for
+    /// inspection (against the compressed bytes it has consumed so far). Only checked once
     /// at least [`RATIO_MIN_SIZE`] bytes have come out, so tiny highly compressible files
     /// (empty `__init__.py`, license texts) never trip it.
     pub max_ratio: u64,
@@ -143,6 +145,103 @@ pub struct ReadOptions {
     pub keep_small: u64,
     /// ...and otherwise only their first `keep_prefix` bytes are kept.
     pub keep_prefix: usize,
+    /// The budget kept bytes are reserved from; `None` is the process-wide
+    /// [`MemoryBudget::global`], shared by every artifact being read at once.
+    pub memory: Option<Arc<MemoryBudget>>,
+}
+
+/// Default [`MemoryBudget`]: inflated bytes held for inspection across every artifact read at
+/// once. Sized for CI runners (7 GiB and up): real packages hold a few MiB each (numpy's
+/// wheel: 8 MiB of Python), so only a decompression bomb comes near it.
+pub const DEFAULT_MEMORY_BUDGET: u64 = 1 << 30;
+
+/// Inflated bytes held in memory (kept for inspection, counted by buffer capacity) across all
+/// artifacts being read at the same time, bounded by a cap. A file that cannot be held within
+/// it is kept only as its first bytes and reported (`archive-bomb`), so that several bombs in
+/// flight at once cannot exhaust the machine's memory while each stays inside its own limits.
+#[derive(Debug)]
+pub struct MemoryBudget {
+    cap: AtomicU64,
+    held: AtomicU64,
+}
+
+impl MemoryBudget {
+    pub const fn new(cap: u64) -> Self {
+        Self {
+            cap: AtomicU64::new(cap),
+            held: AtomicU64::new(0),
+        }
+    }
+
+    /// The process-wide budget (cap [`DEFAULT_MEMORY_BUDGET`] until [`MemoryBudget::set_cap`]).
+    pub fn global() -> &'static Arc<MemoryBudget> {
+        static GLOBAL: std::sync::LazyLock<Arc<MemoryBudget>> =
+            std::sync::LazyLock::new(|| Arc::new(MemoryBudget::new(DEFAULT_MEMORY_BUDGET)));
+        &GLOBAL
+    }
+
+    pub fn set_cap(&self, cap: u64) {
+        self.cap.store(cap, Ordering::Relaxed);
+    }
+
+    pub fn cap(&self) -> u64 {
+        self.cap.load(Ordering::Relaxed)
+    }
+
+    /// Bytes reserved right now.
+    pub fn held(&self) -> u64 {
+        self.held.load(Ordering::Relaxed)
+    }
+
+    fn try_reserve(&self, n: u64) -> bool {
+        let before = self.held.fetch_add(n, Ordering::AcqRel);
+        if before.saturating_add(n) > self.cap() {
+            self.held.fetch_sub(n, Ordering::AcqRel);
+            return false;
+        }
+        true
+    }
+
+    fn release(&self, n: u64) {
+        self.held.fetch_sub(n, Ordering::AcqRel);
+    }
+}
+
+/// What one artifact's read holds of a [`MemoryBudget`]; given back when the read's
+/// [`ReadOutcome`] is dropped (its entries are the memory held).
+#[derive(Debug)]
+pub(crate) struct Held {
+    budget: Arc<MemoryBudget>,
+    bytes: AtomicU64,
+}
+
+impl Held {
+    fn new(budget: Arc<MemoryBudget>) -> Self {
+        Self {
+            budget,
+            bytes: AtomicU64::new(0),
+        }
+    }
+
+    fn reserve(&self, n: u64) -> bool {
+        let ok = self.budget.try_reserve(n);
+        if ok {
+            self.bytes.fetch_add(n, Ordering::AcqRel);
+        }
+        ok
+    }
+
+    fn release(&self, n: u64) {
+        let n = n.min(self.bytes.load(Ordering::Acquire));
+        self.bytes.fetch_sub(n, Ordering::AcqRel);
+        self.budget.release(n);
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.budget.release(*self.bytes.get_mut());
+    }
 }
 
 impl Default for ReadOptions {
@@ -154,6 +253,7 @@ impl Default for ReadOptions {
             keep: Some(inspectable),
             keep_small: 1 << 20,
             keep_prefix: 4096,
+            memory: None,
         }
     }
 }
@@ -212,6 +312,9 @@ pub struct ReadOutcome {
     pub partial: BTreeMap<String, u64>,
     /// Bytes inflated in total (regular files only).
     pub total_size: u64,
+    /// This read's share of the memory budget, released when the outcome is dropped.
+    #[allow(dead_code)]
+    held: Arc<Held>,
 }
 
 pub static ARCHIVE_UNREADABLE: RuleInfo = RuleInfo {
@@ -299,14 +402,21 @@ pub static RECORD_MISSING: RuleInfo = RuleInfo {
 pub static ARCHIVE_AMBIGUOUS: RuleInfo = RuleInfo {
     id: "archive-ambiguous",
     severity: Severity::Medium,
-    summary: "Zip local header disagrees with the central directory",
-    help: "A zip file describes each entry twice: in a local header before its data and \
-           in the central directory at the end. Installers (Python's `zipfile`) trust the \
-           central directory, while streaming extractors and some scanners read the local \
-           headers, so an entry whose two records give a different name, compression \
-           method or size can show a reviewer one file and install another. pyvet trusts \
-           the central directory, as installers do. Mainstream build tools always write \
-           matching records; a mismatch means a hand-crafted or damaged archive.",
+    summary: "Installers and extractors would read this zip differently (names or bytes)",
+    help: "A zip describes each entry twice (a local header before its data, a central \
+           directory record at the end) and may name it three ways (the header name, decoded \
+           as cp437 or UTF-8, and an Info-ZIP Unicode Path field). Python's zipfile (pip) \
+           trusts the central directory and, from 3.12, the Unicode field; older Pythons \
+           ignore that field; streaming extractors (uv installs wheels as they download) read \
+           local headers only, including ones the directory does not list. Reported: names \
+           that disagree, local headers contradicting the directory on anything that changes \
+           bytes or names, unlisted local headers, a CRC-32 that does not match the data, a \
+           declared size that is not the real one, a header found only at an unshifted \
+           offset, and data before or after the archive. Each entry is inspected under every \
+           name and every copy an installer could use. High when one of the readings is code \
+           (Python, .pth, scripts, native libraries): that is a differential hiding code from \
+           whoever reads the archive the other way. Mainstream build tools never produce any \
+           of this; extra data around the archive (a self-extracting stub) is low.",
 };
 
 pub static ARCHIVE_UNSUPPORTED_ENTRY: RuleInfo = RuleInfo {
@@ -570,16 +680,23 @@ pub(crate) struct Streamed {
     pub data: Arc<Vec<u8>>,
     pub size: u64,
     pub sha256: [u8; 32],
+    /// CRC-32 of every byte (zip entries are checked against it).
+    pub crc32: u32,
     /// Only a prefix of the data was kept.
     pub partial: bool,
+    /// The file was to be kept whole but the memory budget could not hold it: only a prefix
+    /// was kept, and the file is reported.
+    pub over_budget: bool,
 }
 
 /// Most bytes reserved up front from a declared size (a hostile header can declare anything).
 const MAX_RESERVE: u64 = 16 << 20;
 
-/// Streams the bytes of one file: hashes everything, keeps what the policy says.
+/// Streams the bytes of one file: hashes everything, keeps what the policy says, within the
+/// memory budget.
 pub(crate) struct Sink<'o> {
     hasher: sha2::Sha256,
+    crc: flate2::Crc,
     data: Vec<u8>,
     size: u64,
     keep_whole: bool,
@@ -587,19 +704,27 @@ pub(crate) struct Sink<'o> {
     /// start instead of buffering up to the limit first.
     prefix_only: bool,
     partial: bool,
+    over_budget: bool,
+    /// Capacity of `data` reserved from the budget.
+    reserved: u64,
+    held: Arc<Held>,
     opts: &'o ReadOptions,
 }
 
 impl<'o> Sink<'o> {
-    pub fn new(path: &str, opts: &'o ReadOptions) -> Self {
+    pub fn new(path: &str, opts: &'o ReadOptions, held: &Arc<Held>) -> Self {
         let keep_whole = is_core_metadata(path) || opts.keep.is_none_or(|k| k(path));
         Self {
             hasher: sha2::Sha256::new(),
+            crc: flate2::Crc::new(),
             data: Vec::new(),
             size: 0,
             keep_whole,
             prefix_only: false,
             partial: false,
+            over_budget: false,
+            reserved: 0,
+            held: Arc::clone(held),
             opts,
         }
     }
@@ -608,24 +733,62 @@ impl<'o> Sink<'o> {
     /// file system): the buffer is sized once, and a file the policy keeps only a prefix of
     /// is never buffered further than that prefix. The result is the same as without the
     /// hint whenever the declared size is true; a zip entry whose size is not is reported.
-    pub fn with_size_hint(path: &str, opts: &'o ReadOptions, hint: u64) -> Self {
-        let mut s = Self::new(path, opts);
+    pub fn with_size_hint(path: &str, opts: &'o ReadOptions, held: &Arc<Held>, hint: u64) -> Self {
+        let mut s = Self::new(path, opts, held);
         if !s.keep_whole && hint >= opts.keep_small {
             s.prefix_only = true;
-            s.data.reserve_exact(opts.keep_prefix);
+            s.grow_to(opts.keep_prefix as u64);
         } else {
-            s.data
-                .reserve_exact(usize::try_from(hint.min(MAX_RESERVE)).unwrap_or(0));
+            s.grow_to(hint.min(MAX_RESERVE));
         }
         s
+    }
+
+    /// Make room for `want` bytes in all, reserving the growth from the budget. False (and
+    /// nothing reserved) when the budget cannot hold it.
+    fn grow_to(&mut self, want: u64) -> bool {
+        let cap = self.data.capacity() as u64;
+        if want <= cap {
+            return true;
+        }
+        // Grow geometrically, as `Vec` would, but only by what the budget grants.
+        let target = want.max(cap.saturating_mul(2)).max(4096);
+        let extra = target - cap;
+        if !self.held.reserve(extra) {
+            return false;
+        }
+        self.reserved += extra;
+        let add = usize::try_from(target).unwrap_or(usize::MAX) - self.data.len();
+        self.data.reserve_exact(add);
+        // `reserve_exact` may round up; what is held is what was counted.
+        true
+    }
+
+    /// Drop the buffer down to its first `keep_prefix` bytes and give back the rest.
+    fn keep_prefix_only(&mut self) {
+        self.data.truncate(self.opts.keep_prefix);
+        self.data.shrink_to_fit();
+        let now = self.data.capacity() as u64;
+        if self.reserved > now {
+            self.held.release(self.reserved - now);
+            self.reserved = now;
+        }
+        self.partial = true;
     }
 
     pub fn size(&self) -> u64 {
         self.size
     }
 
+    /// Whether every byte pushed so far is held in memory and more will be (the file is kept
+    /// whole, or is still under the whole-file limit of the keep policy).
+    pub fn holds_whole(&self) -> bool {
+        !self.partial && !self.prefix_only
+    }
+
     pub fn push(&mut self, chunk: &[u8]) {
         self.hasher.update(chunk);
+        self.crc.update(chunk);
         self.size += chunk.len() as u64;
         if self.partial {
             return;
@@ -636,12 +799,27 @@ impl<'o> Sink<'o> {
             self.partial = self.size > self.opts.keep_prefix as u64;
             return;
         }
-        self.data.extend_from_slice(chunk);
-        if !self.keep_whole && self.data.len() as u64 >= self.opts.keep_small {
-            self.data.truncate(self.opts.keep_prefix);
-            self.data.shrink_to_fit();
-            self.partial = true;
+        if !self.keep_whole && self.data.len() + chunk.len() >= self.opts.keep_small as usize {
+            self.data.extend_from_slice(
+                &chunk[..chunk
+                    .len()
+                    .min(self.opts.keep_prefix.saturating_sub(self.data.len()))],
+            );
+            self.keep_prefix_only();
+            return;
         }
+        if !self.grow_to((self.data.len() + chunk.len()) as u64) {
+            // The budget cannot hold the rest: keep the prefix (so the file's kind can still
+            // be recognised) and report it.
+            let room = self.opts.keep_prefix.saturating_sub(self.data.len());
+            if self.grow_to(self.opts.keep_prefix as u64) {
+                self.data.extend_from_slice(&chunk[..room.min(chunk.len())]);
+            }
+            self.over_budget = true;
+            self.keep_prefix_only();
+            return;
+        }
+        self.data.extend_from_slice(chunk);
     }
 
     pub fn finish(self) -> Streamed {
@@ -649,7 +827,9 @@ impl<'o> Sink<'o> {
             data: Arc::new(self.data),
             size: self.size,
             sha256: self.hasher.finalize().into(),
+            crc32: self.crc.sum(),
             partial: self.partial,
+            over_budget: self.over_budget,
         }
     }
 }
@@ -681,6 +861,8 @@ pub(crate) struct Collector<'o> {
     per_kind: HashMap<(&'static RuleInfo, Severity), usize>,
     /// Told about each file as it is added (readers that produce files one after another).
     pub observer: Option<Observer<'o>>,
+    /// This read's share of the memory budget.
+    pub held: Arc<Held>,
 }
 
 /// At most this many findings of one rule and severity per artifact; the rest are counted in
@@ -706,6 +888,26 @@ impl<'o> Collector<'o> {
             ratio_reported: false,
             per_kind: HashMap::new(),
             observer: None,
+            held: Arc::new(Held::new(
+                opts.memory
+                    .clone()
+                    .unwrap_or_else(|| Arc::clone(MemoryBudget::global())),
+            )),
+        }
+    }
+
+    /// A sink for one file of this read (its kept bytes count against the memory budget).
+    pub fn sink(&self, path: &str, declared: u64) -> Sink<'o> {
+        Sink::with_size_hint(path, self.opts, &self.held, declared)
+    }
+
+    /// Another name under which an installer or extractor may install a file already read
+    /// (`primary`), or a file only some readers see (a zip local header the central directory
+    /// does not list): inspected like any entry, but not counted for RECORD or duplicates.
+    pub fn add_alternative(&mut self, path: String, data: Arc<Vec<u8>>) {
+        self.entries.push(ArchiveEntry { path, data });
+        if let (Some(observe), Some(entry)) = (self.observer, self.entries.last()) {
+            observe(entry);
         }
     }
 
@@ -975,6 +1177,21 @@ impl<'o> Collector<'o> {
 
     /// Add a fully streamed regular file.
     pub fn add_file(&mut self, path: String, s: Streamed) {
+        if s.over_budget {
+            let budget = self.held.budget.cap();
+            self.finding(
+                &ARCHIVE_BOMB,
+                Severity::High,
+                Some(&path),
+                format!(
+                    "file could not be held for inspection within the memory budget of {budget} \
+                     bytes (inflated data held across the artifacts being read at once); only \
+                     its first {} bytes were inspected",
+                    self.opts.keep_prefix
+                ),
+                Some(format!("{} bytes inflated", s.size)),
+            );
+        }
         self.total_size += s.size;
         if self.total_size > self.opts.limits.max_total_size {
             self.unread.push(path);
@@ -1060,6 +1277,7 @@ impl<'o> Collector<'o> {
             },
             partial: self.partial,
             total_size: self.total_size,
+            held: self.held,
         }
     }
 }
@@ -1127,7 +1345,8 @@ mod tests {
             keep_prefix: 10,
             ..ReadOptions::default()
         };
-        let mut s = Sink::new("big.bin", &opts);
+        let held = Arc::new(Held::new(Arc::new(MemoryBudget::new(1 << 30))));
+        let mut s = Sink::new("big.bin", &opts, &held);
         for _ in 0..50 {
             s.push(&[7u8; 7]);
         }
@@ -1135,7 +1354,7 @@ mod tests {
         assert!(out.partial);
         assert_eq!(out.data.len(), 10);
         assert_eq!(out.size, 350);
-        let mut s = Sink::new("big.py", &opts);
+        let mut s = Sink::new("big.py", &opts, &held);
         s.push(&[1u8; 500]);
         let out = s.finish();
         assert!(!out.partial);

@@ -1,22 +1,43 @@
 //! Our own zip reader for wheels and zip sdists, written for hostile input rather than
-//! completeness. The central directory is the authority (it is what pip's `zipfile` uses):
-//! sizes and offsets come from it, local headers are only used to find where data starts.
-//! Tolerated mess: data before the archive (offsets are shifted by the prefix, as `zipfile`
-//! does), archive comments, a duplicated end-of-central-directory record, zip64 records and
-//! extra fields, data descriptors, counts that wrapped at 65535. Parser differentials are
-//! reported as `archive-ambiguous`: a local header contradicting the central directory, or an
-//! Info-ZIP Unicode Path field (honoured, as Python 3.12+ does) renaming an ASCII name.
+//! completeness. The central directory is the authority for what an installer reads (pip's
+//! `zipfile` uses it): sizes, methods and offsets come from it, local headers are only used to
+//! find where data starts. Tolerated: data before the archive (offsets shifted by the prefix,
+//! as `zipfile` does), archive comments, zip64 records and extra fields, data descriptors,
+//! counts that wrapped at 65535.
+//!
+//! But installers and extractors do not all read a zip the same way: Python's zipfile before
+//! 3.12 ignores the Info-ZIP Unicode Path field (0x7075) that 3.12+ honours; a streaming
+//! extractor (uv installs wheels while downloading them) reads local headers, never the
+//! central directory; names without the UTF-8 flag are cp437 to Python and UTF-8 to others. So
+//! every such differential is reported as `archive-ambiguous`, graded by what it lets an
+//! attacker do (high when one of the readings is code: Python, a `.pth`, a script or a native
+//! library), and each entry is inspected under every name an installer could give it:
+//! - a Unicode Path field renaming an entry, a local header naming it differently, a name
+//!   that decodes differently as cp437 and UTF-8;
+//! - local/central disagreement on anything that changes the bytes (method, sizes, CRC,
+//!   encryption) or the name (name, Unicode field, UTF-8 flag);
+//! - entry data whose CRC-32 is not the recorded one (Python's zipfile refuses it, lax
+//!   extractors install it), or whose inflated size is not the declared one;
+//! - local headers the central directory does not list (streaming extractors install them,
+//!   so they are inflated and inspected too);
+//! - data before the first entry or after the end record;
+//! - a local header found only without the prefix shift Python applies (no silent fallback).
+//!
 //! Entries are independent, so they are inflated in parallel (rayon) against a shared byte
 //! budget; results are then applied in archive order so findings and entries are deterministic.
+//! The ratio of an entry held whole for inspection is checked against the compressed bytes it
+//! has consumed so far, so padding it with incompressible bytes does not buy a bomb more
+//! memory; other entries (kept as a 4 KiB prefix, costing no memory) are bounded by the
+//! per-file size and the whole archive's ratio and total only.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use flate2::{Decompress, FlushDecompress, Status};
 use rayon::prelude::*;
 
 use super::{
-    ArchiveError, Collector, LinkKind, ReadOptions, Sink, Streamed, ARCHIVE_AMBIGUOUS,
-    RATIO_MIN_SIZE,
+    ArchiveError, Collector, LinkKind, ReadOptions, Streamed, ARCHIVE_AMBIGUOUS, RATIO_MIN_SIZE,
 };
 use crate::finding::Severity;
 
@@ -24,6 +45,11 @@ const SIG_LOCAL: u32 = 0x0403_4b50;
 const SIG_CENTRAL: u32 = 0x0201_4b50;
 const SIG_ZIP64_EOCD: u32 = 0x0606_4b50;
 const SIG_ZIP64_LOCATOR: u32 = 0x0706_4b50;
+
+/// General purpose flags.
+const FLAG_ENCRYPTED: u16 = 1;
+const FLAG_DESCRIPTOR: u16 = 8;
+const FLAG_UTF8: u16 = 0x800;
 
 fn le16(b: &[u8], at: usize) -> Option<u16> {
     b.get(at..at.checked_add(2)?)
@@ -38,12 +64,17 @@ fn le64(b: &[u8], at: usize) -> Option<u64> {
         .map(|s| u64::from_le_bytes(s.try_into().expect("8 bytes")))
 }
 
-/// Where the central directory is, and how much data precedes the archive proper.
+/// Where the central directory is, how much data precedes the archive proper, and where the
+/// archive ends (end record plus its comment).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Directory {
     start: usize,
     end: usize,
     prefix: u64,
+    /// Where the end records begin (zip64 end record, else the end record): bytes between
+    /// `end` and here belong to no record.
+    records: usize,
+    archive_end: usize,
 }
 
 /// One central directory record.
@@ -56,6 +87,7 @@ struct CdEntry {
     made_by: u16,
     flags: u16,
     method: u16,
+    crc: u32,
     compressed: u64,
     /// Inflated size the directory declares: a hint for buffer sizes only, never trusted for
     /// limits (those count the bytes that actually come out).
@@ -95,6 +127,8 @@ fn try_eocd(b: &[u8], pos: usize) -> Option<Directory> {
     let entries16 = le16(b, pos + 10)?;
     let size32 = le32(b, pos + 12)?;
     let off32 = le32(b, pos + 16)?;
+    let comment = usize::from(le16(b, pos + 20)?);
+    let archive_end = (pos + 22 + comment).min(b.len());
     let (mut entries, mut size, mut off, mut end) = (
         u64::from(entries16),
         u64::from(size32),
@@ -127,6 +161,8 @@ fn try_eocd(b: &[u8], pos: usize) -> Option<Directory> {
             start: end,
             end,
             prefix: 0,
+            records: end,
+            archive_end,
         });
     }
     // Where the directory sits if it ends right at the end record; the difference from the
@@ -137,18 +173,43 @@ fn try_eocd(b: &[u8], pos: usize) -> Option<Directory> {
                 start,
                 end,
                 prefix: start as u64 - off,
+                records: end,
+                archive_end,
             });
         }
     }
     // Junk between directory and end record (a duplicated end record): trust the offset.
     let start = usize::try_from(off).ok()?;
     if le32(b, start) == Some(SIG_CENTRAL) {
-        let end = start.checked_add(size_us)?.min(b.len());
+        let records = end;
+        let end = start.checked_add(size_us)?.min(records);
         return Some(Directory {
             start,
             end,
             prefix: 0,
+            records,
+            archive_end,
         });
+    }
+    None
+}
+
+/// The Unicode Path extra field (0x7075) of `extra`, when it is version 1, matches `name`'s
+/// CRC and is UTF-8 (otherwise Python ignores or rejects it).
+fn unicode_path(extra: &[u8], name: &[u8]) -> Option<Vec<u8>> {
+    let mut e = 0;
+    while e + 4 <= extra.len() {
+        let id = le16(extra, e)?;
+        let len = usize::from(le16(extra, e + 2)?);
+        let body = extra.get(e + 4..e + 4 + len).unwrap_or(&[]);
+        if id == 0x7075 && body.len() > 5 && body[0] == 1 {
+            let mut crc = flate2::Crc::new();
+            crc.update(name);
+            if le32(body, 1) == Some(crc.sum()) && std::str::from_utf8(&body[5..]).is_ok() {
+                return Some(body[5..].to_vec());
+            }
+        }
+        e += 4 + len;
     }
     None
 }
@@ -166,7 +227,9 @@ fn parse_directory(b: &[u8], dir: Directory, max_entries: usize) -> Vec<CdEntry>
         else {
             break;
         };
-        let (Some(comp32), Some(uncomp32)) = (le32(b, p + 20), le32(b, p + 24)) else {
+        let (Some(crc), Some(comp32), Some(uncomp32)) =
+            (le32(b, p + 16), le32(b, p + 20), le32(b, p + 24))
+        else {
             break;
         };
         let (Some(n), Some(m), Some(k)) = (le16(b, p + 28), le16(b, p + 30), le16(b, p + 32))
@@ -188,7 +251,6 @@ fn parse_directory(b: &[u8], dir: Directory, max_entries: usize) -> Vec<CdEntry>
         let mut compressed = u64::from(comp32);
         let mut size = u64::from(uncomp32);
         let mut local_offset = u64::from(off32);
-        let mut unicode_name = None;
         // zip64 extended information: present fields follow the order uncompressed,
         // compressed, offset, each only when the 32-bit field is saturated.
         let mut e = 0;
@@ -215,21 +277,16 @@ fn parse_directory(b: &[u8], dir: Directory, max_entries: usize) -> Vec<CdEntry>
                         local_offset = v;
                     }
                 }
-            } else if id == 0x7075 && body.len() > 5 && body[0] == 1 {
-                let mut crc = flate2::Crc::new();
-                crc.update(name);
-                if le32(body, 1) == Some(crc.sum()) && std::str::from_utf8(&body[5..]).is_ok() {
-                    unicode_name = Some(body[5..].to_vec());
-                }
             }
             e += 4 + len;
         }
         out.push(CdEntry {
             name: name.to_vec(),
-            unicode_name,
+            unicode_name: unicode_path(extra, name),
             made_by,
             flags,
             method,
+            crc,
             compressed,
             size,
             local_offset,
@@ -253,63 +310,243 @@ fn method_name(m: u16) -> &'static str {
     }
 }
 
-fn local_header(b: &[u8], e: &CdEntry, prefix: u64) -> Result<usize, String> {
-    [e.local_offset.checked_add(prefix), Some(e.local_offset)]
-        .into_iter()
-        .flatten()
-        .filter_map(|o| usize::try_from(o).ok())
-        .find(|&o| le32(b, o) == Some(SIG_LOCAL))
-        .ok_or_else(|| "local header not found where the central directory says".into())
+/// A local file header.
+#[derive(Debug)]
+struct Local<'a> {
+    flags: u16,
+    method: u16,
+    crc: u32,
+    /// Sizes as the header states them (zip64 extra field applied); meaningless with a data
+    /// descriptor.
+    compressed: u64,
+    size: u64,
+    name: &'a [u8],
+    unicode_name: Option<Vec<u8>>,
+    data_start: usize,
 }
 
-/// How the local header contradicts the central directory, if it does. Tools that stream
-/// local headers (and some scanners) then see a different file than installers.
-fn local_disagreement(b: &[u8], e: &CdEntry, prefix: u64) -> Option<String> {
-    let local = local_header(b, e, prefix).ok()?;
-    let flags = le16(b, local + 6)?;
-    let method = le16(b, local + 8)?;
-    let comp = le32(b, local + 18)?;
-    let n = usize::from(le16(b, local + 26)?);
-    let name = b.get(local + 30..local + 30 + n)?;
-    if name != e.name.as_slice() {
-        return Some(format!(
-            "local header names `{}`",
-            String::from_utf8_lossy(name)
-        ));
+fn parse_local(b: &[u8], at: usize) -> Option<Local<'_>> {
+    if le32(b, at)? != SIG_LOCAL {
+        return None;
     }
-    if method != e.method {
-        return Some(format!(
-            "local header says compression method {method}, central directory {}",
-            e.method
-        ));
+    let flags = le16(b, at + 6)?;
+    let method = le16(b, at + 8)?;
+    let crc = le32(b, at + 14)?;
+    let comp32 = le32(b, at + 18)?;
+    let size32 = le32(b, at + 22)?;
+    let n = usize::from(le16(b, at + 26)?);
+    let m = usize::from(le16(b, at + 28)?);
+    let name = b.get(at + 30..at + 30 + n)?;
+    let extra = b.get(at + 30 + n..at + 30 + n + m)?;
+    let (mut compressed, mut size) = (u64::from(comp32), u64::from(size32));
+    if comp32 == u32::MAX || size32 == u32::MAX {
+        let mut e = 0;
+        while e + 4 <= extra.len() {
+            let id = le16(extra, e)?;
+            let len = usize::from(le16(extra, e + 2)?);
+            if id == 0x0001 {
+                let body = extra.get(e + 4..e + 4 + len).unwrap_or(&[]);
+                size = le64(body, 0).unwrap_or(size);
+                compressed = le64(body, 8).unwrap_or(compressed);
+            }
+            e += 4 + len;
+        }
     }
-    let sized = flags & 8 == 0 && comp != 0 && comp != u32::MAX;
-    if sized && u64::from(comp) != e.compressed {
-        return Some(format!(
-            "local header says {comp} compressed bytes, central directory {}",
-            e.compressed
-        ));
-    }
-    None
+    Some(Local {
+        flags,
+        method,
+        crc,
+        compressed,
+        size,
+        name,
+        unicode_name: unicode_path(extra, name),
+        data_start: at + 30 + n + m,
+    })
 }
 
-/// Compressed bytes of one entry, found through its local header.
-fn entry_data<'a>(b: &'a [u8], e: &CdEntry, prefix: u64) -> Result<&'a [u8], String> {
-    let local = local_header(b, e, prefix)?;
-    let n = usize::from(le16(b, local + 26).ok_or("truncated local header")?);
-    let m = usize::from(le16(b, local + 28).ok_or("truncated local header")?);
-    let start = local + 30 + n + m;
-    let len = usize::try_from(e.compressed).map_err(|_| "entry size overflows")?;
+/// The local header of `e`: where Python's zipfile looks (the directory's offset shifted by
+/// the data before the archive). A header found only at the unshifted offset is used, but
+/// said (`Err` when there is none at either).
+fn local_header(b: &[u8], e: &CdEntry, prefix: u64) -> Result<(usize, Option<String>), String> {
+    let at = |o: u64| {
+        usize::try_from(o)
+            .ok()
+            .filter(|&o| le32(b, o) == Some(SIG_LOCAL))
+    };
+    if let Some(o) = e.local_offset.checked_add(prefix).and_then(at) {
+        return Ok((o, None));
+    }
+    if prefix != 0 {
+        if let Some(o) = at(e.local_offset) {
+            return Ok((
+                o,
+                Some(format!(
+                    "the local header is found only at offset {o}, without the {prefix} bytes \
+                     of data before the archive that Python's zipfile adds (it rejects the \
+                     entry; other readers take this one)"
+                )),
+            ));
+        }
+    }
+    Err("local header not found where the central directory says".into())
+}
+
+/// Compressed bytes of one entry, from its local header and the directory's size.
+fn entry_data<'a>(b: &'a [u8], local: &Local<'_>, compressed: u64) -> Result<&'a [u8], String> {
+    let start = local.data_start;
+    let len = usize::try_from(compressed).map_err(|_| "entry size overflows")?;
     start
         .checked_add(len)
         .and_then(|end| b.get(start..end))
         .ok_or_else(|| "entry data runs past the end of the file (truncated?)".into())
 }
 
+/// Every field in which the local header contradicts the central directory and that changes
+/// the bytes or the name a reader of local headers gets. (A name a local Unicode Path field
+/// gives is one of the entry's candidate names, reported with them.)
+fn local_disagreement(local: &Local<'_>, e: &CdEntry) -> Vec<String> {
+    let mut out = Vec::new();
+    if local.name != e.name.as_slice() {
+        out.push(format!(
+            "local header names `{}`",
+            String::from_utf8_lossy(local.name)
+        ));
+    }
+    if (local.flags ^ e.flags) & FLAG_UTF8 != 0 && !e.name.is_ascii() {
+        out.push("the UTF-8 name flag differs (the name decodes differently)".into());
+    }
+    if (local.flags ^ e.flags) & FLAG_ENCRYPTED != 0 {
+        out.push("the encryption flag differs".into());
+    }
+    if local.method != e.method {
+        out.push(format!(
+            "local header says compression method {}, central directory {}",
+            local.method, e.method
+        ));
+    }
+    // With a data descriptor the local CRC and sizes are zero and the descriptor holds them.
+    if local.flags & FLAG_DESCRIPTOR == 0 {
+        if local.crc != e.crc {
+            out.push(format!(
+                "local header says CRC-32 {:08x}, central directory {:08x}",
+                local.crc, e.crc
+            ));
+        }
+        if local.compressed != e.compressed {
+            out.push(format!(
+                "local header says {} compressed bytes, central directory {}",
+                local.compressed, e.compressed
+            ));
+        }
+        if local.size != e.size {
+            out.push(format!(
+                "local header says {} bytes inflated, central directory {}",
+                local.size, e.size
+            ));
+        }
+    }
+    out
+}
+
+/// Whether a file under this name runs or is loaded as code: Python, `.pth`, scripts, native
+/// libraries and executables. A differential that can move bytes into or out of such a name
+/// hides code from whoever reads the archive the other way.
+fn runs_as_code(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    super::is_python_like(path)
+        || lower.ends_with("setup.py")
+        || [
+            ".so", ".pyd", ".dll", ".dylib", ".exe", ".sh", ".bat", ".cmd", ".ps1", ".js",
+        ]
+        .iter()
+        .any(|e| lower.ends_with(e))
+        || lower.contains(".so.")
+}
+
+/// An entry's path and its alternative names.
+fn all_names<'a>(path: &'a str, alternatives: &'a [String]) -> impl Iterator<Item = &'a str> {
+    std::iter::once(path).chain(alternatives.iter().map(String::as_str))
+}
+
+/// Severity of a differential between readers that see `names`: high when any reading is
+/// code, else `otherwise`.
+fn grade<'n>(names: impl IntoIterator<Item = &'n str>, otherwise: Severity) -> Severity {
+    if names.into_iter().any(runs_as_code) {
+        Severity::High
+    } else {
+        otherwise
+    }
+}
+
+/// cp437, the encoding Python's zipfile gives names without the UTF-8 flag.
+fn cp437(raw: &[u8]) -> String {
+    const HIGH: &str = "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u{a0}";
+    raw.iter()
+        .map(|&b| {
+            if b < 0x80 {
+                b as char
+            } else {
+                HIGH.chars()
+                    .nth(usize::from(b - 0x80))
+                    .unwrap_or('\u{fffd}')
+            }
+        })
+        .collect()
+}
+
+/// The names under which readers may install a central directory entry, most authoritative
+/// first (Python 3.12+, then older Pythons and lax UTF-8 readers, then streaming readers of
+/// local headers). Names that cannot be decoded at all are left out (no reader can use them
+/// except with replacement characters).
+fn candidate_names(e: &CdEntry, local: Option<&Local<'_>>) -> Vec<Vec<u8>> {
+    let decode = |raw: &[u8], flags: u16| -> Vec<Vec<u8>> {
+        if raw.is_ascii() {
+            return vec![raw.to_vec()];
+        }
+        let mut v = Vec::new();
+        if std::str::from_utf8(raw).is_ok() {
+            v.push(raw.to_vec());
+        }
+        if flags & FLAG_UTF8 == 0 {
+            v.push(cp437(raw).into_bytes());
+        }
+        if v.is_empty() {
+            // Undecodable even as the flag says: the name itself is reported as unsafe.
+            v.push(raw.to_vec());
+        }
+        v
+    };
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    let mut add = |n: Vec<u8>| {
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    };
+    if let Some(u) = &e.unicode_name {
+        add(u.clone());
+    }
+    for n in decode(&e.name, e.flags) {
+        add(n);
+    }
+    if let Some(l) = local {
+        if let Some(u) = &l.unicode_name {
+            add(u.clone());
+        }
+        if l.name != e.name.as_slice() || (l.flags ^ e.flags) & FLAG_UTF8 != 0 {
+            for n in decode(l.name, l.flags) {
+                add(n);
+            }
+        }
+    }
+    out
+}
+
 /// Why inflating one entry stopped.
 #[derive(Debug)]
 enum Outcome {
-    Done(Streamed),
+    /// The file, and one copy of its bytes per alternative name (each its own allocation, so
+    /// that streamed inspection can tell them apart).
+    Done(Streamed, Vec<Arc<Vec<u8>>>),
     /// Over the per-file limit after this many bytes out, from this many bytes in.
     FileLimit(u64, u64),
     /// Over the per-entry ratio after this many bytes out, from this many bytes in.
@@ -321,10 +558,28 @@ enum Outcome {
 
 struct Job<'a> {
     path: String,
+    /// Other names readers may install it under.
+    alternatives: Vec<String>,
     data: &'a [u8],
     method: u16,
-    /// Declared inflated size (a hint).
-    size: u64,
+    /// Declared inflated size (a hint) and CRC-32; `None` for a local header with a data
+    /// descriptor (nothing declared up front).
+    size: Option<u64>,
+    crc: Option<u32>,
+    /// Not in the central directory: only streaming readers see it.
+    hidden: bool,
+}
+
+impl Job<'_> {
+    /// The name that decides whether the file is kept whole: any name it may be installed
+    /// under that the inspector reads.
+    fn keep_name(&self, opts: &ReadOptions) -> &str {
+        let keeps = |p: &str| super::is_core_metadata(p) || opts.keep.is_none_or(|k| k(p));
+        std::iter::once(&self.path)
+            .chain(&self.alternatives)
+            .find(|p| keeps(p))
+            .unwrap_or(&self.path)
+    }
 }
 
 thread_local! {
@@ -337,18 +592,28 @@ struct Budget {
     cap: u64,
 }
 
-fn inflate(job: &Job<'_>, opts: &ReadOptions, budget: &Budget, buf: &mut [u8]) -> Outcome {
+fn inflate(
+    job: &Job<'_>,
+    c_held: &Arc<super::Held>,
+    opts: &ReadOptions,
+    budget: &Budget,
+    buf: &mut [u8],
+) -> Outcome {
     let lim = &opts.limits;
-    let comp = job.data.len() as u64;
-    let ratio_cap = lim.max_ratio.saturating_mul(comp).max(RATIO_MIN_SIZE);
-    let mut sink = Sink::with_size_hint(&job.path, opts, job.size);
-    // Accept `chunk` or say why not.
-    let take = |sink: &mut Sink<'_>, chunk: &[u8], consumed: u64| -> Option<Outcome> {
+    let mut sink =
+        super::Sink::with_size_hint(job.keep_name(opts), opts, c_held, job.size.unwrap_or(0));
+    // Accept `chunk`, having read `consumed` compressed bytes, or say why not. A file held in
+    // memory for inspection is held to the ratio of what it has produced to the input it took
+    // so far, so padding an entry with incompressible bytes buys no more memory. A file kept
+    // only as a prefix costs no memory: only the per-file size and the whole archive's ratio
+    // and total bound it (native libraries have zero-filled sections far beyond 200:1).
+    let take = |sink: &mut super::Sink<'_>, chunk: &[u8], consumed: u64| -> Option<Outcome> {
         let after = sink.size() + chunk.len() as u64;
         if after > lim.max_file_size {
             return Some(Outcome::FileLimit(after, consumed));
         }
-        if after > ratio_cap {
+        if sink.holds_whole() && after > lim.max_ratio.saturating_mul(consumed).max(RATIO_MIN_SIZE)
+        {
             return Some(Outcome::Ratio(after, consumed));
         }
         let before = budget.used.fetch_add(chunk.len() as u64, Ordering::Relaxed);
@@ -358,6 +623,15 @@ fn inflate(job: &Job<'_>, opts: &ReadOptions, budget: &Budget, buf: &mut [u8]) -
         sink.push(chunk);
         None
     };
+    let done = |sink: super::Sink<'_>| {
+        let s = sink.finish();
+        let copies = job
+            .alternatives
+            .iter()
+            .map(|_| Arc::new(s.data.as_ref().clone()))
+            .collect();
+        Outcome::Done(s, copies)
+    };
     // No data at all is an empty file whatever the method (Python's zipfile agrees).
     if job.method == 0 || job.data.is_empty() {
         for (i, chunk) in job.data.chunks(1 << 16).enumerate() {
@@ -366,7 +640,7 @@ fn inflate(job: &Job<'_>, opts: &ReadOptions, budget: &Budget, buf: &mut [u8]) -
                 return o;
             }
         }
-        return Outcome::Done(sink.finish());
+        return done(sink);
     }
     let mut d = Decompress::new(false);
     loop {
@@ -384,7 +658,7 @@ fn inflate(job: &Job<'_>, opts: &ReadOptions, budget: &Budget, buf: &mut [u8]) -
             }
         }
         match status {
-            Status::StreamEnd => return Outcome::Done(sink.finish()),
+            Status::StreamEnd => return done(sink),
             Status::Ok | Status::BufError => {
                 if produced == 0 && d.total_in() as usize == consumed {
                     return Outcome::Corrupt("deflate data ends early (truncated?)".into());
@@ -409,6 +683,56 @@ fn small(data: &[u8], method: u16, cap: usize) -> Option<Vec<u8>> {
     }
 }
 
+/// Validate candidate names: the first safe one is the entry's path, the other safe ones are
+/// alternatives. Unsafe decodable names are reported (an extractor using them writes there).
+fn resolve_names(c: &mut Collector<'_>, names: &[Vec<u8>]) -> Option<(String, Vec<String>)> {
+    let mut safe: Vec<String> = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        // An undecodable name among others is not a name anyone installs: leave it.
+        if i > 0 && std::str::from_utf8(n).is_err() {
+            continue;
+        }
+        if let Some(Some(p)) = c.entry_path(n) {
+            if !safe.contains(&p) {
+                safe.push(p);
+            }
+        }
+    }
+    let mut it = safe.into_iter();
+    let first = it.next()?;
+    Some((first, it.collect()))
+}
+
+/// Local headers that no central record references and that lie outside every referenced
+/// entry's header and data: what a streaming extractor finds that the directory hides.
+fn hidden_local_headers(b: &[u8], end: usize, covered: &mut [(usize, usize)]) -> Vec<usize> {
+    covered.sort_unstable();
+    let mut out = Vec::new();
+    let mut ci = 0;
+    for at in memchr::memmem::find_iter(&b[..end.min(b.len())], b"PK\x03\x04") {
+        while ci < covered.len() && covered[ci].1 <= at {
+            ci += 1;
+        }
+        // Inside a referenced entry (its header or data, e.g. a stored nested zip)?
+        let inside = covered[ci..]
+            .iter()
+            .take_while(|(s, _)| *s <= at)
+            .any(|(s, e)| *s <= at && at < *e);
+        if inside {
+            continue;
+        }
+        if let Some(l) = parse_local(b, at) {
+            if !l.name.is_empty() && l.data_start <= end {
+                out.push(at);
+            }
+        }
+        if out.len() > 1000 {
+            break;
+        }
+    }
+    out
+}
+
 pub(crate) fn read(
     b: &[u8],
     c: &mut Collector<'_>,
@@ -425,42 +749,59 @@ pub(crate) fn read(
         return Err(malformed(c, "central directory is unreadable".into()));
     }
     let mut jobs: Vec<Job<'_>> = Vec::with_capacity(cd.len());
+    // Byte ranges of referenced local headers and their data.
+    let mut covered: Vec<(usize, usize)> = Vec::with_capacity(cd.len());
+    let mut central_names: std::collections::HashSet<String> = Default::default();
     for e in &cd {
         if !c.count_entry() {
             break;
         }
-        let mut effective = e.unicode_name.as_deref().unwrap_or(&e.name);
-        let path = match c.entry_path(effective) {
-            Some(p) => p,
-            // The Unicode name is unsafe (reported); Python before 3.12 ignores it and
-            // installs the header name, so read the content under that name if it is safe.
-            None if effective != e.name.as_slice() => match super::check_path(&e.name) {
-                Ok(p) => {
-                    effective = &e.name;
-                    p
-                }
-                Err(_) => continue,
-            },
-            None => continue,
-        };
-        let Some(path) = path else {
+        let located = local_header(b, e, dir.prefix);
+        let local = located
+            .as_ref()
+            .ok()
+            .and_then(|(at, _)| parse_local(b, *at));
+        if let (Ok((at, _)), Some(l)) = (&located, &local) {
+            let data_end = l
+                .data_start
+                .saturating_add(usize::try_from(e.compressed).unwrap_or(usize::MAX));
+            covered.push((*at, data_end.min(b.len()).max(l.data_start)));
+        }
+        let names = candidate_names(e, local.as_ref());
+        let Some((path, alternatives)) = resolve_names(c, &names) else {
             continue;
         };
-        if effective != e.name.as_slice() && e.name.is_ascii() {
-            // An ASCII name needs no Unicode alias: tools that ignore the extra field see
-            // another file.
+        if !alternatives.is_empty() {
+            // Only a decoding difference of a name that is not ASCII (cp437 vs UTF-8, how old
+            // zip tools wrote names) is low unless it changes whether the file is code.
+            let renamed = e.unicode_name.as_ref().is_some_and(|_| e.name.is_ascii())
+                || local.as_ref().is_some_and(|l| l.name != e.name.as_slice());
+            let all = || all_names(&path, &alternatives);
+            let code_differs = all().any(runs_as_code) != all().all(runs_as_code);
+            let severity = if code_differs || (renamed && all().any(runs_as_code)) {
+                Severity::High
+            } else if renamed {
+                Severity::Medium
+            } else {
+                Severity::Low
+            };
             c.finding(
                 &ARCHIVE_AMBIGUOUS,
-                Severity::Medium,
+                severity,
                 Some(&path),
-                "Unicode path extra field renames the entry; tools that ignore it see a \
-                 different name",
+                "entry names disagree (Unicode path field, local header or name encoding): \
+                 installers and extractors install it under different names; inspected under \
+                 each",
                 Some(format!(
-                    "header name `{}`",
-                    String::from_utf8_lossy(&e.name)
+                    "names: {}",
+                    all()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             );
         }
+        central_names.insert(path.clone());
         // Unix file type, when the archive was made on a Unix-like host.
         let host = e.made_by >> 8;
         let mode = if host == 3 || host == 19 {
@@ -481,13 +822,14 @@ pub(crate) fn read(
             continue;
         }
         if let Some(kind) = kind {
-            let target = entry_data(b, e, dir.prefix)
-                .ok()
+            let target = local
+                .as_ref()
+                .and_then(|l| entry_data(b, l, e.compressed).ok())
                 .and_then(|d| small(d, e.method, 4096));
             c.link(&path, kind, target.as_deref());
             continue;
         }
-        if e.flags & 1 != 0 {
+        if e.flags & FLAG_ENCRYPTED != 0 {
             c.unsupported(&path, Severity::Medium, "encrypted entry; not read".into());
             continue;
         }
@@ -503,24 +845,145 @@ pub(crate) fn read(
             );
             continue;
         }
-        let data =
-            entry_data(b, e, dir.prefix).map_err(|m| malformed(c, format!("{path}: {m}")))?;
-        if let Some(how) = local_disagreement(b, e, dir.prefix) {
+        let (fallback, local) = match (located, local) {
+            (Ok((_, fallback)), Some(l)) => (fallback, l),
+            (Err(m), _) => return Err(malformed(c, format!("{path}: {m}"))),
+            (Ok(_), None) => return Err(malformed(c, format!("{path}: truncated local header"))),
+        };
+        let data = entry_data(b, &local, e.compressed)
+            .map_err(|m| malformed(c, format!("{path}: {m}")))?;
+        let entry_names = || all_names(&path, &alternatives);
+        let mut how = local_disagreement(&local, e);
+        how.extend(fallback);
+        if !how.is_empty() {
             c.finding(
                 &ARCHIVE_AMBIGUOUS,
-                Severity::Medium,
+                grade(entry_names(), Severity::Medium),
                 Some(&path),
                 "local file header disagrees with the central directory; tools that read \
                  local headers see a different file",
-                Some(how),
+                Some(how.join("; ")),
             );
         }
         jobs.push(Job {
             path,
+            alternatives,
             data,
             method: e.method,
-            size: e.size,
+            size: Some(e.size),
+            crc: Some(e.crc),
+            hidden: false,
         });
+    }
+    let listing_stopped = c.stopped;
+
+    // What a streaming extractor sees that the directory does not list.
+    if !c.stopped {
+        for at in hidden_local_headers(b, dir.start, &mut covered) {
+            let Some(l) = parse_local(b, at) else {
+                continue;
+            };
+            let names = {
+                let mut v = Vec::new();
+                if let Some(u) = &l.unicode_name {
+                    v.push(u.clone());
+                }
+                v.push(l.name.to_vec());
+                v
+            };
+            let Some((path, alternatives)) = resolve_names(c, &names) else {
+                continue;
+            };
+            let shadows = central_names.contains(&path);
+            let severity = if shadows {
+                Severity::High
+            } else {
+                grade(all_names(&path, &alternatives), Severity::Medium)
+            };
+            let what = if shadows {
+                "a local file header the central directory does not list carries another copy \
+                 of this entry: streaming extractors install that copy, installers reading the \
+                 central directory the listed one; both are inspected"
+            } else {
+                "a local file header the central directory does not list: streaming extractors \
+                 install this file, installers reading the central directory never see it; \
+                 inspected"
+            };
+            c.finding(
+                &ARCHIVE_AMBIGUOUS,
+                severity,
+                Some(&path),
+                what,
+                Some(format!("local header at offset {at}")),
+            );
+            if path.ends_with('/') || l.flags & FLAG_ENCRYPTED != 0 || !matches!(l.method, 0 | 8) {
+                continue;
+            }
+            let descriptor = l.flags & FLAG_DESCRIPTOR != 0;
+            let data = if descriptor && l.method == 8 {
+                // The deflate stream ends itself; the inflater stops there.
+                b.get(l.data_start..dir.start).unwrap_or(&[])
+            } else if descriptor {
+                continue; // stored with a descriptor: its length is unknowable from here
+            } else {
+                let end = l
+                    .data_start
+                    .saturating_add(usize::try_from(l.compressed).unwrap_or(usize::MAX));
+                b.get(l.data_start..end.min(b.len())).unwrap_or(&[])
+            };
+            jobs.push(Job {
+                path,
+                alternatives,
+                data,
+                method: l.method,
+                size: (!descriptor).then_some(l.size),
+                crc: (!descriptor).then_some(l.crc),
+                hidden: true,
+            });
+        }
+        // Data before the first entry and after the end record: tolerated by Python, but a
+        // reader that starts at the first byte or searches from the end may see another
+        // archive there.
+        let first = covered.iter().map(|(s, _)| *s).min().unwrap_or(dir.start);
+        let before = &b[..first.min(b.len())];
+        let after = b.get(dir.archive_end..).unwrap_or(&[]);
+        let between = b.get(dir.end..dir.records).unwrap_or(&[]);
+        for (what, bytes, at) in [
+            ("before the first entry", before, 0),
+            (
+                "between the central directory and its end record",
+                between,
+                dir.end,
+            ),
+            ("after the end of the archive", after, dir.archive_end),
+        ] {
+            if bytes.is_empty() {
+                continue;
+            }
+            let zip_like = [&b"PK\x03\x04"[..], b"PK\x01\x02", b"PK\x05\x06"]
+                .iter()
+                .any(|sig| memchr::memmem::find(bytes, sig).is_some());
+            let severity = if zip_like {
+                Severity::Medium
+            } else {
+                Severity::Low
+            };
+            c.finding(
+                &ARCHIVE_AMBIGUOUS,
+                severity,
+                None,
+                format!(
+                    "{} bytes of data {what}{}",
+                    bytes.len(),
+                    if zip_like {
+                        ", holding zip records: another reader may see another archive"
+                    } else {
+                        "; readers that expect a bare zip fail or read something else"
+                    }
+                ),
+                Some(format!("at offset {at}")),
+            );
+        }
     }
 
     let lim = &c.opts.limits;
@@ -534,9 +997,10 @@ pub(crate) fn read(
     };
     let total_is_tighter = lim.max_total_size <= ratio_cap;
     let opts = c.opts;
+    let held = Arc::clone(&c.held);
     // Largest first (by the bytes really there, not the declared size), so that one big
     // native library does not start last and keep a core busy alone at the end; each file
-    // goes to the observer as soon as it is inflated.
+    // goes to the observer as soon as it is inflated, under every name.
     let mut order: Vec<usize> = (0..jobs.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(jobs[i].data.len()));
     let mut done: Vec<(usize, Outcome)> = order
@@ -544,12 +1008,19 @@ pub(crate) fn read(
         .with_max_len(1)
         .map(|&i| {
             let job = &jobs[i];
-            let outcome = INFLATE_BUF.with_borrow_mut(|buf| inflate(job, opts, &budget, buf));
-            if let (Some(observe), Outcome::Done(s)) = (observer, &outcome) {
+            let outcome =
+                INFLATE_BUF.with_borrow_mut(|buf| inflate(job, &held, opts, &budget, buf));
+            if let (Some(observe), Outcome::Done(s, copies)) = (observer, &outcome) {
                 observe(&super::ArchiveEntry {
                     path: job.path.clone(),
                     data: s.data.clone(),
                 });
+                for (name, data) in job.alternatives.iter().zip(copies) {
+                    observe(&super::ArchiveEntry {
+                        path: name.clone(),
+                        data: Arc::clone(data),
+                    });
+                }
             }
             (i, outcome)
         })
@@ -558,31 +1029,50 @@ pub(crate) fn read(
     let results = done.into_iter().map(|(_, o)| o);
 
     // The entry limit may have stopped the listing; the entries before it are still applied.
-    let listing_stopped = std::mem::replace(&mut c.stopped, false);
+    c.stopped = false;
     for (job, outcome) in jobs.into_iter().zip(results) {
         if c.stopped {
             break;
         }
         match outcome {
-            Outcome::Done(s) => {
+            Outcome::Done(s, copies) => {
                 let after = c.total_size + s.size;
                 if c.overall_ratio_broken(after) {
                     c.overall_ratio_exceeded(after, c.compressed_size);
                     break;
                 }
-                if s.size != job.size {
+                let names = || all_names(&job.path, &job.alternatives);
+                if let Some(declared) = job.size.filter(|d| *d != s.size) {
                     // Python's zipfile stops at the declared size and then checks the CRC, so
                     // what gets installed (if anything) is not what a full inflate shows.
                     c.finding(
                         &ARCHIVE_AMBIGUOUS,
-                        Severity::Medium,
+                        grade(names(), Severity::Medium),
                         Some(&job.path),
                         "entry inflates to a different size than the central directory \
                          declares; installers stop at the declared size or reject the entry",
-                        Some(format!("declared {} bytes, inflated {}", job.size, s.size)),
+                        Some(format!("declared {declared} bytes, inflated {}", s.size)),
+                    );
+                } else if let Some(crc) = job.crc.filter(|crc| *crc != s.crc32) {
+                    c.finding(
+                        &ARCHIVE_AMBIGUOUS,
+                        grade(names(), Severity::Medium),
+                        Some(&job.path),
+                        "entry data does not match its CRC-32: Python's zipfile (pip) refuses \
+                         it, extractors that do not check install these bytes",
+                        Some(format!("recorded {crc:08x}, data {:08x}", s.crc32)),
                     );
                 }
-                c.add_file(job.path, s);
+                let alternatives: Vec<_> = job.alternatives.into_iter().zip(copies).collect();
+                if job.hidden {
+                    c.total_size += s.size;
+                    c.add_alternative(job.path, s.data);
+                } else {
+                    c.add_file(job.path, s);
+                }
+                for (name, data) in alternatives {
+                    c.add_alternative(name, data);
+                }
             }
             Outcome::FileLimit(seen, consumed) => c.file_too_large(&job.path, seen, Some(consumed)),
             Outcome::Ratio(seen, consumed) => c.entry_ratio(&job.path, seen, consumed),
@@ -597,6 +1087,13 @@ pub(crate) fn read(
                     );
                 }
             }
+            Outcome::Corrupt(m) if job.hidden => c.finding(
+                &ARCHIVE_AMBIGUOUS,
+                Severity::Medium,
+                Some(&job.path),
+                "an unlisted local entry could not be inflated",
+                Some(m),
+            ),
             Outcome::Corrupt(m) => return Err(malformed(c, format!("{}: {m}", job.path))),
         }
     }
@@ -619,7 +1116,9 @@ mod tests {
             Directory {
                 start: 0,
                 end: 0,
-                prefix: 0
+                prefix: 0,
+                records: 0,
+                archive_end: 22,
             }
         );
         // Claims 0xFFFF entries at an absurd offset.

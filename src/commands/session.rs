@@ -109,7 +109,7 @@ impl Environment {
             .or_else(|| config.python_version.clone())
         {
             Some(v) => Some(v),
-            None => crate::select::python_version_file(lock_dir).map(|(a, b)| format!("{a}.{b}")),
+            None => crate::select::python_version_file(lock_dir),
         };
         let platform = target.platform.clone().or_else(|| config.platform.clone());
         let target =
@@ -272,5 +272,6 @@ pub fn network_options_with(
     if let Some(v) = g.max_index_size.or(cfg.max_index_size) {
         o.max_index_size = v;
     }
+    o.netrc_default = g.netrc_default;
     Ok(o)
 }

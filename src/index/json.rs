@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::filename::version_from_filename;
-use super::resolve;
+use super::{filename_from_url, resolve, shorten};
 use crate::hash::{Digest, HashAlgorithm, Hashes};
 use crate::package::normalize_name;
 use crate::project::{IndexFile, Ownership, ProjectDetails, ProjectInfo, Role};
@@ -38,12 +38,32 @@ pub fn parse_simple_json(body: &[u8], base_url: &str) -> Result<ProjectInfo, Str
     };
     for f in files {
         let Value::Object(o) = f else { continue };
-        let Some(filename) = str_field(o, "filename") else {
+        let Some(listed) = str_field(o, "filename") else {
             continue;
         };
         let Some(url) = str_field(o, "url").and_then(|u| resolve(base_url, &u)) else {
             continue;
         };
+        // pip names the file by its URL, uv by `filename`: pyvet takes pip's reading, and a
+        // disagreement is reported (installers may select different files).
+        let filename = filename_from_url(&url).unwrap_or_else(|| listed.clone());
+        let page_conflict = (filename != listed).then(|| crate::project::PageConflict {
+            message: format!(
+                "its `filename` says `{}`, its URL is for `{filename}` (pip uses the URL, uv \
+                 the `filename`)",
+                shorten(&listed)
+            ),
+            installers_differ: true,
+        });
+        let core_metadata = match o
+            .get("core-metadata")
+            .or_else(|| o.get("dist-info-metadata"))
+        {
+            Some(Value::Bool(true)) => Some(Hashes::default()),
+            Some(h @ Value::Object(_)) => Some(parse_hashes(Some(h))),
+            _ => None,
+        };
+
         let (yanked, yanked_reason) = match o.get("yanked") {
             Some(Value::Bool(b)) => (*b, None),
             Some(Value::String(s)) => (true, Some(s.trim().to_string()).filter(|s| !s.is_empty())),
@@ -69,6 +89,8 @@ pub fn parse_simple_json(body: &[u8], base_url: &str) -> Result<ProjectInfo, Str
             requires_python: str_field(o, "requires-python"),
             provenance_url,
             has_provenance,
+            core_metadata,
+            page_conflict,
             filename,
         });
     }
@@ -183,6 +205,8 @@ pub fn merge_metadata(info: &mut ProjectInfo, v: &Value, base_url: &str) {
                         requires_python: str_field(o, "requires_python"),
                         provenance_url: None,
                         has_provenance: None,
+                        core_metadata: None,
+                        page_conflict: None,
                     });
                 }
             }
@@ -274,6 +298,51 @@ mod tests {
         assert_eq!(c.has_provenance, None);
         assert!(parse_simple(b"[1,2]", Some("application/json"), "https://x.invalid/").is_err());
         assert!(parse_simple(b"{", Some("application/json"), "https://x.invalid/").is_err());
+    }
+
+    #[test]
+    fn json_filename_is_the_urls_and_a_different_one_is_reported() {
+        let body = format!(
+            r#"{{"name":"demo","files":[
+              {{"filename":"demo-1.0-py3-none-any.whl","url":"/f/demo-1.0.tar.gz","hashes":{{}}}},
+              {{"filename":"demo-2.0+x.tar.gz","url":"/f/demo-2.0%2Bx.tar.gz","hashes":{{}},
+                "core-metadata":{{"sha256":"{SHA}"}}}},
+              {{"filename":"demo-3.0.tar.gz","url":"/f/demo-3.0.tar.gz","dist-info-metadata":true}}
+            ]}}"#
+        );
+        let info =
+            parse_simple_json(body.as_bytes(), "https://example.invalid/simple/demo/").unwrap();
+        let [a, b, c] = &info.files[..] else {
+            panic!("{:#?}", info.files)
+        };
+        assert_eq!(a.filename, "demo-1.0.tar.gz");
+        assert!(a.page_conflict.as_ref().unwrap().installers_differ);
+        assert_eq!(b.filename, "demo-2.0+x.tar.gz");
+        assert!(b.page_conflict.is_none());
+        assert_eq!(b.core_metadata.as_ref().unwrap().sha256(), Some(SHA));
+        assert!(c.core_metadata.as_ref().unwrap().is_empty());
+        assert!(a.core_metadata.is_none());
+        // The audit reports it on the artifact, graded by what installers would do.
+        let arts: Vec<_> = info
+            .files
+            .iter()
+            .map(|f| {
+                let mut a = crate::package::Artifact::new(f.filename.clone());
+                a.url = Some(f.url.clone());
+                a
+            })
+            .collect();
+        let found = super::super::page_findings(Some(&info), &arts);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].rule, "index-ambiguous");
+        assert_eq!(found[0].severity, crate::finding::Severity::High);
+        assert_eq!(found[0].artifact.as_deref(), Some("demo-1.0.tar.gz"));
+        let html = super::super::parse_simple_html(
+            "<a href=\"/f/demo-1.0.tar.gz\">demo-1.0-py3-none-any.whl</a>",
+            "https://example.invalid/simple/demo/",
+        );
+        let found = super::super::page_findings(Some(&html), &arts[..1]);
+        assert_eq!(found[0].severity, crate::finding::Severity::Medium);
     }
 
     #[test]

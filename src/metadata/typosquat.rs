@@ -1501,6 +1501,57 @@ mod tests {
         assert_eq!(Chains::default().get(7).count(), 0);
     }
 
+    /// An upper bound on the names one look-up compares with `name`: every key in the slots
+    /// it reads, and every name in the length buckets it scans, ignoring the early exits.
+    fn lookup_work(p: &Popular, name: &str) -> usize {
+        let name = normalize_name(name);
+        let mut work = p.by_skeleton.get(skeleton_hash(&name)).count();
+        for &core in affix_cores(&name).as_slice() {
+            work += p.by_skeleton.get(skeleton_hash(core)).count();
+            work += p.with_core(core).count();
+        }
+        if name.len() >= MIN_CORE_LEN {
+            work += p.with_core(&name).count();
+        }
+        let q = name.as_bytes();
+        if let (true, Some(&first), Some(&last)) = (q.len() > SHORT_NAME_LEN, q.first(), q.last()) {
+            let mut seen = Vec::new();
+            for len in [q.len() - 1, q.len(), q.len() + 1] {
+                let keys = (bucket_key(len, first), bucket_key(len, last));
+                if len <= SHORT_NAME_LEN || seen.contains(&keys) {
+                    continue;
+                }
+                seen.push(keys);
+                work += p.by_len_first.get(keys.0).len() + p.by_len_last.get(keys.1).len();
+            }
+        }
+        work
+    }
+
+    /// The look-up is cheap by construction, measured in work rather than time: no query
+    /// compares with a tenth of the embedded snapshot's names (a brute-force scan compares
+    /// with all of them), and the average query with under one in twenty-five (about 2%).
+    #[test]
+    fn a_lookup_compares_with_a_small_share_of_the_names() {
+        let p = embedded();
+        let names: Vec<String> = p
+            .names()
+            .step_by(15)
+            .flat_map(|(n, _)| [format!("{n}x"), n.chars().rev().collect(), format!("py{n}")])
+            .chain(["", "x", "requests", "python-dateutil"].map(String::from))
+            .collect();
+        let worst = names.iter().map(|n| (lookup_work(p, n), n)).max().unwrap();
+        let mean = names.iter().map(|n| lookup_work(p, n)).sum::<usize>() / names.len();
+        assert!(
+            worst.0 * 10 < p.len(),
+            "{} compares with {} of {} names",
+            worst.1,
+            worst.0,
+            p.len()
+        );
+        assert!(mean * 25 < p.len(), "{mean} names per look-up on average");
+    }
+
     /// `cargo test --release --lib metadata::typosquat::tests::index_build_time -- --ignored --nocapture`
     #[test]
     #[ignore = "timing, not a check"]
