@@ -66,9 +66,9 @@ pub static TYPOSQUAT: RuleInfo = RuleInfo {
            project named like the organisation) through the index and its cache; offline and \
            uncached, the name alone decides. A project's own metadata never lowers the grade: \
            a repository URL, author or maintainer email is whatever the uploader wrote, and \
-           typosquats copy their target's (most of those in a real malware corpus that link a \
-           repository link the imitated project's owner), so such a claim is only shown in the \
-           evidence. A false alarm is a legitimate project that happens to have a similar name: \
+           typosquats copy their target's (in a real malware corpus, 57 of 65 typosquats whose \
+           repository and target's repository are known name the target's owner), so such a \
+           claim is only shown in the evidence. A false alarm is a legitimate project that happens to have a similar name: \
            check that the name you meant is the one in your lockfile, then suppress the finding \
            for that package.",
 };
