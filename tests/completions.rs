@@ -1,13 +1,10 @@
 //! `pyvet completions SHELL` and `pyvet man` run from the binary and produce what a shell or
 //! `man` loads: a script that completes the subcommands, and one roff page per command.
 
-use std::process::Command;
+mod support;
 
 fn pyvet(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pyvet"))
-        .args(args)
-        .output()
-        .unwrap()
+    support::Sandbox::new().run(args)
 }
 
 #[test]
@@ -33,8 +30,8 @@ fn completions_for_an_unknown_shell_is_a_usage_error() {
 
 #[test]
 fn man_dir_writes_a_page_per_command() {
-    let dir = std::env::temp_dir().join(format!("pyvet-man-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let tmp = support::tempdir();
+    let dir = tmp.path().join("man");
     let out = pyvet(&["man", "--dir", dir.to_str().unwrap()]);
     assert!(out.status.success(), "{:?}", out);
     for page in [
@@ -49,7 +46,6 @@ fn man_dir_writes_a_page_per_command() {
     }
     let audit = std::fs::read_to_string(dir.join("pyvet-audit.1")).unwrap();
     assert!(audit.contains("python\\-version"), "{audit}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -9,14 +9,12 @@
 //! target/tools/), else from PATH. A test that needs uv and finds none fails, unless
 //! PYVET_TEST_SKIP_UV=1 says to skip it (it then prints that it was skipped).
 
-mod harden_support;
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use harden_support::Sandbox;
-use support::{simple_json, FixtureFile, TestServer};
+use support::{simple_json, FixtureFile, Sandbox, TestServer};
 
 /// The uv to test with, or `None` when the uv tests are explicitly skipped.
 fn uv() -> Option<PathBuf> {
@@ -51,7 +49,7 @@ fn wheel(name: &str, version: &str, requires: &[&str], requires_python: Option<&
     for r in requires {
         headers.push_str(&format!("Requires-Dist: {r}\n"));
     }
-    harden_support::wheel_with_metadata(name, version, &headers, &[])
+    support::wheel_with_metadata(name, version, &headers, &[])
 }
 
 /// An sdist whose build would create `marker`: an in-tree build backend (no build requirements
@@ -64,11 +62,11 @@ fn tripwire_sdist(name: &str, version: &str, marker: &Path) -> Vec<u8> {
         "open({:?}, 'w').write('built')\n\ndef get_requires_for_build_wheel(config_settings=None):\n    return []\n",
         marker.display().to_string()
     );
-    harden_support::tar_gz(|b| {
+    support::tar_gz(|b| {
         let info = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\n");
-        harden_support::tar_file(b, &format!("{top}/PKG-INFO"), info.as_bytes());
-        harden_support::tar_file(b, &format!("{top}/pyproject.toml"), pyproject.as_bytes());
-        harden_support::tar_file(b, &format!("{top}/tripwire.py"), backend.as_bytes());
+        support::tar_file(b, &format!("{top}/PKG-INFO"), info.as_bytes());
+        support::tar_file(b, &format!("{top}/pyproject.toml"), pyproject.as_bytes());
+        support::tar_file(b, &format!("{top}/tripwire.py"), backend.as_bytes());
     })
 }
 
@@ -181,7 +179,7 @@ fn audit(sb: &Sandbox, uv: Option<&Path>, index_url: &str, args: &[&str]) -> Out
     cmd.args(["--format", "json", "--index-url", index_url, "audit"])
         .args(["--checks", "hashes,code,metadata"])
         .args(args)
-        .env("UV_CACHE_DIR", sb.root.path().join("uv-cache"))
+        .env("UV_CACHE_DIR", sb.path().join("uv-cache"))
         .env("UV_CONFIG_FILE", "/dev/null")
         .env_remove("UV_FIND_LINKS");
     match uv {
@@ -189,7 +187,7 @@ fn audit(sb: &Sandbox, uv: Option<&Path>, index_url: &str, args: &[&str]) -> Out
             cmd.env("PYVET_UV", p);
         }
         None => {
-            let empty = sb.root.path().join("empty-path");
+            let empty = sb.path().join("empty-path");
             std::fs::create_dir_all(&empty).unwrap();
             cmd.env_remove("PYVET_UV").env("PATH", empty);
         }
@@ -291,8 +289,8 @@ fn root(s: &TestServer) -> String {
 #[test]
 fn ranges_are_resolved_by_uv_and_every_pin_is_vetted() {
     let Some(uv) = uv() else { return };
-    let sb = Sandbox::new("resolve-ranges");
-    let s = index(&sb.root.path().join("BUILT"), None);
+    let sb = Sandbox::new();
+    let s = index(&sb.path().join("BUILT"), None);
     std::fs::write(sb.cwd().join("requirements.in"), "alpha>=1\n").unwrap();
     let r = audit_ok(&sb, &uv, &root(&s), &["requirements.in"]);
     // The newest alpha and the dependency it brings, both pinned, downloaded and verified.
@@ -321,10 +319,10 @@ fn ranges_are_resolved_by_uv_and_every_pin_is_vetted() {
     // The resolver's input and output are kept in the cache; nothing else was written.
     assert!(sb.cache().join("resolve").is_dir());
     assert_eq!(
-        harden_support::list_files(&sb.cwd()),
+        support::list_files(&sb.cwd()),
         vec![sb.cwd().join("requirements.in")]
     );
-    assert!(harden_support::list_files(&sb.home()).is_empty());
+    assert!(support::list_files(&sb.home()).is_empty());
     // The direct requirement keeps its line in the input.
     let alpha = r["packages"]
         .as_array()
@@ -338,8 +336,8 @@ fn ranges_are_resolved_by_uv_and_every_pin_is_vetted() {
 #[test]
 fn editable_project_extras_are_honoured_and_its_dependencies_read_statically() {
     let Some(uv) = uv() else { return };
-    let sb = Sandbox::new("resolve-editable");
-    let marker = sb.root.path().join("BUILT");
+    let sb = Sandbox::new();
+    let marker = sb.path().join("BUILT");
     let s = index(&marker, None);
     // A project whose version is dynamic (uv would have to build it to learn it): pyvet reads
     // its dependencies from pyproject.toml instead; its setup.py would leave a marker if run.
@@ -385,8 +383,8 @@ fn editable_project_extras_are_honoured_and_its_dependencies_read_statically() {
 #[test]
 fn pyproject_dependencies_are_resolved_and_audited() {
     let Some(uv) = uv() else { return };
-    let sb = Sandbox::new("resolve-pyproject");
-    let s = index(&sb.root.path().join("BUILT"), None);
+    let sb = Sandbox::new();
+    let s = index(&sb.path().join("BUILT"), None);
     std::fs::write(
         sb.cwd().join("pyproject.toml"),
         "[project]\nname = \"app\"\nversion = \"1\"\ndependencies = [\"alpha<2\"]\n",
@@ -401,8 +399,8 @@ fn pyproject_dependencies_are_resolved_and_audited() {
 #[test]
 fn target_python_and_platform_reach_the_resolver() {
     let Some(uv) = uv() else { return };
-    let sb = Sandbox::new("resolve-target");
-    let s = index(&sb.root.path().join("BUILT"), None);
+    let sb = Sandbox::new();
+    let s = index(&sb.path().join("BUILT"), None);
     std::fs::write(
         sb.cwd().join("requirements.in"),
         "epsilon\nbeta ; sys_platform == \"win32\"\n",
@@ -432,10 +430,10 @@ fn target_python_and_platform_reach_the_resolver() {
 #[test]
 fn index_credentials_are_passed_to_uv_and_never_shown() {
     let Some(uv) = uv() else { return };
-    let sb = Sandbox::new("resolve-auth");
+    let sb = Sandbox::new();
     // "Basic base64(user:s3cret-token)"
     let s = index(
-        &sb.root.path().join("BUILT"),
+        &sb.path().join("BUILT"),
         Some("Basic dXNlcjpzM2NyZXQtdG9rZW4="),
     );
     std::fs::write(sb.cwd().join("requirements.in"), "beta\n").unwrap();
@@ -450,7 +448,7 @@ fn index_credentials_are_passed_to_uv_and_never_shown() {
         "{stdout}"
     );
     // The resolver's kept input and output carry no credentials either.
-    for f in harden_support::list_files(&sb.cache().join("resolve")) {
+    for f in support::list_files(&sb.cache().join("resolve")) {
         let text = std::fs::read_to_string(&f).unwrap_or_default();
         assert!(!text.contains("s3cret"), "{}", f.display());
     }
@@ -459,8 +457,8 @@ fn index_credentials_are_passed_to_uv_and_never_shown() {
 #[test]
 fn sdist_only_package_is_not_built_and_blocks_as_unresolved() {
     let Some(uv) = uv() else { return };
-    let sb = Sandbox::new("resolve-sdist");
-    let marker = sb.root.path().join("BUILT");
+    let sb = Sandbox::new();
+    let marker = sb.path().join("BUILT");
     let s = index(&marker, None);
     std::fs::write(sb.cwd().join("requirements.in"), "gamma\nbeta\n").unwrap();
     let r = audit_exit(1, &sb, Some(&uv), &root(&s), &["requirements.in"]);
@@ -489,8 +487,8 @@ fn sdist_only_package_is_not_built_and_blocks_as_unresolved() {
 #[test]
 fn a_pinned_hashed_file_is_audited_as_it_is() {
     let Some(uv) = uv() else { return };
-    let sb = Sandbox::new("resolve-pinned");
-    let s = index(&sb.root.path().join("BUILT"), None);
+    let sb = Sandbox::new();
+    let s = index(&sb.path().join("BUILT"), None);
     let data = wheel("beta", "1.0", &[], None);
     std::fs::write(
         sb.cwd().join("requirements.txt"),
@@ -506,8 +504,8 @@ fn a_pinned_hashed_file_is_audited_as_it_is() {
 
 #[test]
 fn without_uv_unpinned_entries_are_not_vetted_and_block_with_the_lock_command() {
-    let sb = Sandbox::new("resolve-no-uv");
-    let s = index(&sb.root.path().join("BUILT"), None);
+    let sb = Sandbox::new();
+    let s = index(&sb.path().join("BUILT"), None);
     std::fs::write(
         sb.cwd().join("pyproject.toml"),
         "[project]\nname = \"proj\"\nversion = \"1\"\ndependencies = [\"alpha>=1\"]\n\n\
@@ -553,11 +551,11 @@ fn without_uv_unpinned_entries_are_not_vetted_and_block_with_the_lock_command() 
 
 #[test]
 fn no_resolve_leaves_ranges_unvetted_even_with_uv() {
-    let sb = Sandbox::new("resolve-off");
-    let s = index(&sb.root.path().join("BUILT"), None);
+    let sb = Sandbox::new();
+    let s = index(&sb.path().join("BUILT"), None);
     std::fs::write(sb.cwd().join("requirements.in"), "alpha>=1\n").unwrap();
     // A PYVET_UV that is not uv at all: with --no-resolve it must not even be asked.
-    let fake = sb.root.path().join("not-uv");
+    let fake = sb.path().join("not-uv");
     std::fs::write(&fake, "").unwrap();
     let r = audit_exit(
         1,
@@ -574,8 +572,8 @@ fn no_resolve_leaves_ranges_unvetted_even_with_uv() {
 
 #[test]
 fn a_pyproject_with_dynamic_dependencies_is_an_error_naming_the_line() {
-    let sb = Sandbox::new("resolve-dynamic");
-    let s = index(&sb.root.path().join("BUILT"), None);
+    let sb = Sandbox::new();
+    let s = index(&sb.path().join("BUILT"), None);
     std::fs::write(
         sb.cwd().join("pyproject.toml"),
         "[build-system]\nrequires = []\n\n[project]\nname = \"x\"\ndynamic = [\"dependencies\", \"version\"]\n",

@@ -430,6 +430,11 @@ fn strip_comment(line: &str) -> &str {
 /// Expand `${NAME}` (NAME of `A-Z`, `0-9`, `_`) from the environment; unset or empty variables
 /// are left as written, as pip does.
 fn expand_env(line: &str) -> String {
+    expand_env_with(line, &|name| std::env::var(name).ok())
+}
+
+/// [`expand_env`] with the environment supplied (tests pass their own).
+fn expand_env_with(line: &str, var: &dyn Fn(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
     while let Some(start) = rest.find("${") {
@@ -441,8 +446,8 @@ fn expand_env(line: &str) -> String {
             .count();
         if name_len > 0 && after.as_bytes().get(name_len) == Some(&b'}') {
             let name = &after[..name_len];
-            match std::env::var(name) {
-                Ok(v) if !v.is_empty() => {
+            match var(name) {
+                Some(v) if !v.is_empty() => {
                     crate::redact::register_secret(name, &v);
                     out.push_str(&v)
                 }
@@ -1183,15 +1188,19 @@ mod tests {
 
     #[test]
     fn expands_only_pip_style_variables() {
-        // SAFETY of the test: a variable name nobody else uses.
-        std::env::set_var("PYVET_TEST_TOKEN_1", "s3cret");
-        assert_eq!(expand_env("a ${PYVET_TEST_TOKEN_1} b"), "a s3cret b");
+        let env = |name: &str| match name {
+            "PYVET_TEST_TOKEN_1" => Some("s3cret".to_string()),
+            "EMPTY" => Some(String::new()),
+            _ => None,
+        };
+        let expand = |s: &str| expand_env_with(s, &env);
+        assert_eq!(expand("a ${PYVET_TEST_TOKEN_1} b"), "a s3cret b");
         assert_eq!(
-            expand_env("${lower} $PYVET_TEST_TOKEN_1 ${UNSET_PYVET_X}"),
-            "${lower} $PYVET_TEST_TOKEN_1 ${UNSET_PYVET_X}"
+            expand("${lower} $PYVET_TEST_TOKEN_1 ${UNSET_PYVET_X} ${EMPTY}"),
+            "${lower} $PYVET_TEST_TOKEN_1 ${UNSET_PYVET_X} ${EMPTY}"
         );
-        assert_eq!(expand_env("${"), "${");
-        assert_eq!(expand_env("é${Ä}"), "é${Ä}");
+        assert_eq!(expand("${"), "${");
+        assert_eq!(expand("é${Ä}"), "é${Ä}");
     }
 
     #[test]
