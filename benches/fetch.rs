@@ -21,7 +21,7 @@ use pyvet::cache::Cache;
 use pyvet::fetch::{fetch_all, FetchJob, FetchStatus};
 use pyvet::hash::{Digest, HashAlgorithm};
 use pyvet::network::{Network, NetworkOptions};
-use support::{pseudo_random_bytes, sha256, TempDir, TestServer};
+use support::{pseudo_random_bytes, sha256, TestServer};
 
 fn mb_per_s(bytes: u64, secs: f64) -> f64 {
     bytes as f64 / 1_000_000.0 / secs.max(1e-9)
@@ -35,7 +35,7 @@ fn main() {
     let files = 50u64;
     let avg = total_mb * 1_000_000 / files;
     let server = TestServer::start();
-    let dir = TempDir::new("bench-fetch");
+    let dir = support::tempdir();
     let raw = dir.path().join("raw");
     std::fs::create_dir_all(&raw).unwrap();
     let mut jobs = Vec::new();
@@ -122,7 +122,7 @@ fn main() {
 /// The files as a uv.lock, audited end to end by the library pipeline.
 fn audit_pipeline(server: &TestServer, jobs: &[FetchJob], total: u64) {
     use pyvet::audit::{self, AuditOptions, Checks, Services};
-    let dir = TempDir::new("bench-audit");
+    let dir = support::tempdir();
     let mut lock = String::from("version = 1\nrevision = 2\n");
     for (i, j) in jobs.iter().enumerate() {
         lock.push_str(&format!(

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -22,7 +22,7 @@ use crate::archive;
 use crate::cache::Cache;
 use crate::error::Error;
 use crate::fetch::{self, FetchEvent, FetchJob, FetchStatus};
-use crate::finding::{Finding, RuleInfo, Severity, Verdict};
+use crate::finding::{Finding, Severity, Verdict};
 use crate::hash::{Digest, Hashes};
 use crate::index::IndexClient;
 use crate::inspect;
@@ -36,25 +36,10 @@ use crate::report::{ArtifactReport, ArtifactStatus, PackageReport, Report, Summa
 use crate::select::{self, Choice, Target};
 use crate::vulns::VulnDb;
 
-pub static NOT_ON_INDEX: RuleInfo = RuleInfo {
-    id: "not-on-index",
-    severity: Severity::Critical,
-    summary: "The pinned project or version does not exist on the configured index",
-    help: "The index answered that it does not know this project, or lists no release of the \
-           pinned version. An installer cannot get it from there, so the lockfile was written \
-           against another index (dependency confusion: the same name may mean different code \
-           elsewhere) or the name is a typo or was removed, and anyone may register it and \
-           upload code under exactly this pin. Check where the package really comes from and \
-           configure that index (`--index-url`, pip or uv configuration); a private package \
-           must never be resolved from a public index.",
-};
-
-/// Rules the pipeline itself reports (the stages report theirs).
-pub static RULES: &[&RuleInfo] = &[&NOT_ON_INDEX];
-
 /// The `unvetted` family: what could not be vetted (found, downloaded, read) blocks unless
 /// the policy lowers the family (`unvetted = "medium"`) or one rule (`[rules]`) by name.
 pub static UNVETTED_RULES: &[&str] = &[
+    crate::resolve::UNRESOLVED.id,
     fetch::FETCH_FAILED.id,
     fetch::ARTIFACT_NOT_FOUND.id,
     fetch::ARTIFACT_TOO_LARGE.id,
@@ -64,7 +49,9 @@ pub static UNVETTED_RULES: &[&str] = &[
 /// Rules whose finding means the artifact (or package) it names was not vetted: the family,
 /// plus bytes that did not verify and pins the index does not list. The summary counts them.
 pub fn means_unvetted(rule: &str) -> bool {
-    UNVETTED_RULES.contains(&rule) || rule == NOT_ON_INDEX.id || rule == fetch::HASH_MISMATCH.id
+    UNVETTED_RULES.contains(&rule)
+        || rule == fetch::NOT_ON_INDEX.id
+        || rule == fetch::HASH_MISMATCH.id
 }
 
 /// Which checks run.
@@ -254,7 +241,7 @@ pub fn run(
             let registry = matches!(pkg.source, Source::Registry { .. });
             if registry && not_found.contains(&i) {
                 findings.push(
-                    NOT_ON_INDEX
+                    fetch::NOT_ON_INDEX
                         .finding(format!(
                             "{} is not on the index: no configured index knows the project",
                             pkg.name
@@ -265,7 +252,7 @@ pub fn run(
             {
                 if !lists_version(p, v) {
                     findings.push(
-                        NOT_ON_INDEX
+                        fetch::NOT_ON_INDEX
                             .finding(format!(
                                 "version {v} of {} is not on the index (it lists {} other release(s))",
                                 pkg.name,
@@ -527,6 +514,9 @@ pub fn run(
     mctx.thresholds = opts.thresholds.clone();
     mctx.previous_owners = previous_owners.clone();
     mctx.popular = load_popular(services.cache);
+    if opts.checks.metadata {
+        mctx.publishers = Arc::new(known_publishers(&work, &mctx, services));
+    }
     let mut new_owners = previous_owners;
     let mut packages = Vec::with_capacity(work.len());
     let mut artifacts_checked = 0;
@@ -643,6 +633,36 @@ pub fn no_vuln_db_error() -> Error {
          leave the check out explicitly with `--checks hashes,code,metadata`"
             .into(),
     )
+}
+
+/// Who publishes the audit's projects, plus the few popular projects that could show a
+/// look-alike name to share its publisher (`metadata::typosquat_lookups`), looked up through the
+/// index client: online and cached, or from the cache offline. A lookup that fails or finds
+/// nothing only means no evidence, so the name-only grade stands.
+fn known_publishers(
+    work: &[Work],
+    mctx: &metadata::Context,
+    services: &Services<'_>,
+) -> metadata::Publishers {
+    let mut known: metadata::Publishers = work
+        .iter()
+        .filter_map(|w| w.project.as_ref())
+        .map(|p| (p.name.clone(), metadata::Publisher::of(p)))
+        .collect();
+    let wanted: std::collections::BTreeSet<String> = work
+        .iter()
+        .filter_map(|w| w.project.as_ref())
+        .flat_map(|p| metadata::typosquat_lookups(p, mctx))
+        .filter(|name| !known.contains_key(name))
+        .collect();
+    if let Some(index) = services.index {
+        for name in wanted {
+            if let Ok(Some(info)) = index.project(&name) {
+                known.insert(name, metadata::Publisher::of(&info));
+            }
+        }
+    }
+    known
 }
 
 /// A refreshed popular-names list in the cache (`pyvet db import names.tsv`), else the embedded one.
@@ -855,4 +875,199 @@ fn merge_hashes(into: &mut Hashes, from: &Hashes) -> Vec<Digest> {
         }
     }
     conflicts
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::hash::HashAlgorithm;
+
+    fn digest(c: char) -> Digest {
+        Digest::new(HashAlgorithm::Sha256, &c.to_string().repeat(64)).unwrap()
+    }
+
+    fn options(checks: Checks) -> AuditOptions {
+        AuditOptions {
+            target: Target::from_args(Some("3.12"), Some("linux-x86_64")).unwrap(),
+            all_artifacts: false,
+            jobs: 2,
+            checks,
+            now: "2026-03-01T00:00:00Z".parse().unwrap(),
+            thresholds: Default::default(),
+            inspect: Default::default(),
+            limits: Default::default(),
+            max_artifact_size: u64::MAX,
+            only: None,
+        }
+    }
+
+    const NONE: Checks = Checks {
+        hashes: false,
+        code: false,
+        metadata: false,
+        vulns: false,
+    };
+
+    fn index_file(filename: &str, version: &str, sha: char) -> IndexFile {
+        let mut hashes = Hashes::default();
+        hashes.insert(digest(sha));
+        IndexFile {
+            filename: filename.into(),
+            url: format!("https://example.invalid/files/{filename}"),
+            hashes,
+            version: Some(version.into()),
+            upload_time: None,
+            size: Some(10),
+            ..IndexFile::default()
+        }
+    }
+
+    #[test]
+    fn index_digests_complete_the_lockfile_and_disagreements_are_conflicts() {
+        let mut mine = Hashes::default();
+        mine.insert(digest('a'));
+        let mut theirs = Hashes::default();
+        theirs.insert(digest('b'));
+        theirs.insert(Digest::new(HashAlgorithm::Sha512, &"c".repeat(128)).unwrap());
+        let conflicts = merge_hashes(&mut mine, &theirs);
+        assert_eq!(conflicts, vec![digest('b')]);
+        assert_eq!(
+            mine.get(HashAlgorithm::Sha256),
+            Some("a".repeat(64).as_str())
+        );
+        assert!(
+            mine.get(HashAlgorithm::Sha512).is_some(),
+            "missing algorithm added"
+        );
+        assert!(merge_hashes(&mut mine.clone(), &mine).is_empty());
+    }
+
+    #[test]
+    fn requirements_take_the_index_files_that_match_their_hashes() {
+        let lock = crate::lockfile::load_str(
+            Path::new("requirements.txt"),
+            &format!("demo==1.0 --hash=sha256:{}\n", "a".repeat(64)),
+            None,
+        )
+        .unwrap();
+        let pkg = &lock.packages[0];
+        let project = ProjectInfo {
+            name: "demo".into(),
+            files: vec![
+                index_file("demo-1.0.tar.gz", "1.0", 'a'),
+                index_file("demo-1.0-py3-none-any.whl", "1.0", 'b'),
+                index_file("demo-2.0.tar.gz", "2.0", 'a'),
+            ],
+            ..ProjectInfo::default()
+        };
+        let (files, conflicts) = candidates(pkg, Some(&project));
+        let names: Vec<&str> = files.iter().map(|a| a.filename.as_str()).collect();
+        assert_eq!(names, vec!["demo-1.0.tar.gz"]);
+        assert_eq!(
+            files[0].url.as_deref(),
+            Some("https://example.invalid/files/demo-1.0.tar.gz")
+        );
+        assert_eq!(conflicts, vec![Vec::<Digest>::new()]);
+        // No project data: nothing to fetch for a requirement without files.
+        assert!(candidates(pkg, None).0.is_empty());
+    }
+
+    #[test]
+    fn lockfile_artifacts_are_completed_from_the_index() {
+        let text = format!(
+            "version = 1\nrequires-python = \">=3.8\"\n\n[[package]]\nname = \"demo\"\n\
+             version = \"1.0\"\nsource = {{ registry = \"https://example.invalid/simple\" }}\n\
+             sdist = {{ url = \"https://example.invalid/files/demo-1.0.tar.gz\", hash = \"sha256:{}\" }}\n",
+            "a".repeat(64)
+        );
+        let lock = crate::lockfile::load_str(Path::new("uv.lock"), &text, None).unwrap();
+        let project = ProjectInfo {
+            files: vec![index_file("demo-1.0.tar.gz", "1.0", 'b')],
+            ..ProjectInfo::default()
+        };
+        let (files, conflicts) = candidates(&lock.packages[0], Some(&project));
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].size, Some(10), "size taken from the index");
+        assert_eq!(conflicts, vec![vec![digest('b')]], "the index disagrees");
+    }
+
+    #[test]
+    fn an_unreadable_artifact_is_one_archive_unreadable_finding() {
+        let out = inspect_bytes(
+            "demo-1.0-py3-none-any.whl",
+            b"not a zip at all",
+            &Default::default(),
+            &Default::default(),
+        );
+        assert!(!out.read);
+        assert_eq!(out.findings.len(), 1);
+        let f = &out.findings[0];
+        assert_eq!(f.rule, archive::ARCHIVE_UNREADABLE.id);
+        assert_eq!(f.severity, Severity::High);
+        assert_eq!(f.artifact.as_deref(), Some("demo-1.0-py3-none-any.whl"));
+        assert!(out.metadata.is_none());
+    }
+
+    #[test]
+    fn lockfile_problems_become_findings_located_in_the_lockfile() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path()).unwrap();
+        let lock =
+            crate::lockfile::load_str(Path::new("requirements.txt"), "# pins\nsix>=1\n", None)
+                .unwrap();
+        let services = Services {
+            cache: &cache,
+            net: None,
+            index: None,
+            vulns: None,
+        };
+        let report = run(&lock, &options(NONE), &services, &|_| {}).unwrap();
+        assert_eq!(report.command, "audit");
+        assert_eq!(report.packages.len(), 1);
+        let p = &report.packages[0];
+        assert_eq!(p.verdict, Verdict::Warn);
+        let f = &p.findings[0];
+        assert_eq!(
+            (f.rule.as_str(), f.severity),
+            ("unpinned", crate::lockfile::UNPINNED.severity)
+        );
+        assert_eq!(f.package.as_deref(), Some("six"));
+        assert_eq!(f.location.path.as_deref(), Some("requirements.txt"));
+        assert_eq!(f.location.line, Some(2));
+        assert!(report.notes.is_empty(), "{:?}", report.notes);
+    }
+
+    #[test]
+    fn a_check_that_cannot_run_is_a_tool_error_not_a_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path()).unwrap();
+        let services = Services {
+            cache: &cache,
+            net: None,
+            index: None,
+            vulns: None,
+        };
+        let lock = crate::lockfile::load_str(Path::new("requirements.txt"), "six==1.16.0\n", None)
+            .unwrap();
+        // Vulnerabilities with no database.
+        let vulns_only = Checks {
+            vulns: true,
+            ..NONE
+        };
+        match run(&lock, &options(vulns_only), &services, &|_| {}) {
+            Err(Error::Usage(m)) => assert!(m.starts_with("no vulnerability database"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        // Metadata needs the index, and none is configured.
+        let metadata = Checks {
+            metadata: true,
+            ..NONE
+        };
+        assert!(matches!(
+            run(&lock, &options(metadata), &services, &|_| {}),
+            Err(Error::Usage(_))
+        ));
+    }
 }

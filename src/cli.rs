@@ -124,6 +124,10 @@ pub enum Command {
     Rules(RulesArgs),
     /// Audit a small demo project shipped with pyvet, offline (no network, no setup).
     Demo,
+    /// Print a shell completion script: `pyvet completions bash > ~/.local/share/bash-completion/completions/pyvet`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man(ManArgs),
 }
 
 #[derive(Debug, Clone, Default, Args)]
@@ -202,6 +206,9 @@ pub struct AuditArgs {
     /// Checks to run (comma-separated; default: all).
     #[arg(long, value_enum, value_delimiter = ',')]
     pub checks: Vec<Check>,
+    /// Do not resolve unpinned input with uv: ranges and bare names stay unvetted and block.
+    #[arg(long)]
+    pub no_resolve: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -293,6 +300,20 @@ pub struct DbUpdateArgs {
     /// URL of an OSV export zip.
     #[arg(long, env = "PYVET_OSV_URL")]
     pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ManArgs {
+    /// Write pyvet.1 and one page per subcommand (pyvet-audit.1, ...) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -84,7 +84,23 @@ pub static ARTIFACT_TOO_LARGE: RuleInfo = RuleInfo {
            max-artifact-size`) if the file is expected. One of the `unvetted` rules.",
 };
 
+/// Reported by the pipeline when the index lookup (done for this download) finds no such
+/// project or version.
+pub static NOT_ON_INDEX: RuleInfo = RuleInfo {
+    id: "not-on-index",
+    severity: Severity::Critical,
+    summary: "The pinned project or version does not exist on the configured index",
+    help: "The index answered that it does not know this project, or lists no release of the \
+           pinned version. An installer cannot get it from there, so the lockfile was written \
+           against another index (dependency confusion: the same name may mean different code \
+           elsewhere) or the name is a typo or was removed, and anyone may register it and \
+           upload code under exactly this pin. Check where the package really comes from and \
+           configure that index (`--index-url`, pip or uv configuration); a private package \
+           must never be resolved from a public index.",
+};
+
 pub static RULES: &[&RuleInfo] = &[
+    &NOT_ON_INDEX,
     &HASH_MISMATCH,
     &ARTIFACT_NOT_FOUND,
     &ARTIFACT_UNVERIFIED,

@@ -32,6 +32,7 @@ pub mod policy;
 pub mod project;
 pub mod redact;
 pub mod report;
+pub mod resolve;
 pub mod select;
 pub mod suggest;
 pub mod vulns;

@@ -19,7 +19,19 @@
 use std::path::Path;
 
 use crate::error::Error;
-use crate::network::Credentials;
+
+/// Basic-auth credentials (from a netrc entry or a URL; `network` sends them to one origin).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credentials(***)")
+    }
+}
 
 /// A parsed `.netrc`.
 #[derive(Default, Clone)]

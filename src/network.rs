@@ -28,7 +28,7 @@ use std::time::Duration;
 use base64::Engine as _;
 
 use crate::error::Error;
-pub use crate::netrc::Netrc;
+pub use crate::netrc::{Credentials, Netrc};
 use crate::redact::{redact_text, redact_url};
 
 /// Where `.netrc` credentials come from.
@@ -161,19 +161,6 @@ impl Response {
             });
         }
         Ok(out)
-    }
-}
-
-/// Basic-auth credentials.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    pub username: String,
-    pub password: String,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Credentials(***)")
     }
 }
 

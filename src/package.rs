@@ -200,6 +200,10 @@ pub struct LockedPackage {
     /// PEP 508 environment markers under which this entry applies (requirements/poetry/uv forks).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub markers: Option<String>,
+    /// Extras requested with the requirement (`name[a,b]`, `-e .[a]`), as written. They change
+    /// which dependencies a resolver adds; a lockfile's pinned entries list those already.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extras: Vec<String>,
     pub artifacts: Vec<Artifact>,
     /// Hashes stated for the requirement as a whole rather than per file (pip's `--hash`, which
     /// may list one digest per file the installer may pick). A downloaded file must match one.
@@ -218,6 +222,7 @@ impl LockedPackage {
             version,
             source,
             markers: None,
+            extras: Vec::new(),
             artifacts: Vec::new(),
             requirement_hashes: Vec::new(),
             problems: Vec::new(),

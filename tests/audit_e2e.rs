@@ -7,13 +7,14 @@ mod support;
 use std::path::Path;
 use std::process::Output;
 
-use support::{simple_json, FixtureFile, TempDir, TestServer};
+use support::{simple_json, FixtureFile, TestServer};
 
 const TINY: &[u8] = include_bytes!("../testdata/demo/packages/tinyhttp-1.0.0-py3-none-any.whl");
 const OLD: &[u8] = include_bytes!("../testdata/demo/packages/oldparse-1.2.0-py3-none-any.whl");
 const TINY_WHL: &str = "tinyhttp-1.0.0-py3-none-any.whl";
 const OLD_WHL: &str = "oldparse-1.2.0-py3-none-any.whl";
 
+/// `pyvet ARGS` from the shared sandboxed launcher, run in `cwd` with its cache at `cache`.
 fn pyvet(cwd: &Path, cache: &Path, args: &[&str]) -> Output {
     support::hermetic_pyvet(cwd, cache)
         .args(args)
@@ -77,7 +78,7 @@ fn uv_lock(s: &TestServer, tiny_hash: &str, with_old: bool) -> String {
 #[test]
 fn audit_downloads_verifies_and_passes_benign_packages_then_works_offline() {
     let s = index();
-    let dir = TempDir::new("e2e-ok");
+    let dir = support::tempdir();
     let cache = dir.path().join("cache");
     std::fs::write(
         dir.path().join("uv.lock"),
@@ -144,7 +145,7 @@ fn audit_downloads_verifies_and_passes_benign_packages_then_works_offline() {
 #[test]
 fn tampered_lockfile_hash_is_a_critical_hash_mismatch_and_nothing_is_cached() {
     let s = index();
-    let dir = TempDir::new("e2e-tamper");
+    let dir = support::tempdir();
     let cache = dir.path().join("cache");
     std::fs::write(
         dir.path().join("uv.lock"),
@@ -189,7 +190,7 @@ fn tampered_lockfile_hash_is_a_critical_hash_mismatch_and_nothing_is_cached() {
 #[test]
 fn offline_with_a_cold_cache_exits_2_and_names_what_is_missing() {
     let s = index();
-    let dir = TempDir::new("e2e-cold");
+    let dir = support::tempdir();
     let cache = dir.path().join("cache");
     std::fs::write(
         dir.path().join("uv.lock"),
@@ -210,7 +211,7 @@ fn offline_with_a_cold_cache_exits_2_and_names_what_is_missing() {
 #[test]
 fn requirements_without_file_names_are_resolved_through_the_simple_api() {
     let s = index();
-    let dir = TempDir::new("e2e-req");
+    let dir = support::tempdir();
     let cache = dir.path().join("cache");
     let req = format!(
         "--index-url {}/simple\ntinyhttp==1.0.0 \\\n    --hash=sha256:{}\noldparse==1.2.0\n",
@@ -251,7 +252,7 @@ fn requirements_without_file_names_are_resolved_through_the_simple_api() {
 
 #[test]
 fn no_index_configured_is_a_clear_tool_error() {
-    let dir = TempDir::new("e2e-noindex");
+    let dir = support::tempdir();
     std::fs::write(dir.path().join("requirements.txt"), "tinyhttp==1.0.0\n").unwrap();
     let out = pyvet(
         dir.path(),
@@ -271,7 +272,7 @@ fn no_index_configured_is_a_clear_tool_error() {
 #[test]
 fn premerge_mode_vets_only_the_added_package() {
     let s = index();
-    let dir = TempDir::new("e2e-base");
+    let dir = support::tempdir();
     let cache = dir.path().join("cache");
     std::fs::write(
         dir.path().join("base.lock"),
@@ -324,7 +325,7 @@ fn premerge_mode_vets_only_the_added_package() {
 
 #[test]
 fn vulnerability_only_audit_runs_offline_with_just_the_database() {
-    let dir = TempDir::new("e2e-vulns");
+    let dir = support::tempdir();
     let cache = dir.path().join("cache");
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = pyvet(
@@ -373,9 +374,8 @@ fn vulnerability_only_audit_runs_offline_with_just_the_database() {
 #[test]
 fn imported_popular_names_drive_the_typosquat_check() {
     let s = TestServer::start(); // knows no project: every page is a 404
-    let dir = TempDir::new("e2e-popular");
+    let dir = support::tempdir();
     let cache = dir.path().join("cache");
-    std::fs::write(dir.path().join("names.tsv"), "zebrafoobar\t1\n").unwrap();
     std::fs::write(dir.path().join("requirements.txt"), "zebrafoobat==1.0\n").unwrap();
     let args = [
         "audit",
@@ -393,12 +393,7 @@ fn imported_popular_names_drive_the_typosquat_check() {
     let before = json(&pyvet(dir.path(), &cache, &with_index));
     assert!(!rules_of(&before, "zebrafoobat").contains(&"typosquat".to_string()));
 
-    let out = pyvet(dir.path(), &cache, &["db", "import", "names.tsv"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    support::import_names(dir.path(), &cache, "zebrafoobar\t1\n");
     let after = json(&pyvet(dir.path(), &cache, &with_index));
     assert!(
         rules_of(&after, "zebrafoobat").contains(&"typosquat".to_string()),
@@ -422,7 +417,7 @@ fn metadata_checks_use_now_and_work_offline_from_a_warm_cache() {
         simple_json("tinyhttp", &["1.0.0"], &[f]),
         "application/vnd.pypi.simple.v1+json",
     );
-    let dir = TempDir::new("e2e-meta");
+    let dir = support::tempdir();
     let cache = dir.path().join("cache");
     std::fs::write(
         dir.path().join("requirements.txt"),
@@ -475,7 +470,7 @@ fn metadata_checks_use_now_and_work_offline_from_a_warm_cache() {
 #[test]
 fn cache_fetch_fills_the_cache_for_a_later_offline_audit() {
     let s = index();
-    let dir = TempDir::new("e2e-cachefetch");
+    let dir = support::tempdir();
     let cache = dir.path().join("cache");
     std::fs::write(
         dir.path().join("uv.lock"),
@@ -523,7 +518,7 @@ fn all_artifacts_vets_files_for_other_platforms_too() {
         TINY.to_vec(),
         "application/octet-stream",
     );
-    let dir = TempDir::new("e2e-all");
+    let dir = support::tempdir();
     let cache = dir.path().join("cache");
     let lock = uv_lock(&s, &support::sha256(TINY), false).replace(
         "},\n]\n",
@@ -590,7 +585,7 @@ fn premerge_upgrade_reports_only_what_the_new_version_adds() {
             root = s.base()
         )
     };
-    let dir = TempDir::new("e2e-upgrade");
+    let dir = support::tempdir();
     let cache = dir.path().join("cache");
     std::fs::write(dir.path().join("base.lock"), lock_for("1.0.0", V1)).unwrap();
     std::fs::write(dir.path().join("uv.lock"), lock_for("1.1.0", V2)).unwrap();
@@ -680,7 +675,7 @@ fn premerge_upgrade_reports_only_what_the_new_version_adds() {
 
 #[test]
 fn offline_vulnerability_audit_of_old_pins_reports_exactly_the_advisories_that_apply() {
-    let dir = TempDir::new("e2e-oldpins");
+    let dir = support::tempdir();
     let cache = dir.path().join("cache");
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = pyvet(
@@ -764,7 +759,7 @@ fn offline_vulnerability_audit_of_old_pins_reports_exactly_the_advisories_that_a
 #[test]
 fn a_directory_argument_means_the_lockfile_in_it() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = TempDir::new("e2e-dirarg");
+    let dir = support::tempdir();
     let out = pyvet(
         dir.path(),
         &dir.path().join("cache"),

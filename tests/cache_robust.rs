@@ -3,21 +3,35 @@
 //! leaves no corrupt entry (every cached artifact hashes to its name) and the next run
 //! succeeds; two processes filling one cache with the same artifacts at once both succeed.
 
-mod harden_support;
+mod support;
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use harden_support::{
-    assert_cache_consistent, pseudo_random, run_bounded, sha256_hex, wheel, Sandbox, SlowFile,
-    SlowServer,
+use support::{
+    assert_cache_consistent, pseudo_random_bytes, run_bounded, sha256, wheel, Fault, Route,
+    Sandbox, TestServer, HANG_GUARD,
 };
 
-const LIMIT: Duration = Duration::from_secs(120);
+const WHEEL_PATH: &str = "/files/bigpkg-1.0-py3-none-any.whl";
+
+/// The loopback server with the wheel at [`WHEEL_PATH`], misbehaving as `fault` says.
+fn serve(data: &[u8], fault: Fault) -> TestServer {
+    let server = TestServer::start();
+    server.add_route(
+        WHEEL_PATH,
+        Route {
+            body: data.to_vec(),
+            content_type: "application/octet-stream".into(),
+            fault,
+        },
+    );
+    server
+}
 
 /// A benign wheel carrying `size` incompressible bytes, so a download takes a while.
 fn big_wheel(size: usize) -> Vec<u8> {
-    let data = pseudo_random(7, size);
+    let data = pseudo_random_bytes(7, size);
     wheel("bigpkg", "1.0", &[("bigpkg/blob.dat", &data)])
 }
 
@@ -27,7 +41,7 @@ fn uv_lock(url: &str, index: &str, data: &[u8]) -> String {
         "version = 1\nrequires-python = \">=3.8\"\n\n[[package]]\nname = \"bigpkg\"\n\
          version = \"1.0\"\nsource = {{ registry = \"{index}\" }}\nwheels = [\n    \
          {{ url = \"{url}\", hash = \"sha256:{}\", size = {} }},\n]\n",
-        sha256_hex(data),
+        sha256(data),
         data.len()
     )
 }
@@ -51,14 +65,14 @@ fn audit_cmd(sb: &Sandbox, lock: &std::path::Path, index: &str) -> std::process:
 }
 
 /// The run succeeded, and the report says the artifact was fetched and verified.
-fn assert_verified(run: &harden_support::Run, what: &str) {
+fn assert_verified(run: &support::Run, what: &str) {
     assert_eq!(
         run.code(),
         Some(0),
         "{what}: {}\nstdout:\n{}\nstderr:\n{}",
         run.status,
-        harden_support::tail(&run.stdout, 2000),
-        harden_support::tail(&run.stderr, 2000)
+        support::tail(&run.stdout, 2000),
+        support::tail(&run.stderr, 2000)
     );
     let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON report");
     let status = report["packages"]
@@ -87,25 +101,14 @@ fn kill_during_cache_fetch_leaves_no_corrupt_entry() {
 /// that later runs succeed.
 fn kill_during_download(cache_fetch: bool) {
     let data = big_wheel(4 << 20);
-    // 64 KiB every 40 ms: the 4 MiB body takes about 2.6 s.
-    let server = SlowServer::start(vec![(
-        "/files/bigpkg-1.0-py3-none-any.whl".to_string(),
-        SlowFile {
-            data: std::sync::Arc::new(data.clone()),
-            chunk: 64 << 10,
-            delay: Duration::from_millis(40),
-        },
-    )]);
+    // The server sends 512 KiB of the body and then holds the connection: the kill lands
+    // exactly part-way through the download.
+    let server = serve(&data, Fault::PauseAfter(512 << 10));
     let index = server.url("/simple/");
-    let sb = Sandbox::new("cache-kill");
+    let sb = Sandbox::new();
     let lock = sb.write(
         "uv.lock",
-        uv_lock(
-            &server.url("/files/bigpkg-1.0-py3-none-any.whl"),
-            &index,
-            &data,
-        )
-        .as_bytes(),
+        uv_lock(&server.url(WHEEL_PATH), &index, &data).as_bytes(),
     );
 
     // Start a run and SIGKILL it once part of the body has gone out.
@@ -124,13 +127,13 @@ fn kill_during_download(cache_fetch: bool) {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let mut child = cmd.spawn().expect("spawn pyvet");
-    let start = Instant::now();
-    while server.bytes_sent() < (512 << 10) {
-        assert!(
-            start.elapsed() < LIMIT,
-            "the download never started ({} bytes sent)",
-            server.bytes_sent()
-        );
+    // Poll until the server holds the paused download (a hang guard, not a speed check).
+    let polls = HANG_GUARD.as_millis() / 10;
+    for poll in 0.. {
+        if server.paused() > 0 {
+            break;
+        }
+        assert!(poll < polls, "the download never reached the pause");
         if let Some(status) = child.try_wait().expect("try_wait") {
             panic!("pyvet ended before the download was under way: {status}");
         }
@@ -138,10 +141,13 @@ fn kill_during_download(cache_fetch: bool) {
     }
     child.kill().expect("SIGKILL pyvet");
     child.wait().expect("reap pyvet");
-    assert!(
-        server.bytes_sent() < data.len() as u64,
-        "the download finished before the kill; the test proves nothing"
+    assert_eq!(
+        server.bytes_sent(WHEEL_PATH),
+        512 << 10,
+        "only the first part went out"
     );
+    // Later runs get the whole body.
+    server.resume();
 
     // Nothing half-written is taken for an entry...
     let before = assert_cache_consistent(&sb.cache());
@@ -151,22 +157,22 @@ fn kill_during_download(cache_fetch: bool) {
     );
 
     // ...and the next run downloads again and succeeds.
-    let run = run_bounded(audit_cmd(&sb, &lock, &index), LIMIT);
+    let run = run_bounded(audit_cmd(&sb, &lock, &index));
     assert_verified(&run, "run after the kill");
     assert_eq!(assert_cache_consistent(&sb.cache()), 1);
     // The killed run's temporary file may remain (under tmp/, never taken for an entry).
-    let leftovers: Vec<_> = harden_support::list_files(&sb.cache())
+    let leftovers: Vec<_> = support::list_files(&sb.cache())
         .into_iter()
-        .filter(|p| harden_support::is_temporary(p))
+        .filter(|p| support::is_temporary(p))
         .collect();
     eprintln!("temporary files left by the killed run: {leftovers:?}");
 
     // A third run is served from the cache (nothing more is downloaded) and still succeeds.
-    let sent = server.bytes_sent();
-    let run = run_bounded(audit_cmd(&sb, &lock, &index), LIMIT);
+    let sent = server.bytes_sent(WHEEL_PATH);
+    let run = run_bounded(audit_cmd(&sb, &lock, &index));
     assert_verified(&run, "cached run");
     assert_eq!(
-        server.bytes_sent(),
+        server.bytes_sent(WHEEL_PATH),
         sent,
         "the cached artifact was downloaded again"
     );
@@ -175,7 +181,7 @@ fn kill_during_download(cache_fetch: bool) {
     // `cache prune` clears what the killed run left behind.
     let mut cmd = sb.pyvet();
     cmd.args(["cache", "prune"]);
-    let run = run_bounded(cmd, LIMIT);
+    let run = run_bounded(cmd);
     assert_eq!(run.code(), Some(0), "{}", run.stderr);
     sb.assert_clean();
 }
@@ -183,31 +189,19 @@ fn kill_during_download(cache_fetch: bool) {
 #[test]
 fn corrupt_cache_entry_is_evicted_and_refetched() {
     let data = big_wheel(64 << 10);
-    let server = SlowServer::start(vec![(
-        "/files/bigpkg-1.0-py3-none-any.whl".to_string(),
-        SlowFile {
-            data: std::sync::Arc::new(data.clone()),
-            chunk: 1 << 20,
-            delay: Duration::ZERO,
-        },
-    )]);
+    let server = serve(&data, Fault::None);
     let index = server.url("/simple/");
-    let sb = Sandbox::new("cache-corrupt");
+    let sb = Sandbox::new();
     let lock = sb.write(
         "uv.lock",
-        uv_lock(
-            &server.url("/files/bigpkg-1.0-py3-none-any.whl"),
-            &index,
-            &data,
-        )
-        .as_bytes(),
+        uv_lock(&server.url(WHEEL_PATH), &index, &data).as_bytes(),
     );
-    let run = run_bounded(audit_cmd(&sb, &lock, &index), LIMIT);
+    let run = run_bounded(audit_cmd(&sb, &lock, &index));
     assert_verified(&run, "first run");
     assert_eq!(assert_cache_consistent(&sb.cache()), 1);
 
     // Flip a byte in the cached file, as a disk error or a tamperer would.
-    let entry = harden_support::list_files(&sb.cache().join("artifacts"))
+    let entry = support::list_files(&sb.cache().join("artifacts"))
         .into_iter()
         .next()
         .expect("cached artifact");
@@ -215,11 +209,11 @@ fn corrupt_cache_entry_is_evicted_and_refetched() {
     bytes[100] ^= 0xff;
     std::fs::write(&entry, &bytes).expect("corrupt entry");
 
-    let sent = server.bytes_sent();
-    let run = run_bounded(audit_cmd(&sb, &lock, &index), LIMIT);
+    let sent = server.bytes_sent(WHEEL_PATH);
+    let run = run_bounded(audit_cmd(&sb, &lock, &index));
     assert_verified(&run, "run over a corrupt entry");
     assert!(
-        server.bytes_sent() > sent,
+        server.bytes_sent(WHEEL_PATH) > sent,
         "the corrupt entry was used instead of refetched"
     );
     assert_eq!(assert_cache_consistent(&sb.cache()), 1);
@@ -229,28 +223,22 @@ fn corrupt_cache_entry_is_evicted_and_refetched() {
 fn two_processes_share_one_cache() {
     let data = big_wheel(2 << 20);
     // Slow enough that both downloads overlap.
-    let server = SlowServer::start(vec![(
-        "/files/bigpkg-1.0-py3-none-any.whl".to_string(),
-        SlowFile {
-            data: std::sync::Arc::new(data.clone()),
+    let server = serve(
+        &data,
+        Fault::Throttle {
             chunk: 64 << 10,
             delay: Duration::from_millis(20),
         },
-    )]);
+    );
     let index = server.url("/simple/");
-    let sb = Sandbox::new("cache-concurrent");
+    let sb = Sandbox::new();
     let lock = sb.write(
         "uv.lock",
-        uv_lock(
-            &server.url("/files/bigpkg-1.0-py3-none-any.whl"),
-            &index,
-            &data,
-        )
-        .as_bytes(),
+        uv_lock(&server.url(WHEEL_PATH), &index, &data).as_bytes(),
     );
-    let runs: Vec<harden_support::Run> = std::thread::scope(|s| {
+    let runs: Vec<support::Run> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..2)
-            .map(|_| s.spawn(|| run_bounded(audit_cmd(&sb, &lock, &index), LIMIT)))
+            .map(|_| s.spawn(|| run_bounded(audit_cmd(&sb, &lock, &index))))
             .collect();
         handles
             .into_iter()

@@ -6,36 +6,35 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use support::TempDir;
+use support::Sandbox;
 
 const HELPERKIT: &[u8] =
     include_bytes!("../testdata/demo/packages/helperkit-2.1.0-py3-none-any.whl");
 
-/// A command that sees no index configuration or home directory of the machine's.
-fn hermetic(mut cmd: Command, cwd: &Path) -> Command {
-    cmd.current_dir(cwd)
-        .env("PYVET", env!("CARGO_BIN_EXE_pyvet"))
-        .env_remove("PYVET_INDEX_URL")
-        .env_remove("PIP_INDEX_URL")
-        .env("PIP_CONFIG_FILE", "/dev/null")
-        .env("UV_CONFIG_FILE", "/dev/null")
-        .env("HOME", cwd)
-        .env("NO_COLOR", "1");
-    cmd
-}
-
+/// `pyvet ARGS` from the shared sandboxed launcher, run in `cwd` with its cache in `cwd/.cache`.
 fn pyvet(cwd: &Path, args: &[&str]) -> Output {
-    let mut cmd = hermetic(Command::new(env!("CARGO_BIN_EXE_pyvet")), cwd);
-    cmd.arg("--cache-dir").arg(cwd.join(".cache")).args(args);
-    cmd.output().expect("run pyvet")
+    Sandbox::new()
+        .pyvet()
+        .current_dir(cwd)
+        .arg("--cache-dir")
+        .arg(cwd.join(".cache"))
+        .args(args)
+        .output()
+        .expect("run pyvet")
 }
 
-/// Run `script` with bash in `cwd`, `$PYVET` naming the binary (for process substitution).
+/// Run `script` with bash in `cwd`, in the same sandboxed environment, `$PYVET` naming the
+/// binary (for process substitution).
 fn bash(cwd: &Path, script: &str) -> Option<Output> {
-    let mut cmd = hermetic(Command::new("bash"), cwd);
-    cmd.arg("-c").arg(script).output().ok()
+    Sandbox::new()
+        .command("bash")
+        .current_dir(cwd)
+        .arg("-c")
+        .arg(script)
+        .output()
+        .ok()
 }
 
 fn stderr(out: &Output) -> String {
@@ -54,7 +53,7 @@ fn json(out: &Output) -> serde_json::Value {
 
 #[test]
 fn requirements_files_are_found_and_several_are_a_question() {
-    let dir = TempDir::new("discover-reqs");
+    let dir = support::tempdir();
     std::fs::create_dir(dir.path().join("requirements")).unwrap();
     std::fs::write(dir.path().join("requirements/prod.txt"), "six==1.16.0\n").unwrap();
     let out = pyvet(dir.path(), &["lock", "show", "--format", "json"]);
@@ -85,7 +84,7 @@ fn requirements_files_are_found_and_several_are_a_question() {
 
 #[test]
 fn diff_and_audit_read_lockfiles_from_process_substitution() {
-    let dir = TempDir::new("discover-pipe");
+    let dir = support::tempdir();
     std::fs::write(dir.path().join("old.txt"), "six==1.15.0\n").unwrap();
     std::fs::write(
         dir.path().join("requirements.txt"),
@@ -110,7 +109,9 @@ fn diff_and_audit_read_lockfiles_from_process_substitution() {
     assert_eq!(six["change"], "upgraded", "{six}");
 
     // A piped lockfile has no directory of its own: the configuration is the current
-    // directory's. `requests>=2` is unpinned (medium), which blocks only under this policy.
+    // directory's. `requests>=2` is unpinned (medium) and, resolved by no one here (no uv, or
+    // no index), `unresolved` (high): the policy below relaxes that, so only `fail-on = medium`
+    // blocks.
     // A vulnerability check needs a database (without one it is an error, never a pass).
     std::fs::create_dir_all(dir.path().join("osv")).unwrap();
     std::fs::write(
@@ -121,9 +122,18 @@ fn diff_and_audit_read_lockfiles_from_process_substitution() {
     let out = bash(dir.path(), "\"$PYVET\" --cache-dir .cache db import osv").unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let audit = "\"$PYVET\" --cache-dir .cache --offline audit <(cat requirements.txt) --checks vulns --format json";
+    std::fs::write(
+        dir.path().join("pyvet.toml"),
+        "[rules]\nunresolved = \"low\"\n",
+    )
+    .unwrap();
     let out = bash(dir.path(), audit).unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    std::fs::write(dir.path().join("pyvet.toml"), "fail-on = \"medium\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("pyvet.toml"),
+        "fail-on = \"medium\"\n[rules]\nunresolved = \"low\"\n",
+    )
+    .unwrap();
     let out = bash(dir.path(), audit).unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(json(&out)["fail_on"], "medium");
@@ -131,7 +141,7 @@ fn diff_and_audit_read_lockfiles_from_process_substitution() {
 
 #[test]
 fn scan_uses_the_configuration_where_the_user_stands() {
-    let dir = TempDir::new("discover-scan");
+    let dir = support::tempdir();
     let project = dir.path().join("project");
     let elsewhere = dir.path().join("downloads");
     std::fs::create_dir_all(&project).unwrap();
@@ -177,7 +187,7 @@ fn scan_uses_the_configuration_where_the_user_stands() {
 
 #[test]
 fn mistyped_rule_ids_and_checks_get_a_suggestion() {
-    let dir = TempDir::new("discover-typo");
+    let dir = support::tempdir();
     let out = pyvet(dir.path(), &["rules", "pth-exce"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(

@@ -1,8 +1,9 @@
 //! Configuration: discovery (upwards, pyvet.toml before pyproject.toml, pyproject without
 //! [tool.pyvet] skipped), `--config FILE`, and validation errors that name file and line.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pyvet::config::Check;
 use pyvet::config::{Config, RuleSetting};
@@ -15,37 +16,23 @@ fn known(id: &str) -> bool {
     RULES.contains(&id)
 }
 
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
+/// File helpers on a temporary directory.
+trait Files {
+    fn write(&self, rel: &str, text: &str) -> PathBuf;
+    fn dir(&self, rel: &str) -> PathBuf;
+}
 
-impl TempDir {
-    fn new() -> Self {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "pyvet-config-test-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
+impl Files for tempfile::TempDir {
     fn write(&self, rel: &str, text: &str) -> PathBuf {
-        let p = self.0.join(rel);
+        let p = self.path().join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(&p, text).unwrap();
         p
     }
     fn dir(&self, rel: &str) -> PathBuf {
-        let p = self.0.join(rel);
+        let p = self.path().join(rel);
         std::fs::create_dir_all(&p).unwrap();
         p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -66,7 +53,7 @@ fn input_err(r: Result<impl std::fmt::Debug, Error>) -> pyvet::error::InputError
 
 #[test]
 fn found_upwards_from_the_lockfile_directory() {
-    let t = TempDir::new();
+    let t = support::tempdir();
     let cfg = t.write("repo/pyvet.toml", "fail-on = \"medium\"\n");
     let start = t.dir("repo/services/api");
     let (c, from) = load(None, &start).unwrap();
@@ -76,7 +63,7 @@ fn found_upwards_from_the_lockfile_directory() {
 
 #[test]
 fn nearest_file_wins() {
-    let t = TempDir::new();
+    let t = support::tempdir();
     t.write("repo/pyvet.toml", "fail-on = \"medium\"\n");
     let inner = t.write("repo/sub/pyvet.toml", "fail-on = \"critical\"\n");
     let (c, from) = load(None, &t.dir("repo/sub/deeper")).unwrap();
@@ -86,7 +73,7 @@ fn nearest_file_wins() {
 
 #[test]
 fn pyvet_toml_before_pyproject_in_the_same_directory() {
-    let t = TempDir::new();
+    let t = support::tempdir();
     t.write("repo/pyproject.toml", "[tool.pyvet]\nfail-on = \"low\"\n");
     let cfg = t.write("repo/pyvet.toml", "fail-on = \"critical\"\n");
     let (c, from) = load(None, &t.dir("repo")).unwrap();
@@ -96,7 +83,7 @@ fn pyvet_toml_before_pyproject_in_the_same_directory() {
 
 #[test]
 fn pyproject_tool_pyvet_is_read() {
-    let t = TempDir::new();
+    let t = support::tempdir();
     let py = t.write(
         "repo/pyproject.toml",
         "[project]\nname = \"app\"\nversion = \"1\"\n\n[tool.black]\nline-length = 100\n\n[tool.pyvet]\nfail-on = \"medium\"\nchecks = [\"hashes\", \"vulns\"]\n\n[tool.pyvet.rules]\nrelease-too-new = \"off\"\n\n[[tool.pyvet.ignore]]\npackage = \"x\"\nreason = \"ok\"\n",
@@ -116,7 +103,7 @@ fn pyproject_tool_pyvet_is_read() {
 
 #[test]
 fn pyproject_without_tool_pyvet_is_skipped() {
-    let t = TempDir::new();
+    let t = support::tempdir();
     let outer = t.write("pyvet.toml", "fail-on = \"low\"\n");
     t.write(
         "repo/pyproject.toml",
@@ -134,7 +121,7 @@ fn pyproject_without_tool_pyvet_is_skipped() {
 
 #[test]
 fn no_file_anywhere_gives_defaults() {
-    let t = TempDir::new();
+    let t = support::tempdir();
     // The temp dir's ancestors could in principle hold a pyvet.toml; only assert when not.
     let (c, from) = load(None, &t.dir("a/b")).unwrap();
     if from.is_none() {
@@ -150,7 +137,7 @@ fn no_file_anywhere_gives_defaults() {
 
 #[test]
 fn explicit_config_wins_over_discovery() {
-    let t = TempDir::new();
+    let t = support::tempdir();
     t.write("repo/pyvet.toml", "fail-on = \"low\"\n");
     let explicit = t.write("elsewhere/strict.toml", "fail-on = \"info\"\n");
     let (c, from) = load(Some(&explicit), &t.dir("repo")).unwrap();
@@ -170,7 +157,7 @@ fn explicit_config_wins_over_discovery() {
     let e = input_err(load(Some(&empty), &t.dir("repo")));
     assert!(e.message.contains("[tool.pyvet]"), "{e}");
     // A missing explicit file is an error, not defaults.
-    assert!(load(Some(&t.0.join("nope.toml")), &t.dir("repo")).is_err());
+    assert!(load(Some(&t.path().join("nope.toml")), &t.dir("repo")).is_err());
 }
 
 #[test]
@@ -235,12 +222,12 @@ fn unknown_key_names_file_and_line() {
 
 #[test]
 fn unknown_key_in_pyproject_points_into_pyproject() {
-    let t = TempDir::new();
+    let t = support::tempdir();
     let py = t.write(
         "pyproject.toml",
         "[project]\nname = \"a\"\n\n[tool.pyvet]\nfail-on = \"high\"\nfial-on = \"low\"\n",
     );
-    let e = input_err(load(None, &t.0));
+    let e = input_err(load(None, t.path()));
     assert_eq!(e.path, py);
     assert_eq!(e.line, Some(6), "{e}");
 }
@@ -308,12 +295,12 @@ fn bad_values_name_their_line() {
 #[test]
 fn rule_check_with_the_real_catalogue() {
     // Whatever the catalogue holds, an id it does not know is rejected and a real one is not.
-    let t = TempDir::new();
+    let t = support::tempdir();
     let f = t.write("pyvet.toml", "[rules]\ncertainly-not-a-rule-id = \"off\"\n");
-    let e = input_err(Config::load(Some(&f), &t.0, &pyvet::catalog::is_known));
+    let e = input_err(Config::load(Some(&f), t.path(), &pyvet::catalog::is_known));
     assert_eq!(e.line, Some(2));
     let f = t.write("pyvet.toml", "[rules]\nhash-mismatch = \"off\"\n");
-    assert!(Config::load(Some(&f), &t.0, &pyvet::catalog::is_known).is_ok());
+    assert!(Config::load(Some(&f), t.path(), &pyvet::catalog::is_known).is_ok());
 }
 
 #[test]
@@ -330,9 +317,9 @@ fn hostile_config_text_never_panics() {
         let _ = Config::from_pyproject(Path::new("pyproject.toml"), text, &known);
     }
     // Not UTF-8.
-    let t = TempDir::new();
-    std::fs::write(t.0.join("pyvet.toml"), b"fail-on = \"\xff\"\n").unwrap();
-    let e = input_err(load(None, &t.0));
+    let t = support::tempdir();
+    std::fs::write(t.path().join("pyvet.toml"), b"fail-on = \"\xff\"\n").unwrap();
+    let e = input_err(load(None, t.path()));
     assert!(e.message.contains("UTF-8"), "{e}");
 }
 

@@ -2,15 +2,15 @@
 //! project. It must block the planted packages for the right reasons, pass the benign one, and
 //! leave nothing behind.
 
-use std::process::Command;
+mod support;
+
+use support::Sandbox;
 
 fn demo(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pyvet"))
+    Sandbox::new()
+        .pyvet()
         .arg("demo")
         .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("PYVET_INDEX_URL")
-        .env_remove("PIP_INDEX_URL")
         .output()
         .expect("run pyvet demo")
 }
@@ -83,15 +83,8 @@ fn demo_blocks_the_planted_packages_for_the_right_reasons() {
 
 #[test]
 fn demo_table_is_readable_and_leaves_no_temporary_files() {
-    let child = Command::new(env!("CARGO_BIN_EXE_pyvet"))
-        .arg("demo")
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("run pyvet demo");
-    // The demo's scratch directory is named after its process id.
-    let marker = format!(".pyvet-demo.{}.", child.id());
-    let out = child.wait_with_output().unwrap();
+    let sb = Sandbox::new();
+    let out = sb.pyvet().arg("demo").output().expect("run pyvet demo");
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -99,11 +92,8 @@ fn demo_table_is_readable_and_leaves_no_temporary_files() {
         "{text}"
     );
     assert!(text.contains("blocked"), "{text}");
-    let left: Vec<_> = std::fs::read_dir(std::env::temp_dir())
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(&marker))
-        .collect();
-    assert!(left.is_empty(), "demo left {left:?} behind");
+    // The demo's scratch cache lives under TMPDIR and is gone afterwards; nothing else was
+    // written either (the demo never touches the configured cache).
+    sb.assert_clean();
+    assert!(support::list_files(&sb.cache()).is_empty());
 }

@@ -6,8 +6,6 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use support::TempDir;
-
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
         .current_dir(dir)
@@ -28,17 +26,17 @@ fn git(dir: &Path, args: &[&str]) {
 }
 
 fn pyvet(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pyvet"))
+    support::Sandbox::new()
+        .pyvet()
         .current_dir(dir)
         .args(args)
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("NO_COLOR", "1")
         .output()
         .expect("run pyvet")
 }
 
-fn repo() -> TempDir {
-    let dir = TempDir::new("gitbase");
+fn repo() -> tempfile::TempDir {
+    let dir = support::tempdir();
     git(dir.path(), &["init", "-q"]);
     std::fs::write(dir.path().join("requirements.txt"), "six==1.16.0\n").unwrap();
     git(dir.path(), &["add", "requirements.txt"]);

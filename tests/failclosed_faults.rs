@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Output;
 
-use support::{simple_json, Fault, FixtureFile, Route, TempDir, TestServer};
+use support::{simple_json, Fault, FixtureFile, Route, TestServer};
 
 const TINY: &[u8] = include_bytes!("../testdata/demo/packages/tinyhttp-1.0.0-py3-none-any.whl");
 const TINY_WHL: &str = "tinyhttp-1.0.0-py3-none-any.whl";
@@ -102,10 +102,10 @@ fn route(body: &[u8], fault: Fault) -> Route {
     }
 }
 
-fn setup(fault: Fault) -> (TestServer, TempDir) {
+fn setup(fault: Fault) -> (TestServer, tempfile::TempDir) {
     let s = TestServer::start();
     s.add_route(&format!("/files/{TINY_WHL}"), route(TINY, fault));
-    let dir = TempDir::new("faults");
+    let dir = support::tempdir();
     std::fs::write(
         dir.path().join("uv.lock"),
         uv_lock(
@@ -217,7 +217,7 @@ fn regression_body_longer_than_the_lockfile_size_stops_at_the_first_byte_over() 
             },
         ),
     );
-    let dir = TempDir::new("oversize");
+    let dir = support::tempdir();
     std::fs::write(
         dir.path().join("uv.lock"),
         uv_lock(&s, path, 4096, &"a".repeat(64)).replace("tinyhttp", "big"),
@@ -277,7 +277,7 @@ fn regression_huge_unhashed_artifact_is_stopped_at_max_artifact_size() {
         simple_json("huge", &["1.0"], &[f]),
         "application/vnd.pypi.simple.v1+json",
     );
-    let dir = TempDir::new("huge");
+    let dir = support::tempdir();
     std::fs::write(dir.path().join("requirements.txt"), "huge==1.0\n").unwrap();
     let index = s.url("/simple");
     let out = pyvet(
@@ -338,7 +338,7 @@ fn regression_gzip_bomb_index_page_is_cut_at_max_index_size_and_blocks() {
             fault: Fault::Gzip,
         },
     );
-    let dir = TempDir::new("gzbomb");
+    let dir = support::tempdir();
     let out = requirements_audit(
         dir.path(),
         &s,
@@ -367,7 +367,7 @@ fn tiny_index(s: &TestServer, versions: &[&str]) {
 fn regression_hashed_pin_of_a_project_the_index_does_not_know_is_not_on_index() {
     let s = TestServer::start();
     tiny_index(&s, &["1.0.0"]);
-    let dir = TempDir::new("404");
+    let dir = support::tempdir();
     let out = requirements_audit(
         dir.path(),
         &s,
@@ -415,7 +415,7 @@ fn regression_pins_the_index_does_not_serve_block() {
     for (line, rule, severity, message) in cases {
         let s = TestServer::start();
         tiny_index(&s, &["1.0.0"]);
-        let dir = TempDir::new("unserved");
+        let dir = support::tempdir();
         let out = requirements_audit(dir.path(), &s, &line, &[]);
         let r = assert_blocked(&out, rule, severity);
         assert!(r.to_string().contains(message), "{r}");
@@ -426,7 +426,7 @@ fn regression_pins_the_index_does_not_serve_block() {
 fn regression_tampered_cached_index_page_is_never_believed() {
     let s = TestServer::start();
     tiny_index(&s, &["1.0.0"]);
-    let dir = TempDir::new("tamper");
+    let dir = support::tempdir();
     let text = format!("tinyhttp==1.0.0 --hash=sha256:{}\n", support::sha256(TINY));
     let out = requirements_audit(dir.path(), &s, &text, &[]);
     assert_eq!(

@@ -4,18 +4,13 @@
 //! watchdog that kills the child, and write nothing outside the sandbox: the working
 //! directory and HOME stay empty and the cache holds no half-written file.
 
-mod harden_support;
+mod support;
 
-use std::time::Duration;
-
-use harden_support::{
+use serde_json::Value;
+use support::{
     crc32_zeros, deflate_zeros, raw_header, record_line, sdist, set_raw_link, tar_file, tar_gz,
     wheel, zip_of, Method, Run, Sandbox, ZipEntry, ZipWriter,
 };
-use serde_json::Value;
-
-/// Bound for one `pyvet` run. Far above what any of these take; only a hang reaches it.
-const LIMIT: Duration = Duration::from_secs(120);
 
 /// How a run ended, once it is known to have ended acceptably.
 #[derive(Debug)]
@@ -57,7 +52,7 @@ impl Outcome {
 /// `pyvet scan --format json FILE` in a fresh sandbox; checks the bound, the exit code, the
 /// output shape and the sandbox, and returns what happened.
 fn scan(name: &str, bytes: &[u8]) -> Outcome {
-    let sb = Sandbox::new("hostile");
+    let sb = Sandbox::new();
     let path = sb.write(name, bytes);
     scan_in(&sb, &path, name)
 }
@@ -66,7 +61,7 @@ fn scan(name: &str, bytes: &[u8]) -> Outcome {
 fn scan_in(sb: &Sandbox, path: &std::path::Path, name: &str) -> Outcome {
     let mut cmd = sb.pyvet();
     cmd.args(["scan", "--format", "json"]).arg(path);
-    let run = harden_support::run_bounded(cmd, LIMIT);
+    let run = support::run_bounded(cmd);
     let outcome = judge(&run, name);
     if let Outcome::Report(r) = &outcome {
         let pkgs = r["packages"].as_array().expect("packages array");
@@ -87,7 +82,7 @@ fn judge(run: &Run, name: &str) -> Outcome {
     assert!(
         !run.stderr.contains("panicked at"),
         "pyvet panicked on {name}:\n{}",
-        harden_support::tail(&run.stderr, 4000)
+        support::tail(&run.stderr, 4000)
     );
     match run.code() {
         Some(0 | 1) => {
@@ -95,7 +90,7 @@ fn judge(run: &Run, name: &str) -> Outcome {
                 panic!(
                     "exit {:?} on {name} but stdout is not a JSON report ({e}):\n{}",
                     run.code(),
-                    harden_support::tail(&run.stdout, 2000)
+                    support::tail(&run.stdout, 2000)
                 )
             });
             Outcome::Report(report)
@@ -111,7 +106,7 @@ fn judge(run: &Run, name: &str) -> Outcome {
         other => panic!(
             "pyvet ended with {other:?} ({}) on {name}:\n{}",
             run.status,
-            harden_support::tail(&run.stderr, 4000)
+            support::tail(&run.stderr, 4000)
         ),
     }
 }
@@ -342,7 +337,7 @@ fn symlink_in_zip_is_flagged() {
 
 #[test]
 fn links_in_an_unpacked_directory_are_not_followed() {
-    let sb = Sandbox::new("hostile-dir");
+    let sb = Sandbox::new();
     let dir = sb.input_dir().join("linky-1.0");
     std::fs::create_dir_all(dir.join("linky")).expect("mkdir");
     std::fs::write(
@@ -670,26 +665,26 @@ fn empty_and_random_files_give_a_finding_or_an_error() {
 
 /// `pyvet lock show FILE` on malformed input: exit 2 naming the file, in bounded time.
 fn lock_show_fails_cleanly(name: &str, text: &[u8], kind: Option<&str>) {
-    let sb = Sandbox::new("hostile-lock");
+    let sb = Sandbox::new();
     let path = sb.write(name, text);
     let mut cmd = sb.pyvet();
     cmd.args(["lock", "show"]).arg(&path);
     if let Some(k) = kind {
         cmd.args(["--kind", k]);
     }
-    let run = harden_support::run_bounded(cmd, LIMIT);
+    let run = support::run_bounded(cmd);
     assert!(
         !run.stderr.contains("panicked at"),
         "pyvet panicked on {name}:\n{}",
-        harden_support::tail(&run.stderr, 4000)
+        support::tail(&run.stderr, 4000)
     );
     assert_eq!(
         run.code(),
         Some(2),
         "{name}: expected exit 2, got {}\nstdout:\n{}\nstderr:\n{}",
         run.status,
-        harden_support::tail(&run.stdout, 2000),
-        harden_support::tail(&run.stderr, 2000)
+        support::tail(&run.stdout, 2000),
+        support::tail(&run.stderr, 2000)
     );
     assert!(
         run.stderr.contains(name),
@@ -783,7 +778,7 @@ fn device_files_as_lockfiles_are_bounded() {
         ("requirements.txt", b"-c /dev/zero\n", false),
         ("/dev/zero", b"", true),
     ] {
-        let sb = Sandbox::new("hostile-device");
+        let sb = Sandbox::new();
         let path = if direct {
             std::path::PathBuf::from(name)
         } else {
@@ -792,14 +787,14 @@ fn device_files_as_lockfiles_are_bounded() {
         let mut cmd = sb.pyvet_capped(4 << 20);
         cmd.args(["lock", "show", "--kind", "requirements"])
             .arg(&path);
-        let run = harden_support::run_bounded(cmd, Duration::from_secs(60));
+        let run = support::run_bounded(cmd);
         assert_eq!(
             run.code(),
             Some(2),
             "{name} {:?}: {}\n{}",
             String::from_utf8_lossy(text),
             run.status,
-            harden_support::tail(&run.stderr, 2000)
+            support::tail(&run.stderr, 2000)
         );
         let shown = if direct {
             "/dev/zero"
@@ -817,11 +812,11 @@ fn device_files_as_lockfiles_are_bounded() {
 fn empty_lockfile_is_handled() {
     // An empty requirements file pins nothing: not an error, an empty listing; an empty
     // uv.lock lacks its version: an error naming the file. Both finish and write nothing.
-    let sb = Sandbox::new("hostile-empty");
+    let sb = Sandbox::new();
     let path = sb.write("requirements.txt", b"");
     let mut cmd = sb.pyvet();
     cmd.args(["lock", "show"]).arg(&path);
-    let run = harden_support::run_bounded(cmd, LIMIT);
+    let run = support::run_bounded(cmd);
     assert!(matches!(run.code(), Some(0 | 2)), "{run:?}");
     if run.code() == Some(2) {
         assert!(run.stderr.contains("requirements.txt"), "{}", run.stderr);
@@ -847,15 +842,15 @@ fn malformed_configuration_is_an_error_naming_the_file() {
     .iter()
     .enumerate()
     {
-        let sb = Sandbox::new("hostile-config");
+        let sb = Sandbox::new();
         let config = sb.write(&format!("pyvet{i}.toml"), text);
-        let wheel_path = sb.write("ok-1.0-py3-none-any.whl", &wheel("ok", "1.0", &[]));
+        let wheel_path = sb.write("ok-1.0-py3-none-any.whl", wheel("ok", "1.0", &[]));
         let mut cmd = sb.pyvet();
         cmd.arg("--config")
             .arg(&config)
             .args(["scan", "--format", "json"])
             .arg(&wheel_path);
-        let run = harden_support::run_bounded(cmd, LIMIT);
+        let run = support::run_bounded(cmd);
         assert_eq!(
             run.code(),
             Some(2),

@@ -2,7 +2,9 @@
 //! (CRLF, BOM, option spellings, constraints with markers, continuation at end of file), uv's
 //! older spellings, pylock's optional fields, poetry's per-group markers.
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 
 use pyvet::lockfile::{self, LockKind, Lockfile};
 use pyvet::package::{Problem, Source};
@@ -15,12 +17,8 @@ fn req(text: &str) -> Lockfile {
         .unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("pyvet-lockfile-edge-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn scratch() -> tempfile::TempDir {
+    support::tempdir()
 }
 
 #[test]
@@ -66,16 +64,36 @@ fn comments_only_after_whitespace() {
 
 #[test]
 fn environment_variables_pip_style() {
-    std::env::set_var("PYVET_EDGE_HOST", "example.invalid");
-    let lock = req("https://${PYVET_EDGE_HOST}/p/thing-2.0-py3-none-any.whl\n");
-    let p = &lock.packages[0];
-    assert_eq!(
-        p.source,
-        Source::Url {
-            url: "https://example.invalid/p/thing-2.0-py3-none-any.whl".into()
-        }
+    // The variables are set on the child, never in this test process.
+    let sb = support::Sandbox::new();
+    sb.write("inner.txt", "six==1.16.0\n");
+    let path = sb.write(
+        "requirements.txt",
+        "-r ${PYVET_EDGE_INC}\nhttps://${PYVET_EDGE_HOST}/p/thing-2.0-py3-none-any.whl\n",
     );
-    assert_eq!(p.problems, vec![Problem::UrlWithoutHash]);
+    let out = sb
+        .pyvet()
+        .env("PYVET_EDGE_INC", "inner.txt")
+        .env("PYVET_EDGE_HOST", "example.invalid")
+        .args(["lock", "show", "--format", "json"])
+        .arg(&path)
+        .output()
+        .expect("run pyvet");
+    let v = support::ok_json(&out);
+    let packages = v["packages"].as_array().unwrap();
+    // The include named through a variable was read...
+    assert_eq!(packages[0]["name"], "six");
+    assert_eq!(packages[0]["version"], "1.16.0");
+    // ...and the URL built from one is a URL source without a hash, whose variable's value is
+    // never echoed.
+    let p = &packages[1];
+    assert_eq!(p["source"]["type"], "url");
+    assert_eq!(
+        p["source"]["url"],
+        "https://${PYVET_EDGE_HOST}/p/thing-2.0-py3-none-any.whl"
+    );
+    assert_eq!(p["problems"][0]["kind"], "url-without-hash");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("example.invalid/p/"));
     // `$NAME` without braces is not expanded, so this is not a valid requirement
     let err = lockfile::load_str(Path::new("r.txt"), "\n$PYVET_EDGE_HOST==1\n", None)
         .unwrap_err()
@@ -85,7 +103,8 @@ fn environment_variables_pip_style() {
 
 #[test]
 fn constraints_apply_by_name_and_markers_only() {
-    let dir = scratch("constraints");
+    let tmp = scratch();
+    let dir = tmp.path();
     std::fs::write(
         dir.join("c.txt"),
         format!(
@@ -130,12 +149,12 @@ fn constraints_apply_by_name_and_markers_only() {
             ),
         ]
     );
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn include_forms_and_relative_paths() {
-    let dir = scratch("includes");
+    let tmp = scratch();
+    let dir = tmp.path();
     std::fs::create_dir_all(dir.join("a/b")).unwrap();
     std::fs::write(dir.join("a/one.txt"), "-rb/two.txt\nsix==1.16.0\n").unwrap();
     std::fs::write(dir.join("a/b/two.txt"), "--requirement=../three.txt\n").unwrap();
@@ -148,12 +167,12 @@ fn include_forms_and_relative_paths() {
     assert!(lock.file_of(0).ends_with("three.txt"));
     assert!(lock.file_of(1).ends_with("one.txt"));
     assert_eq!(lock.files.len(), 4);
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn local_directory_is_named_from_its_pyproject() {
-    let dir = scratch("pyproject-name");
+    let tmp = scratch();
+    let dir = tmp.path();
     std::fs::create_dir_all(dir.join("libs/x")).unwrap();
     std::fs::write(
         dir.join("libs/x/pyproject.toml"),
@@ -180,7 +199,6 @@ fn local_directory_is_named_from_its_pyproject() {
         lock.packages[0].problems,
         vec![Problem::LocalSource, Problem::Editable]
     );
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

@@ -5,16 +5,15 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use pyvet::lockfile;
-use support::TempDir;
 
 fn lock_show(dir: &Path, file: &str, env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_pyvet"));
+    let sb = support::Sandbox::new();
+    let mut c = sb.pyvet();
     c.current_dir(dir)
-        .args(["--format", "json", "lock", "show", file])
-        .env("NO_COLOR", "1");
+        .args(["--format", "json", "lock", "show", file]);
     for (k, v) in env {
         c.env(k, v);
     }
@@ -27,7 +26,7 @@ fn text(b: &[u8]) -> String {
 
 #[test]
 fn regression_include_of_proc_self_environ_is_refused_and_nothing_is_echoed() {
-    let dir = TempDir::new("environ");
+    let dir = support::tempdir();
     std::fs::write(
         dir.path().join("requirements.txt"),
         "six==1.16.0\n-r /proc/self/environ\n",
@@ -62,7 +61,7 @@ fn regression_include_of_proc_self_environ_is_refused_and_nothing_is_echoed() {
 
 #[test]
 fn includes_outside_the_project_are_refused_even_through_a_link() {
-    let outer = TempDir::new("outside");
+    let outer = support::tempdir();
     let project = outer.path().join("project");
     std::fs::create_dir_all(&project).unwrap();
     std::fs::write(outer.path().join("elsewhere.txt"), "idna==3.7\n").unwrap();
@@ -105,7 +104,7 @@ fn includes_outside_the_project_are_refused_even_through_a_link() {
 
 #[test]
 fn a_bad_line_of_an_included_file_is_located_but_never_quoted() {
-    let dir = TempDir::new("noecho");
+    let dir = support::tempdir();
     std::fs::write(dir.path().join("requirements.txt"), "-r extra.txt\n").unwrap();
     std::fs::write(
         dir.path().join("extra.txt"),
@@ -133,7 +132,7 @@ fn a_bad_line_of_an_included_file_is_located_but_never_quoted() {
 
 #[test]
 fn expanded_variables_never_reach_output() {
-    let dir = TempDir::new("vars");
+    let dir = support::tempdir();
     let token = "tok-8c2f1e9a77d04b5e";
     std::fs::write(
         dir.path().join("requirements.txt"),
@@ -172,7 +171,7 @@ fn expanded_variables_never_reach_output() {
 /// about 4^n paths. Each file must be read (and listed in `files`) exactly once.
 #[test]
 fn regression_include_diamond_reads_each_file_once() {
-    let dir = TempDir::new("diamond");
+    let dir = support::tempdir();
     let n = 31;
     for i in 0..n {
         let mut t = String::new();

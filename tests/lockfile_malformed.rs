@@ -1,22 +1,18 @@
 //! Malformed lockfiles of every format, run through the built binary: each must exit 2 with an
 //! `error: PATH:LINE: ...` message that names what is wrong, and never panic.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod support;
+
+use std::path::Path;
 
 /// A fresh directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "pyvet-lockfile-malformed-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn scratch() -> tempfile::TempDir {
+    support::tempdir()
 }
 
 fn show(path: &Path, extra: &[&str]) -> (Option<i32>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pyvet"))
+    let out = support::Sandbox::new()
+        .pyvet()
         .args(["lock", "show"])
         .arg(path)
         .args(extra)
@@ -30,7 +26,8 @@ fn show(path: &Path, extra: &[&str]) -> (Option<i32>, String) {
 
 /// Write `text` as `dir/file`, run `lock show`, expect exit 2 and `file:line:` plus `needle`.
 fn expect_error(case: &str, file: &str, text: &[u8], line: Option<usize>, needle: &str) {
-    let dir = scratch(case);
+    let tmp = scratch();
+    let dir = tmp.path();
     let path = dir.join(file);
     std::fs::write(&path, text).unwrap();
     let (code, stderr) = show(&path, &[]);
@@ -48,7 +45,6 @@ fn expect_error(case: &str, file: &str, text: &[u8], line: Option<usize>, needle
         stderr.contains(needle),
         "{case}: expected `{needle}` in: {stderr}"
     );
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 const H: &str = "8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254";
@@ -354,7 +350,8 @@ fn requirements_misc_line_errors() {
 
 #[test]
 fn requirements_include_cycle() {
-    let dir = scratch("req-cycle");
+    let tmp = scratch();
+    let dir = tmp.path();
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     std::fs::write(dir.join("requirements.txt"), "six==1.16.0\n-r sub/a.txt\n").unwrap();
     std::fs::write(
@@ -371,12 +368,12 @@ fn requirements_include_cycle() {
     let (code, stderr) = show(&dir.join("self.txt"), &[]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("self.txt:1: include cycle"), "{stderr}");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn requirements_missing_include() {
-    let dir = scratch("req-missing");
+    let tmp = scratch();
+    let dir = tmp.path();
     std::fs::write(dir.join("requirements.txt"), "six==1.16.0\n\n-c nope.txt\n").unwrap();
     let (code, stderr) = show(&dir.join("requirements.txt"), &[]);
     assert_eq!(code, Some(2), "{stderr}");
@@ -385,12 +382,12 @@ fn requirements_missing_include() {
         "{stderr}"
     );
     assert!(stderr.contains("nope.txt"), "{stderr}");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn errors_in_included_files_name_that_file() {
-    let dir = scratch("req-nested-error");
+    let tmp = scratch();
+    let dir = tmp.path();
     std::fs::write(dir.join("requirements.txt"), "-r inner.txt\n").unwrap();
     std::fs::write(dir.join("inner.txt"), "six==1.16.0\nsix==\n").unwrap();
     let (code, stderr) = show(&dir.join("requirements.txt"), &[]);
@@ -401,14 +398,13 @@ fn errors_in_included_files_name_that_file() {
     );
     // Located, never quoted: an included file's text stays out of the output.
     assert!(!stderr.contains("`six==`"), "{stderr}");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn missing_file_is_an_error_not_a_panic() {
-    let dir = scratch("missing-file");
+    let tmp = scratch();
+    let dir = tmp.path();
     let (code, stderr) = show(&dir.join("uv.lock"), &[]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("uv.lock"), "{stderr}");
-    std::fs::remove_dir_all(&dir).ok();
 }

@@ -668,8 +668,8 @@ fn check_dist_flags_local_artifacts() {
 
 #[test]
 fn popular_override_replaces_the_snapshot() {
-    let dir = std::env::temp_dir().join(format!("pyvet-meta-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     let path = dir.join("popular.tsv");
     std::fs::write(&path, "# test\nacme-widgets\t1\n").unwrap();
     let popular = metadata::load_popular_override(&path).unwrap();
@@ -692,7 +692,6 @@ fn popular_override_replaces_the_snapshot() {
     std::fs::write(&path, "# nothing\n").unwrap();
     assert!(metadata::load_popular_override(&path).is_err());
     assert!(metadata::load_popular_override(&dir.join("missing.tsv")).is_err());
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
@@ -731,4 +730,25 @@ fn hostile_project_info_does_not_panic() {
     c.now = jiff::Timestamp::MIN;
     let _ = check(&registry_pkg("stable-lib", "99.0"), Some(&project), &c);
     let _ = check(&registry_pkg("", "1"), Some(&project), &c);
+}
+
+#[test]
+fn a_local_artifact_claiming_the_imitated_repository_is_still_high() {
+    // `pyvet scan` knows only the artifact's own metadata: the copied repository URL is shown,
+    // and changes nothing.
+    let meta = DistMetadata {
+        name: Some("reqeusts".into()),
+        version: Some("2.0".into()),
+        project_urls: vec![("Source".into(), "https://github.com/psf/requests".into())],
+        ..Default::default()
+    };
+    let findings = check_dist(&meta, &ctx());
+    let f = only(&findings, "typosquat");
+    assert_eq!(f.severity, Severity::High);
+    let evidence = f.evidence.as_deref().unwrap();
+    assert!(
+        evidence.contains("names the repository github.com/psf/requests")
+            && evidence.contains("grade stands"),
+        "{evidence}"
+    );
 }

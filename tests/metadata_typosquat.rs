@@ -1,8 +1,12 @@
 //! Typosquat detection against the embedded popular-names snapshot: real historical look-alike
 //! names are caught (recall), popular projects are not reported against each other (precision),
-//! and lookups stay fast.
+//! and lookups stay fast. And through `pyvet audit` on the loopback index: a look-alike that the
+//! index shows to share the imitated project's publisher is cleared, one whose only link is a
+//! repository URL in its own metadata is not.
 
-use std::time::Instant;
+mod support;
+
+use support::{metadata_json, simple_json, FixtureFile, TestServer};
 
 use pyvet::finding::Severity;
 use pyvet::metadata::typosquat::{assess, embedded, Policy, Popular, Technique};
@@ -212,24 +216,194 @@ fn odd_input_does_not_panic() {
     }
 }
 
-#[test]
-fn lookups_are_fast() {
-    let popular = embedded();
-    let names: Vec<String> = popular
-        .names()
-        .step_by(15)
-        .flat_map(|(n, _)| [format!("{n}x"), n.chars().rev().collect(), format!("py{n}")])
-        .collect();
-    let start = Instant::now();
-    let mut hits = 0;
-    for n in &names {
-        hits += usize::from(popular.lookalike(n).is_some());
-    }
-    let per_name = start.elapsed() / names.len() as u32;
-    eprintln!(
-        "{} lookups, {hits} hits, {per_name:?} per name (this build profile)",
-        names.len()
+// ---- shared ownership, through `pyvet audit` on the loopback index --------------------------
+
+/// One project on the loopback index: a simple page with one release and its metadata JSON,
+/// with an organisation (`""` for none), owner accounts and a source repository.
+fn serve(s: &TestServer, name: &str, org: &str, owners: &[(&str, &str)], source: &str) {
+    let file = FixtureFile::new(
+        &format!("{name}-1.0.tar.gz"),
+        &format!("/files/{name}-1.0.tar.gz"),
+        name.as_bytes(),
     );
-    // Generous: unoptimised builds on a busy two-core machine run ~0.2 ms per name.
-    assert!(per_name.as_millis() < 5, "{per_name:?} per name");
+    s.add(
+        &format!("/simple/{name}/"),
+        simple_json(name, &["1.0"], std::slice::from_ref(&file)),
+        "application/vnd.pypi.simple.v1+json",
+    );
+    s.add(
+        &format!("/pypi/{name}/json"),
+        metadata_json(
+            name,
+            "someone",
+            &[("Source", source)],
+            Some((org, owners)),
+            &[("1.0", &[file])],
+        ),
+        "application/json",
+    );
+}
+
+/// The typosquat finding of each package: (severity, message, evidence).
+fn typosquats(report: &serde_json::Value) -> std::collections::BTreeMap<String, [String; 3]> {
+    report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["findings"].as_array().unwrap())
+        .filter(|f| f["rule"] == "typosquat")
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+            (
+                text("package"),
+                [text("severity"), text("message"), text("evidence")],
+            )
+        })
+        .collect()
+}
+
+/// A project directory whose cache holds the popular names `names` and whose requirements file
+/// pins each of `pins` at 1.0 from the loopback index; `audit(extra)` runs a metadata-only audit
+/// there (expected to block) and returns its typosquat findings.
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    fn new(s: &TestServer, names: &str, pins: &[&str]) -> Project {
+        let dir = support::tempdir();
+        support::import_names(dir.path(), &dir.path().join("cache"), names);
+        let pins: String = pins.iter().map(|n| format!("{n}==1.0\n")).collect();
+        std::fs::write(
+            dir.path().join("requirements.txt"),
+            format!("--index-url {}/simple\n{pins}", s.base()),
+        )
+        .unwrap();
+        Project { dir }
+    }
+
+    fn audit(&self, extra: &[&str]) -> std::collections::BTreeMap<String, [String; 3]> {
+        let out = support::hermetic_pyvet(self.dir.path(), &self.dir.path().join("cache"))
+            .args(extra)
+            .args(["audit", "requirements.txt", "--checks", "metadata"])
+            .args(["--format", "json", "--now", "2026-11-26T12:00:00Z"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        typosquats(&support::json_of(&out))
+    }
+}
+
+#[test]
+fn shared_ownership_on_the_index_clears_a_look_alike_and_a_repository_claim_does_not() {
+    let s = TestServer::start();
+    // The popular projects: `widgetry` (imitated) and `acme` (named like its organisation).
+    serve(
+        &s,
+        "widgetry",
+        "widget-labs",
+        &[("alice", "Owner")],
+        "https://github.com/widget-team/widgetry",
+    );
+    serve(
+        &s,
+        "acme",
+        "acme",
+        &[("dave", "Owner")],
+        "https://github.com/acme/acme",
+    );
+    // Same organisation as `widgetry`; an account in common with it; published by the
+    // organisation of `acme`; a copy of `widgetry`'s repository owner only; nothing at all.
+    serve(
+        &s,
+        "widgetry2",
+        "Widget-Labs",
+        &[("bob", "Owner")],
+        "https://github.com/bob/w2",
+    );
+    serve(
+        &s,
+        "widgetry3",
+        "",
+        &[("Alice", "Maintainer")],
+        "https://github.com/x/w3",
+    );
+    serve(
+        &s,
+        "widgetry4",
+        "acme",
+        &[("erin", "Owner")],
+        "https://github.com/acme/w4",
+    );
+    serve(
+        &s,
+        "widgetry5",
+        "",
+        &[("mallory", "Owner")],
+        "https://github.com/Widget-Team/widgetry5",
+    );
+    serve(
+        &s,
+        "wigdetry",
+        "",
+        &[("mallory", "Owner")],
+        "https://github.com/mallory/wigdetry",
+    );
+
+    let project = Project::new(
+        &s,
+        "widgetry\t20\nacme\t30\n",
+        &[
+            "widgetry2",
+            "widgetry3",
+            "widgetry4",
+            "widgetry5",
+            "wigdetry",
+        ],
+    );
+
+    let found = project.audit(&[]);
+    let grade = |name: &str| found[name][0].as_str();
+    let said = |name: &str| format!("{} / {}", found[name][1], found[name][2]);
+    // The imitated project and the organisation's namesake were looked up, though not locked.
+    assert!(s.hits("/pypi/widgetry/json") > 0 && s.hits("/pypi/acme/json") > 0);
+
+    assert_eq!(grade("widgetry2"), "info", "{}", said("widgetry2"));
+    assert!(said("widgetry2").contains("the organisation `Widget-Labs`"));
+    assert!(said("widgetry2").contains("publisher of both `widgetry2` and `widgetry`"));
+    assert_eq!(grade("widgetry3"), "info", "{}", said("widgetry3"));
+    assert!(said("widgetry3").contains("the account `Alice`"));
+    assert_eq!(grade("widgetry4"), "low", "{}", said("widgetry4"));
+    assert!(said("widgetry4").contains("and of `acme` (rank 30)"));
+    // A repository URL is the uploader's claim: noted, never a reason to lower the grade.
+    assert_eq!(grade("widgetry5"), "high", "{}", said("widgetry5"));
+    assert!(said("widgetry5").contains("github.com/widget-team/widgetry5"));
+    assert!(said("widgetry5").contains("does not corroborate"));
+    assert_eq!(grade("wigdetry"), "high", "{}", said("wigdetry"));
+    assert!(!said("wigdetry").contains("index lists"));
+
+    // Offline, from the cache: the same verdicts, without asking the index.
+    let before = s.requests().len();
+    assert_eq!(project.audit(&["--offline"]), found);
+    assert_eq!(s.requests().len(), before);
+}
+
+#[test]
+fn without_the_imitated_projects_data_the_name_alone_decides() {
+    // The index does not serve `widgetry` (offline, unknown, or failing): no evidence, so the
+    // shared organisation cannot be seen and the grade stays high.
+    let s = TestServer::start();
+    serve(
+        &s,
+        "widgetry2",
+        "widget-labs",
+        &[("bob", "Owner")],
+        "https://github.com/bob/w2",
+    );
+    let found = Project::new(&s, "widgetry\t20\n", &["widgetry2"]).audit(&[]);
+    assert_eq!(found["widgetry2"][0], "high", "{found:?}");
+    assert!(
+        s.hits("/simple/widgetry/") > 0,
+        "the imitated project was asked for"
+    );
 }

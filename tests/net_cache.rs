@@ -4,10 +4,9 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 
 use pyvet::cache::{Cache, CachedResponse};
-use support::{pseudo_random_bytes, sha256, TempDir};
+use support::{pseudo_random_bytes, sha256};
 
 fn filled_cache(root: &Path) -> (Cache, Vec<Vec<u8>>) {
     let cache = Cache::open(root).unwrap();
@@ -36,8 +35,8 @@ fn filled_cache(root: &Path) -> (Cache, Vec<Vec<u8>>) {
 
 #[test]
 fn export_import_round_trip() {
-    let a = TempDir::new("cache-export-a");
-    let b = TempDir::new("cache-export-b");
+    let a = support::tempdir();
+    let b = support::tempdir();
     let (src, blobs) = filled_cache(a.path());
     let tar = a.path().join("out.tar");
     let stats = src.export(&tar).unwrap();
@@ -105,11 +104,8 @@ fn raw_entry(
     builder.append(&h, data).unwrap();
 }
 
-fn hostile(
-    name: &str,
-    f: impl FnOnce(&mut tar::Builder<Vec<u8>>),
-) -> (TempDir, std::path::PathBuf) {
-    let dir = TempDir::new(name);
+fn hostile(f: impl FnOnce(&mut tar::Builder<Vec<u8>>)) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = support::tempdir();
     let mut b = tar::Builder::new(Vec::new());
     // A valid entry first: it must not be imported when a later one is refused.
     let good = b"good artifact".to_vec();
@@ -186,7 +182,7 @@ fn hostile_imports_are_refused_and_add_nothing() {
         ),
     ];
     for (name, build) in cases {
-        let (dir, tar) = hostile(name, build);
+        let (dir, tar) = hostile(build);
         let cache_dir = dir.path().join("cache");
         let cache = Cache::open(&cache_dir).unwrap();
         let err = cache.import(&tar).expect_err(name).to_string();
@@ -205,7 +201,7 @@ fn hostile_imports_are_refused_and_add_nothing() {
 
 #[test]
 fn a_file_that_is_not_a_tar_is_an_error() {
-    let dir = TempDir::new("cache-nottar");
+    let dir = support::tempdir();
     let f = dir.path().join("x.tar");
     std::fs::write(&f, vec![0x42u8; 1500]).unwrap();
     let cache = Cache::open(&dir.path().join("c")).unwrap();
@@ -215,7 +211,7 @@ fn a_file_that_is_not_a_tar_is_an_error() {
 
 #[test]
 fn prune_by_age_and_all() {
-    let dir = TempDir::new("cache-prune");
+    let dir = support::tempdir();
     let (cache, blobs) = filled_cache(dir.path());
     // Age one artifact by two days.
     let old = cache.artifact_path(&sha256(&blobs[0])).unwrap();
@@ -237,20 +233,20 @@ fn prune_by_age_and_all() {
     assert_eq!(cache.info().unwrap().total_bytes, 0);
 }
 
+/// `pyvet ARGS` from the shared sandboxed launcher, with its cache at `cache`.
 fn pyvet(cache: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pyvet"))
+    support::Sandbox::new()
+        .pyvet()
         .arg("--cache-dir")
         .arg(cache)
         .args(args)
-        .env_remove("PYVET_OFFLINE")
-        .env_remove("PYVET_INDEX_URL")
         .output()
         .unwrap()
 }
 
 #[test]
 fn cache_command_line() {
-    let dir = TempDir::new("cache-cli");
+    let dir = support::tempdir();
     let src = dir.path().join("src");
     filled_cache(&src);
     let out = pyvet(&src, &["cache", "info", "--format", "json"]);

@@ -9,7 +9,7 @@ use pyvet::cache::Cache;
 use pyvet::fetch::{fetch_all, FetchEvent, FetchJob, FetchStatus};
 use pyvet::hash::{Digest, HashAlgorithm};
 use pyvet::network::{Network, NetworkOptions};
-use support::{pseudo_random_bytes, sha256, Fault, TempDir, TestServer};
+use support::{pseudo_random_bytes, sha256, Fault, TestServer};
 
 fn net() -> Network {
     Network::acquire(false, &NetworkOptions::for_tests())
@@ -34,7 +34,7 @@ fn no_progress(_: FetchEvent) {}
 #[test]
 fn downloads_verifies_and_caches() {
     let server = TestServer::start();
-    let dir = TempDir::new("fetch-ok");
+    let dir = support::tempdir();
     let cache = Cache::open(dir.path()).unwrap();
     let a = pseudo_random_bytes(1, 300_000);
     let b = pseudo_random_bytes(2, 1234);
@@ -96,7 +96,7 @@ fn downloads_verifies_and_caches() {
 #[test]
 fn wrong_hash_is_a_mismatch_and_nothing_is_cached() {
     let server = TestServer::start();
-    let dir = TempDir::new("fetch-mismatch");
+    let dir = support::tempdir();
     let cache = Cache::open(dir.path()).unwrap();
     let real = b"the real bytes".to_vec();
     server.add(
@@ -129,7 +129,7 @@ fn wrong_hash_is_a_mismatch_and_nothing_is_cached() {
 fn every_expected_algorithm_is_checked_and_any_of_needs_one_match() {
     use sha2::Digest as _;
     let server = TestServer::start();
-    let dir = TempDir::new("fetch-algs");
+    let dir = support::tempdir();
     let cache = Cache::open(dir.path()).unwrap();
     let data = b"multi-hash file".to_vec();
     server.add("/f/m-1.0.tar.gz", data.clone(), "application/octet-stream");
@@ -190,7 +190,7 @@ fn every_expected_algorithm_is_checked_and_any_of_needs_one_match() {
 #[test]
 fn server_errors_are_retried_then_succeed() {
     let server = TestServer::start();
-    let dir = TempDir::new("fetch-500");
+    let dir = support::tempdir();
     let cache = Cache::open(dir.path()).unwrap();
     let data = pseudo_random_bytes(7, 5000);
     server.add_with_fault("/f/r-1.0.tar.gz", data.clone(), Fault::FailFirst(2));
@@ -208,7 +208,7 @@ fn server_errors_are_retried_then_succeed() {
 #[test]
 fn persistent_server_errors_fail_after_bounded_retries() {
     let server = TestServer::start();
-    let dir = TempDir::new("fetch-500-always");
+    let dir = support::tempdir();
     let cache = Cache::open(dir.path()).unwrap();
     server.add_with_fault("/f/r-1.0.tar.gz", b"x".to_vec(), Fault::FailFirst(u32::MAX));
     let mut opts = NetworkOptions::for_tests();
@@ -232,7 +232,7 @@ fn persistent_server_errors_fail_after_bounded_retries() {
 #[test]
 fn not_found_and_gone() {
     let server = TestServer::start();
-    let dir = TempDir::new("fetch-404");
+    let dir = support::tempdir();
     let cache = Cache::open(dir.path()).unwrap();
     server.add_with_fault("/f/gone-1.0.tar.gz", b"".to_vec(), Fault::Status(410));
     let jobs = [
@@ -254,7 +254,7 @@ fn not_found_and_gone() {
 #[test]
 fn truncated_body_is_retried_then_succeeds() {
     let server = TestServer::start();
-    let dir = TempDir::new("fetch-trunc");
+    let dir = support::tempdir();
     let cache = Cache::open(dir.path()).unwrap();
     let data = pseudo_random_bytes(3, 100_000);
     server.add_with_fault(
@@ -285,7 +285,7 @@ fn truncated_body_is_retried_then_succeeds() {
 #[test]
 fn always_truncated_body_fails_and_caches_nothing() {
     let server = TestServer::start();
-    let dir = TempDir::new("fetch-trunc-always");
+    let dir = support::tempdir();
     let cache = Cache::open(dir.path()).unwrap();
     let data = pseudo_random_bytes(4, 50_000);
     server.add_with_fault(
@@ -311,7 +311,7 @@ fn always_truncated_body_fails_and_caches_nothing() {
 #[test]
 fn offline_uses_a_warm_cache_and_reports_a_cold_one() {
     let server = TestServer::start();
-    let dir = TempDir::new("fetch-offline");
+    let dir = support::tempdir();
     let cache = Cache::open(dir.path()).unwrap();
     let data = pseudo_random_bytes(5, 2048);
     server.add("/f/o-1.0.tar.gz", data.clone(), "application/octet-stream");
@@ -350,7 +350,7 @@ fn offline_uses_a_warm_cache_and_reports_a_cold_one() {
 #[test]
 fn corrupted_cache_entry_is_evicted_and_refetched() {
     let server = TestServer::start();
-    let dir = TempDir::new("fetch-corrupt");
+    let dir = support::tempdir();
     let cache = Cache::open(dir.path()).unwrap();
     let data = pseudo_random_bytes(6, 4096);
     server.add("/f/c-1.0.tar.gz", data.clone(), "application/octet-stream");
@@ -389,7 +389,7 @@ fn corrupted_cache_entry_is_evicted_and_refetched() {
 #[test]
 fn two_writers_fill_one_cache_at_once() {
     let server = TestServer::start();
-    let dir = TempDir::new("fetch-two");
+    let dir = support::tempdir();
     let files: Vec<(String, Vec<u8>)> = (0..12)
         .map(|i| {
             (
@@ -443,7 +443,7 @@ fn two_writers_fill_one_cache_at_once() {
 fn parallelism_is_bounded() {
     use std::sync::atomic::AtomicUsize;
     let server = TestServer::start();
-    let dir = TempDir::new("fetch-parallel");
+    let dir = support::tempdir();
     let cache = Cache::open(dir.path()).unwrap();
     let mut jobs = Vec::new();
     for i in 0..8 {
@@ -524,7 +524,7 @@ fn child_process_fill() {
 #[test]
 fn two_processes_fill_one_cache() {
     let server = TestServer::start();
-    let dir = TempDir::new("fetch-two-proc");
+    let dir = support::tempdir();
     let mut spec = String::new();
     let mut blobs = Vec::new();
     for i in 0..10u64 {
@@ -587,7 +587,7 @@ fn two_processes_fill_one_cache() {
 #[test]
 fn garbage_and_refusals_are_failures_with_redacted_messages() {
     let server = TestServer::start();
-    let dir = TempDir::new("fetch-garbage");
+    let dir = support::tempdir();
     let cache = Cache::open(dir.path()).unwrap();
     server.add_with_fault(
         "/f/g-1.0.tar.gz",

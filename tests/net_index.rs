@@ -9,7 +9,7 @@ use pyvet::fetch::{fetch_all, FetchJob, FetchStatus};
 use pyvet::hash::{Digest, HashAlgorithm};
 use pyvet::index::{IndexClient, IndexSettings};
 use pyvet::network::{Network, NetworkOptions};
-use support::{metadata_json, simple_html, simple_json, FixtureFile, TempDir, TestServer};
+use support::{metadata_json, simple_html, simple_json, FixtureFile, TestServer};
 
 fn net() -> Network {
     Network::acquire(false, &NetworkOptions::for_tests())
@@ -77,7 +77,7 @@ fn json_index(server: &TestServer) -> (Vec<u8>, Vec<u8>) {
 fn json_page_and_metadata_are_parsed_merged_and_usable_for_fetching() {
     let server = TestServer::start();
     let (sdist, wheel) = json_index(&server);
-    let dir = TempDir::new("index-json");
+    let dir = support::tempdir();
     let cache = Cache::open(dir.path()).unwrap();
     let net = net();
     let root = server.url("/simple/");
@@ -173,7 +173,7 @@ fn json_page_and_metadata_are_parsed_merged_and_usable_for_fetching() {
 fn offline_answers_from_the_cache_only() {
     let server = TestServer::start();
     json_index(&server);
-    let dir = TempDir::new("index-offline");
+    let dir = support::tempdir();
     let cache = Cache::open(dir.path()).unwrap();
     let root = server.url("/simple/");
     let online = {
@@ -222,7 +222,7 @@ fn html_page_with_relative_links_after_a_redirect() {
         simple_html("legacy-pkg", &[f, plain]),
         "text/html; charset=utf-8",
     );
-    let dir = TempDir::new("index-html");
+    let dir = support::tempdir();
     let cache = Cache::open(dir.path()).unwrap();
     let net = net();
     let client = IndexClient::new(Some(&net), &cache, settings(&[server.url("/simple")], &[]));
@@ -264,7 +264,7 @@ fn extra_indexes_are_searched_in_order_and_listed() {
         simple_json("shared", &["1.0"], &[f]),
         "application/vnd.pypi.simple.v1+json",
     );
-    let dir = TempDir::new("index-extra");
+    let dir = support::tempdir();
     let cache = Cache::open(dir.path()).unwrap();
     let net = net();
     let s = settings(&[primary.url("/simple/")], &[extra.url("/simple/")]);
@@ -307,7 +307,7 @@ fn index_credentials_reach_file_downloads_on_the_same_host() {
         data.clone(),
         support::Fault::RequireAuth(auth),
     );
-    let dir = TempDir::new("index-auth");
+    let dir = support::tempdir();
     let cache = Cache::open(dir.path()).unwrap();
     let net = net();
     let root = server.url_with_userinfo("u:pw", "/simple/");
@@ -342,7 +342,7 @@ fn server_errors_on_the_simple_page_are_errors_with_a_redacted_url() {
         "{not json",
         "application/vnd.pypi.simple.v1+json",
     );
-    let dir = TempDir::new("index-err");
+    let dir = support::tempdir();
     let cache = Cache::open(dir.path()).unwrap();
     let net = net();
     let client = IndexClient::new(

@@ -7,7 +7,7 @@ use std::io::Read;
 use std::time::Duration;
 
 use pyvet::network::{NetrcSource, Network, NetworkOptions};
-use support::{Fault, TempDir, TestServer};
+use support::{Fault, TestServer};
 
 fn basic(user: &str, pass: &str) -> String {
     use base64::Engine as _;
@@ -140,7 +140,7 @@ fn userinfo_credentials_do_not_follow_a_redirect_to_another_host() {
 fn netrc_credentials_go_to_their_host_only() {
     let index = TestServer::start();
     let other = TestServer::start();
-    let dir = TempDir::new("netrc");
+    let dir = support::tempdir();
     let netrc = dir.path().join("netrc");
     std::fs::write(
         &netrc,
@@ -176,7 +176,7 @@ fn netrc_credentials_go_to_their_host_only() {
 #[test]
 fn netrc_default_entry_is_sent_only_when_opted_in() {
     let index = TestServer::start();
-    let dir = TempDir::new("netrc-default");
+    let dir = support::tempdir();
     let netrc = dir.path().join("netrc");
     // An entry for another host, and a default with a quoted password holding a space.
     std::fs::write(
@@ -269,20 +269,17 @@ fn a_stalled_server_times_out() {
     server.add_with_fault(
         "/slow",
         b"late".to_vec(),
-        Fault::Slow(Duration::from_secs(3)),
+        Fault::Slow(Duration::from_secs(600)),
     );
     let mut opts = NetworkOptions::for_tests();
     opts.read_timeout = Duration::from_millis(200);
     opts.retries = 0;
     let net = net_with(opts);
-    let started = std::time::Instant::now();
+    // The server answers only after ten minutes (or when dropped): getting an error at all
+    // shows the client gave up, and the error says why. No clock is read here.
     let err = net.get(&server.url("/slow"), None).err().expect("timeout");
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
     assert!(err.to_string().to_lowercase().contains("timeout"), "{err}");
+    assert_eq!(server.hits("/slow"), 1, "one attempt, no retry");
 }
 
 #[test]

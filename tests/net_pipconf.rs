@@ -6,7 +6,6 @@ mod support;
 use std::path::Path;
 
 use pyvet::pipconf::{resolve, ConfigEnv, ResolvedIndexes};
-use support::TempDir;
 
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -21,7 +20,7 @@ fn urls(r: &ResolvedIndexes) -> (Option<String>, Vec<String>) {
 }
 
 /// A home with a user pip.conf, a legacy pip.conf, a uv.toml, and a system pip.conf.
-fn configured_home(dir: &TempDir) -> ConfigEnv {
+fn configured_home(dir: &tempfile::TempDir) -> ConfigEnv {
     let home = dir.path().join("home");
     write(
         &home.join(".config/pip/pip.conf"),
@@ -49,7 +48,7 @@ fn configured_home(dir: &TempDir) -> ConfigEnv {
 
 #[test]
 fn flag_beats_everything_but_config_extras_still_apply() {
-    let dir = TempDir::new("pipconf-flag");
+    let dir = support::tempdir();
     let env = configured_home(&dir).with_var("PIP_INDEX_URL", "https://env.invalid/simple");
     let r = resolve(
         Some("https://flag.invalid/simple"),
@@ -74,7 +73,7 @@ fn flag_beats_everything_but_config_extras_still_apply() {
 
 #[test]
 fn pip_env_beats_pip_conf_which_beats_uv() {
-    let dir = TempDir::new("pipconf-env");
+    let dir = support::tempdir();
     let env = configured_home(&dir);
     let r = resolve(None, &[], &env).unwrap();
     assert_eq!(
@@ -105,7 +104,7 @@ fn pip_env_beats_pip_conf_which_beats_uv() {
 
 #[test]
 fn pip_config_file_overrides_and_suppresses_user_files() {
-    let dir = TempDir::new("pipconf-file");
+    let dir = support::tempdir();
     let custom = dir.path().join("custom.conf");
     write(
         &custom,
@@ -123,7 +122,7 @@ fn pip_config_file_overrides_and_suppresses_user_files() {
 
 #[test]
 fn legacy_and_system_pip_conf_in_order() {
-    let dir = TempDir::new("pipconf-legacy");
+    let dir = support::tempdir();
     let env = configured_home(&dir);
     let home = env.home.clone().unwrap();
     std::fs::remove_file(home.join(".config/pip/pip.conf")).unwrap();
@@ -149,7 +148,7 @@ fn legacy_and_system_pip_conf_in_order() {
 
 #[test]
 fn xdg_config_home_is_honoured() {
-    let dir = TempDir::new("pipconf-xdg");
+    let dir = support::tempdir();
     let xdg = dir.path().join("xdg");
     write(
         &xdg.join("pip/pip.conf"),
@@ -162,7 +161,7 @@ fn xdg_config_home_is_honoured() {
 
 #[test]
 fn uv_environment_variables() {
-    let dir = TempDir::new("pipconf-uv");
+    let dir = support::tempdir();
     let env = ConfigEnv::isolated(Some(dir.path().to_path_buf()))
         .with_var("UV_INDEX_URL", "https://deprecated.invalid/simple")
         .with_var("UV_DEFAULT_INDEX", "https://uv-env.invalid/simple")
@@ -188,7 +187,7 @@ fn uv_environment_variables() {
 
 #[test]
 fn uv_config_file_variable_and_toml_errors_name_the_file() {
-    let dir = TempDir::new("pipconf-uvfile");
+    let dir = support::tempdir();
     let f = dir.path().join("my-uv.toml");
     write(&f, "index-url = \"https://uvfile.invalid/simple\"\nextra-index-url = [\"https://x.invalid/simple\"]\n");
     let env = ConfigEnv::isolated(Some(dir.path().to_path_buf()))
@@ -211,7 +210,7 @@ fn uv_config_file_variable_and_toml_errors_name_the_file() {
 
 #[test]
 fn duplicates_are_dropped_and_credentials_do_not_count() {
-    let dir = TempDir::new("pipconf-dup");
+    let dir = support::tempdir();
     let env = ConfigEnv::isolated(Some(dir.path().to_path_buf()))
         .with_var("PIP_INDEX_URL", "https://u:p@idx.invalid/simple/")
         .with_var(
@@ -233,7 +232,7 @@ fn duplicates_are_dropped_and_credentials_do_not_count() {
 
 #[test]
 fn empty_home_and_environment_configure_nothing() {
-    let dir = TempDir::new("pipconf-none");
+    let dir = support::tempdir();
     let env = ConfigEnv::isolated(Some(dir.path().to_path_buf())).with_var("PIP_INDEX_URL", "   ");
     let r = resolve(None, &[], &env).unwrap();
     assert!(r.is_empty(), "{r:?}");

@@ -2,18 +2,13 @@
 //! Regression: `-o /dev/null` once renamed a temporary file over /dev/null (as root, that broke
 //! the machine's /dev/null). The tests use a FIFO and a symlink instead of real device files.
 
-use std::path::PathBuf;
+mod support;
+
 use std::process::Command;
 
-fn tempdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("pyvet-output-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 fn rules_json_to(out: &std::path::Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pyvet"))
+    support::Sandbox::new()
+        .pyvet()
         .args(["rules", "--format", "json", "-o"])
         .arg(out)
         .output()
@@ -23,7 +18,8 @@ fn rules_json_to(out: &std::path::Path) -> std::process::Output {
 #[test]
 fn output_to_a_fifo_writes_through_instead_of_replacing_it() {
     use std::os::unix::fs::FileTypeExt;
-    let dir = tempdir("fifo");
+    let tmp = support::tempdir();
+    let dir = tmp.path();
     let fifo = dir.join("pipe");
     let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
     assert!(made.success());
@@ -44,12 +40,12 @@ fn output_to_a_fifo_writes_through_instead_of_replacing_it() {
     );
     let text = reader.join().unwrap();
     assert!(text.contains("\"hash-mismatch\""), "{text}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn output_through_a_symlink_keeps_the_link() {
-    let dir = tempdir("link");
+    let tmp = support::tempdir();
+    let dir = tmp.path();
     let target = dir.join("real.json");
     std::fs::write(&target, "old").unwrap();
     let link = dir.join("report.json");
@@ -67,12 +63,12 @@ fn output_through_a_symlink_keeps_the_link() {
     assert!(std::fs::read_to_string(&target)
         .unwrap()
         .contains("\"hash-mismatch\""));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn output_to_a_new_file_leaves_no_temporary_files() {
-    let dir = tempdir("new");
+    let tmp = support::tempdir();
+    let dir = tmp.path();
     let file = dir.join("sub").join("report.json");
     let out = rules_json_to(&file);
     assert!(out.status.success());
@@ -81,5 +77,4 @@ fn output_to_a_new_file_leaves_no_temporary_files() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, vec!["report.json"]);
-    let _ = std::fs::remove_dir_all(&dir);
 }

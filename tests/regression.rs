@@ -2,11 +2,9 @@
 //! what broke (ripgrep's `tests/regression.rs` style) with the minimal input inline. Each test
 //! says what happened before the fix.
 
-mod harden_support;
+mod support;
 
-use std::time::Duration;
-
-use harden_support::{run_bounded, Sandbox};
+use support::{run_bounded, Sandbox};
 
 /// Address-space cap for children in tests where the bug was unbounded allocation, so a
 /// regression fails fast instead of exhausting a shared machine's memory.
@@ -17,11 +15,11 @@ const CAP_KIB: u64 = 1 << 20;
 /// Includes must be regular files of bounded size.
 #[test]
 fn requirements_include_of_a_device_is_refused() {
-    let sb = Sandbox::new("reg-include-device");
+    let sb = Sandbox::new();
     let req = sb.write("requirements.txt", b"-r /dev/zero\n");
     let mut cmd = sb.pyvet_capped(CAP_KIB);
     cmd.args(["lock", "show"]).arg(&req);
-    let run = run_bounded(cmd, Duration::from_secs(60));
+    let run = run_bounded(cmd);
     assert_eq!(run.code(), Some(2), "{}", run.stderr);
     assert!(
         run.stderr.contains("requirements.txt:1") && run.stderr.contains("not a regular file"),
@@ -33,10 +31,10 @@ fn requirements_include_of_a_device_is_refused() {
 /// `pyvet lock show /dev/zero`: the lockfile itself was read without bound.
 #[test]
 fn lockfile_that_is_a_device_is_refused() {
-    let sb = Sandbox::new("reg-lock-device");
+    let sb = Sandbox::new();
     let mut cmd = sb.pyvet_capped(CAP_KIB);
     cmd.args(["lock", "show", "--kind", "uv", "/dev/zero"]);
-    let run = run_bounded(cmd, Duration::from_secs(60));
+    let run = run_bounded(cmd);
     assert_eq!(run.code(), Some(2), "{}", run.stderr);
     assert!(
         run.stderr.contains("/dev/zero") && run.stderr.contains("not a regular file"),
@@ -49,10 +47,10 @@ fn lockfile_that_is_a_device_is_refused() {
 /// applied; now it is an `archive-unreadable` finding naming the reason.
 #[test]
 fn scan_of_a_device_is_a_finding_not_an_allocation() {
-    let sb = Sandbox::new("reg-scan-device");
+    let sb = Sandbox::new();
     let mut cmd = sb.pyvet_capped(CAP_KIB);
     cmd.args(["scan", "--format", "json", "/dev/zero"]);
-    let run = run_bounded(cmd, Duration::from_secs(60));
+    let run = run_bounded(cmd);
     assert!(matches!(run.code(), Some(1 | 2)), "{run:?}");
     let text = format!("{}{}", run.stdout, run.stderr);
     assert!(text.contains("not a regular file"), "{text}");
@@ -80,11 +78,11 @@ fn requirements_marker_with_non_ascii_word_is_an_error_naming_the_line() {
         .expect_err("not a valid requirement");
         assert!(err.to_string().starts_with("requirements.txt:1:"), "{err}");
     }
-    let sb = Sandbox::new("reg-marker");
+    let sb = Sandbox::new();
     let req = sb.write("requirements.txt", minimal.as_bytes());
     let mut cmd = sb.pyvet();
     cmd.args(["lock", "show"]).arg(&req);
-    let run = run_bounded(cmd, Duration::from_secs(60));
+    let run = run_bounded(cmd);
     assert_eq!(run.code(), Some(2), "{}", run.stderr);
     assert!(run.stderr.contains("requirements.txt:1"), "{}", run.stderr);
     // The parser's panic is contained: no panic message or backtrace reaches the user.
@@ -96,7 +94,7 @@ fn requirements_marker_with_non_ascii_word_is_an_error_naming_the_line() {
 /// Markers that are not ASCII now count as unparseable, which applies them (vets more).
 #[test]
 fn lockfile_entry_marker_with_non_ascii_value_does_not_crash_audit() {
-    let sb = Sandbox::new("reg-select-marker");
+    let sb = Sandbox::new();
     let lock = sb.write(
         "pylock.toml",
         "lock-version = \"1.0\"\ncreated-by = \"test\"\n\n[[packages]]\nname = \"a\"\n\
@@ -110,7 +108,7 @@ fn lockfile_entry_marker_with_non_ascii_value_does_not_crash_audit() {
     cmd.args(["--offline", "audit"])
         .arg(&lock)
         .args(["--checks", "hashes", "--format", "json"]);
-    let run = run_bounded(cmd, Duration::from_secs(60));
+    let run = run_bounded(cmd);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     assert!(matches!(run.code(), Some(0..=2)), "{run:?}");
     // The entry was selected (its marker applies), so the missing artifact is reported.

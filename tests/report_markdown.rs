@@ -2,11 +2,11 @@
 //! 60,000 characters), keep what blocks, collapse the rest, and say what it cut and where the
 //! full report is.
 
-mod report_support;
+mod support;
 
 use pyvet::finding::{Confidence, Finding, Severity};
 use pyvet::report::{self, markdown, Format};
-use report_support::{now, package, raw_report, report};
+use support::report::{now, package, raw_report, report};
 
 fn huge_report(packages: usize, findings_each: usize) -> pyvet::report::Report {
     let mut r = raw_report();
@@ -15,7 +15,7 @@ fn huge_report(packages: usize, findings_each: usize) -> pyvet::report::Report {
         let findings = (0..findings_each)
             .map(|j| {
                 Finding::new(
-                    "network-at-import",
+                    "suspicious-destination",
                     Severity::High,
                     Confidence::High,
                     "Opens a socket when imported.",
@@ -29,7 +29,7 @@ fn huge_report(packages: usize, findings_each: usize) -> pyvet::report::Report {
         r.packages
             .push(package(&name, "1.0", 100 + i as u32, findings));
     }
-    pyvet::policy::apply(&mut r, &report_support::fixture_config(), now());
+    pyvet::policy::apply(&mut r, &support::report::fixture_config(), now());
     r
 }
 
@@ -55,7 +55,7 @@ fn stays_under_budget_and_says_what_it_cut() {
     let note = &md[md.find("> [!NOTE]").unwrap()..];
     let words: Vec<&str> = note.lines().nth(1).unwrap().split_whitespace().collect();
     let (left, total): (usize, usize) = (words[1].parse().unwrap(), words[3].parse().unwrap());
-    let shown = md.matches("- **high** `network-at-import`").count();
+    let shown = md.matches("- **high** `suspicious-destination`").count();
     assert!(left > 0 && shown > 0, "{note}");
     // Every bulk finding is high (blocking); the fixture adds its own counted findings.
     let counted: usize = r
@@ -104,7 +104,7 @@ fn info_findings_are_counted_not_listed() {
         .for_package(&name, Some("1.0"));
         r.packages.push(package(&name, "1.0", 20 + i, vec![owners]));
     }
-    pyvet::policy::apply(&mut r, &report_support::fixture_config(), now());
+    pyvet::policy::apply(&mut r, &support::report::fixture_config(), now());
     let md = report::render(&r, Format::Markdown, false);
     assert!(!md.contains("someone-else"), "info finding listed");
     assert!(
@@ -125,8 +125,8 @@ fn blocking_findings_are_written_out_and_the_rest_collapsed() {
         .expect("section");
     let others = md.find("### Other findings").expect("section");
     let after = |needle: &str| blocking + md[blocking..].find(needle).unwrap();
-    let exec = after("`exec-encoded-payload` at");
-    let low = after("`obfuscated-identifiers` at");
+    let exec = after("`exec-decoded` at");
+    let low = after("`packer` at");
     assert!(exec < others && others < low, "{md}");
     // A blocking finding says what to do, with the entry to paste.
     assert!(md.contains("**To act:**"), "{md}");

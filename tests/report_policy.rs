@@ -1,7 +1,7 @@
 //! Policy: re-grading and disabling rules, ignore entries (with expiry), verdicts, summary
 //! counts, blocking and exit codes.
 
-mod report_support;
+mod support;
 
 use std::path::Path;
 
@@ -9,10 +9,10 @@ use pyvet::config::Config;
 use pyvet::finding::{Severity, Verdict};
 use pyvet::policy::{apply, exit_code};
 use pyvet::report::Report;
-use report_support::{known_rule, now, raw_report, ts};
+use support::report::{now, raw_report, ts};
 
 fn config(text: &str) -> Config {
-    Config::from_toml(Path::new("pyvet.toml"), text, &known_rule).unwrap()
+    Config::from_toml(Path::new("pyvet.toml"), text, &pyvet::catalog::is_known).unwrap()
 }
 
 fn applied(text: &str) -> Report {
@@ -105,14 +105,11 @@ fn exit_code_judges_findings_even_if_summary_is_stale() {
 #[test]
 fn rules_off_drops_findings_and_regrade_changes_verdicts() {
     let r = applied(
-        "[rules]\nexec-encoded-payload = \"off\"\nnetwork-at-import = \"medium\"\nhash-mismatch = \"OFF\"\nno-source-repository = \"info\"\n",
+        "[rules]\nexec-decoded = \"off\"\nsuspicious-destination = \"medium\"\nhash-mismatch = \"OFF\"\nno-source-repository = \"info\"\n",
     );
     let evil = pkg(&r, "evil-pkg");
-    assert!(evil
-        .findings
-        .iter()
-        .all(|f| f.rule != "exec-encoded-payload"));
-    assert_eq!(evil.findings[0].rule, "network-at-import");
+    assert!(evil.findings.iter().all(|f| f.rule != "exec-decoded"));
+    assert_eq!(evil.findings[0].rule, "suspicious-destination");
     assert_eq!(evil.findings[0].severity, Severity::Medium);
     assert_eq!(evil.verdict, Verdict::Warn);
     assert!(pkg(&r, "mirror-pkg").findings.is_empty());
@@ -126,7 +123,7 @@ fn rules_off_drops_findings_and_regrade_changes_verdicts() {
     r.packages.retain(|p| p.name == "oldlib");
     apply(
         &mut r,
-        &config("[rules]\ndormant-project = \"critical\""),
+        &config("[rules]\ndormant-revived = \"critical\""),
         now(),
     );
     assert_eq!(r.packages[0].verdict, Verdict::Fail);
@@ -140,7 +137,7 @@ fn ignore_suppresses_by_package_version_and_rule() {
 [[ignore]]
 package = "EVIL_pkg"
 version = "1.0.0"
-rule = "exec-encoded-payload"
+rule = "exec-decoded"
 reason = "sandboxed"
 
 [[ignore]]
@@ -157,15 +154,19 @@ reason = "whole package reviewed"
     let exec = evil
         .findings
         .iter()
-        .find(|f| f.rule == "exec-encoded-payload")
+        .find(|f| f.rule == "exec-decoded")
         .unwrap();
     assert_eq!(exec.suppressed.as_deref(), Some("sandboxed"));
     assert!(evil
         .findings
         .iter()
-        .filter(|f| f.rule != "exec-encoded-payload")
+        .filter(|f| f.rule != "exec-decoded")
         .all(|f| f.suppressed.is_none()));
-    assert_eq!(evil.verdict, Verdict::Fail, "network-at-import still high");
+    assert_eq!(
+        evil.verdict,
+        Verdict::Fail,
+        "suspicious-destination still high"
+    );
     assert!(pkg(&r, "mirror-pkg").findings[0].suppressed.is_none());
     let tiny = pkg(&r, "tinyhelper");
     assert!(tiny
@@ -197,7 +198,7 @@ fn suppression_lifts_a_block() {
         .retain(|p| p.name == "vetted-tool" || p.name == "requests");
     apply(&mut r, &Config::default(), now());
     assert_eq!(exit_code(&r), 1);
-    apply(&mut r, &report_support::fixture_config(), now());
+    apply(&mut r, &support::report::fixture_config(), now());
     assert_eq!(exit_code(&r), 0);
     assert_eq!(
         r.packages
@@ -211,7 +212,7 @@ fn suppression_lifts_a_block() {
 
 #[test]
 fn expired_ignore_stops_applying_and_leaves_a_note() {
-    let text = "[[ignore]]\npackage = \"vetted-tool\"\nrule = \"install-hook-download\"\nreason = \"until upstream fixes it\"\nexpires = \"2026-11-19\"\n";
+    let text = "[[ignore]]\npackage = \"vetted-tool\"\nrule = \"install-hook-network\"\nreason = \"until upstream fixes it\"\nexpires = \"2026-11-19\"\n";
     let r = applied(text);
     assert!(pkg(&r, "vetted-tool").findings[0].suppressed.is_none());
     assert_eq!(pkg(&r, "vetted-tool").verdict, Verdict::Fail);
@@ -222,7 +223,7 @@ fn expired_ignore_stops_applying_and_leaves_a_note() {
         .expect("a note");
     assert!(
         note.starts_with(
-            "ignore for vetted-tool (rule install-hook-download) expired on 2026-11-19"
+            "ignore for vetted-tool (rule install-hook-network) expired on 2026-11-19"
         ),
         "{note}"
     );
@@ -237,7 +238,7 @@ fn expired_ignore_stops_applying_and_leaves_a_note() {
 #[test]
 fn apply_is_idempotent() {
     let mut once = raw_report();
-    let cfg = config("[rules]\nnetwork-at-import = \"low\"\n[[ignore]]\npackage = \"x\"\nreason = \"r\"\nexpires = 2020-01-01\n");
+    let cfg = config("[rules]\nsuspicious-destination = \"low\"\n[[ignore]]\npackage = \"x\"\nreason = \"r\"\nexpires = 2020-01-01\n");
     apply(&mut once, &cfg, now());
     let mut twice = once.clone();
     apply(&mut twice, &cfg, now());
@@ -311,7 +312,7 @@ fn an_advisory_ignore_suppresses_that_advisory_only_whatever_the_package() {
     let e = Config::from_toml(
         Path::new("pyvet.toml"),
         "[[ignore]]\nreason = \"r\"\n",
-        &known_rule,
+        &pyvet::catalog::is_known,
     )
     .unwrap_err();
     assert!(
@@ -331,21 +332,22 @@ fn finding<'a>(r: &'a Report, package: &str, rule: &str) -> &'a pyvet::finding::
 #[test]
 fn blocking_findings_get_an_ignore_entry_that_works_once_a_reason_is_given() {
     let r = applied("");
-    let f = finding(&r, "evil-pkg", "network-at-import");
+    let f = finding(&r, "evil-pkg", "suspicious-destination");
     let entry = f.ignore_entry.as_deref().expect("ignore entry");
     assert_eq!(
         entry,
-        "[[ignore]]\npackage = \"evil-pkg\"\nversion = \"1.0.0\"\nrule = \"network-at-import\"\nreason = \"TODO: say why this is acceptable\"\n"
+        "[[ignore]]\npackage = \"evil-pkg\"\nversion = \"1.0.0\"\nrule = \"suspicious-destination\"\nreason = \"TODO: say why this is acceptable\"\n"
     );
     let action = f.action.as_deref().unwrap();
     assert!(
-        action.contains("`pyvet rules network-at-import`"),
+        action.contains("`pyvet rules suspicious-destination`"),
         "{action}"
     );
     assert!(action.contains("pyvet.toml"), "{action}");
 
     // Pasted as is, the placeholder is refused: nobody said why.
-    let e = Config::from_toml(Path::new("pyvet.toml"), entry, &known_rule).unwrap_err();
+    let e =
+        Config::from_toml(Path::new("pyvet.toml"), entry, &pyvet::catalog::is_known).unwrap_err();
     assert!(e.to_string().contains("placeholder reason"), "{e}");
     // With a reason it suppresses exactly that finding.
     let reviewed = entry.replace(
@@ -353,28 +355,25 @@ fn blocking_findings_get_an_ignore_entry_that_works_once_a_reason_is_given() {
         "opens a socket to its own telemetry host; reviewed",
     );
     let r = applied(&reviewed);
-    let f = finding(&r, "evil-pkg", "network-at-import");
+    let f = finding(&r, "evil-pkg", "suspicious-destination");
     assert!(f.suppressed.is_some());
     assert!(
         f.ignore_entry.is_none(),
         "a suppressed finding needs no entry"
     );
-    assert!(finding(&r, "evil-pkg", "exec-encoded-payload")
-        .suppressed
-        .is_none());
+    assert!(finding(&r, "evil-pkg", "exec-decoded").suppressed.is_none());
 }
 
 #[test]
 fn advice_follows_severity_and_rule() {
     let r = applied("");
     // Below fail-on: explained, not offered for ignoring.
-    let low = finding(&r, "evil-pkg", "obfuscated-identifiers");
+    let low = finding(&r, "evil-pkg", "packer");
     assert!(low.ignore_entry.is_none());
     assert!(
         low.action
             .as_deref()
-            .is_some_and(|a| a.contains("`pyvet rules obfuscated-identifiers`")
-                && a.contains("does not block")),
+            .is_some_and(|a| a.contains("`pyvet rules packer`") && a.contains("does not block")),
         "{:?}",
         low.action
     );
@@ -391,7 +390,7 @@ fn advice_follows_severity_and_rule() {
     let mut raw = raw_report();
     raw.packages[0].findings.push(
         pyvet::finding::Finding::new(
-            "network-at-import",
+            "suspicious-destination",
             Severity::High,
             pyvet::finding::Confidence::High,
             "x",
@@ -399,7 +398,7 @@ fn advice_follows_severity_and_rule() {
         .with_action("upgrade requests to 9.9 or later"),
     );
     apply(&mut raw, &config(""), now());
-    let f = finding(&raw, "requests", "network-at-import");
+    let f = finding(&raw, "requests", "suspicious-destination");
     let action = f.action.as_deref().unwrap();
     assert!(
         action.starts_with("upgrade requests to 9.9 or later; if it does not apply"),
@@ -407,13 +406,13 @@ fn advice_follows_severity_and_rule() {
     );
     // Applying again (under another policy) does not stack advice.
     apply(&mut raw, &config("fail-on = \"critical\""), now());
-    let f = finding(&raw, "requests", "network-at-import");
+    let f = finding(&raw, "requests", "suspicious-destination");
     assert_eq!(
         f.action.as_deref(),
         Some("upgrade requests to 9.9 or later")
     );
     assert!(f.ignore_entry.is_none(), "no longer blocks");
-    let low = finding(&raw, "evil-pkg", "network-at-import");
+    let low = finding(&raw, "evil-pkg", "suspicious-destination");
     assert!(low.action.as_deref().unwrap().contains("fail-on critical"));
 }
 
@@ -433,7 +432,7 @@ fn info_findings_get_no_advice_and_entries_name_the_file_in_use() {
     apply(&mut r, &Config::default(), now());
     let info = finding(&r, "requests", "maintainers");
     assert!(info.action.is_none() && info.ignore_entry.is_none());
-    let f = finding(&r, "evil-pkg", "exec-encoded-payload");
+    let f = finding(&r, "evil-pkg", "exec-decoded");
     assert!(f
         .ignore_entry
         .as_deref()
@@ -445,7 +444,7 @@ fn info_findings_get_no_advice_and_entries_name_the_file_in_use() {
 #[test]
 fn ignore_entries_quote_hostile_names() {
     let mut r = raw_report();
-    for f in &mut report_support::package_mut(&mut r, "evil-pkg").findings {
+    for f in &mut support::report::package_mut(&mut r, "evil-pkg").findings {
         f.package = Some("x\"\n[evil]".into());
     }
     apply(&mut r, &config(""), now());

@@ -1,10 +1,10 @@
 //! Snapshot tests of every renderer over the fixture report, plus the properties snapshots
 //! cannot show (colour only on request, hostile text neutralised, JSON round-trips).
 
-mod report_support;
+mod support;
 
 use pyvet::report::{self, table, Format, Report};
-use report_support::{realistic_report, report, settings_for, test_catalog};
+use support::report::{realistic_report, report, settings_for};
 
 /// A project directory that differs per run, as a real one under a temporary directory does.
 fn project_dir() -> std::path::PathBuf {
@@ -22,7 +22,7 @@ fn rendered(format: Format) -> (String, insta::Settings) {
         .port();
     let r = realistic_report(&root, port);
     let out = match format {
-        Format::Sarif => report::sarif::render_with(&r, &test_catalog),
+        Format::Sarif => report::sarif::render(&r),
         f => report::render(&r, f, false),
     };
     (out, settings_for(&root, port))
@@ -150,13 +150,13 @@ fn summary_line_says_blocked_or_ok() {
     );
     let cfg = pyvet::config::Config {
         fail_on: pyvet::finding::Severity::Critical,
-        ..report_support::fixture_config()
+        ..support::report::fixture_config()
     };
     for p in &mut r.packages {
         p.findings
             .retain(|f| f.severity < pyvet::finding::Severity::Critical);
     }
-    pyvet::policy::apply(&mut r, &cfg, report_support::now());
+    pyvet::policy::apply(&mut r, &cfg, support::report::now());
     assert!(
         report::summary_line(&r).ends_with(" — OK"),
         "{}",
@@ -235,7 +235,7 @@ fn empty_report_renders_everywhere() {
     let mut r = report();
     r.packages.clear();
     r.notes.clear();
-    pyvet::policy::apply(&mut r, &Default::default(), report_support::now());
+    pyvet::policy::apply(&mut r, &Default::default(), support::report::now());
     let table = report::render(&r, Format::Table, false);
     assert!(table.contains("No packages to vet."), "{table}");
     assert!(
@@ -254,13 +254,13 @@ fn empty_report_renders_everywhere() {
 #[test]
 fn table_lists_only_medium_and_above_when_findings_are_many() {
     use pyvet::finding::{Confidence, Finding, Severity};
-    let mut r = report_support::raw_report();
+    let mut r = support::report::raw_report();
     let oldlib = r.packages.iter_mut().find(|p| p.name == "oldlib").unwrap();
     for i in 0..table::SHOW_ALL_BELOW {
         for (severity, what) in [(Severity::Low, "low"), (Severity::Info, "info")] {
             oldlib.findings.push(
                 Finding::new(
-                    "dormant-project",
+                    "dormant-revived",
                     severity,
                     Confidence::Low,
                     format!("{what} number {i}"),
@@ -271,19 +271,16 @@ fn table_lists_only_medium_and_above_when_findings_are_many() {
     }
     pyvet::policy::apply(
         &mut r,
-        &report_support::fixture_config(),
-        report_support::now(),
+        &support::report::fixture_config(),
+        support::report::now(),
     );
     let out = plain_table(&r);
     assert!(out.contains("\nFindings (medium and above)\n"), "{out}");
     assert!(!out.contains("info number"), "{out}");
     assert!(!out.contains("low number"), "{out}");
-    assert!(
-        !out.contains("obfuscated-identifiers\n"),
-        "low finding listed:\n{out}"
-    );
-    assert!(out.contains("exec-encoded-payload\n"), "{out}");
-    assert!(out.contains("release-too-new\n"), "{out}");
+    assert!(!out.contains("packer\n"), "low finding listed:\n{out}");
+    assert!(out.contains("exec-decoded\n"), "{out}");
+    assert!(out.contains("recent-release\n"), "{out}");
     // 3 lows from the fixture and the added ones are counted; infos are summarised apart.
     assert!(
         out.contains(&format!(
@@ -294,7 +291,7 @@ fn table_lists_only_medium_and_above_when_findings_are_many() {
     );
     assert!(
         out.contains(&format!(
-            "{} info findings (dormant-project {}) not listed",
+            "{} info findings (dormant-revived {}) not listed",
             table::SHOW_ALL_BELOW,
             table::SHOW_ALL_BELOW
         )),
@@ -353,8 +350,8 @@ fn owners_finding_does_not_make_a_clean_package_read_pass_1() {
         Confidence::High,
         "owners: alice (Owner)",
     );
-    r.packages = vec![report_support::package("quietpkg", "1.0", 3, vec![owners])];
-    pyvet::policy::apply(&mut r, &Default::default(), report_support::now());
+    r.packages = vec![support::report::package("quietpkg", "1.0", 3, vec![owners])];
+    pyvet::policy::apply(&mut r, &Default::default(), support::report::now());
     let text = table::render(&r, false);
     let row = text.lines().find(|l| l.contains("quietpkg")).expect("row");
     let cells: Vec<&str> = row.split(['│', '┆']).map(str::trim).collect();
@@ -374,7 +371,7 @@ fn piped_table_fits_100_columns_whatever_the_names() {
     let mut r = realistic_report(&root, 1);
     let long = "a-package-name-that-goes-on-and-on-".repeat(5);
     let f = Finding::new(
-        "network-at-import",
+        "suspicious-destination",
         Severity::High,
         Confidence::High,
         "x".repeat(300),
@@ -385,14 +382,14 @@ fn piped_table_fits_100_columns_whatever_the_names() {
     .with_evidence(format!("{}\n{}", "y".repeat(400), "z".repeat(400)))
     .with_match("z".repeat(150))
     .with_decoded("w".repeat(300));
-    let mut p = report_support::package(&long, "1.0", 99, vec![f]);
+    let mut p = support::report::package(&long, "1.0", 99, vec![f]);
     p.change = Some(format!("upgraded from {}", "9".repeat(120)));
     r.packages.push(p);
     r.notes.push("n".repeat(250));
     pyvet::policy::apply(
         &mut r,
-        &report_support::fixture_config(),
-        report_support::now(),
+        &support::report::fixture_config(),
+        support::report::now(),
     );
     let out = plain_table(&r);
     for line in out.lines() {
@@ -416,7 +413,7 @@ fn piped_table_fits_100_columns_whatever_the_names() {
 
 #[test]
 fn one_ignore_entry_per_rule_even_when_it_fires_twice() {
-    let mut r = report_support::raw_report();
+    let mut r = support::report::raw_report();
     let evil = r
         .packages
         .iter_mut()
@@ -425,20 +422,20 @@ fn one_ignore_entry_per_rule_even_when_it_fires_twice() {
     let mut again = evil
         .findings
         .iter()
-        .find(|f| f.rule == "network-at-import")
+        .find(|f| f.rule == "suspicious-destination")
         .unwrap()
         .clone();
     again.location.line = Some(40);
     evil.findings.push(again);
     pyvet::policy::apply(
         &mut r,
-        &report_support::fixture_config(),
-        report_support::now(),
+        &support::report::fixture_config(),
+        support::report::now(),
     );
     for format in [Format::Table, Format::Markdown] {
         let out = report::render(&r, format, false);
         assert_eq!(
-            out.matches("rule = \"network-at-import\"").count(),
+            out.matches("rule = \"suspicious-destination\"").count(),
             1,
             "{format:?}:\n{out}"
         );

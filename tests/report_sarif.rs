@@ -1,15 +1,15 @@
 //! SARIF 2.1.0 structure checks: the constraints of the official schema that dashboards rely
 //! on, checked by hand on the rendered fixture (the schema itself is not vendored).
 
-mod report_support;
+mod support;
 
 use pyvet::finding::Severity;
 use pyvet::report::{self, sarif, Format};
-use report_support::{report, test_catalog};
 use serde_json::Value;
+use support::report::report;
 
 fn sarif_of(r: &pyvet::report::Report) -> Value {
-    serde_json::from_str(&sarif::render_with(r, &test_catalog)).expect("SARIF is JSON")
+    serde_json::from_str(&sarif::render(r)).expect("SARIF is JSON")
 }
 
 #[test]
@@ -110,7 +110,7 @@ fn locations_for_code_and_package_findings() {
     let v = sarif_of(&report());
     // Code: anchored to the package's line in the lockfile (a file of the repository), with the
     // path inside the artifact as a logical and a related location.
-    let res = result_for(&v, "exec-encoded-payload");
+    let res = result_for(&v, "exec-decoded");
     let code = &res["locations"][0]["physicalLocation"];
     assert_eq!(code["artifactLocation"]["uri"], "requirements.txt");
     assert_eq!(code["artifactLocation"]["uriBaseId"], "%SRCROOT%");
@@ -132,7 +132,7 @@ fn locations_for_code_and_package_findings() {
         .starts_with("exec(base64"));
     assert_eq!(res["properties"]["locationKind"], "artifact");
     // Package-level: the lockfile, at the package's line.
-    let meta = &result_for(&v, "release-too-new")["locations"][0]["physicalLocation"];
+    let meta = &result_for(&v, "recent-release")["locations"][0]["physicalLocation"];
     assert_eq!(meta["artifactLocation"]["uri"], "requirements.txt");
     assert_eq!(meta["region"]["startLine"], 7);
     // About a whole artifact: the package's line too, the artifact as the logical location.
@@ -158,41 +158,31 @@ fn package_without_line_points_at_line_one() {
         .unwrap();
     p.line = None;
     let v = sarif_of(&r);
-    let meta = &result_for(&v, "release-too-new")["locations"][0]["physicalLocation"];
+    let meta = &result_for(&v, "recent-release")["locations"][0]["physicalLocation"];
     assert_eq!(meta["region"]["startLine"], 1);
 }
 
 #[test]
 fn levels_messages_and_rules() {
     let v = sarif_of(&report());
-    assert_eq!(result_for(&v, "exec-encoded-payload")["level"], "error");
-    assert_eq!(result_for(&v, "network-at-import")["level"], "error");
-    assert_eq!(result_for(&v, "release-too-new")["level"], "warning");
-    assert_eq!(result_for(&v, "dormant-project")["level"], "note");
-    let text = result_for(&v, "release-too-new")["message"]["text"]
+    assert_eq!(result_for(&v, "exec-decoded")["level"], "error");
+    assert_eq!(result_for(&v, "suspicious-destination")["level"], "error");
+    assert_eq!(result_for(&v, "recent-release")["level"], "warning");
+    assert_eq!(result_for(&v, "dormant-revived")["level"], "note");
+    let text = result_for(&v, "recent-release")["message"]["text"]
         .as_str()
         .unwrap();
     assert!(text.contains("tinyhelper==0.0.2"), "{text}");
     let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
-    let exec = rules
-        .iter()
-        .find(|r| r["id"] == "exec-encoded-payload")
-        .unwrap();
-    assert_eq!(
-        exec["shortDescription"]["text"],
-        "Executes a decoded (base64, hex, zlib) payload"
-    );
-    assert!(exec["fullDescription"]["text"]
-        .as_str()
-        .unwrap()
-        .starts_with("Code that decodes"));
-    assert!(exec["help"]["text"]
-        .as_str()
-        .unwrap()
-        .starts_with("Code that decodes"));
+    // Rule descriptions come from the real catalogue.
+    let exec = rules.iter().find(|r| r["id"] == "exec-decoded").unwrap();
+    let info = pyvet::catalog::find("exec-decoded").unwrap();
+    assert_eq!(exec["shortDescription"]["text"], info.summary);
+    assert_eq!(exec["fullDescription"]["text"], info.help);
+    assert_eq!(exec["help"]["text"], info.help);
     assert_eq!(exec["defaultConfiguration"]["level"], "error");
     assert_eq!(
-        rules.iter().find(|r| r["id"] == "release-too-new").unwrap()["defaultConfiguration"]
+        rules.iter().find(|r| r["id"] == "recent-release").unwrap()["defaultConfiguration"]
             ["level"],
         "warning"
     );
@@ -201,7 +191,7 @@ fn levels_messages_and_rules() {
 #[test]
 fn suppressed_findings_carry_the_reason() {
     let v = sarif_of(&report());
-    let res = result_for(&v, "install-hook-download");
+    let res = result_for(&v, "install-hook-network");
     let s = &res["suppressions"][0];
     assert_eq!(s["kind"], "external");
     assert_eq!(s["status"], "accepted");
@@ -209,9 +199,7 @@ fn suppressed_findings_carry_the_reason() {
         .as_str()
         .unwrap()
         .starts_with("Reviewed:"));
-    assert!(result_for(&v, "exec-encoded-payload")
-        .get("suppressions")
-        .is_none());
+    assert!(result_for(&v, "exec-decoded").get("suppressions").is_none());
 }
 
 #[test]
@@ -273,7 +261,7 @@ fn odd_paths_become_valid_uris() {
         .findings[0];
     f.location.path = Some("evil pkg/ü#x?.py".into());
     let v = sarif_of(&r);
-    let uri = result_for(&v, "exec-encoded-payload")["relatedLocations"][0]["physicalLocation"]
+    let uri = result_for(&v, "exec-decoded")["relatedLocations"][0]["physicalLocation"]
         ["artifactLocation"]["uri"]
         .as_str()
         .unwrap()
@@ -293,7 +281,7 @@ fn scan_results_point_at_the_scanned_file_and_includes_at_their_own_file() {
         "dist/evil_pkg-1.0.0-py3-none-any.whl".into(),
     ];
     let v = sarif_of(&r);
-    let loc = &result_for(&v, "exec-encoded-payload")["locations"][0]["physicalLocation"];
+    let loc = &result_for(&v, "exec-decoded")["locations"][0]["physicalLocation"];
     assert_eq!(
         loc["artifactLocation"]["uri"],
         "dist/evil_pkg-1.0.0-py3-none-any.whl"
@@ -308,7 +296,7 @@ fn scan_results_point_at_the_scanned_file_and_includes_at_their_own_file() {
         .unwrap()
         .file = Some("requirements/base.txt".into());
     let v = sarif_of(&r);
-    let loc = &result_for(&v, "network-at-import")["locations"][0]["physicalLocation"];
+    let loc = &result_for(&v, "suspicious-destination")["locations"][0]["physicalLocation"];
     assert_eq!(loc["artifactLocation"]["uri"], "requirements/base.txt");
     assert_eq!(loc["region"]["startLine"], 5);
     // An absolute path gets no base id.
@@ -318,7 +306,7 @@ fn scan_results_point_at_the_scanned_file_and_includes_at_their_own_file() {
         p.file = None;
     }
     let v = sarif_of(&r);
-    let loc = &result_for(&v, "network-at-import")["locations"][0]["physicalLocation"];
+    let loc = &result_for(&v, "suspicious-destination")["locations"][0]["physicalLocation"];
     assert_eq!(
         loc["artifactLocation"]["uri"],
         "/work/project/requirements.txt"
@@ -329,18 +317,18 @@ fn scan_results_point_at_the_scanned_file_and_includes_at_their_own_file() {
 #[test]
 fn results_say_what_matched_and_what_to_do() {
     let v = sarif_of(&report());
-    let res = result_for(&v, "network-at-import");
+    let res = result_for(&v, "suspicious-destination");
     let text = res["message"]["text"].as_str().unwrap();
     assert!(
         text.contains("(in evil_pkg-1.0.0-py3-none-any.whl/evil_pkg/__init__.py:7)"),
         "{text}"
     );
     assert!(
-        text.contains("To act: check it (`pyvet rules network-at-import`)"),
+        text.contains("To act: check it (`pyvet rules suspicious-destination`)"),
         "{text}"
     );
     assert!(res["properties"]["ignoreEntry"]
         .as_str()
         .unwrap()
-        .contains("rule = \"network-at-import\""));
+        .contains("rule = \"suspicious-destination\""));
 }

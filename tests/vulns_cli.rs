@@ -1,26 +1,24 @@
 //! `pyvet db import | update | info` through the binary, with a temporary --cache-dir.
 
-mod harden_support;
 mod support;
 
 use std::path::{Path, PathBuf};
 
-use std::process::{Command, Output};
-use support::TempDir;
+use std::process::Output;
+
+use support::Sandbox;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/osv")
 }
 
+/// `pyvet ARGS` from the shared sandboxed launcher, with its cache at `cache`.
 fn pyvet(cache: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pyvet"))
+    Sandbox::new()
+        .pyvet()
         .arg("--cache-dir")
         .arg(cache)
         .args(args)
-        .env_remove("PYVET_OSV_URL")
-        .env_remove("PYVET_OFFLINE")
-        .env_remove("PYVET_CACHE_DIR")
-        .env("NO_COLOR", "1")
         .output()
         .expect("run pyvet")
 }
@@ -33,10 +31,10 @@ const T0: &str = "2026-01-01T00:00:00Z";
 
 #[test]
 fn import_directory_then_info() {
-    let cache = TempDir::new("dir");
+    let cache = support::tempdir();
     let records = fixtures().join("records");
     let out = pyvet(
-        &cache.0,
+        cache.path(),
         &["--now", T0, "db", "import", records.to_str().unwrap()],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -47,13 +45,16 @@ fn import_directory_then_info() {
     );
     assert!(stdout.contains("1 withdrawn records skipped"), "{stdout}");
 
-    let out = pyvet(&cache.0, &["--now", "2026-01-03T00:00:00Z", "db", "info"]);
+    let out = pyvet(
+        cache.path(),
+        &["--now", "2026-01-03T00:00:00Z", "db", "info"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
         stdout.contains(&format!(
             "location:  {}",
-            cache.0.join("osv").join("db.jsonl").display()
+            cache.path().join("osv").join("db.jsonl").display()
         )),
         "{stdout}"
     );
@@ -81,21 +82,24 @@ fn import_directory_then_info() {
 
 #[test]
 fn info_warns_when_stale_and_speaks_json() {
-    let cache = TempDir::new("stale");
+    let cache = support::tempdir();
     let records = fixtures().join("records");
     let out = pyvet(
-        &cache.0,
+        cache.path(),
         &["--now", T0, "db", "import", records.to_str().unwrap()],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 
-    let out = pyvet(&cache.0, &["--now", "2026-01-09T00:00:01Z", "db", "info"]);
+    let out = pyvet(
+        cache.path(),
+        &["--now", "2026-01-09T00:00:01Z", "db", "info"],
+    );
     assert_eq!(out.status.code(), Some(0));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("last updated 8 days ago"), "{stderr}");
 
     let out = pyvet(
-        &cache.0,
+        cache.path(),
         &[
             "--now",
             "2026-01-09T00:00:01Z",
@@ -118,28 +122,28 @@ fn info_warns_when_stale_and_speaks_json() {
 
 #[test]
 fn info_without_database() {
-    let cache = TempDir::new("empty");
-    let out = pyvet(&cache.0, &["db", "info"]);
+    let cache = support::tempdir();
+    let out = pyvet(cache.path(), &["db", "info"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(
         text(&out.stdout).contains("no vulnerability database imported"),
         "{}",
         text(&out.stdout)
     );
-    let out = pyvet(&cache.0, &["--format", "json", "db", "info"]);
+    let out = pyvet(cache.path(), &["--format", "json", "db", "info"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["imported"], false);
 }
 
 #[test]
 fn malformed_record_fails_naming_file_and_line() {
-    let cache = TempDir::new("bad");
+    let cache = support::tempdir();
     let bad = fixtures().join("malformed");
-    let out = pyvet(&cache.0, &["db", "import", bad.to_str().unwrap()]);
+    let out = pyvet(cache.path(), &["db", "import", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("PYSEC-0000-9999.json:5:"), "{stderr}");
-    assert!(!vulns_db_exists(&cache.0));
+    assert!(!vulns_db_exists(cache.path()));
 }
 
 fn vulns_db_exists(cache: &Path) -> bool {
@@ -152,7 +156,7 @@ fn write_zip(files: &[(String, Vec<u8>)]) -> Vec<u8> {
         .iter()
         .map(|(n, d)| (n.as_str(), d.as_slice()))
         .collect();
-    harden_support::zip_of(&refs)
+    support::archives::zip_of(&refs)
 }
 
 fn fixture_files(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
@@ -175,14 +179,14 @@ fn fixture_files(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
 
 #[test]
 fn import_zip_export() {
-    let cache = TempDir::new("zip");
+    let cache = support::tempdir();
     let mut files = Vec::new();
     fixture_files(&fixtures().join("records"), &mut files);
     files.push(("README.txt".into(), b"not a record".to_vec()));
-    let zip = cache.0.join("PyPI-all.zip");
+    let zip = cache.path().join("PyPI-all.zip");
     std::fs::write(&zip, write_zip(&files)).unwrap();
     let out = pyvet(
-        &cache.0,
+        cache.path(),
         &["--now", T0, "db", "import", zip.to_str().unwrap()],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -191,7 +195,7 @@ fn import_zip_export() {
         "{}",
         text(&out.stdout)
     );
-    let out = pyvet(&cache.0, &["db", "info"]);
+    let out = pyvet(cache.path(), &["db", "info"]);
     assert!(
         text(&out.stdout).contains("PyPI-all.zip"),
         "{}",
@@ -201,11 +205,11 @@ fn import_zip_export() {
 
 #[test]
 fn broken_zip_member_is_named() {
-    let cache = TempDir::new("zipbad");
+    let cache = support::tempdir();
     let bad = std::fs::read(fixtures().join("malformed/PYSEC-0000-9999.json")).unwrap();
-    let zip = cache.0.join("export.zip");
+    let zip = cache.path().join("export.zip");
     std::fs::write(&zip, write_zip(&[("PYSEC-0000-9999.json".into(), bad)])).unwrap();
-    let out = pyvet(&cache.0, &["db", "import", zip.to_str().unwrap()]);
+    let out = pyvet(cache.path(), &["db", "import", zip.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(
@@ -213,9 +217,9 @@ fn broken_zip_member_is_named() {
         "{stderr}"
     );
 
-    let not_zip = cache.0.join("garbage.zip");
+    let not_zip = cache.path().join("garbage.zip");
     std::fs::write(&not_zip, b"PK\x03\x04 this is not really a zip").unwrap();
-    let out = pyvet(&cache.0, &["db", "import", not_zip.to_str().unwrap()]);
+    let out = pyvet(cache.path(), &["db", "import", not_zip.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains("garbage.zip: bad OSV zip"),
@@ -226,9 +230,9 @@ fn broken_zip_member_is_named() {
 
 #[test]
 fn update_defaults_to_the_public_osv_export() {
-    let cache = TempDir::new("nourl");
+    let cache = support::tempdir();
     // Offline, so nothing is fetched; the error names where it would have downloaded from.
-    let out = pyvet(&cache.0, &["--offline", "db", "update"]);
+    let out = pyvet(cache.path(), &["--offline", "db", "update"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(stderr.contains(pyvet::vulns::DEFAULT_OSV_URL), "{stderr}");
@@ -248,8 +252,8 @@ fn update_over_http_keeps_the_etag_so_an_unchanged_export_costs_one_request() {
         },
     );
     let url = s.url("/osv/PyPI/all.zip");
-    let cache = TempDir::new("etag");
-    let out = pyvet(&cache.0, &["--now", T0, "db", "update", "--url", &url]);
+    let cache = support::tempdir();
+    let out = pyvet(cache.path(), &["--now", T0, "db", "update", "--url", &url]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(
         text(&out.stdout).contains("imported 8 records"),
@@ -261,7 +265,10 @@ fn update_over_http_keeps_the_etag_so_an_unchanged_export_costs_one_request() {
     assert_eq!(first[0].header("if-none-match"), None);
 
     let later = "2026-01-05T00:00:00Z";
-    let out = pyvet(&cache.0, &["--now", later, "db", "update", "--url", &url]);
+    let out = pyvet(
+        cache.path(),
+        &["--now", later, "db", "update", "--url", &url],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(
         text(&out.stdout).contains("unchanged"),
@@ -274,7 +281,7 @@ fn update_over_http_keeps_the_etag_so_an_unchanged_export_costs_one_request() {
 
     // The check counts as an update: the database is current as of the second run.
     let out = pyvet(
-        &cache.0,
+        cache.path(),
         &["--now", later, "--format", "json", "db", "info"],
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -285,7 +292,10 @@ fn update_over_http_keeps_the_etag_so_an_unchanged_export_costs_one_request() {
     // A different URL is not sent the other export's ETag.
     s.add("/other.zip", write_zip(&files), "application/zip");
     let other = s.url("/other.zip");
-    let out = pyvet(&cache.0, &["--now", later, "db", "update", "--url", &other]);
+    let out = pyvet(
+        cache.path(),
+        &["--now", later, "db", "update", "--url", &other],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         s.requests_for("/other.zip")[0].header("if-none-match"),
@@ -295,12 +305,9 @@ fn update_over_http_keeps_the_etag_so_an_unchanged_export_costs_one_request() {
 
 #[test]
 fn vulnerability_check_without_a_database_is_a_tool_error_naming_the_fix() {
-    let dir = TempDir::new("nodb");
-    std::fs::write(dir.0.join("requirements.txt"), "django==3.2.0\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_pyvet"))
-        .current_dir(&dir.0)
-        .arg("--cache-dir")
-        .arg(dir.0.join("cache"))
+    let dir = support::tempdir();
+    std::fs::write(dir.path().join("requirements.txt"), "django==3.2.0\n").unwrap();
+    let out = support::hermetic_pyvet(dir.path(), &dir.path().join("cache"))
         .args([
             "--offline",
             "audit",
@@ -308,9 +315,6 @@ fn vulnerability_check_without_a_database_is_a_tool_error_naming_the_fix() {
             "--checks",
             "vulns",
         ])
-        .env_remove("PYVET_OSV_URL")
-        .env("PIP_CONFIG_FILE", "/dev/null")
-        .env("UV_CONFIG_FILE", "/dev/null")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
@@ -321,9 +325,9 @@ fn vulnerability_check_without_a_database_is_a_tool_error_naming_the_fix() {
 
 #[test]
 fn update_offline_is_an_error_without_leaking_credentials() {
-    let cache = TempDir::new("offline");
+    let cache = support::tempdir();
     let out = pyvet(
-        &cache.0,
+        cache.path(),
         &[
             "--offline",
             "db",
@@ -344,15 +348,16 @@ fn update_offline_is_an_error_without_leaking_credentials() {
 
 #[test]
 fn update_from_a_file_url_in_the_environment() {
-    let cache = TempDir::new("fileurl");
+    let cache = support::tempdir();
     let mut files = Vec::new();
     fixture_files(&fixtures().join("records"), &mut files);
-    let zip = cache.0.join("mirror.zip");
+    let zip = cache.path().join("mirror.zip");
     std::fs::write(&zip, write_zip(&files)).unwrap();
     let url = format!("file://{}", zip.display());
-    let out = Command::new(env!("CARGO_BIN_EXE_pyvet"))
+    let out = Sandbox::new()
+        .pyvet()
         .arg("--cache-dir")
-        .arg(&cache.0)
+        .arg(cache.path())
         .args(["--offline", "db", "update"])
         .env("PYVET_OSV_URL", &url)
         .output()
@@ -363,5 +368,5 @@ fn update_from_a_file_url_in_the_environment() {
         "{}",
         text(&out.stdout)
     );
-    assert!(vulns_db_exists(&cache.0));
+    assert!(vulns_db_exists(cache.path()));
 }

@@ -6,8 +6,6 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use support::TempDir;
-
 use pyvet::finding::{Finding, Severity};
 use pyvet::vulns::{self, VulnDb};
 
@@ -19,10 +17,10 @@ fn now() -> jiff::Timestamp {
     "2026-01-01T00:00:00Z".parse().unwrap()
 }
 
-fn imported(tag: &str) -> (TempDir, VulnDb) {
-    let dir = TempDir::new(tag);
-    vulns::import_path(&dir.0, &fixtures().join("records"), now()).unwrap();
-    let db = VulnDb::open(&dir.0).unwrap().expect("database present");
+fn imported() -> (tempfile::TempDir, VulnDb) {
+    let dir = support::tempdir();
+    vulns::import_path(dir.path(), &fixtures().join("records"), now()).unwrap();
+    let db = VulnDb::open(dir.path()).unwrap().expect("database present");
     (dir, db)
 }
 
@@ -49,14 +47,14 @@ fn clean(db: &VulnDb, name: &str, version: &str) -> bool {
 
 #[test]
 fn no_database_is_none() {
-    let dir = TempDir::new("none");
-    assert!(VulnDb::open(&dir.0).unwrap().is_none());
+    let dir = support::tempdir();
+    assert!(VulnDb::open(dir.path()).unwrap().is_none());
 }
 
 #[test]
 fn import_counts_and_skips() {
-    let dir = TempDir::new("counts");
-    let s = vulns::import_path(&dir.0, &fixtures().join("records"), now()).unwrap();
+    let dir = support::tempdir();
+    let s = vulns::import_path(dir.path(), &fixtures().join("records"), now()).unwrap();
     assert_eq!(s.files, 11);
     // 11 files: 1 withdrawn, 1 npm-only, 1 GIT-only (no matchable entry) are not stored.
     assert_eq!(s.info.records, 8);
@@ -74,7 +72,7 @@ fn import_counts_and_skips() {
 
 #[test]
 fn folded_aliases_give_one_finding_with_all_ids() {
-    let (_d, db) = imported("fold");
+    let (_d, db) = imported();
     let f = one(&db, "Alpha_HTTP", "2.31.0");
     assert_eq!(f.rule, "known-vulnerability");
     assert_eq!(ids(&f), ["PYSEC-0000-0001", "GHSA-0000-aaaa-0001"]);
@@ -110,7 +108,7 @@ fn folded_aliases_give_one_finding_with_all_ids() {
 
 #[test]
 fn several_introduced_fixed_pairs() {
-    let (_d, db) = imported("pairs");
+    let (_d, db) = imported();
     for v in ["0.9", "1.2.5", "1.9", "2.1.1", "2.2"] {
         assert!(clean(&db, "beta-parser", v), "{v} should be clean");
     }
@@ -132,7 +130,7 @@ fn several_introduced_fixed_pairs() {
 
 #[test]
 fn last_affected_is_inclusive() {
-    let (_d, db) = imported("last");
+    let (_d, db) = imported();
     assert!(clean(&db, "gamma-tools", "0.9"));
     assert!(clean(&db, "gamma-tools", "1.0rc1"));
     let f = one(&db, "gamma.tools", "1.0");
@@ -146,7 +144,7 @@ fn last_affected_is_inclusive() {
 
 #[test]
 fn introduced_zero_with_limit() {
-    let (_d, db) = imported("limit");
+    let (_d, db) = imported();
     one(&db, "delta-cache", "0.0.1");
     let f = one(&db, "delta-cache", "2.9");
     assert_eq!(f.severity, Severity::High, "database severity HIGH");
@@ -157,7 +155,7 @@ fn introduced_zero_with_limit() {
 
 #[test]
 fn explicit_versions_only_with_pre_and_post_releases() {
-    let (_d, db) = imported("versions");
+    let (_d, db) = imported();
     one(&db, "epsilon-cli", "0.9");
     one(&db, "epsilon-cli", "0.9.0");
     one(&db, "epsilon-cli", "1.0rc1");
@@ -170,7 +168,7 @@ fn explicit_versions_only_with_pre_and_post_releases() {
 
 #[test]
 fn pre_releases_at_range_edges() {
-    let (_d, db) = imported("pre");
+    let (_d, db) = imported();
     assert!(clean(&db, "zeta-web", "1.0rc1"), "before introduced 1.0");
     one(&db, "zeta-web", "1.0");
     let f = one(&db, "zeta-web", "1.1rc1");
@@ -186,7 +184,7 @@ fn pre_releases_at_range_edges() {
 
 #[test]
 fn malicious_package_is_critical() {
-    let (_d, db) = imported("mal");
+    let (_d, db) = imported();
     let f = one(&db, "Evil_Pkg.Demo", "0.0.1");
     assert_eq!(f.rule, "known-malicious");
     assert_eq!(f.severity, Severity::Critical);
@@ -202,7 +200,7 @@ fn malicious_package_is_critical() {
 
 #[test]
 fn git_only_and_unknown_packages_are_clean() {
-    let (_d, db) = imported("git");
+    let (_d, db) = imported();
     assert!(clean(&db, "eta-git", "1.0"));
     assert!(clean(&db, "beta-parser-extras", "1.0"));
     assert!(clean(&db, "unknown", "1.0"));
@@ -210,7 +208,7 @@ fn git_only_and_unknown_packages_are_clean() {
 
 #[test]
 fn non_pep440_pin_is_unchecked() {
-    let (_d, db) = imported("weird");
+    let (_d, db) = imported();
     let f = one(&db, "beta-parser", "not a version");
     assert_eq!(f.rule, "vuln-unchecked");
     assert!(f.message.contains("PYSEC-0000-0002"), "{}", f.message);
@@ -220,7 +218,7 @@ fn non_pep440_pin_is_unchecked() {
 fn staleness_counts_from_the_newest_record_and_the_last_update() {
     // The fixture's newest record is from 2025-10-01: imported on 2026-01-01 it is already
     // three months behind, whatever the import time says.
-    let (_d, db) = imported("stale");
+    let (_d, db) = imported();
     assert_eq!(db.imported_at(), now());
     assert_eq!(db.updated_at(), now());
     assert_eq!(db.data_age_days(now()), 92);
@@ -232,15 +230,15 @@ fn staleness_counts_from_the_newest_record_and_the_last_update() {
     );
 
     // Fresh data: stale only once the last update is more than 7 days old.
-    let src = TempDir::new("fresh-src");
+    let src = support::tempdir();
     std::fs::write(
-        src.0.join("PYSEC-0000-0100.json"),
+        src.path().join("PYSEC-0000-0100.json"),
         r#"{"id":"PYSEC-0000-0100","modified":"2025-12-31T00:00:00Z","affected":[{"package":{"ecosystem":"PyPI","name":"fresh"},"versions":["1.0"]}]}"#,
     )
     .unwrap();
-    let dir = TempDir::new("fresh");
-    vulns::import_path(&dir.0, &src.0, now()).unwrap();
-    let db = VulnDb::open(&dir.0).unwrap().unwrap();
+    let dir = support::tempdir();
+    vulns::import_path(dir.path(), src.path(), now()).unwrap();
+    let db = VulnDb::open(dir.path()).unwrap().unwrap();
     let day = jiff::SignedDuration::from_hours(24);
     assert!(db.stale_note(now()).is_none());
     assert!(!db.is_stale(now().checked_add(day * 6).unwrap()));
@@ -253,7 +251,7 @@ fn staleness_counts_from_the_newest_record_and_the_last_update() {
 /// The expectations in testdata/osv/README.md for requirements-old.txt.
 #[test]
 fn requirements_old_fixture_matches_its_readme() {
-    let (_d, db) = imported("e2e");
+    let (_d, db) = imported();
     let text = std::fs::read_to_string(fixtures().join("requirements-old.txt")).unwrap();
     let mut got = Vec::new();
     for line in text
@@ -287,32 +285,32 @@ fn requirements_old_fixture_matches_its_readme() {
 
 #[test]
 fn malformed_record_names_file_and_line_and_keeps_old_db() {
-    let (dir, _db) = imported("bad");
-    let err = vulns::import_path(&dir.0, &fixtures().join("malformed"), now()).unwrap_err();
+    let (dir, _db) = imported();
+    let err = vulns::import_path(dir.path(), &fixtures().join("malformed"), now()).unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("PYSEC-0000-9999.json:5:"), "{msg}");
     // The earlier database is untouched.
-    let db = VulnDb::open(&dir.0).unwrap().unwrap();
+    let db = VulnDb::open(dir.path()).unwrap().unwrap();
     assert_eq!(db.info().records, 8);
 }
 
 #[test]
 fn empty_directory_is_an_error() {
-    let dir = TempDir::new("empty");
-    let src = TempDir::new("empty-src");
-    let err = vulns::import_path(&dir.0, &src.0, now()).unwrap_err();
+    let dir = support::tempdir();
+    let src = support::tempdir();
+    let err = vulns::import_path(dir.path(), src.path(), now()).unwrap_err();
     assert!(err.to_string().contains("no OSV records"), "{err}");
-    assert!(VulnDb::open(&dir.0).unwrap().is_none());
+    assert!(VulnDb::open(dir.path()).unwrap().is_none());
 }
 
 #[test]
 fn corrupt_database_is_an_error_not_a_panic() {
-    let (dir, _db) = imported("corrupt");
-    let path = vulns::db_path(&dir.0);
+    let (dir, _db) = imported();
+    let path = vulns::db_path(dir.path());
     let bytes = std::fs::read(&path).unwrap();
     // Truncated header.
     std::fs::write(&path, &bytes[..bytes.len().min(40)]).unwrap();
-    assert!(VulnDb::open(&dir.0).is_err());
+    assert!(VulnDb::open(dir.path()).is_err());
     // Body damaged after the header: opening works, checking that package reports it.
     let header_end = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
     let mut damaged = bytes.clone();
@@ -322,7 +320,7 @@ fn corrupt_database_is_an_error_not_a_panic() {
         }
     }
     std::fs::write(&path, &damaged).unwrap();
-    let db = VulnDb::open(&dir.0).unwrap().unwrap();
+    let db = VulnDb::open(dir.path()).unwrap().unwrap();
     assert!(db.try_check("beta-parser", "2.1.0").is_err());
     let f = db.check("beta-parser", "2.1.0");
     assert_eq!(f.len(), 1);
@@ -332,7 +330,7 @@ fn corrupt_database_is_an_error_not_a_panic() {
 #[test]
 fn locked_packages_pinned_and_unpinned() {
     use pyvet::package::{LockedPackage, Source};
-    let (_d, db) = imported("locked");
+    let (_d, db) = imported();
     let registry = || Source::Registry { url: None };
     let mut pinned = LockedPackage::new("Beta_Parser", Some("1.1".into()), registry());
     pinned.line = Some(7);
@@ -355,8 +353,8 @@ fn locked_packages_pinned_and_unpinned() {
 /// matter (and is reported only for the package it belongs to).
 #[test]
 fn entries_are_read_per_package() {
-    let (dir, _db) = imported("lazy");
-    let path = vulns::db_path(&dir.0);
+    let (dir, _db) = imported();
+    let path = vulns::db_path(dir.path());
     let mut bytes = std::fs::read(&path).unwrap();
     let header_end = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
     let header: serde_json::Value = serde_json::from_slice(&bytes[..header_end]).unwrap();
@@ -369,7 +367,7 @@ fn entries_are_read_per_package() {
         *b = b'!';
     }
     std::fs::write(&path, &bytes).unwrap();
-    let db = VulnDb::open(&dir.0).unwrap().unwrap();
+    let db = VulnDb::open(dir.path()).unwrap().unwrap();
     assert_eq!(one(&db, "alpha-http", "2.31.0").rule, "known-vulnerability");
     assert_eq!(one(&db, "gamma-tools", "1.4").rule, "known-vulnerability");
     assert_eq!(one(&db, "beta-parser", "2.1.0").rule, "vuln-unchecked");
@@ -379,7 +377,7 @@ fn entries_are_read_per_package() {
 /// will show them.
 #[test]
 fn requirements_old_findings_snapshot() {
-    let (_d, db) = imported("snap");
+    let (_d, db) = imported();
     let text = std::fs::read_to_string(fixtures().join("requirements-old.txt")).unwrap();
     let mut all = Vec::new();
     for line in text

@@ -371,3 +371,185 @@ fn read_stream<R: Read>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::super::{read_artifact_with, ArchiveContents, Limits, ReadOptions};
+    use super::*;
+
+    /// A tar stream built by the tar crate: `files` as regular files, then `links` as symlinks.
+    fn tarball(files: &[(&str, &[u8])], links: &[(&str, &str)]) -> Vec<u8> {
+        let mut b = ::tar::Builder::new(Vec::new());
+        for (name, data) in files {
+            let mut h = ::tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, name, *data).unwrap();
+        }
+        for (name, target) in links {
+            let mut h = ::tar::Header::new_gnu();
+            h.set_entry_type(EntryType::Symlink);
+            h.set_size(0);
+            b.append_link(&mut h, name, target).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn compress(tar: &[u8], c: Compression) -> Vec<u8> {
+        match c {
+            Compression::None => tar.to_vec(),
+            Compression::Gzip => {
+                let mut e = flate2::write::GzEncoder::new(Vec::new(), Default::default());
+                e.write_all(tar).unwrap();
+                e.finish().unwrap()
+            }
+            Compression::Bzip2 => {
+                let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+                e.write_all(tar).unwrap();
+                e.finish().unwrap()
+            }
+            Compression::Xz => {
+                let mut out = Vec::new();
+                lzma_rs::xz_compress(&mut &tar[..], &mut out).unwrap();
+                out
+            }
+        }
+    }
+
+    fn read_as(name: &str, bytes: &[u8], limits: Limits) -> Result<ArchiveContents, ArchiveError> {
+        read_artifact_with(name, bytes, &ReadOptions::with_limits(limits)).map(|o| o.contents)
+    }
+
+    const ALL: [(Compression, &str); 4] = [
+        (Compression::None, "demo-1.0.tar"),
+        (Compression::Gzip, "demo-1.0.tar.gz"),
+        (Compression::Bzip2, "demo-1.0.tar.bz2"),
+        (Compression::Xz, "demo-1.0.tar.xz"),
+    ];
+
+    #[test]
+    fn every_compression_reads_the_same_files() {
+        let tar = tarball(
+            &[
+                ("demo-1.0/setup.py", b"setup()\n"),
+                ("demo-1.0/a/b.py", b"x = 1\n"),
+            ],
+            &[],
+        );
+        for (c, name) in ALL {
+            let got = read_as(name, &compress(&tar, c), Limits::default()).unwrap();
+            let files: Vec<(&str, &[u8])> = got
+                .entries
+                .iter()
+                .map(|e| (e.path.as_str(), e.data.as_slice()))
+                .collect();
+            assert_eq!(
+                files,
+                vec![
+                    ("demo-1.0/setup.py", &b"setup()\n"[..]),
+                    ("demo-1.0/a/b.py", &b"x = 1\n"[..])
+                ],
+                "{name}"
+            );
+            assert!(got.findings.is_empty(), "{name}: {:?}", got.findings);
+        }
+    }
+
+    #[test]
+    fn data_that_is_not_the_named_compression_is_malformed() {
+        for (c, name) in ALL.into_iter().skip(1) {
+            match read_as(name, b"plain text, not compressed", Limits::default()) {
+                Err(ArchiveError::Malformed { format, .. }) => assert_eq!(format, c.name()),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        // A truncated stream is an error too, never a partial success without a word.
+        let gz = compress(
+            &tarball(&[("d/x.py", &[b'x'; 4000])], &[]),
+            Compression::Gzip,
+        );
+        assert!(read_as("d-1.0.tar.gz", &gz[..gz.len() / 2], Limits::default()).is_err());
+    }
+
+    #[test]
+    fn links_are_reported_and_never_followed() {
+        let tar = tarball(
+            &[("demo-1.0/ok.py", b"ok")],
+            &[
+                ("demo-1.0/in.py", "ok.py"),
+                ("demo-1.0/out", "../../etc/passwd"),
+            ],
+        );
+        let got = read_as("demo-1.0.tar", &tar, Limits::default()).unwrap();
+        assert_eq!(got.entries.len(), 1);
+        let links: Vec<(Option<&str>, Severity)> = got
+            .findings
+            .iter()
+            .filter(|f| f.rule == "archive-link")
+            .map(|f| (f.location.path.as_deref(), f.severity))
+            .collect();
+        assert_eq!(
+            links,
+            vec![
+                (Some("demo-1.0/in.py"), Severity::Medium),
+                (Some("demo-1.0/out"), Severity::High)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_huge_pax_header_trips_the_metadata_allowance() {
+        let mut b = ::tar::Builder::new(Vec::new());
+        let big = vec![b'a'; (METADATA_ALLOWANCE as usize) * 2];
+        let mut pax = Vec::new();
+        pax.extend_from_slice(format!("{} comment=", big.len() + 20).as_bytes());
+        pax.extend_from_slice(&big);
+        pax.push(b'\n');
+        let mut h = ::tar::Header::new_ustar();
+        h.set_entry_type(EntryType::XHeader);
+        h.set_size(pax.len() as u64);
+        h.set_cksum();
+        b.append_data(&mut h, "pax", &pax[..]).unwrap();
+        let mut h = ::tar::Header::new_ustar();
+        h.set_size(1);
+        h.set_cksum();
+        b.append_data(&mut h, "demo-1.0/x.py", &b"x"[..]).unwrap();
+        // Uncompressed, so no ratio limit trips first.
+        let bytes = b.into_inner().unwrap();
+        let got = read_as("demo-1.0.tar", &bytes, Limits::default()).unwrap();
+        let bomb = got
+            .findings
+            .iter()
+            .find(|f| f.rule == ARCHIVE_BOMB.id)
+            .expect("archive-bomb");
+        assert!(bomb.message.contains("tar metadata"), "{}", bomb.message);
+        assert!(got.entries.is_empty());
+    }
+
+    #[test]
+    fn the_total_limit_stops_the_stream_for_every_compression() {
+        let tar = tarball(
+            &[("d/a.bin", &[7u8; 300_000]), ("d/b.py", b"after the limit")],
+            &[],
+        );
+        let limits = Limits {
+            max_total_size: 200_000,
+            ..Limits::default()
+        };
+        for (c, name) in ALL {
+            let got = read_as(name, &compress(&tar, c), limits.clone()).unwrap();
+            assert!(
+                got.findings.iter().any(|f| f.rule == ARCHIVE_BOMB.id),
+                "{name}: {:?}",
+                got.findings
+            );
+            assert!(
+                got.entries.iter().all(|e| e.path != "d/b.py"),
+                "{name}: read past the limit"
+            );
+        }
+    }
+}

@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use super::session::{checks_from, finish, load_config, load_lockfile, Environment};
+use super::session::{checks_from, finish, load_config, load_lockfile, resolve_input, Environment};
 use crate::audit::Checks;
 use crate::cache::Cache;
 use crate::cli::{AuditArgs, GlobalArgs};
@@ -23,13 +23,15 @@ pub fn run(g: &GlobalArgs, args: &AuditArgs) -> Result<ExitCode, Error> {
         checks_from(&args.checks)
     };
     let env = Environment::open(g, &lock, &args.target, &config)?;
-    let report = match &args.base {
+    let (lock, resolution) = resolve_input(g, &env, lock, args.no_resolve)?;
+    let mut report = match &args.base {
         None => {
             let opts = env.options(g, args.jobs, checks, &args.target, None);
             env.run(g, &lock, &opts)?
         }
         Some(spec) => premerge(g, args, &env, &lock, spec, checks)?,
     };
+    resolution.apply(&mut report, &lock);
     finish(g, report, &config)
 }
 
@@ -43,6 +45,8 @@ fn premerge(
     checks: Checks,
 ) -> Result<crate::report::Report, Error> {
     let base = super::diff::load_base(spec, &lock.path, None)?;
+    // Compare like with like: a base that leaves versions open is resolved the same way.
+    let (base, _) = resolve_input(g, env, base, args.no_resolve)?;
     let rows = crate::diff::diff(&base, lock);
     let only: Vec<usize> = rows
         .iter()

@@ -124,6 +124,8 @@ fn fetch(g: &GlobalArgs, args: &crate::cli::CacheFetchArgs) -> Result<ExitCode, 
     let lock = load_lockfile(args.lockfile.as_deref(), args.kind)?;
     let config = load_config(g, lock.project_dir())?;
     let env = Environment::open(g, &lock, &args.target, &config)?;
+    // What an audit would vet: unpinned input resolved first.
+    let (lock, _) = super::session::resolve_input(g, &env, lock, false)?;
     let checks = crate::audit::Checks {
         hashes: true,
         code: false,

@@ -8,7 +8,7 @@
 //! to a webhook at install time, a library whose `.pth` file runs a hidden downloader at every
 //! interpreter start, and an old library with a (fictional) known vulnerability.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use crate::cache::{Cache, CachedResponse};
@@ -64,7 +64,11 @@ const ADVISORY: (&str, &str) = (
 );
 
 pub fn run(g: &GlobalArgs) -> Result<ExitCode, Error> {
-    let dir = TempDir::create()?;
+    // A private (0700) temporary directory, removed on drop.
+    let dir = tempfile::Builder::new()
+        .prefix("pyvet-demo.")
+        .tempdir()
+        .map_err(|e| Error::io("creating the demo's temporary directory", e))?;
     let result = run_in(g, dir.path());
     drop(dir);
     result
@@ -94,6 +98,7 @@ fn run_in(g: &GlobalArgs, dir: &Path) -> Result<ExitCode, Error> {
         jobs: 4,
         fail_on: None,
         checks: Vec::new(),
+        no_resolve: true,
     };
     let env = super::session::Environment::open(&g, &lock, &args.target, &config)?;
     let opts = env.options(&g, args.jobs, crate::audit::Checks::ALL, &target, None);
@@ -133,28 +138,6 @@ fn seed(cache_dir: &Path, scratch: &Path, now: jiff::Timestamp) -> Result<(), Er
         .map_err(|e| Error::io(format!("writing {}", file.display()), e))?;
     crate::vulns::import_path(cache_dir, &osv, now)?;
     Ok(())
-}
-
-/// A private temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn create() -> Result<Self, Error> {
-        let base = std::env::temp_dir();
-        let dir = crate::fsutil::temp_path(&base, "pyvet-demo");
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-        Ok(Self(dir))
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 #[cfg(test)]

@@ -207,6 +207,25 @@ impl Environment {
     }
 }
 
+/// Unpinned input (ranges, bare names, pyproject.toml, `-e .[extra]`) resolved with uv into the
+/// pinned set to vet, or left unvetted (and blocking) when it cannot be; see `crate::resolve`.
+/// `Outcome::apply` puts what happened into the report.
+pub fn resolve_input(
+    g: &GlobalArgs,
+    env: &Environment,
+    lock: Lockfile,
+    no_resolve: bool,
+) -> Result<(Lockfile, crate::resolve::Outcome), Error> {
+    let ctx = crate::resolve::Context {
+        settings: &env.settings,
+        target: &env.target,
+        offline: g.offline,
+        enabled: !no_resolve,
+        cache_root: env.cache.root(),
+    };
+    crate::resolve::prepare(lock, crate::resolve::Uv::find, &ctx)
+}
+
 /// Apply policy, render, write, and turn the verdict into an exit code.
 pub fn finish(
     g: &GlobalArgs,

@@ -8,6 +8,7 @@
 pub mod deps;
 mod poetry_lock;
 mod pylock;
+mod pyproject;
 mod requirements_txt;
 mod uv_lock;
 
@@ -19,6 +20,8 @@ use crate::error::{Error, InputError};
 use crate::finding::{RuleInfo, Severity};
 use crate::hash::{Digest, HashAlgorithm, Hashes};
 use crate::package::{Artifact, LockedPackage, Problem};
+
+pub use pyproject::{static_dependencies, StaticDependencies};
 
 /// The lockfile formats pyvet reads.
 /// Serialised with the same names as `--kind` takes.
@@ -40,6 +43,11 @@ pub enum LockKind {
     #[value(name = "pylock")]
     #[serde(rename = "pylock")]
     Pylock,
+    /// pyproject.toml: the `[project]` dependencies, which pin nothing (resolved with uv
+    /// before they are vetted).
+    #[value(name = "pyproject")]
+    #[serde(rename = "pyproject")]
+    Pyproject,
 }
 
 impl LockKind {
@@ -50,6 +58,7 @@ impl LockKind {
             LockKind::PoetryLock => "poetry",
             LockKind::UvLock => "uv",
             LockKind::Pylock => "pylock",
+            LockKind::Pyproject => "pyproject",
         }
     }
 }
@@ -243,7 +252,8 @@ impl Detected {
             Detected::One(p) => Ok(p),
             Detected::None => Err(Error::Usage(format!(
                 "no lockfile found {where_} (looked for uv.lock, pylock.toml, pylock.*.toml, \
-                 poetry.lock, requirements*.txt and requirements/*.txt); name one as an argument"
+                 poetry.lock, requirements*.txt, requirements/*.txt and pyproject.toml); name \
+                 one as an argument"
             ))),
             Detected::Several(list) => {
                 let names: Vec<String> = list.iter().map(|p| p.display().to_string()).collect();
@@ -260,7 +270,8 @@ impl Detected {
 
 /// Detect the lockfile to use in `dir` when none is named: `uv.lock`, then `pylock.toml` /
 /// `pylock.<name>.toml`, then `poetry.lock`, then requirements files (`requirements*.txt`
-/// and `requirements/*.txt`). Within one of these groups, more than one file is
+/// and `requirements/*.txt`), then the project's own `pyproject.toml` (its `[project]`
+/// dependencies, resolved before they are vetted). Within one of these groups, more than one file is
 /// [`Detected::Several`]: which one is meant is the user's call. Found paths are `dir` joined
 /// with the name, so an empty `dir` (the current directory) gives bare relative names.
 pub fn detect(dir: &Path) -> Detected {
@@ -282,7 +293,7 @@ pub fn detect(dir: &Path) -> Detected {
     let here = names(list_dir);
     let is_file = |rel: &str| list_dir.join(rel).is_file();
     let lower = |n: &str| n.to_ascii_lowercase();
-    let groups: [Vec<String>; 4] = [
+    let groups: [Vec<String>; 5] = [
         here.iter()
             .filter(|n| n.as_str() == "uv.lock")
             .cloned()
@@ -318,6 +329,10 @@ pub fn detect(dir: &Path) -> Detected {
             }
             reqs
         },
+        here.iter()
+            .filter(|n| n.as_str() == "pyproject.toml")
+            .cloned()
+            .collect(),
     ];
     for group in groups {
         let found: Vec<PathBuf> = group
@@ -342,6 +357,7 @@ pub fn kind_from_name(path: &Path) -> Option<LockKind> {
         "uv.lock" => Some(LockKind::UvLock),
         "poetry.lock" => Some(LockKind::PoetryLock),
         "pylock.toml" => Some(LockKind::Pylock),
+        "pyproject.toml" => Some(LockKind::Pyproject),
         _ if name.starts_with("pylock.") && name.ends_with(".toml") => Some(LockKind::Pylock),
         _ if name.ends_with(".txt") || name.ends_with(".in") => Some(LockKind::RequirementsTxt),
         _ => None,
@@ -402,6 +418,12 @@ pub fn kind_from_content(text: &str) -> LockKind {
     }
 }
 
+/// One PEP 508 requirement (or a requirements-file requirement such as a local path) as a
+/// lockfile entry with its problems, as a requirements line without options would read.
+pub fn requirement_entry(text: &str) -> Result<LockedPackage, String> {
+    requirements_txt::requirement_entry(text)
+}
+
 /// Largest lockfile (or included requirements file) read: far above any real one, and a bound
 /// on what a hostile `-r /dev/zero` or a huge file can make pyvet allocate.
 pub const MAX_LOCKFILE_SIZE: u64 = 64 << 20;
@@ -443,6 +465,7 @@ pub fn load_str(path: &Path, text: &str, kind: Option<LockKind>) -> Result<Lockf
         LockKind::PoetryLock => poetry_lock::parse(path, text, &mut lock)?,
         LockKind::UvLock => uv_lock::parse(path, text, &mut lock)?,
         LockKind::Pylock => pylock::parse(path, text, &mut lock)?,
+        LockKind::Pyproject => pyproject::parse(path, text, &mut lock)?,
     }
     Ok(lock.finish())
 }
@@ -747,9 +770,12 @@ mod tests {
         assert_eq!(detect(&dir), Detected::None);
         let e = detect(&dir).require("in here").unwrap_err().to_string();
         assert!(
-            e.contains("requirements*.txt and requirements/*.txt"),
+            e.contains("requirements*.txt, requirements/*.txt and pyproject.toml"),
             "{e}"
         );
+        // The project's own pyproject.toml when there is nothing else, and only then.
+        std::fs::write(dir.join("pyproject.toml"), "[project]\nname = \"x\"\n").unwrap();
+        assert_eq!(detect(&dir), Detected::One(dir.join("pyproject.toml")));
 
         touch("requirements-dev.txt");
         assert_eq!(
@@ -805,7 +831,7 @@ mod tests {
         assert_eq!(k("requirements-dev.txt"), Some(LockKind::RequirementsTxt));
         assert_eq!(k("requirements.in"), Some(LockKind::RequirementsTxt));
         assert_eq!(k("lock"), None);
-        assert_eq!(k("pyproject.toml"), None);
+        assert_eq!(k("pyproject.toml"), Some(LockKind::Pyproject));
     }
 
     #[test]

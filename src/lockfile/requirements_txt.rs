@@ -432,6 +432,11 @@ fn strip_comment(line: &str) -> &str {
 /// Expand `${NAME}` (NAME of `A-Z`, `0-9`, `_`) from the environment; unset or empty variables
 /// are left as written, as pip does.
 fn expand_env(line: &str) -> String {
+    expand_env_with(line, &|name| std::env::var(name).ok())
+}
+
+/// [`expand_env`] with the environment supplied (tests pass their own).
+fn expand_env_with(line: &str, var: &dyn Fn(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
     while let Some(start) = rest.find("${") {
@@ -443,8 +448,8 @@ fn expand_env(line: &str) -> String {
             .count();
         if name_len > 0 && after.as_bytes().get(name_len) == Some(&b'}') {
             let name = &after[..name_len];
-            match std::env::var(name) {
-                Ok(v) if !v.is_empty() => {
+            match var(name) {
+                Some(v) if !v.is_empty() => {
                     crate::redact::register_secret(name, &v);
                     out.push_str(&v)
                 }
@@ -719,13 +724,15 @@ fn parse_requirement(text: &str, editable: bool) -> Result<Pending, String> {
         let markers = parse_markers(marker_text)?;
         return from_url(None, head, markers, editable);
     }
-    let (path_part, _extras) = strip_extras(head);
+    let (path_part, extras) = strip_extras(head);
     let pep508_url_form = head
         .split_once('@')
         .is_some_and(|(before, _)| !looks_like_path(before));
     if !pep508_url_form && (looks_like_path(path_part) || is_archive_name(path_part)) {
         let markers = parse_markers(marker_text)?;
-        return Ok(from_path(None, path_part, markers, editable));
+        let mut p = from_path(None, path_part, markers, editable);
+        p.pkg.extras = extras.map(extra_list).unwrap_or_default();
+        return Ok(p);
     }
     if editable {
         return Err(format!(
@@ -759,7 +766,19 @@ fn parse_requirement(text: &str, editable: bool) -> Result<Pending, String> {
     };
     let name = req.name.to_string();
     let markers = req.marker.contents().map(|c| c.to_string());
-    match req.version_or_url {
+    let extras: Vec<String> = req.extras.iter().map(|e| e.to_string()).collect();
+    parsed_requirement(name, markers, req.version_or_url).map(|mut p| {
+        p.pkg.extras = extras;
+        p
+    })
+}
+
+fn parsed_requirement(
+    name: String,
+    markers: Option<String>,
+    version_or_url: Option<VersionOrUrl<RawUrl>>,
+) -> Result<Pending, String> {
+    match version_or_url {
         Some(VersionOrUrl::Url(url)) => {
             let url = url.0;
             if is_url(&url) {
@@ -891,6 +910,18 @@ fn non_ascii_outside_quotes(text: &str) -> Option<char> {
         }
     }
     None
+}
+
+/// `[a, b]` -> `["a", "b"]`.
+fn extra_list(bracketed: &str) -> Vec<String> {
+    bracketed
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// `path[extra1,extra2]` -> (`path`, `[extra1,extra2]`).
@@ -1109,6 +1140,13 @@ fn apply_constraints(req: &mut Pending, constraints: &[&Pending]) {
     }
 }
 
+/// One requirement string as an entry with its problems (see `lockfile::requirement_entry`).
+pub(super) fn requirement_entry(text: &str) -> Result<LockedPackage, String> {
+    let mut p = parse_requirement(text.trim(), false)?;
+    p.pkg.problems = problems_of(&p);
+    Ok(p.pkg)
+}
+
 fn problems_of(req: &Pending) -> Vec<Problem> {
     let pkg = &req.pkg;
     let mut problems = match &pkg.source {
@@ -1152,15 +1190,19 @@ mod tests {
 
     #[test]
     fn expands_only_pip_style_variables() {
-        // SAFETY of the test: a variable name nobody else uses.
-        std::env::set_var("PYVET_TEST_TOKEN_1", "s3cret");
-        assert_eq!(expand_env("a ${PYVET_TEST_TOKEN_1} b"), "a s3cret b");
+        let env = |name: &str| match name {
+            "PYVET_TEST_TOKEN_1" => Some("s3cret".to_string()),
+            "EMPTY" => Some(String::new()),
+            _ => None,
+        };
+        let expand = |s: &str| expand_env_with(s, &env);
+        assert_eq!(expand("a ${PYVET_TEST_TOKEN_1} b"), "a s3cret b");
         assert_eq!(
-            expand_env("${lower} $PYVET_TEST_TOKEN_1 ${UNSET_PYVET_X}"),
-            "${lower} $PYVET_TEST_TOKEN_1 ${UNSET_PYVET_X}"
+            expand("${lower} $PYVET_TEST_TOKEN_1 ${UNSET_PYVET_X} ${EMPTY}"),
+            "${lower} $PYVET_TEST_TOKEN_1 ${UNSET_PYVET_X} ${EMPTY}"
         );
-        assert_eq!(expand_env("${"), "${");
-        assert_eq!(expand_env("é${Ä}"), "é${Ä}");
+        assert_eq!(expand("${"), "${");
+        assert_eq!(expand("é${Ä}"), "é${Ä}");
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //!
 //! Pure functions of the lockfile entry, the index's `ProjectInfo` and a [`Context`] that carries
 //! an injected `now` (no clock is read here), the thresholds, the owners recorded by the last
-//! audit and the popular-names snapshot. Each check lives in its own submodule with its
-//! `RuleInfo`; [`check`] runs them all for one locked package and also returns the
-//! [`PackageMetadata`] it based them on, so the report can show why. [`check_dist`] runs the
+//! audit, the popular-names snapshot and who publishes the other projects the caller knows of
+//! (the typosquat check's evidence of shared ownership, [`related`]). Each check lives in its
+//! own submodule with its `RuleInfo`; [`check`] runs them all for one locked package and also
+//! returns the [`PackageMetadata`] it based them on, so the report can show why. [`check_dist`] runs the
 //! checks that only need an artifact's own metadata (for `pyvet scan` of a local file), and
 //! [`index_confusion`] is called by the pipeline when a name is known to several indexes.
 
@@ -14,6 +15,7 @@ mod author;
 mod confusion;
 mod owners;
 mod provenance;
+pub mod related;
 mod repository;
 pub mod typosquat;
 mod version;
@@ -32,7 +34,8 @@ use typosquat::Popular;
 pub use author::{deceptive_email, is_disposable_domain};
 pub use confusion::index_confusion;
 pub use owners::{owners_record, update_owners_cache, OwnersCache, OwnersRecord};
-pub use repository::repository_url;
+pub use related::{Publisher, Publishers};
+pub use repository::{repository_url, RepoPath};
 
 /// Every rule this module reports.
 pub static RULES: &[&RuleInfo] = &[
@@ -99,6 +102,10 @@ pub struct Context {
     pub previous_owners: OwnersCache,
     /// A refreshed popular-names snapshot (`load_popular_override`); `None` uses the embedded one.
     pub popular: Option<Arc<Popular>>,
+    /// Who publishes the other projects the caller knows of (the audit's own projects and
+    /// those [`typosquat_lookups`] asked for), by normalised name: the typosquat check's
+    /// evidence of shared ownership. Empty when nothing is known.
+    pub publishers: Arc<Publishers>,
 }
 
 impl Context {
@@ -109,6 +116,7 @@ impl Context {
             thresholds: Thresholds::default(),
             previous_owners: OwnersCache::default(),
             popular: None,
+            publishers: Arc::default(),
         }
     }
 
@@ -122,6 +130,33 @@ impl Context {
 }
 
 pub use typosquat::load_popular_override;
+
+/// The projects whose index data would show whether `project`, when its name resembles a popular
+/// project, shares that project's publisher (see [`related::lookups`]). The caller looks them up
+/// (through the index client and its cache) and adds them to [`Context::publishers`].
+pub fn typosquat_lookups(project: &ProjectInfo, ctx: &Context) -> Vec<String> {
+    related::lookups(project, ctx.popular(), &ctx.thresholds.typosquat)
+}
+
+/// The typosquat finding for `name`, graded by what is known of its publisher.
+fn typosquat_finding(
+    name: &str,
+    version: Option<&str>,
+    candidate: &Publisher,
+    ctx: &Context,
+) -> Option<Finding> {
+    let policy = &ctx.thresholds.typosquat;
+    let assessment = typosquat::grade(name, ctx.popular(), policy)?;
+    let kinship = related::kinship(
+        name,
+        candidate,
+        &assessment.hit.imitated,
+        &ctx.publishers,
+        ctx.popular(),
+        policy,
+    );
+    Some(assessment.into_finding(version, &kinship))
+}
 
 /// Whether the index attests PEP 740 provenance for the locked files.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -186,12 +221,8 @@ pub fn check(
     // The user's own code (workspace members, local paths) is not imitating anyone.
     let own_code = matches!(pkg.source, Source::Virtual { .. } | Source::Path { .. });
     if !own_code {
-        findings.extend(typosquat::assess(
-            name,
-            version,
-            ctx.popular(),
-            &ctx.thresholds.typosquat,
-        ));
+        let candidate = project.map(Publisher::of).unwrap_or_default();
+        findings.extend(typosquat_finding(name, version, &candidate, ctx));
     }
 
     let view = project.map(|p| ProjectView::new(pkg, p));
@@ -242,11 +273,11 @@ pub fn check_dist(meta: &DistMetadata, ctx: &Context) -> Vec<Finding> {
     let name = meta.name.as_deref().map(crate::package::normalize_name);
     let version = meta.version.as_deref();
     if let Some(name) = name.as_deref().filter(|n| !n.is_empty()) {
-        findings.extend(typosquat::assess(
+        findings.extend(typosquat_finding(
             name,
             version,
-            ctx.popular(),
-            &ctx.thresholds.typosquat,
+            &Publisher::of_dist(meta),
+            ctx,
         ));
     }
     findings.extend(author::deceptive_author(

