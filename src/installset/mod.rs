@@ -652,6 +652,10 @@ fn walk_graph(
             for r in refs.get(&i).into_iter().flatten() {
                 let from_installed = r.from.is_none_or(|f| installed[f]);
                 match (&r.via, r.from) {
+                    // The project itself is left out only by --only-group.
+                    (RefVia::Dependency, Some(f)) if !from_installed && root_pkgs.contains(&f) => {
+                        project_deps = true
+                    }
                     (_, Some(f)) if !from_installed => needed_by.push(name(f)),
                     (RefVia::Dependency, None) => project_deps = true,
                     (RefVia::Dependency, Some(_)) => {}
@@ -806,3 +810,6 @@ impl Walk<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
