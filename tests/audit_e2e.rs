@@ -793,3 +793,89 @@ fn a_directory_argument_means_the_lockfile_in_it() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no lockfile found in"));
 }
+
+/// The project needs tinyhttp everywhere and oldparse only on Windows.
+fn project_uv_lock(s: &TestServer) -> String {
+    let project = "[[package]]\nname = \"app\"\nversion = \"0.1.0\"\nsource = { virtual = \".\" }\ndependencies = [\n    { name = \"tinyhttp\" },\n    { name = \"oldparse\", marker = \"sys_platform == 'win32'\" },\n]\n\n";
+    uv_lock(s, &support::sha256(TINY), true).replacen(
+        "[[package]]",
+        &format!("{project}[[package]]"),
+        1,
+    )
+}
+
+#[test]
+fn a_package_behind_a_marker_false_on_the_target_is_not_downloaded_and_is_listed_as_not_installed()
+{
+    let s = index();
+    let dir = support::tempdir();
+    let cache = dir.path().join("cache");
+    std::fs::write(dir.path().join("uv.lock"), project_uv_lock(&s)).unwrap();
+    let audit = |extra: &[&str]| {
+        let mut args = vec!["audit", "--checks", "hashes,code", "--platform"];
+        args.extend_from_slice(extra);
+        pyvet(dir.path(), &cache, &args)
+    };
+    let out = audit(&["linux-x86_64", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out);
+    let vetted: Vec<&str> = r["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        vetted.contains(&"tinyhttp") && !vetted.contains(&"oldparse"),
+        "{vetted:?}"
+    );
+    let skipped = r["not_installed"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0]["name"], "oldparse");
+    assert_eq!(skipped[0]["version"], "1.2.0");
+    let reason = skipped[0]["reason"].as_str().unwrap();
+    assert!(reason.contains("sys_platform == 'win32'"), "{reason}");
+    assert_eq!(r["summary"]["not_installed"], 1);
+    assert_eq!(
+        s.hits(&format!("/files/{OLD_WHL}")),
+        0,
+        "not installed, not fetched"
+    );
+    assert_eq!(s.hits("/simple/oldparse/"), 0);
+    assert_eq!(s.hits(&format!("/files/{TINY_WHL}")), 1);
+
+    // The table says so too.
+    let out = audit(&["linux-x86_64"]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("1 not installed on the target"), "{table}");
+    assert!(table.contains("oldparse"), "{table}");
+
+    // On Windows, or with --all-packages, it is vetted.
+    for extra in [
+        &["windows-amd64"][..],
+        &["linux-x86_64", "--all-packages"][..],
+    ] {
+        let mut args = extra.to_vec();
+        args.extend(["--format", "json"]);
+        let r = json(&audit(&args));
+        assert!(r.get("not_installed").is_none(), "{extra:?}: {r}");
+        assert!(
+            r["packages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == "oldparse"),
+            "{extra:?}"
+        );
+    }
+    assert_eq!(
+        s.hits(&format!("/files/{OLD_WHL}")),
+        1,
+        "fetched once, then cached"
+    );
+}
