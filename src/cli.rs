@@ -162,6 +162,12 @@ pub struct TargetArgs {
     /// Install only dependency group NAME (repeatable), not the project's dependencies.
     #[arg(long = "only-group", value_name = "NAME", help_heading = "Install set")]
     pub only_groups: Vec<String>,
+    /// Install every dependency group.
+    #[arg(long, help_heading = "Install set")]
+    pub all_groups: bool,
+    /// Leave out dependency group NAME (repeatable), even when installed by default.
+    #[arg(long = "no-group", value_name = "NAME", help_heading = "Install set")]
+    pub no_groups: Vec<String>,
     /// Leave out the `dev` dependency group.
     #[arg(long, help_heading = "Install set")]
     pub no_dev: bool,
@@ -178,6 +184,8 @@ impl TargetArgs {
             all_extras: self.all_extras,
             groups: self.groups.clone(),
             only_groups: self.only_groups.clone(),
+            all_groups: self.all_groups,
+            no_groups: self.no_groups.clone(),
             no_dev: self.no_dev,
             no_default_groups: self.no_default_groups,
             all_packages: self.all_packages || self.all_artifacts,

@@ -53,6 +53,10 @@ pub struct Request {
     pub groups: Vec<String>,
     /// `--only-group NAME`: only these groups, not the project's own dependencies.
     pub only_groups: Vec<String>,
+    /// `--all-groups`: every dependency group the lockfile defines.
+    pub all_groups: bool,
+    /// `--no-group NAME`: leave these groups out (after everything else is added).
+    pub no_groups: Vec<String>,
     /// `--no-dev`: leave out the `dev` group.
     pub no_dev: bool,
     /// `--no-default-groups`: leave out every group installed by default.
@@ -67,6 +71,8 @@ impl Request {
             || self.all_extras
             || !self.groups.is_empty()
             || !self.only_groups.is_empty()
+            || self.all_groups
+            || !self.no_groups.is_empty()
             || self.no_dev
             || self.no_default_groups
     }
@@ -191,11 +197,11 @@ pub fn compute(lock: &Lockfile, target: &Target, request: &Request) -> Result<In
         )),
         InstallModel::Markers => {
             if request.names_extras_or_groups() {
-                set.notes.push(
-                    "requirements files record no extras or dependency groups: --extra, \
-                     --group, --only-group, --no-dev and --no-default-groups change nothing here"
-                        .into(),
-                );
+                set.notes.push(format!(
+                    "a {} input gives each package's marker but no extras or dependency groups \
+                     to choose from: the extra and group flags change nothing here",
+                    lock.kind.as_str()
+                ));
             }
             for (i, p) in lock.packages.iter().enumerate() {
                 if ev.eval(p.markers.as_deref(), None) == Truth::False {
@@ -289,30 +295,38 @@ fn selected_groups(
     known: Option<&BTreeSet<String>>,
     lock: &Lockfile,
 ) -> Result<(bool, BTreeSet<String>), Error> {
-    let named: Vec<String> = request
-        .groups
-        .iter()
-        .chain(&request.only_groups)
-        .map(|g| normalize_label(g))
+    let label =
+        |list: &[String]| -> Vec<String> { list.iter().map(|g| normalize_label(g)).collect() };
+    let named: Vec<String> = label(&request.groups)
+        .into_iter()
+        .chain(label(&request.only_groups))
         .collect();
+    let left_out = label(&request.no_groups);
     if let Some(k) = known {
-        if let Some(g) = named.iter().find(|g| !k.contains(*g)) {
+        if let Some(g) = named.iter().chain(&left_out).find(|g| !k.contains(*g)) {
             return Err(usage_unknown("dependency group", g, lock, k));
         }
     }
-    if !request.only_groups.is_empty() {
-        return Ok((false, named.into_iter().collect()));
-    }
-    let mut out = if request.no_default_groups {
+    let prod = request.only_groups.is_empty();
+    let mut out: BTreeSet<String> = if !prod {
+        BTreeSet::new()
+    } else if request.no_default_groups {
         BTreeSet::new()
     } else {
         defaults
     };
+    if request.all_groups {
+        // Every group the lockfile defines; when it cannot say, the defaults are all there is.
+        out.extend(known.into_iter().flatten().cloned());
+    }
     if request.no_dev {
         out.remove("dev");
     }
     out.extend(named);
-    Ok((true, out))
+    for g in &left_out {
+        out.remove(g);
+    }
+    Ok((prod, out))
 }
 
 /// `a, b and 3 more`.

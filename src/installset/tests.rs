@@ -151,6 +151,21 @@ fn uv_lock_flags_choose_extras_and_groups() {
         },
         "pytest"
     ));
+    assert!(has(
+        Request {
+            all_groups: true,
+            ..Request::default()
+        },
+        "ruff"
+    ));
+    assert!(!has(
+        Request {
+            all_groups: true,
+            no_groups: vec!["Lint".into()],
+            ..Request::default()
+        },
+        "ruff"
+    ));
     let only = set(
         &lock,
         &t,
@@ -183,6 +198,10 @@ fn uv_lock_flags_choose_extras_and_groups() {
         },
         Request {
             groups: vec!["nope".into()],
+            ..Request::default()
+        },
+        Request {
+            no_groups: vec!["nope".into()],
             ..Request::default()
         },
     ] {

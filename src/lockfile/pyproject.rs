@@ -153,6 +153,8 @@ pub(super) fn parse(path: &Path, text: &str, lock: &mut Lockfile) -> Result<(), 
         pkg.line = Some(u32::try_from(*line).unwrap_or(u32::MAX));
         lock.packages.push(pkg);
     }
+    // Each dependency's own marker decides, as for a requirements file.
+    lock.install = super::deps::InstallModel::Markers;
     Ok(())
 }
 
