@@ -130,7 +130,7 @@ pub enum Command {
     Man(ManArgs),
 }
 
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
 pub struct TargetArgs {
     /// Target Python version for artifact selection, e.g. 3.12 (default: `python-version` in the
     /// configuration, else a `.python-version` file next to the lockfile, else 3.12).
@@ -241,6 +241,10 @@ pub struct LockShowArgs {
     pub lockfile: Option<PathBuf>,
     #[arg(long, value_enum)]
     pub kind: Option<LockKind>,
+    /// With any of these flags, also show which packages an install on the target selects
+    /// (and so which an audit vets), the artifact chosen for each and their total size.
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -879,3 +879,49 @@ fn a_package_behind_a_marker_false_on_the_target_is_not_downloaded_and_is_listed
         "fetched once, then cached"
     );
 }
+
+#[test]
+fn lock_show_with_a_target_flag_shows_the_install_set_and_its_size() {
+    let s = index();
+    let dir = support::tempdir();
+    let cache = dir.path().join("cache");
+    std::fs::write(dir.path().join("uv.lock"), project_uv_lock(&s)).unwrap();
+    let show = |extra: &[&str]| {
+        let mut args = vec!["lock", "show"];
+        args.extend_from_slice(extra);
+        pyvet(dir.path(), &cache, &args)
+    };
+    let r = json(&show(&["--format", "json"]));
+    assert!(
+        r.get("install_set").is_none(),
+        "no target flag, no install set"
+    );
+    let r = json(&show(&["--platform", "linux-x86_64", "--format", "json"]));
+    let set = &r["install_set"];
+    assert_eq!(set["packages"], 3);
+    assert_eq!(set["installed"], 2);
+    assert_eq!(set["not_installed"], 1);
+    assert_eq!(set["selected_artifacts"], 1);
+    assert_eq!(set["selected_bytes"], TINY.len());
+    let old = r["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "oldparse")
+        .unwrap();
+    assert_eq!(old["install"]["installed"], false);
+    assert!(old["install"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("sys_platform == 'win32'"));
+    let r = json(&show(&["--platform", "windows-amd64", "--format", "json"]));
+    assert_eq!(r["install_set"]["not_installed"], 0);
+    let table = show(&["--platform", "linux-x86_64"]);
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.contains("2 of 3 packages installed (1 not installed)"),
+        "{table}"
+    );
+    assert!(table.contains("not installed: oldparse 1.2.0"), "{table}");
+    assert_eq!(s.requests().len(), 0, "lock show reads the file only");
+}

@@ -71,6 +71,22 @@ pub fn checks_from(list: &[Check]) -> Checks {
     }
 }
 
+/// The target `lock` is vetted for: `--python-version` (else the configuration, else a
+/// `.python-version` next to the lockfile) and `--platform` (else the configuration, else this
+/// machine).
+pub fn target_of(lock: &Lockfile, args: &TargetArgs, config: &Config) -> Result<Target, Error> {
+    let python = match args
+        .python_version
+        .clone()
+        .or_else(|| config.python_version.clone())
+    {
+        Some(v) => Some(v),
+        None => crate::select::python_version_file(lock.project_dir()),
+    };
+    let platform = args.platform.clone().or_else(|| config.platform.clone());
+    Target::from_args(python.as_deref(), platform.as_deref()).map_err(Error::Usage)
+}
+
 /// Cache, network, index settings and vulnerability database for one run.
 pub struct Environment {
     pub cache: Cache,
@@ -105,18 +121,7 @@ impl Environment {
         )?;
         let settings = IndexSettings::with_lockfile_urls(&lock.index_urls, &configured.settings());
         let vulns = VulnDb::open(&cache_dir)?;
-        let lock_dir = lock.project_dir();
-        let python = match target
-            .python_version
-            .clone()
-            .or_else(|| config.python_version.clone())
-        {
-            Some(v) => Some(v),
-            None => crate::select::python_version_file(lock_dir),
-        };
-        let platform = target.platform.clone().or_else(|| config.platform.clone());
-        let target =
-            Target::from_args(python.as_deref(), platform.as_deref()).map_err(Error::Usage)?;
+        let target = target_of(lock, target, config)?;
         let thresholds = config.thresholds();
         Ok(Self {
             cache,

@@ -427,7 +427,16 @@ fn poetry_groups(
         }
     };
     let extras = requested_extras(request, known_extras.as_ref(), lock)?;
-    let (_, groups) = selected_groups(request, defaults, Some(&known), lock)?;
+    let (prod, mut groups) = selected_groups(request, defaults, Some(&known), lock)?;
+    // `main` is the project's own dependencies, not a group --no-default-groups leaves out.
+    if prod
+        && !request
+            .no_groups
+            .iter()
+            .any(|g| normalize_label(g) == "main")
+    {
+        groups.insert("main".into());
+    }
     let active: Option<Vec<_>> = extras
         .as_ref()
         .map(|x| marker::extra_names(x.iter().map(String::as_str)));

@@ -336,6 +336,25 @@ fn poetry_2_1_installs_selected_groups_where_their_markers_hold() {
     );
     assert_eq!(installed(&lock, &s), ["requests", "pysocks", "sphinx"]);
     assert!(reason(&lock, &s, "shared").contains("win32"));
+    // The project's own dependencies are no group that --no-default-groups leaves out.
+    let s = set(
+        &lock,
+        &linux(),
+        &Request {
+            no_default_groups: true,
+            ..Request::default()
+        },
+    );
+    assert_eq!(installed(&lock, &s), ["requests"]);
+    let s = set(
+        &lock,
+        &linux(),
+        &Request {
+            only_groups: vec!["dev".into()],
+            ..Request::default()
+        },
+    );
+    assert_eq!(installed(&lock, &s), ["shared", "pytest"]);
 }
 
 #[test]
