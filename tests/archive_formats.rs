@@ -1828,22 +1828,34 @@ fn budget_findings(f: &[pyvet::finding::Finding]) -> Vec<&pyvet::finding::Findin
         .collect()
 }
 
-#[test]
-fn memory_budget_waits_for_others_instead_of_reporting_a_file_that_fits_alone() {
-    use pyvet::archive::MemoryBudget;
-    use pyvet::inspect::{read_and_inspect, InspectOptions};
-    use std::sync::Arc;
+/// A two-file wheel of plausible code (~1.8 MB inflated), and read options under a memory
+/// budget of `limit` bytes.
+fn budgeted_wheel(
+    limit: u64,
+) -> (
+    Vec<u8>,
+    Vec<u8>,
+    std::sync::Arc<pyvet::archive::MemoryBudget>,
+    ReadOptions,
+) {
     let code = plausible_code();
     let bytes = zip(&[
         ZEntry::new("pkg/a.py", &code),
         ZEntry::new("pkg/b.py", &code),
     ]);
-    // Each artifact needs ~1.8 MB; two at once do not fit in 3 MiB, one does.
-    let budget = Arc::new(MemoryBudget::new(3 << 20));
+    let budget = std::sync::Arc::new(pyvet::archive::MemoryBudget::new(limit));
     let opts = ReadOptions {
-        memory: Some(Arc::clone(&budget)),
+        memory: Some(std::sync::Arc::clone(&budget)),
         ..ReadOptions::default()
     };
+    (code, bytes, budget, opts)
+}
+
+#[test]
+fn memory_budget_waits_for_others_instead_of_reporting_a_file_that_fits_alone() {
+    use pyvet::inspect::{read_and_inspect, InspectOptions};
+    // Each artifact needs ~1.8 MB; two at once do not fit in 3 MiB, one does.
+    let (code, bytes, budget, opts) = budgeted_wheel(3 << 20);
     // Another artifact is in flight and holds 2 MiB when this read starts.
     let other = budget.hold(2 << 20).expect("fits");
     let reader = {
@@ -1885,19 +1897,8 @@ fn memory_budget_waits_for_others_instead_of_reporting_a_file_that_fits_alone() 
 
 #[test]
 fn memory_budget_reports_an_artifact_that_alone_exceeds_it() {
-    use pyvet::archive::MemoryBudget;
     use pyvet::inspect::{read_and_inspect, InspectOptions};
-    use std::sync::Arc;
-    let code = plausible_code();
-    let bytes = zip(&[
-        ZEntry::new("pkg/a.py", &code),
-        ZEntry::new("pkg/b.py", &code),
-    ]);
-    let budget = Arc::new(MemoryBudget::new(3 << 19));
-    let opts = ReadOptions {
-        memory: Some(Arc::clone(&budget)),
-        ..ReadOptions::default()
-    };
+    let (_, bytes, budget, opts) = budgeted_wheel(3 << 19);
     let (outcome, _) = read_and_inspect(
         "x-1.0-py3-none-any.whl",
         &bytes,

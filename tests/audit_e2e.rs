@@ -26,6 +26,16 @@ fn json(out: &Output) -> serde_json::Value {
     support::json_of(out)
 }
 
+/// The names of the packages the report vetted, in order.
+fn package_names(report: &serde_json::Value) -> Vec<&str> {
+    report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect()
+}
+
 fn rules_of(report: &serde_json::Value, package: &str) -> Vec<String> {
     report["packages"]
         .as_array()
@@ -307,13 +317,7 @@ fn premerge_mode_vets_only_the_added_package() {
         String::from_utf8_lossy(&out.stderr)
     );
     let r = json(&out);
-    let names: Vec<&str> = r["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, vec!["oldparse"]);
+    assert_eq!(package_names(&r), vec!["oldparse"]);
     assert_eq!(r["packages"][0]["change"], "added");
     assert_eq!(r["summary"]["unchanged"], 1);
     assert_eq!(
@@ -816,20 +820,8 @@ fn a_package_behind_a_marker_false_on_the_target_is_not_downloaded_and_is_listed
         args.extend_from_slice(extra);
         pyvet(dir.path(), &cache, &args)
     };
-    let out = audit(&["linux-x86_64", "--format", "json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r = json(&out);
-    let vetted: Vec<&str> = r["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
+    let r = support::ok_json(&audit(&["linux-x86_64", "--format", "json"]));
+    let vetted = package_names(&r);
     assert!(
         vetted.contains(&"tinyhttp") && !vetted.contains(&"oldparse"),
         "{vetted:?}"
@@ -864,14 +856,7 @@ fn a_package_behind_a_marker_false_on_the_target_is_not_downloaded_and_is_listed
         args.extend(["--format", "json"]);
         let r = json(&audit(&args));
         assert!(r.get("not_installed").is_none(), "{extra:?}: {r}");
-        assert!(
-            r["packages"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|p| p["name"] == "oldparse"),
-            "{extra:?}"
-        );
+        assert!(package_names(&r).contains(&"oldparse"), "{extra:?}");
     }
     assert_eq!(
         s.hits(&format!("/files/{OLD_WHL}")),

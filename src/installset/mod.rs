@@ -308,9 +308,7 @@ fn selected_groups(
         }
     }
     let prod = request.only_groups.is_empty();
-    let mut out: BTreeSet<String> = if !prod {
-        BTreeSet::new()
-    } else if request.no_default_groups {
+    let mut out: BTreeSet<String> = if !prod || request.no_default_groups {
         BTreeSet::new()
     } else {
         defaults
