@@ -800,8 +800,18 @@ fn a_directory_argument_means_the_lockfile_in_it() {
 
 /// The project needs tinyhttp everywhere and oldparse only on Windows.
 fn project_uv_lock(s: &TestServer) -> String {
-    let project = "[[package]]\nname = \"app\"\nversion = \"0.1.0\"\nsource = { virtual = \".\" }\ndependencies = [\n    { name = \"tinyhttp\" },\n    { name = \"oldparse\", marker = \"sys_platform == 'win32'\" },\n]\n\n";
-    uv_lock(s, &support::sha256(TINY), true).replacen(
+    project_lock_with(s, true)
+}
+
+/// The project's uv.lock, with or without its Windows-only dependency on oldparse.
+fn project_lock_with(s: &TestServer, oldparse: bool) -> String {
+    let windows_dep = if oldparse {
+        "    { name = \"oldparse\", marker = \"sys_platform == 'win32'\" },\n"
+    } else {
+        ""
+    };
+    let project = format!("[[package]]\nname = \"app\"\nversion = \"0.1.0\"\nsource = {{ virtual = \".\" }}\ndependencies = [\n    {{ name = \"tinyhttp\" }},\n{windows_dep}]\n\n");
+    uv_lock(s, &support::sha256(TINY), oldparse).replacen(
         "[[package]]",
         &format!("{project}[[package]]"),
         1,
@@ -909,4 +919,34 @@ fn lock_show_with_a_target_flag_shows_the_install_set_and_its_size() {
     );
     assert!(table.contains("not installed: oldparse 1.2.0"), "{table}");
     assert_eq!(s.requests().len(), 0, "lock show reads the file only");
+}
+
+#[test]
+fn premerge_lists_an_added_package_the_target_does_not_install_and_fetches_nothing_for_it() {
+    let s = index();
+    let dir = support::tempdir();
+    let cache = dir.path().join("cache");
+    std::fs::write(dir.path().join("base.lock"), project_lock_with(&s, false)).unwrap();
+    std::fs::write(dir.path().join("uv.lock"), project_lock_with(&s, true)).unwrap();
+    let r = support::ok_json(&pyvet(
+        dir.path(),
+        &cache,
+        &[
+            "audit",
+            "uv.lock",
+            "--base",
+            "base.lock",
+            "--platform",
+            "linux-x86_64",
+            "--format",
+            "json",
+            "--checks",
+            "hashes,code",
+        ],
+    ));
+    assert!(!package_names(&r).contains(&"oldparse"), "{r}");
+    assert_eq!(r["not_installed"][0]["name"], "oldparse", "{r}");
+    assert_eq!(r["summary"]["not_installed"], 1);
+    assert_eq!(s.hits(&format!("/files/{OLD_WHL}")), 0);
+    assert_eq!(s.hits(&format!("/files/{TINY_WHL}")), 0, "unchanged");
 }
