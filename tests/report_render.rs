@@ -441,3 +441,59 @@ fn one_ignore_entry_per_rule_even_when_it_fires_twice() {
         );
     }
 }
+
+#[test]
+fn packages_not_installed_on_the_target_are_listed_by_every_renderer() {
+    let mut r = report();
+    for (name, reason) in [
+        (
+            "pywin32",
+            "reached only through marker `sys_platform == 'win32'` (from click)",
+        ),
+        (
+            "docs-theme",
+            "only in extra `docs` of the project\x1b[31m, not requested",
+        ),
+    ] {
+        r.not_installed.push(pyvet::report::NotInstalled {
+            name: name.into(),
+            version: Some("1.0".into()),
+            file: Some("uv.lock".into()),
+            line: Some(3),
+            reason: reason.into(),
+        });
+    }
+    r.summary.not_installed = 2;
+
+    let table = plain_table(&r);
+    assert!(
+        table.contains("Not installed on the target, so not vetted (2"),
+        "{table}"
+    );
+    assert!(
+        table.contains("pywin32 1.0: reached only through marker"),
+        "{table}"
+    );
+    assert!(!table.contains('\x1b'), "terminal escapes are neutralised");
+    assert!(report::summary_line(&r).contains("2 not installed on the target"));
+
+    let md = report::render(&r, Format::Markdown, false);
+    assert!(
+        md.contains("Not installed on the target, not vetted (2)"),
+        "{md}"
+    );
+    assert!(md.contains("pywin32 1.0"), "{md}");
+
+    let sarif: serde_json::Value = serde_json::from_str(&report::sarif::render(&r)).unwrap();
+    let listed = &sarif["runs"][0]["properties"]["notInstalled"];
+    assert_eq!(listed[0]["name"], "pywin32");
+    assert_eq!(
+        listed[1]["reason"].as_str().map(|s| s.contains("docs")),
+        Some(true)
+    );
+
+    let json = report::render(&r, Format::Json, false);
+    let back: Report = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.not_installed, r.not_installed);
+    assert_eq!(back.summary.not_installed, 2);
+}

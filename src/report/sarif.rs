@@ -72,6 +72,21 @@ pub fn to_value(report: &Report) -> Value {
         invocation["toolExecutionNotifications"] = Value::Array(notifications);
     }
 
+    let mut properties = json!({
+        "command": report.command,
+        "inputs": report.inputs,
+        "failOn": report.fail_on,
+        "blocked": report.summary.blocked,
+    });
+    if !report.not_installed.is_empty() {
+        // Not vetted because the target does not install them: no result, but on the record.
+        properties["notInstalled"] = report
+            .not_installed
+            .iter()
+            .map(|n| json!({ "name": n.name, "version": n.version, "reason": n.reason }))
+            .collect();
+    }
+
     json!({
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
@@ -85,12 +100,7 @@ pub fn to_value(report: &Report) -> Value {
             },
             "invocations": [invocation],
             "results": results,
-            "properties": {
-                "command": report.command,
-                "inputs": report.inputs,
-                "failOn": report.fail_on,
-                "blocked": report.summary.blocked,
-            }
+            "properties": properties,
         }]
     })
 }
