@@ -531,6 +531,13 @@ fn walk_graph(
     let n = lock.packages.len();
     let root: Cow<'_, Node> = match (&graph.root, graph.tool, &py) {
         (Some(r), _, _) => Cow::Borrowed(r),
+        (None, _, _) if graph.no_root.is_some() => {
+            set.notes.push(format!(
+                "{}: every package is vetted",
+                graph.no_root.as_deref().unwrap_or_default()
+            ));
+            return Ok(());
+        }
         (None, "poetry", Some(p)) => {
             let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
             for (i, pkg) in lock.packages.iter().enumerate() {

@@ -498,3 +498,30 @@ fn annotate_lists_what_was_left_out_and_counts_it() {
     assert_eq!(report.not_installed[0].line, Some(2));
     assert!(report.notes.iter().any(|n| n.contains("--all-packages")));
 }
+
+#[test]
+fn a_name_listed_too_many_times_is_not_walked_and_everything_is_vetted() {
+    // Each edge to `a` would hold every entry of `a`: past the bound the graph is not built.
+    let mut text = String::from("version = 1\nrevision = 3\nrequires-python = \">=3.9\"\n\n");
+    let deps = vec!["{ name = \"a\" }"; 200].join(", ");
+    text.push_str(&format!(
+        "[[package]]\nname = \"app\"\nversion = \"0.1.0\"\nsource = {{ virtual = \".\" }}\n\
+         dependencies = [{deps}, {{ name = \"winonly\", marker = \"sys_platform == 'win32'\" }}]\n\n"
+    ));
+    let n = crate::lockfile::deps::MAX_ENTRIES_PER_NAME + 1;
+    for v in 0..n {
+        text.push_str(&uv_pkg("a", &format!("1.{v}"), ""));
+    }
+    text.push_str(&uv_pkg("winonly", "1.0", ""));
+    let dir = tempfile::tempdir().unwrap();
+    let lock = load(dir.path(), "uv.lock", &text, LockKind::UvLock);
+    let s = set(&lock, &linux(), &Request::default());
+    assert!(s.skipped.is_empty(), "{:?}", s.skipped);
+    assert!(
+        s.notes
+            .iter()
+            .any(|m| m.contains(&format!("`a` {n} times")) && m.contains("every package")),
+        "{:?}",
+        s.notes
+    );
+}

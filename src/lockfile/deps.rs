@@ -98,6 +98,36 @@ pub enum Via<'a> {
     Group(&'a str),
 }
 
+/// Most entries one name may have for the graph to be built. Real lockfiles list a name a few
+/// times (one per resolution fork); a hostile one listing it thousands of times, each named by
+/// thousands of edges, would make every edge hold every entry. Past this, no install set is
+/// computed and every package is vetted (fail closed).
+pub const MAX_ENTRIES_PER_NAME: usize = 64;
+
+impl DepGraph {
+    /// The graph of a lockfile that lists some name more than [`MAX_ENTRIES_PER_NAME`] times
+    /// (the `names` counts), or `None`: no edges, no root, and the reason for the note.
+    pub fn crowded<'a>(
+        tool: &'static str,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Option<DepGraph> {
+        let mut count: std::collections::HashMap<&str, usize> = Default::default();
+        for n in names {
+            *count.entry(n).or_default() += 1;
+        }
+        let (name, n) = count.into_iter().max_by_key(|(_, n)| *n)?;
+        (n > MAX_ENTRIES_PER_NAME).then(|| DepGraph {
+            tool,
+            no_root: Some(format!(
+                "the lockfile lists `{}` {n} times (more than {MAX_ENTRIES_PER_NAME}), so its \
+                 dependency graph was not walked",
+                super::clip(name)
+            )),
+            ..DepGraph::default()
+        })
+    }
+}
+
 /// Normalise an extra or group name as PEP 685 / PEP 735 do (like project names).
 pub fn normalize_label(name: &str) -> String {
     crate::package::normalize_name(name)

@@ -307,6 +307,10 @@ fn graph(
     lock: &Lockfile,
     edges: Vec<(BTreeMap<String, toml::Value>, BTreeMap<String, toml::Value>)>,
 ) -> DepGraph {
+    let names = lock.packages.iter().map(|p| p.name.normalized.as_str());
+    if let Some(g) = DepGraph::crowded("poetry", names) {
+        return g;
+    }
     let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, p) in lock.packages.iter().enumerate() {
         by_name

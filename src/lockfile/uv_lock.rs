@@ -332,6 +332,9 @@ fn graph(
     members: &BTreeSet<String>,
     manifest: Option<ManifestWire>,
 ) -> DepGraph {
+    if let Some(g) = DepGraph::crowded("uv", keys.iter().map(|(n, _, _)| n.as_str())) {
+        return g;
+    }
     let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, (name, _, _)) in keys.iter().enumerate() {
         by_name.entry(name.as_str()).or_default().push(i);
