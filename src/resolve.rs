@@ -34,8 +34,7 @@ use crate::error::Error;
 use crate::finding::{RuleInfo, Severity};
 use crate::index::IndexSettings;
 use crate::lockfile::{self, LockKind, Lockfile};
-use crate::package::{normalize_name, LockedPackage, Problem, Source};
-use crate::report::Report;
+use crate::package::{LockedPackage, Problem, Source};
 use crate::select::{Arch, Libc, Os, Target};
 
 /// Unpinned input that was not resolved, so nothing was vetted for it.
@@ -155,35 +154,11 @@ pub struct Unresolved {
     pub evidence: Option<String>,
 }
 
-/// What resolution did, to show in the report.
+/// What resolution did, to show in the report (`commands::audit` adds it).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcome {
     pub notes: Vec<String>,
     pub unresolved: Vec<Unresolved>,
-}
-
-impl Outcome {
-    /// Add the notes and the `unresolved` findings to a report of the lockfile `prepare`
-    /// returned (before policy is applied, which then grades and counts them).
-    pub fn apply(&self, report: &mut Report, lock: &Lockfile) {
-        for (i, note) in self.notes.iter().enumerate() {
-            report.notes.insert(i, note.clone());
-        }
-        for u in &self.unresolved {
-            let row = report.packages.iter_mut().find(|p| {
-                normalize_name(&p.name) == u.package
-                    && (p.version.is_none() || !matches!(p.source, Some(Source::Registry { .. })))
-            });
-            let Some(row) = row else { continue };
-            let mut f = UNRESOLVED
-                .finding(&u.message)
-                .for_package(&u.package, row.version.as_deref())
-                .at(lock.path.display().to_string(), row.line);
-            f.evidence = u.evidence.clone();
-            row.findings.push(f);
-            crate::finding::sort(&mut row.findings);
-        }
-    }
 }
 
 /// One requirement for the resolver, and where it came from.

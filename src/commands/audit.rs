@@ -10,6 +10,8 @@ use crate::cache::Cache;
 use crate::cli::{AuditArgs, GlobalArgs};
 use crate::error::Error;
 use crate::lockfile::Lockfile;
+use crate::package::{normalize_name, Source};
+use crate::report::Report;
 
 pub fn run(g: &GlobalArgs, args: &AuditArgs) -> Result<ExitCode, Error> {
     let lock = load_lockfile(args.lockfile.as_deref(), args.kind)?;
@@ -31,8 +33,31 @@ pub fn run(g: &GlobalArgs, args: &AuditArgs) -> Result<ExitCode, Error> {
         }
         Some(spec) => premerge(g, args, &env, &lock, spec, checks)?,
     };
-    resolution.apply(&mut report, &lock);
+    add_resolution(&mut report, &lock, &resolution);
     finish(g, report, &config)
+}
+
+/// Add what resolution did to a report of the lockfile `resolve_input` returned, before policy
+/// grades and counts it: its notes first, and an `unresolved` finding on the row of each
+/// requirement that stays unvetted.
+fn add_resolution(report: &mut Report, lock: &Lockfile, outcome: &crate::resolve::Outcome) {
+    for (i, note) in outcome.notes.iter().enumerate() {
+        report.notes.insert(i, note.clone());
+    }
+    for u in &outcome.unresolved {
+        let row = report.packages.iter_mut().find(|p| {
+            normalize_name(&p.name) == u.package
+                && (p.version.is_none() || !matches!(p.source, Some(Source::Registry { .. })))
+        });
+        let Some(row) = row else { continue };
+        let mut f = crate::resolve::UNRESOLVED
+            .finding(&u.message)
+            .for_package(&u.package, row.version.as_deref())
+            .at(lock.path.display().to_string(), row.line);
+        f.evidence = u.evidence.clone();
+        row.findings.push(f);
+        crate::finding::sort(&mut row.findings);
+    }
 }
 
 /// Pre-merge mode: vet only what changed since `spec`, and for upgrades only what is new.

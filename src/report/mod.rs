@@ -432,7 +432,7 @@ pub(crate) fn repo_anchor(
 }
 
 /// Info findings not listed by a renderer, summarised:
-/// `152 info findings (maintainers 150, vuln-db-stale 2)`.
+/// `152 info findings (maintainers 150, archive-unsupported-entry 2)`.
 /// `None` when there are none.
 pub(crate) fn info_summary(packages: &[&PackageReport]) -> Option<String> {
     let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
