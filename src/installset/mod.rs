@@ -38,9 +38,7 @@ use crate::report::{NotInstalled, Report};
 use crate::select::Target;
 
 pub use marker::{Evaluator, Truth};
-pub use pyproject::{
-    poetry_specs, python_constraint_marker, requirement, DefaultGroups, Pyproject,
-};
+pub use pyproject::{DefaultGroups, Pyproject};
 
 /// What the user asked to install, as `uv sync` flags say it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -7,6 +7,7 @@
 
 pub mod deps;
 mod poetry_lock;
+pub mod poetry_spec;
 mod pylock;
 mod pyproject;
 mod requirements_txt;

@@ -332,7 +332,7 @@ fn graph(
         .map(|(deps, extras)| {
             let mut node = Node::default();
             for (name, spec) in &deps {
-                for (marker, x, optional) in crate::installset::poetry_specs(spec) {
+                for (marker, x, optional) in super::poetry_spec::poetry_specs(spec) {
                     if !optional {
                         node.deps.push(edge(name, marker, x));
                     }
@@ -346,7 +346,7 @@ fn graph(
                     .flatten()
                     .filter_map(|r| r.as_str())
                 {
-                    if let Some((name, x, marker)) = crate::installset::requirement(req) {
+                    if let Some((name, x, marker)) = super::poetry_spec::requirement(req) {
                         list.push(edge(&name, marker, x));
                     }
                 }
