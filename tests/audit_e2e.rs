@@ -799,8 +799,14 @@ fn a_directory_argument_means_the_lockfile_in_it() {
 }
 
 /// The project needs tinyhttp everywhere and oldparse only on Windows.
-fn project_uv_lock(s: &TestServer) -> String {
-    project_lock_with(s, true)
+/// The loopback index, and a project directory whose uv.lock is [`project_lock_with`] its
+/// Windows-only dependency; the cache path inside it.
+fn project_with_a_windows_dependency() -> (TestServer, tempfile::TempDir, std::path::PathBuf) {
+    let s = index();
+    let dir = support::tempdir();
+    let cache = dir.path().join("cache");
+    std::fs::write(dir.path().join("uv.lock"), project_lock_with(&s, true)).unwrap();
+    (s, dir, cache)
 }
 
 /// The project's uv.lock, with or without its Windows-only dependency on oldparse.
@@ -821,10 +827,7 @@ fn project_lock_with(s: &TestServer, oldparse: bool) -> String {
 #[test]
 fn a_package_behind_a_marker_false_on_the_target_is_not_downloaded_and_is_listed_as_not_installed()
 {
-    let s = index();
-    let dir = support::tempdir();
-    let cache = dir.path().join("cache");
-    std::fs::write(dir.path().join("uv.lock"), project_uv_lock(&s)).unwrap();
+    let (s, dir, cache) = project_with_a_windows_dependency();
     let audit = |extra: &[&str]| {
         let mut args = vec!["audit", "--checks", "hashes,code", "--platform"];
         args.extend_from_slice(extra);
@@ -877,10 +880,7 @@ fn a_package_behind_a_marker_false_on_the_target_is_not_downloaded_and_is_listed
 
 #[test]
 fn lock_show_with_a_target_flag_shows_the_install_set_and_its_size() {
-    let s = index();
-    let dir = support::tempdir();
-    let cache = dir.path().join("cache");
-    std::fs::write(dir.path().join("uv.lock"), project_uv_lock(&s)).unwrap();
+    let (s, dir, cache) = project_with_a_windows_dependency();
     let show = |extra: &[&str]| {
         let mut args = vec!["lock", "show"];
         args.extend_from_slice(extra);
