@@ -145,7 +145,8 @@ pub struct TargetArgs {
     #[arg(long)]
     pub all_artifacts: bool,
     /// Vet every package the lockfile lists, not only those an install on the target selects
-    /// (packages behind other platforms' markers, extras and groups not requested).
+    /// (packages behind other platforms' markers, extras and groups not requested; for a uv
+    /// workspace, a superset of `uv sync --all-packages`).
     #[arg(long, help_heading = "Install set")]
     pub all_packages: bool,
     /// Also install the project's extra NAME (repeatable), as `uv sync --extra`.
@@ -154,19 +155,36 @@ pub struct TargetArgs {
     /// Install every extra of the project.
     #[arg(long, help_heading = "Install set")]
     pub all_extras: bool,
-    /// Also install dependency group NAME (repeatable; Poetry: an optional group). The
-    /// defaults are `dev` and `[tool.uv] default-groups` for uv, the non-optional groups for
-    /// Poetry, `default-groups` for pylock.toml.
-    #[arg(long = "group", value_name = "NAME", help_heading = "Install set")]
+    /// Also install dependency group NAME (repeatable; Poetry's `--with`). The defaults are
+    /// `dev` (or `[tool.uv] default-groups`) for uv, the non-optional groups for Poetry,
+    /// `default-groups` for pylock.toml.
+    #[arg(
+        long = "group",
+        visible_alias = "with",
+        value_name = "NAME",
+        help_heading = "Install set"
+    )]
     pub groups: Vec<String>,
-    /// Install only dependency group NAME (repeatable), not the project's dependencies.
-    #[arg(long = "only-group", value_name = "NAME", help_heading = "Install set")]
+    /// Install only dependency group NAME (repeatable), not the project's dependencies
+    /// (Poetry's `--only`; `--only-group main` is the project's own dependencies there).
+    #[arg(
+        long = "only-group",
+        visible_alias = "only",
+        value_name = "NAME",
+        help_heading = "Install set"
+    )]
     pub only_groups: Vec<String>,
     /// Install every dependency group.
     #[arg(long, help_heading = "Install set")]
     pub all_groups: bool,
-    /// Leave out dependency group NAME (repeatable), even when installed by default.
-    #[arg(long = "no-group", value_name = "NAME", help_heading = "Install set")]
+    /// Leave out dependency group NAME (repeatable), even when installed by default (Poetry's
+    /// `--without`).
+    #[arg(
+        long = "no-group",
+        visible_alias = "without",
+        value_name = "NAME",
+        help_heading = "Install set"
+    )]
     pub no_groups: Vec<String>,
     /// Leave out the `dev` dependency group.
     #[arg(long, help_heading = "Install set")]

@@ -918,6 +918,11 @@ fn lock_show_with_a_target_flag_shows_the_install_set_and_its_size() {
         "{table}"
     );
     assert!(table.contains("not installed: oldparse 1.2.0"), "{table}");
+    // A group the lockfile does not define is a usage error, under Poetry's name for the flag
+    // too.
+    let out = show(&["--with", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`nope`"));
     assert_eq!(s.requests().len(), 0, "lock show reads the file only");
 }
 

@@ -355,6 +355,16 @@ fn poetry_2_1_installs_selected_groups_where_their_markers_hold() {
         },
     );
     assert_eq!(installed(&lock, &s), ["shared", "pytest"]);
+    // Poetry's `--only main`: the project's own dependencies alone.
+    let s = set(
+        &lock,
+        &linux(),
+        &Request {
+            only_groups: vec!["main".into()],
+            ..Request::default()
+        },
+    );
+    assert_eq!(installed(&lock, &s), ["requests"]);
 }
 
 #[test]
