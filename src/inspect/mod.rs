@@ -29,7 +29,7 @@ use rayon::prelude::*;
 
 use crate::archive::{self, ArchiveContents, ArchiveEntry};
 use crate::finding::RuleInfo;
-use crate::finding::{Confidence, Finding, Severity};
+use crate::finding::{Confidence, Finding, Runs, Severity};
 use crate::package::ArtifactKind;
 
 use context::{FileRole, RunContext};
@@ -217,6 +217,10 @@ pub struct Emitter<'a> {
     artifact: &'a str,
     text: Option<&'a str>,
     lines: &'a LineIndex,
+    /// The file's role and facts: when a rule does not say when its line runs or which token
+    /// matched, the call on that line does.
+    role: Option<FileRole>,
+    facts: Option<&'a Facts>,
     seen: fxhash::FxHashSet<(&'static str, u32)>,
     per_rule: fxhash::FxHashMap<&'static str, usize>,
     pub findings: Vec<Finding>,
@@ -234,13 +238,72 @@ impl<'a> Emitter<'a> {
             artifact,
             text,
             lines,
+            role: None,
+            facts: None,
             seen: Default::default(),
             per_rule: Default::default(),
             findings: Vec::new(),
         }
     }
 
-    /// Report a finding at `line` (0 = whole file). `decoded` is added to the evidence.
+    /// Give the emitter the file's role and facts, so findings say when they run and which
+    /// token matched even where the rule does not.
+    pub fn with_file(mut self, role: FileRole, facts: Option<&'a Facts>) -> Self {
+        self.role = Some(role);
+        self.facts = facts;
+        self
+    }
+
+    /// The call a finding at `line` is about: a sink (process, network, code) before any
+    /// other call on the line.
+    fn call_at(&self, line: u32) -> Option<&'a facts::Call> {
+        let facts = self.facts?;
+        let mut first = None;
+        for c in facts.calls.iter().filter(|c| c.line == line) {
+            if c.is_code_exec() || c.is_process() || c.is_network() || c.is_decoder() {
+                return Some(c);
+            }
+            first = first.or(Some(c));
+        }
+        first
+    }
+
+    /// When the code at `line` runs: the context of its call, else of a string on it, else
+    /// the file's top level.
+    fn runs_at(&self, line: u32) -> Option<Runs> {
+        let ctx = self
+            .call_at(line)
+            .map(|c| c.ctx)
+            .or_else(|| {
+                self.facts?
+                    .strings
+                    .iter()
+                    .find(|s| s.line == line)
+                    .map(|s| s.ctx)
+            })
+            .or_else(|| self.role.map(FileRole::top_level))?;
+        Some(ctx.runs())
+    }
+
+    /// The callee on `line` as the source spells it (`os.system`, `exec`), when it is there.
+    fn token_at(&self, line: u32, line_text: &str) -> Option<String> {
+        let c = self.call_at(line)?;
+        let mut name = c.name.as_str();
+        loop {
+            if !name.is_empty() && line_text.contains(name) {
+                return Some(name.to_string());
+            }
+            match name.split_once('.') {
+                Some((_, rest)) => name = rest,
+                None => return None,
+            }
+        }
+    }
+
+    /// Report a finding at `line` (0 = whole file). `decoded` is added to the evidence and
+    /// kept as the finding's decoded value. Returns the new finding, so a rule can say more
+    /// (the matched token, when it runs); `None` when it was merged into an earlier one or a
+    /// cap dropped it.
     pub fn emit(
         &mut self,
         rule: &'static RuleInfo,
@@ -249,7 +312,7 @@ impl<'a> Emitter<'a> {
         line: u32,
         message: impl Into<String>,
         decoded: Option<&str>,
-    ) {
+    ) -> Option<&mut Finding> {
         let message = crate::redact::redact_text(&message.into());
         if !self.seen.insert((rule.id, line)) {
             // Keep the worst severity for a line reported twice.
@@ -264,17 +327,22 @@ impl<'a> Emitter<'a> {
                     f.message = message;
                 }
             }
-            return;
+            return None;
         }
         let count = self.per_rule.entry(rule.id).or_insert(0);
         if *count >= MAX_PER_RULE_PER_FILE {
-            return;
+            return None;
         }
         *count += 1;
         let mut evidence = String::new();
+        let mut matched = None;
         if line > 0 {
             if let Some(text) = self.text {
-                evidence = patterns::excerpt(self.lines.line_text(text, line).trim(), EVIDENCE_LEN);
+                let line_text = self.lines.line_text(text, line).trim();
+                evidence = patterns::excerpt(line_text, EVIDENCE_LEN);
+                matched = self
+                    .token_at(line, line_text)
+                    .filter(|t| evidence.contains(t.as_str()));
             }
         }
         if let Some(d) = decoded {
@@ -290,8 +358,39 @@ impl<'a> Emitter<'a> {
         if !evidence.is_empty() {
             f = f.with_evidence(crate::redact::redact_text(&evidence));
         }
+        if let Some(m) = matched {
+            f = f.with_match(m);
+        }
+        if let Some(d) = decoded {
+            f = f.with_decoded(crate::redact::redact_text(&decoded_excerpt(d)));
+        }
+        if let Some(runs) = self.runs_at(line) {
+            f = f.runs(runs);
+        }
         self.findings.push(f);
+        self.findings.last_mut()
     }
+}
+
+/// Most lines and characters of a decoded payload kept on a finding.
+const DECODED_LINES: usize = 8;
+const DECODED_LEN: usize = 600;
+
+/// The first lines of a decoded payload, bounded, with a note of what was cut.
+fn decoded_excerpt(d: &str) -> String {
+    let total = d.lines().count();
+    let mut out: String = d
+        .lines()
+        .take(DECODED_LINES)
+        .collect::<Vec<_>>()
+        .join("\n");
+    if out.chars().count() > DECODED_LEN {
+        out = out.chars().take(DECODED_LEN).collect();
+        out.push('…');
+    } else if total > DECODED_LINES {
+        out.push_str(&format!("\n… ({} more lines)", total - DECODED_LINES));
+    }
+    out
 }
 
 fn pool() -> Option<&'static rayon::ThreadPool> {
@@ -551,7 +650,8 @@ pub fn inspect_file(
         artifact,
         string_marks: Default::default(),
     };
-    let mut out = Emitter::new(path, &artifact.filename, text_ref, &lines);
+    let mut out =
+        Emitter::new(path, &artifact.filename, text_ref, &lines).with_file(role, facts.as_ref());
     for rule in rules {
         (rule.check)(&cx, &mut out);
     }
