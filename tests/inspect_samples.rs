@@ -213,14 +213,22 @@ fn code_findings_say_which_token_matched_when_it_runs_and_what_was_decoded() {
         .iter()
         .filter(|f| f.severity >= Severity::High && f.location.line == Some(3))
         .find(|f| f.matched.is_some())
-        .unwrap_or_else(|| panic!("no high finding with a matched token:\n{}", describe(&findings)));
+        .unwrap_or_else(|| {
+            panic!(
+                "no high finding with a matched token:\n{}",
+                describe(&findings)
+            )
+        });
     let token = f.matched.as_deref().unwrap();
     assert!(
         f.evidence.as_deref().unwrap_or("").contains(token),
         "matched token {token:?} is not in the evidence {:?}",
         f.evidence
     );
-    assert!(token.contains("system") || token.contains("b64decode"), "{token}");
+    assert!(
+        token.contains("system") || token.contains("b64decode"),
+        "{token}"
+    );
     assert_eq!(f.runs, Some(Runs::Install), "{}", describe(&findings));
     assert!(
         findings.iter().any(|f| f

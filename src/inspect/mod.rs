@@ -379,11 +379,7 @@ const DECODED_LEN: usize = 600;
 /// The first lines of a decoded payload, bounded, with a note of what was cut.
 fn decoded_excerpt(d: &str) -> String {
     let total = d.lines().count();
-    let mut out: String = d
-        .lines()
-        .take(DECODED_LINES)
-        .collect::<Vec<_>>()
-        .join("\n");
+    let mut out: String = d.lines().take(DECODED_LINES).collect::<Vec<_>>().join("\n");
     if out.chars().count() > DECODED_LEN {
         out = out.chars().take(DECODED_LEN).collect();
         out.push('…');
