@@ -17,6 +17,10 @@ fn samples_dir() -> &'static Path {
 fn inspect_one(sample: &str, path_in_artifact: &str) -> Vec<Finding> {
     let data =
         std::fs::read(samples_dir().join(sample)).unwrap_or_else(|e| panic!("{sample}: {e}"));
+    inspect_bytes(path_in_artifact, data)
+}
+
+fn inspect_bytes(path_in_artifact: &str, data: Vec<u8>) -> Vec<Finding> {
     let filename = if path_in_artifact.starts_with("pkg-1.0/") {
         "pkg-1.0.tar.gz"
     } else {
@@ -182,22 +186,7 @@ fn truncated_and_mangled_samples_never_panic() {
 }
 
 fn inspect_text(path_in_artifact: &str, text: &str) -> Vec<Finding> {
-    let filename = if path_in_artifact.starts_with("pkg-1.0/") {
-        "pkg-1.0.tar.gz"
-    } else {
-        "pkg-1.0-py3-none-any.whl"
-    };
-    let contents = ArchiveContents {
-        filename: filename.to_string(),
-        kind: ArtifactKind::from_filename(filename),
-        entries: vec![ArchiveEntry {
-            path: path_in_artifact.to_string(),
-            data: text.as_bytes().to_vec().into(),
-        }],
-        findings: Vec::new(),
-        metadata: None,
-    };
-    pyvet::inspect::inspect(&contents, &Default::default())
+    inspect_bytes(path_in_artifact, text.as_bytes().to_vec())
 }
 
 #[test]
