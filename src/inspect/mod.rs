@@ -285,9 +285,12 @@ impl<'a> Emitter<'a> {
         Some(ctx.runs())
     }
 
-    /// The callee on `line` as the source spells it (`os.system`, `exec`), when it is there.
+    /// The sink called on `line` as the source spells it (`os.system`, `exec`), when it is
+    /// there. Any other call (a `print` beside a URL) is not what made the rule fire.
     fn token_at(&self, line: u32, line_text: &str) -> Option<String> {
-        let c = self.call_at(line)?;
+        let c = self
+            .call_at(line)
+            .filter(|c| c.is_code_exec() || c.is_process() || c.is_network() || c.is_decoder())?;
         let mut name = c.name.as_str();
         loop {
             if !name.is_empty() && line_text.contains(name) {
