@@ -701,6 +701,21 @@ fn format_of(filename: &str, bytes: &[u8]) -> Option<Format> {
     by_name.or_else(|| bytes.starts_with(b"PK\x03\x04").then_some(Format::Zip))
 }
 
+/// The archive format the first bytes say (zip local header, gzip/bzip2/xz magic).
+fn format_by_magic(bytes: &[u8]) -> Option<Format> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        Some(Format::Zip)
+    } else if bytes.starts_with(&[0x1f, 0x8b]) {
+        Some(Format::Tar(tar::Compression::Gzip))
+    } else if bytes.starts_with(b"BZh") {
+        Some(Format::Tar(tar::Compression::Bzip2))
+    } else if bytes.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+        Some(Format::Tar(tar::Compression::Xz))
+    } else {
+        None
+    }
+}
+
 /// Read an artifact held in memory.
 pub fn read_artifact_with(
     filename: &str,
@@ -729,11 +744,38 @@ fn read_in_memory(
     opts: &ReadOptions,
     observer: Option<Observer<'_>>,
 ) -> Result<ReadOutcome, ArchiveError> {
-    let format = format_of(filename, bytes).ok_or_else(|| ArchiveError::Unsupported {
+    let named = format_of(filename, bytes).ok_or_else(|| ArchiveError::Unsupported {
         filename: filename.to_string(),
     })?;
-    let kind = ArtifactKind::from_filename(filename);
+    // pip unpacks by content as well as by name (`zipfile.is_zipfile` first): a zip named
+    // `.tar.gz` installs as a zip, so it is read as one and the disagreement reported.
+    let format = match (named, format_by_magic(bytes)) {
+        (Format::Tar(_), Some(m @ Format::Zip)) | (Format::Zip, Some(m @ Format::Tar(_))) => m,
+        _ => named,
+    };
+    // Roles follow the content: a zip named as an sdist has no sdist root directory.
+    let kind = if format == named {
+        ArtifactKind::from_filename(filename)
+    } else {
+        ArtifactKind::Other
+    };
     let mut c = Collector::new(filename, opts, bytes.len() as u64);
+    if format != named {
+        let (is, says) = match format {
+            Format::Zip => ("a zip archive", "a tarball"),
+            Format::Tar(_) => ("a tarball", "a zip archive"),
+        };
+        c.finding(
+            &ARCHIVE_AMBIGUOUS,
+            Severity::Medium,
+            None,
+            format!(
+                "the file is {is} although its name says {says}; installers that unpack by \
+                 content read it as {is}, and so was it here"
+            ),
+            None,
+        );
+    }
     match format {
         Format::Zip => zip::read(bytes, &mut c, observer)?,
         Format::Tar(compression) => {

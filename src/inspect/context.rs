@@ -241,11 +241,114 @@ pub fn backend_dirs(entries: &[(&str, &[u8])]) -> HashSet<String> {
     out
 }
 
+/// Top-level sdist directories that hold other projects' sources.
+const VENDORED_DIRS: &[&str] = &[
+    "third_party",
+    "thirdparty",
+    "third-party",
+    "3rdparty",
+    "vendor",
+    "vendored",
+    "external",
+    "extern",
+    "deps",
+];
+
+/// Key prefix of [`layout`] entries that name an sdist file no install step runs (a NUL byte
+/// never starts an archive path).
+const NEVER_RUN: &str = "\0never-run:";
+
+/// What the whole archive says about its files' roles: the in-tree build backend's
+/// directories ([`backend_dirs`]) and, for an sdist, the Python files that no install step
+/// runs and that are not installed as importable code:
+/// - a script at the root of the sdist other than setup.py whose module name setup.py,
+///   setup.cfg and pyproject.toml never mention (`bootstrap.py`, `noxfile.py`; a `py_modules`
+///   module such as six's `six.py` is named there, and so is a helper setup.py imports);
+/// - a file in a directory of vendored sources (`third_party/`, `vendor/`...) with no
+///   `__init__.py` in any directory above it: a bundled foreign project's scripts
+///   (`third_party/boringssl/src/util/bot/bootstrap.py`), not a Python package.
+///
+/// Only for a real sdist layout: one root directory, no `.dist-info` (a wheel renamed to
+/// `.zip` keeps its wheel roles).
+pub fn layout(entries: &[(&str, &[u8])], kind: ArtifactKind) -> HashSet<String> {
+    let mut out = backend_dirs(entries);
+    if kind != ArtifactKind::Sdist {
+        return out;
+    }
+    let root = entries
+        .first()
+        .and_then(|(p, _)| p.split_once('/'))
+        .map(|(r, _)| r);
+    let one_root = root.is_some_and(|r| {
+        entries
+            .iter()
+            .all(|(p, _)| p.split_once('/').is_some_and(|(first, _)| first == r) || *p == r)
+    });
+    if !one_root || entries.iter().any(|(p, _)| p.contains(".dist-info/")) {
+        return out;
+    }
+    let mut config = String::new();
+    let mut packages: HashSet<String> = HashSet::new();
+    for (path, data) in entries {
+        let lower = path.to_ascii_lowercase();
+        let rel = sdist_relative(&lower, kind);
+        if matches!(rel, "setup.py" | "setup.cfg" | "pyproject.toml") {
+            config.push_str(&String::from_utf8_lossy(data).to_ascii_lowercase());
+            config.push('\n');
+        }
+        if let Some(dir) = rel.strip_suffix("__init__.py") {
+            packages.insert(dir.to_string());
+        }
+    }
+    let mentioned = |stem: &str| {
+        config.match_indices(stem).any(|(i, _)| {
+            let before = config[..i].chars().next_back();
+            let after = config[i + stem.len()..].chars().next();
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+            !word(before) && !word(after)
+        })
+    };
+    for (path, _) in entries {
+        let lower = path.to_ascii_lowercase();
+        let rel = sdist_relative(&lower, kind);
+        let Some(stem) = rel.strip_suffix(".py") else {
+            continue;
+        };
+        let never = if !rel.contains('/') {
+            rel != "setup.py" && !mentioned(stem)
+        } else if rel
+            .split_once('/')
+            .is_some_and(|(top, _)| VENDORED_DIRS.contains(&top))
+        {
+            // No directory above the file is a package.
+            let mut dir = rel;
+            let mut in_package = false;
+            while let Some((d, _)) = dir.rsplit_once('/') {
+                if packages.contains(&format!("{d}/")) {
+                    in_package = true;
+                    break;
+                }
+                dir = d;
+            }
+            !in_package
+        } else {
+            false
+        };
+        if never {
+            out.insert(format!("{NEVER_RUN}{lower}"));
+        }
+    }
+    out
+}
+
 /// Classify a file by its path inside the artifact.
 pub fn file_role(path: &str, kind: ArtifactKind, backend_dirs: &HashSet<String>) -> FileRole {
     let lower = path.to_ascii_lowercase();
     if lower.ends_with(".pth") {
         return FileRole::Pth;
+    }
+    if !backend_dirs.is_empty() && backend_dirs.contains(&format!("{NEVER_RUN}{lower}")) {
+        return FileRole::Test;
     }
     let rel = sdist_relative(&lower, kind);
     let file = rel.rsplit('/').next().unwrap_or(rel);

@@ -681,6 +681,18 @@ pub fn printable_ratio(b: &[u8]) -> f64 {
     ok as f64 / b.len() as f64
 }
 
+/// Base64 (standard alphabet, as `base64 -d` reads it) decoded to printable UTF-8 text, for
+/// blobs handed to a shell; at most [`MAX_VALUE`] bytes.
+pub fn b64_text(s: &str) -> Option<String> {
+    let t = s.trim();
+    if t.len() < 8 || t.len() > MAX_VALUE {
+        return None;
+    }
+    let raw = codecs::b64(t.as_bytes(), false)?;
+    let text = String::from_utf8(raw).ok()?;
+    (printable_ratio(text.as_bytes()) > 0.85).then_some(text)
+}
+
 /// Try to decode a long plain literal that looks like base64 or hex into printable text.
 /// Returns the text and the encoding name. Only literals of 40..=1 MiB characters qualify.
 pub fn decode_blob(s: &str) -> Option<(String, &'static str)> {

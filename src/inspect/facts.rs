@@ -41,6 +41,292 @@ pub const SENSITIVE: Taint = ENV_ALL | SECRET | CRED | SCREEN | CLIP | KEYS;
 const MAX_NESTED: u8 = 3;
 /// Largest decoded code that is parsed again.
 const MAX_NESTED_LEN: usize = 256 * 1024;
+/// Deepest expression nesting walked (the inspection pool's 64 MiB stacks hold it; CPython's
+/// own compiler gives up far earlier). Deeper code is reported, never silently skipped.
+pub const MAX_EXPR_DEPTH: u32 = 2000;
+/// Deepest statement nesting walked (CPython allows 100 indentation levels).
+pub const MAX_STMT_DEPTH: u32 = 400;
+/// Most places one file reports where its analysis stopped short.
+const MAX_INCOMPLETE: usize = 8;
+/// Nesting (as [`too_deep_to_parse`] estimates it) past which a file is not parsed. CPython
+/// refuses to compile code nested a few thousand levels deep; the parser and the syntax tree's
+/// destructor recurse once per level and stay well inside the inspection pool's stacks here.
+pub const MAX_PARSE_NESTING: u32 = 100_000;
+
+/// Whether `source` may nest deeper than `limit` levels: an upper bound on syntax-tree depth
+/// from one linear pass over the bytes (comments and string literals skipped, f-string
+/// contents counted). Each operator, dot, keyword operator and opening bracket adds a level to
+/// the current bracket level's count; `,` `:` `;` end an operand and reset that count; a
+/// newline outside brackets ends the statement. Returns the byte offset where the estimate
+/// first passes `limit`.
+pub fn too_deep_to_parse(source: &str, limit: u32) -> Option<usize> {
+    let b = source.as_bytes();
+    // Counts of the enclosing bracket levels (sum kept alongside) and of the current one.
+    let mut outer: Vec<u32> = Vec::new();
+    let mut outer_sum: u32 = 0;
+    let mut cur: u32 = 0;
+    let mut i = 0;
+    let over = |outer_sum: u32, depth: usize, cur: u32| {
+        outer_sum.saturating_add(depth as u32).saturating_add(cur) > limit
+    };
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'#' => {
+                i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n);
+                continue;
+            }
+            b'\'' | b'"' => {
+                // A string literal: find its end; f-strings count their operator characters.
+                let fstring = string_prefix_has_f(b, i);
+                let q = c;
+                let triple = b.get(i + 1) == Some(&q) && b.get(i + 2) == Some(&q);
+                let mut j = if triple { i + 3 } else { i + 1 };
+                let mut ops: u32 = 0;
+                while j < b.len() {
+                    let d = b[j];
+                    if d == b'\\' {
+                        j += 2;
+                        continue;
+                    }
+                    if d == q && (!triple || (b.get(j + 1) == Some(&q) && b.get(j + 2) == Some(&q)))
+                    {
+                        j += if triple { 3 } else { 1 };
+                        break;
+                    }
+                    if !triple && d == b'\n' {
+                        break;
+                    }
+                    if fstring && b"+-*/%@&|^~<>=!.([{".contains(&d) {
+                        ops += 1;
+                        if over(outer_sum, outer.len(), cur.saturating_add(ops)) {
+                            return Some(j);
+                        }
+                    }
+                    j += 1;
+                }
+                i = j;
+                continue;
+            }
+            b'(' | b'[' | b'{' => {
+                cur += 1;
+                outer.push(cur);
+                outer_sum = outer_sum.saturating_add(cur);
+                cur = 0;
+            }
+            b')' | b']' | b'}' => {
+                if let Some(top) = outer.pop() {
+                    outer_sum -= top;
+                    cur = top;
+                } else {
+                    cur = 0;
+                }
+            }
+            b',' | b':' | b';' => cur = 0,
+            b'\n' if outer.is_empty() => cur = 0,
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'@' | b'&' | b'|' | b'^' | b'~' | b'<' | b'>'
+            | b'=' | b'!' | b'.' => cur += 1,
+            _ if c.is_ascii_alphabetic() || c == b'_' => {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+                if matches!(
+                    &b[start..i],
+                    b"not"
+                        | b"and"
+                        | b"or"
+                        | b"if"
+                        | b"else"
+                        | b"lambda"
+                        | b"await"
+                        | b"in"
+                        | b"is"
+                        | b"yield"
+                ) {
+                    cur += 1;
+                }
+                // A string prefix (`f"`, `rb'`): the quote is handled on the next turn.
+                if i < b.len() && (b[i] == b'\'' || b[i] == b'"') && i - start <= 2 {
+                    continue;
+                }
+                if over(outer_sum, outer.len(), cur) {
+                    return Some(start);
+                }
+                continue;
+            }
+            _ => {}
+        }
+        if over(outer_sum, outer.len(), cur) {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The literal text of an f-string with `{}` for each interpolation.
+fn fstring_skeleton(f: &ast::ExprFString) -> String {
+    let mut skel = String::new();
+    for part in &f.value {
+        match part {
+            ast::FStringPart::Literal(l) => skel.push_str(&l.value),
+            ast::FStringPart::FString(fs) => {
+                for el in &fs.elements {
+                    match el {
+                        ast::InterpolatedStringElement::Literal(l) => skel.push_str(&l.value),
+                        ast::InterpolatedStringElement::Interpolation(_) => skel.push_str("{}"),
+                    }
+                }
+            }
+        }
+    }
+    skel
+}
+
+/// Calls whose arguments are only shown to people: print, logging and warnings, echo helpers,
+/// and exception constructors (`RuntimeError(...)`, `click.UsageError(...)`).
+fn is_message_call(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    matches!(
+        name,
+        "print" | "warnings.warn" | "click.echo" | "click.secho" | "typer.echo" | "input"
+    ) || name.starts_with("logging.")
+        || (name.contains('.')
+            && matches!(
+                last,
+                "debug"
+                    | "info"
+                    | "warning"
+                    | "warn"
+                    | "error"
+                    | "exception"
+                    | "critical"
+                    | "echo"
+                    | "secho"
+            ))
+        || last.ends_with("Error")
+        || last.ends_with("Exception")
+        || last.ends_with("Warning")
+}
+
+/// Keyword arguments that are documentation (`Field(description=...)`,
+/// `add_argument(help=...)`).
+fn is_message_keyword(key: &str) -> bool {
+    matches!(
+        key,
+        "help"
+            | "description"
+            | "doc"
+            | "docstring"
+            | "message"
+            | "msg"
+            | "title"
+            | "summary"
+            | "epilog"
+            | "usage"
+            | "long_description"
+            | "example"
+            | "examples"
+            | "hint"
+    )
+}
+
+/// Split a command line as a POSIX shell would, well enough to find its programs and their
+/// arguments: quotes group, backslashes escape, and `|`, `;`, `&&`, `||` are words of their own.
+pub fn shell_words(cmd: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut have = false;
+    let mut chars = cmd.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                have = true;
+                for d in chars.by_ref() {
+                    if d == '\'' {
+                        break;
+                    }
+                    cur.push(d);
+                }
+            }
+            '"' => {
+                have = true;
+                while let Some(d) = chars.next() {
+                    match d {
+                        '"' => break,
+                        '\\' => {
+                            if let Some(&n) = chars.peek() {
+                                if matches!(n, '"' | '\\' | '$' | '`') {
+                                    cur.push(n);
+                                    chars.next();
+                                    continue;
+                                }
+                            }
+                            cur.push(d);
+                        }
+                        _ => cur.push(d),
+                    }
+                }
+            }
+            '\\' => {
+                have = true;
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            '|' | ';' | '&' => {
+                if have {
+                    out.push(std::mem::take(&mut cur));
+                    have = false;
+                }
+                let mut op = c.to_string();
+                if chars.peek() == Some(&c) {
+                    op.push(c);
+                    chars.next();
+                }
+                out.push(op);
+            }
+            c if c.is_whitespace() => {
+                if have {
+                    out.push(std::mem::take(&mut cur));
+                    have = false;
+                }
+            }
+            c => {
+                have = true;
+                cur.push(c);
+            }
+        }
+        if out.len() >= 256 {
+            break;
+        }
+    }
+    if have {
+        out.push(cur);
+    }
+    out
+}
+
+/// Whether the string literal whose opening quote is at `quote` has an `f` (or `t`) prefix.
+fn string_prefix_has_f(b: &[u8], quote: usize) -> bool {
+    let start = quote.saturating_sub(2);
+    let prefix = &b[start..quote];
+    // Only letters directly before the quote, and not the tail of a longer identifier.
+    let mut k = prefix.len();
+    while k > 0 && prefix[k - 1].is_ascii_alphabetic() {
+        k -= 1;
+    }
+    let letters = &prefix[k..];
+    let ident_before = start + k > 0 && {
+        let p = b[start + k - 1];
+        p.is_ascii_alphanumeric() || p == b'_'
+    };
+    !ident_before
+        && letters
+            .iter()
+            .any(|l| matches!(l, b'f' | b'F' | b't' | b'T'))
+}
 
 /// One argument of a call.
 #[derive(Debug, Clone)]
@@ -175,6 +461,10 @@ pub struct StrFact {
     pub note: Option<Arc<str>>,
     /// The module-level function this string is inside, if any.
     pub scope: Option<Arc<str>>,
+    /// Only shown to people: an argument of print/logging/warnings or an exception, or a
+    /// help/description keyword. Text there reaches no sink, so the rules that look for
+    /// commands and addresses in strings skip it.
+    pub message: bool,
 }
 
 /// Everything the rules read about one Python file.
@@ -190,6 +480,17 @@ pub struct Facts {
     pub non_ascii_idents: Vec<(String, u32)>,
     /// Number of syntax errors the parser recovered from.
     pub syntax_errors: usize,
+    /// Where a bound stopped the analysis short, and which (line, what was not analysed):
+    /// code nested too deep, decoded code too deep or too large to parse again, the argument
+    /// of exec/eval/compile stopped by an evaluation bound. Reported by analysis-incomplete.
+    pub incomplete: Vec<(u32, String)>,
+    /// The file was not parsed at all (see [`too_deep_to_parse`]): rules read its text.
+    pub unparsed: bool,
+    /// Lines where a name is looked up through an obfuscated computation, whatever is done
+    /// with it: `getattr(__builtins__, oct.__str__()[-3] + ...)`, `__import__('so'[::-1])`,
+    /// `eval("eval")` (a builtin fetched by evaluating its own name).
+    /// With the name each lookup computes (`chr`, `os`, `_getframe`).
+    pub obfuscated_lookups: Vec<(u32, String)>,
 }
 
 impl Facts {
@@ -327,6 +628,27 @@ fn collect_into(
     index: &LineIndex,
     facts: &mut Facts,
 ) {
+    // The parser and the tree's destructor recurse once per nesting level: code nested past
+    // what any Python runs is not parsed (a stack overflow would abort the whole process).
+    if let Some(at) = too_deep_to_parse(source, MAX_PARSE_NESTING) {
+        let line = match &nested {
+            Some((l, _)) => *l,
+            None => index.line(TextSize::from(at as u32)),
+        };
+        if nested.is_none() {
+            facts.unparsed = true;
+        }
+        if facts.incomplete.len() < MAX_INCOMPLETE {
+            facts.incomplete.push((
+                line,
+                format!(
+                    "code nested more than {MAX_PARSE_NESTING} levels deep (past what Python \
+                     itself compiles) was not parsed, only scanned as text"
+                ),
+            ));
+        }
+        return;
+    }
     let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
     if nested.is_none() {
         facts.syntax_errors = parsed.errors().len();
@@ -345,6 +667,9 @@ fn collect_into(
         facts,
         acc: 0,
         expr_depth: 0,
+        stmt_depth: 0,
+        message: 0,
+        nested_seen: HashSet::default(),
         scope: None,
         name_buf: String::with_capacity(64),
     };
@@ -375,6 +700,11 @@ struct Walker<'f, 'i> {
     facts: &'f mut Facts,
     acc: Taint,
     expr_depth: u32,
+    stmt_depth: u32,
+    /// Inside an argument that is only shown to people (see [`StrFact::message`]).
+    message: u32,
+    /// (line, hash) of the decoded code already parsed again by [`Self::nested_code`].
+    nested_seen: HashSet<(u32, u64)>,
     /// Name of the enclosing module-level function.
     scope: Option<Arc<str>>,
     /// Scratch buffer for dotted names.
@@ -486,6 +816,7 @@ impl<'f> Walker<'f, '_> {
             decoded_via: via,
             note: self.note(),
             scope: self.scope.clone(),
+            message: self.message > 0 && via.is_none(),
         });
     }
 
@@ -695,8 +1026,20 @@ impl<'f> Walker<'f, '_> {
         }
     }
 
+    /// Record that the analysis stopped short at `line` (once per line, a few per file).
+    fn incomplete(&mut self, line: u32, what: impl FnOnce() -> String) {
+        let list = &mut self.facts.incomplete;
+        if list.len() < MAX_INCOMPLETE && !list.iter().any(|(l, _)| *l == line) {
+            list.push((line, what()));
+        }
+    }
+
     fn expr(&mut self, e: &Expr) -> Taint {
-        if self.expr_depth > 200 {
+        if self.expr_depth >= MAX_EXPR_DEPTH {
+            let line = self.line(e.range().start());
+            self.incomplete(line, || {
+                format!("expressions nested more than {MAX_EXPR_DEPTH} deep were not analysed")
+            });
             return 0;
         }
         self.expr_depth += 1;
@@ -790,24 +1133,7 @@ impl<'f> Walker<'f, '_> {
             }
             Expr::FString(f) => {
                 // Record the literal skeleton (`https://host/{}`) for URL rules.
-                let mut skel = String::new();
-                for part in &f.value {
-                    match part {
-                        ast::FStringPart::Literal(l) => skel.push_str(&l.value),
-                        ast::FStringPart::FString(fs) => {
-                            for el in &fs.elements {
-                                match el {
-                                    ast::InterpolatedStringElement::Literal(l) => {
-                                        skel.push_str(&l.value)
-                                    }
-                                    ast::InterpolatedStringElement::Interpolation(_) => {
-                                        skel.push_str("{}")
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+                let skel = fstring_skeleton(f);
                 let line = self.line(f.range.start());
                 let t = if patterns::cred_store(&skel).is_some() {
                     CRED
@@ -883,7 +1209,24 @@ impl<'f> Walker<'f, '_> {
     }
 
     fn nested_code(&mut self, code: &str, line: u32) {
-        if self.depth >= MAX_NESTED || code.len() > MAX_NESTED_LEN {
+        let key = (line, super::fxhash::hash_one(code));
+        if !self.nested_seen.insert(key) {
+            return;
+        }
+        if self.depth >= MAX_NESTED {
+            self.incomplete(line, || {
+                format!("code decoded more than {MAX_NESTED} layers deep was not analysed")
+            });
+            return;
+        }
+        if code.len() > MAX_NESTED_LEN {
+            self.incomplete(line, || {
+                format!(
+                    "decoded code of {} KiB (over {} KiB) was not analysed",
+                    code.len() >> 10,
+                    MAX_NESTED_LEN >> 10
+                )
+            });
             return;
         }
         let excerpt: Arc<str> = Arc::from(patterns::excerpt(code, 200));
@@ -898,6 +1241,58 @@ impl<'f> Walker<'f, '_> {
             &index,
             self.facts,
         );
+    }
+
+    /// The code a command line runs: the script of `python -c CODE` (parsed as Python), of
+    /// `sh -c SCRIPT` (split again), and what `echo BLOB | base64 -d | sh` decodes to. Found
+    /// payloads are recorded as strings, so the string rules see them, and Python is
+    /// inspected as nested code.
+    fn command_payloads(&mut self, words: &[String], line: u32, depth: u8) {
+        if depth > 3 {
+            return;
+        }
+        let prog = |w: &str| {
+            let base = w
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or(w)
+                .to_ascii_lowercase();
+            let base = base.strip_suffix(".exe").unwrap_or(&base).to_string();
+            base
+        };
+        for (i, w) in words.iter().enumerate() {
+            let p = prog(w);
+            let python = p.starts_with("python") || p == "py" || w == "sys.executable";
+            let shell = matches!(p.as_str(), "sh" | "bash" | "zsh" | "dash" | "ksh");
+            if (python || shell) && words.get(i + 1).map(String::as_str) == Some("-c") {
+                if let Some(code) = words.get(i + 2) {
+                    self.record_str(code.clone(), line, Some("command line"));
+                    if python {
+                        self.nested_code(code, line);
+                    } else {
+                        self.command_payloads(&shell_words(code), line, depth + 1);
+                    }
+                }
+            }
+            // `echo BLOB | base64 -d | sh`: the blob is what runs.
+            if p == "echo" {
+                if let Some(blob) = words.get(i + 1) {
+                    let rest = &words[i + 2..];
+                    let decodes = rest.windows(2).any(|p| {
+                        p[0] == "base64" && matches!(p[1].as_str(), "-d" | "--decode" | "-D")
+                    });
+                    if decodes {
+                        if let Some(text) = decode::b64_text(blob) {
+                            self.record_str(text.clone(), line, Some("base64 (shell)"));
+                            if patterns::looks_like_code(&text) {
+                                self.nested_code(&text, line);
+                            }
+                            self.command_payloads(&shell_words(&text), line, depth + 1);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     fn arg(&mut self, e: &Expr) -> Arg {
@@ -984,6 +1379,12 @@ impl<'f> Walker<'f, '_> {
                 }
             }
             Expr::FString(f) => {
+                // The literal skeleton (`C:\\Users\\{}\\...\\Startup`), as recorded in the
+                // strings, then the interpolated expressions.
+                let skel = fstring_skeleton(f);
+                if (3..=256).contains(&skel.len()) && !out.contains(&skel) {
+                    out.push(skel);
+                }
                 for part in f.value.elements() {
                     if let ast::InterpolatedStringElement::Interpolation(i) = part {
                         self.atoms(&i.expression, out, depth + 1);
@@ -1010,6 +1411,8 @@ impl<'f> Walker<'f, '_> {
         if let Expr::Attribute(a) = &*c.func {
             self.atoms(&a.value, &mut recv_atoms, 0);
         }
+        let shown = is_message_call(&name);
+        self.message += u32::from(shown);
         let args: Vec<Arg> = c.arguments.args.iter().map(|a| self.arg(a)).collect();
         let kwargs: Vec<(String, Arg)> = c
             .arguments
@@ -1021,9 +1424,14 @@ impl<'f> Walker<'f, '_> {
                     .as_ref()
                     .map(|a| a.to_string())
                     .unwrap_or_else(|| "**".into());
-                (key, self.arg(&k.value))
+                let text_kw = is_message_keyword(&key);
+                self.message += u32::from(text_kw);
+                let a = self.arg(&k.value);
+                self.message -= u32::from(text_kw);
+                (key, a)
             })
             .collect();
+        self.message -= u32::from(shown);
         let arg_taint = args
             .iter()
             .chain(kwargs.iter().map(|(_, a)| a))
@@ -1060,7 +1468,11 @@ impl<'f> Walker<'f, '_> {
                 taint |= DECODED;
             }
         }
-        if decoder || method == "join" || method == "decode" || name == "map" || name == "bytes" {
+        if decoder
+            || matches!(method, "join" | "decode" | "decrypt" | "decrypt_and_verify")
+            || name == "map"
+            || name == "bytes"
+        {
             if decoder && !patterns::is_deserializer(&name) {
                 // Decoding a constant (or already decoded/fetched data) is obfuscation; decoding
                 // run-time data read from elsewhere is only a weak signal.
@@ -1085,12 +1497,82 @@ impl<'f> Walker<'f, '_> {
                 }
             }
         }
+        // Code handed to a process (`python -c CODE`, `echo B64 | base64 -d | sh`) or written
+        // to a file (`open('x.py', 'w').write(CODE)`) is code too: inspect it where it is.
+        if class & patterns::C_PROCESS != 0 {
+            if let Some(first) = c.arguments.args.first() {
+                let words = match first {
+                    Expr::List(ast::ExprList { elts, .. })
+                    | Expr::Tuple(ast::ExprTuple { elts, .. }) => {
+                        let env = self.env();
+                        Some(
+                            elts.iter()
+                                .take(64)
+                                .map(|x| {
+                                    env.fold(x)
+                                        .and_then(|f| f.value.text())
+                                        .or_else(|| env.dotted(x))
+                                        .unwrap_or_default()
+                                })
+                                .collect::<Vec<_>>(),
+                        )
+                    }
+                    _ => args
+                        .first()
+                        .and_then(|a| a.folded.as_ref())
+                        .and_then(|f| f.value.text())
+                        .map(|t| shell_words(&t)),
+                };
+                if let Some(words) = words {
+                    self.command_payloads(&words, line, 0);
+                }
+            }
+        } else if matches!(method, "write" | "write_text" | "writelines") {
+            if let Some(text) = args.first().and_then(Arg::text) {
+                if patterns::looks_like_code(&text) {
+                    self.nested_code(&text, line);
+                }
+            }
+        }
+        // A name looked up through an obfuscated computation is a signal on its own, whether
+        // the result is called here or handed on (`map(getattr(__builtins__, <'chr'>), ...)`).
+        let key = match name.as_str() {
+            "getattr" => args.get(1),
+            "__import__" | "importlib.import_module" => args.first(),
+            _ => None,
+        };
+        let lookup = match key.and_then(|a| a.folded.as_ref()) {
+            Some(f) if f.obfuscated => f.value.text(),
+            _ if matches!(name.as_str(), "eval" | "exec") => args
+                .first()
+                .and_then(Arg::text)
+                .map(|t| t.trim().to_string())
+                .filter(|t| BUILTINS_OF_INTEREST.contains(&t.as_str()) || t == "chr"),
+            _ => None,
+        };
+        if let Some(target) = lookup {
+            if self.facts.obfuscated_lookups.len() < 64 {
+                self.facts
+                    .obfuscated_lookups
+                    .push((line, patterns::excerpt(&target, 60)));
+            }
+        }
         // exec("...") of a constant: inspect the code it runs.
         if matches!(name.as_str(), "exec" | "eval" | "compile" | "builtins.exec") {
             if let Some(text) = args.first().and_then(Arg::text) {
-                let already = args[0].folded.as_ref().is_some_and(|f| f.obfuscated);
-                if !already && text.len() > 8 {
+                // Decoded code is inspected once (nested_code skips what it has seen), here
+                // too when the decoder's own call did not (a decrypt method on an object).
+                if text.len() > 8 {
                     self.nested_code(&text, line);
+                }
+            } else if let Some(first) = c.arguments.args.first() {
+                // The code it runs may be a constant that a bound stopped the evaluator from
+                // computing (a 17-layer decode chain, a huge repeat): that is not a clean pass.
+                let budget = decode::Budget::per_expr();
+                if let Err(decode::Refusal::Bound(b)) = self.env().fold_checked(first, &budget) {
+                    self.incomplete(line, || {
+                        format!("the code passed to {name} was not evaluated: {b}")
+                    });
                 }
             }
         }
@@ -1130,7 +1612,28 @@ impl<'a> Visitor<'a> for Walker<'_, '_> {
     }
 
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if self.stmt_depth >= MAX_STMT_DEPTH {
+            let line = self.line(stmt.range().start());
+            self.incomplete(line, || {
+                format!("statements nested more than {MAX_STMT_DEPTH} deep were not analysed")
+            });
+            return;
+        }
+        self.stmt_depth += 1;
+        self.stmt_inner(stmt);
+        self.stmt_depth -= 1;
+    }
+}
+
+impl Walker<'_, '_> {
+    fn stmt_inner<'a>(&mut self, stmt: &'a Stmt) {
         match stmt {
+            // What an exception says is shown to people.
+            Stmt::Raise(_) => {
+                self.message += 1;
+                visitor::walk_stmt(self, stmt);
+                self.message -= 1;
+            }
             Stmt::Import(i) => {
                 for a in &i.names {
                     let full = a.name.to_string();

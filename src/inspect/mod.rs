@@ -44,8 +44,9 @@ pub struct InspectOptions {
 
 /// Most findings one rule reports for one file.
 pub const MAX_PER_RULE_PER_FILE: usize = 20;
-/// Python files larger than this are not parsed (only scanned as text).
-pub const MAX_PARSE_SIZE: usize = 8 << 20;
+/// Python files larger than this are not parsed (only scanned as text), and analysis-incomplete
+/// says so: a payload after megabytes of padding is not a clean pass.
+pub const MAX_PARSE_SIZE: usize = 32 << 20;
 /// Longest evidence line kept.
 const EVIDENCE_LEN: usize = 200;
 
@@ -422,12 +423,12 @@ fn enabled_rules(opts: &InspectOptions) -> Vec<&'static registry::Rule> {
         .collect()
 }
 
-fn backend_of(entries: &[ArchiveEntry]) -> HashSet<String> {
+fn backend_of(entries: &[ArchiveEntry], kind: ArtifactKind) -> HashSet<String> {
     let entries: Vec<(&str, &[u8])> = entries
         .iter()
         .map(|e| (e.path.as_str(), e.data.as_slice()))
         .collect();
-    context::backend_dirs(&entries)
+    context::layout(&entries, kind)
 }
 
 /// Findings per file (by index into `entries`) of the files at `indices`, in parallel.
@@ -473,7 +474,7 @@ fn in_pool<T: Send>(run: impl FnOnce() -> T + Send) -> T {
 pub fn inspect(contents: &ArchiveContents, opts: &InspectOptions) -> Vec<Finding> {
     let artifact = artifact_cx(&contents.filename, contents.kind);
     let enabled = enabled_rules(opts);
-    let backend = backend_of(&contents.entries);
+    let backend = backend_of(&contents.entries, contents.kind);
     let all = (0..contents.entries.len()).collect();
     merge(in_pool(|| {
         inspect_entries(&contents.entries, all, &artifact, &backend, &enabled)
@@ -567,7 +568,16 @@ fn read_and_inspect_once(
             archive::read_artifact_observed(filename, bytes, read, &observe)
         })?;
         let entries = &outcome.contents.entries;
-        let backend = backend_of(entries);
+        if outcome.contents.kind != kind {
+            // The content is not what the name says (a zip named `.tar.gz`): every role
+            // follows the content, so everything is inspected again as such.
+            let artifact = artifact_cx(filename, outcome.contents.kind);
+            let backend = backend_of(entries, outcome.contents.kind);
+            let all = (0..entries.len()).collect();
+            let per_file = inspect_entries(entries, all, &artifact, &backend, &enabled);
+            return Ok((outcome, merge(per_file)));
+        }
+        let backend = backend_of(entries, kind);
         let index: std::collections::HashMap<*const Vec<u8>, usize> = entries
             .iter()
             .enumerate()
@@ -633,7 +643,12 @@ pub fn inspect_file(
         _ => None,
     };
     let raw_pass = match kind {
-        FileKind::Python => !valid_utf8 || facts.as_ref().is_none_or(|f| f.syntax_errors > 0),
+        FileKind::Python => {
+            !valid_utf8
+                || facts
+                    .as_ref()
+                    .is_none_or(|f| f.syntax_errors > 0 || f.unparsed)
+        }
         FileKind::Text => false,
         _ => false,
     };

@@ -28,6 +28,7 @@ pub static RULES: &[Rule] = &[
     rule!(exec_decoded),
     rule!(dynamic_import_obfuscation),
     rule!(obfuscated_url),
+    rule!(obfuscated_code),
     rule!(install_hook_process),
     rule!(install_hook_network),
     rule!(pth_exec),
@@ -48,6 +49,7 @@ pub static RULES: &[Rule] = &[
     rule!(steganography),
     rule!(packer),
     rule!(anti_analysis),
+    rule!(analysis_incomplete),
 ];
 
 /// Static descriptions of every code-inspection rule.

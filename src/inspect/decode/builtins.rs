@@ -105,9 +105,32 @@ const TYPES: &[&str] = &[
 /// Modules whose repr does not depend on the installation.
 const BUILTIN_MODULES: &[&str] = &["builtins", "sys", "marshal", "_imp", "time", "gc"];
 
-/// Whether `name` is a builtin function or class.
+/// The `site` module's printers and what `str()` of each prints: obfuscators index them
+/// (`copyright.__str__()[4]` is `r`). Only `copyright`'s second year changes between CPython
+/// releases.
+const SITE_PRINTERS: &[(&str, &str)] = &[
+    (
+        "copyright",
+        "Copyright (c) 2001-2024 Python Software Foundation.\nAll Rights Reserved.\n\n\
+         Copyright (c) 2000 BeOpen.com.\nAll Rights Reserved.\n\n\
+         Copyright (c) 1995-2001 Corporation for National Research Initiatives.\n\
+         All Rights Reserved.\n\n\
+         Copyright (c) 1991-1995 Stichting Mathematisch Centrum, Amsterdam.\n\
+         All Rights Reserved.",
+    ),
+    (
+        "credits",
+        "    Thanks to CWI, CNRI, BeOpen.com, Zope Corporation and a cast of thousands\n    \
+         for supporting Python development.  See www.python.org for more information.",
+    ),
+    ("license", "Type license() to see the full license text"),
+];
+
+/// Whether `name` is a builtin function or class (or one of `site`'s printers).
 pub(super) fn is_builtin(name: &str) -> bool {
-    FUNCTIONS.contains(&name) || TYPES.contains(&name)
+    FUNCTIONS.contains(&name)
+        || TYPES.contains(&name)
+        || SITE_PRINTERS.iter().any(|(n, _)| *n == name)
 }
 
 /// Strip the `builtins.`/`__builtins__.` prefix of a qualified name (`builtins.exec` is
@@ -132,6 +155,9 @@ pub(super) fn name_repr(name: &str) -> Option<String> {
     }
     if BUILTIN_MODULES.contains(&name) {
         return Some(format!("<module '{name}' (built-in)>"));
+    }
+    if let Some((_, text)) = SITE_PRINTERS.iter().find(|(n, _)| *n == name) {
+        return Some((*text).to_string());
     }
     None
 }
@@ -1120,6 +1146,8 @@ mod tests {
             "<module 'builtins' (built-in)>"
         );
         assert_eq!(name_repr("os"), None);
+        assert_eq!(&name_repr("copyright").unwrap()[..18], "Copyright (c) 2001");
+        assert_eq!(name_repr("license").unwrap().chars().nth(4), Some(' '));
         assert_eq!(
             run("str", vec![Value::Name("print".into())]),
             Some(s("<built-in function print>"))

@@ -41,8 +41,20 @@ fn call_inner(
     };
     // Dunders common to every value.
     match method {
-        "__str__" if args.is_empty() => return out(Value::Str(pyfmt::to_str(&recv.value)?)),
-        "__repr__" if args.is_empty() => return out(Value::Str(pyfmt::repr(&recv.value)?)),
+        "__str__" | "__repr__" if args.is_empty() => {
+            let text = if method == "__str__" {
+                pyfmt::to_str(&recv.value)?
+            } else {
+                pyfmt::repr(&recv.value)?
+            };
+            let f = out(Value::Str(text))?;
+            // `oct.__str__()`: text taken from a builtin's repr, as `str(oct)` is.
+            return Some(if matches!(recv.value, Value::Name(_)) {
+                f.obf("builtin repr")
+            } else {
+                f
+            });
+        }
         "__format__" => {
             let spec = args
                 .first()

@@ -2,6 +2,7 @@
 //! Rules read the facts of the one parse (`FileCx::facts`) or the raw text, and report through
 //! the `Emitter`.
 
+pub mod analysis_incomplete;
 pub mod anti_analysis;
 pub mod bundled_executable;
 pub mod clipboard_hijack;
@@ -15,6 +16,7 @@ pub mod hidden_process_window;
 pub mod install_hook_network;
 pub mod install_hook_process;
 pub mod keylogger;
+pub mod obfuscated_code;
 pub mod obfuscated_url;
 pub mod packer;
 pub mod persistence;
@@ -70,7 +72,14 @@ pub(crate) fn string_marks<'a>(cx: &'a FileCx<'_>) -> &'a [u32] {
             .map(|f| {
                 f.strings
                     .iter()
-                    .map(|s| STRING_WORDS.groups_in(&s.text))
+                    // Text only shown to people reaches no sink: no keyword group.
+                    .map(|s| {
+                        if s.message {
+                            0
+                        } else {
+                            STRING_WORDS.groups_in(&s.text)
+                        }
+                    })
                     .collect()
             })
             .unwrap_or_default()

@@ -3,6 +3,7 @@
 
 use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
+use crate::inspect::context::RunContext;
 use crate::inspect::facts::{Facts, StrFact};
 use crate::inspect::patterns::{AsciiRegex, Keywords};
 use crate::inspect::rules::{mark, string_marks};
@@ -69,27 +70,49 @@ fn written_content(facts: &Facts, s: &StrFact) -> bool {
     })
 }
 
+/// A call that writes somewhere: open for writing or appending, a copy, move or link, a new
+/// directory, a registry value, a process (crontab, schtasks).
+fn is_writer(c: &crate::inspect::facts::Call) -> bool {
+    matches!(
+        c.name.as_str(),
+        "winreg.SetValueEx"
+            | "winreg.CreateKey"
+            | "_winreg.SetValueEx"
+            | "winreg.CreateKeyEx"
+            | "shutil.copy"
+            | "shutil.copyfile"
+            | "shutil.copy2"
+            | "shutil.move"
+            | "os.rename"
+            | "os.replace"
+            | "os.symlink"
+            | "os.makedirs"
+            | "os.mkdir"
+    ) || c.is_process()
+        || c.name == "open"
+            && c.args
+                .get(1)
+                .or(c.kw("mode"))
+                .and_then(|a| a.text())
+                .is_some_and(|m| m.contains('a') || m.contains('w'))
+        || matches!(c.method(), "write" | "write_text" | "write_bytes" | "mkdir")
+}
+
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     if let Some(facts) = cx.facts {
-        // Worked out only for a file that names an autostart location.
-        let writes = || {
+        // The location reaches a write (open for writing or appending, a copy, a registry
+        // value, a process such as crontab or schtasks) when a writing call on its line or
+        // one whose arguments are built from it (the same literal or a variable holding it).
+        let writes = || facts.calls.iter().any(is_writer);
+        let reaches_write = |s: &crate::inspect::facts::StrFact| {
             facts.calls.iter().any(|c| {
-                matches!(
-                    c.name.as_str(),
-                    "winreg.SetValueEx"
-                        | "winreg.CreateKey"
-                        | "_winreg.SetValueEx"
-                        | "winreg.CreateKeyEx"
-                        | "shutil.copy"
-                        | "shutil.copyfile"
-                        | "shutil.copy2"
-                ) || c.is_process()
-                    || c.name == "open"
-                        && c.args
-                            .get(1)
-                            .and_then(|a| a.text())
-                            .is_some_and(|m| m.contains('a') || m.contains('w'))
-                    || c.method() == "write"
+                is_writer(c)
+                    && (c.line == s.line
+                        || c.args
+                            .iter()
+                            .chain(c.kwargs.iter().map(|(_, a)| a))
+                            .any(|a| a.atoms.contains(&s.text))
+                        || c.recv_atoms.contains(&s.text))
             })
         };
         for (s, &m) in facts.strings.iter().zip(string_marks(cx)) {
@@ -100,10 +123,14 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             {
                 continue;
             }
-            let sev = if writes() {
-                s.ctx.pick(Severity::High, Severity::High)
+            // Named but never written (a dict of shells' rc files, a help text): low in a
+            // function body, medium where it runs by itself.
+            let sev = if reaches_write(s) || s.ctx == RunContext::Install && writes() {
+                // At install time, naming an autostart location in a file that writes
+                // anything is enough.
+                Severity::High
             } else {
-                s.ctx.pick(Severity::High, Severity::Medium)
+                s.ctx.pick(Severity::Medium, Severity::Low)
             };
             out.emit(
                 &INFO,

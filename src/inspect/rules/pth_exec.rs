@@ -35,8 +35,18 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
         }
         let dangerous = cx.facts.is_some_and(|f| {
             f.calls.iter().any(|c| {
+                // exec of a plain constant (coverage's start-up hook) is judged by the code
+                // it runs, which is inspected as nested code on the same line.
+                let plain_exec = c.is_code_exec()
+                    && c.args
+                        .first()
+                        .and_then(|a| a.folded.as_ref())
+                        .is_some_and(|f| !f.obfuscated);
                 c.line == n
-                    && (c.is_code_exec() || c.is_process() || c.is_network() || c.is_decoder())
+                    && (c.is_code_exec() && !plain_exec
+                        || c.is_process()
+                        || c.is_network()
+                        || c.is_decoder())
             }) || f.strings.iter().any(|s| {
                 s.line == n && (s.decoded_via.is_some() || patterns::has_url_or_ip(&s.text))
             })
@@ -73,6 +83,25 @@ mod tests {
             worst("pth-exec", "evil_init.pth", src),
             Some(Severity::Critical)
         );
+    }
+
+    #[test]
+    fn exec_of_a_constant_is_judged_by_the_code_it_runs() {
+        // A coverage-style start-up hook: exec of constant code that only imports and calls
+        // its own package.
+        let hook = "import sys; exec('import os\\nif os.getenv(\"COV_START\"):\\n import cov\\n cov.process_startup(slug=\"pth\")\\n')\n";
+        assert_eq!(
+            worst("pth-exec", "a1_cov.pth", hook),
+            Some(Severity::Medium)
+        );
+        // The same shape running a command, or exec of decoded data, is critical.
+        let bad = "import sys; exec('import os\\nos.system(\"echo inert\")\\n')\n";
+        assert_eq!(
+            worst("pth-exec", "a1_cov.pth", bad),
+            Some(Severity::Critical)
+        );
+        let hidden = "import sys; exec(bytes.fromhex('7072696e74283129').decode())\n";
+        assert_eq!(worst("pth-exec", "x.pth", hidden), Some(Severity::Critical));
     }
 
     #[test]
