@@ -742,13 +742,13 @@ pub(super) fn call(
                     for pair in iter_values(v, b)? {
                         let Value::List(kv) = pair else { return None };
                         let [k, v] = <[Value; 2]>::try_from(kv).ok()?;
-                        dict_set(&mut d, k, v)?;
+                        dict_set(&mut d, k, v, b)?;
                     }
                     d
                 }
             };
             for (k, v) in kw {
-                dict_set(&mut d, Value::Str((*k).to_string()), v.value.clone())?;
+                dict_set(&mut d, Value::Str((*k).to_string()), v.value.clone(), b)?;
             }
             out(Value::Dict(d))
         }
@@ -924,13 +924,17 @@ pub(super) fn shr(a: i64, s: i64) -> Option<i64> {
 }
 
 /// Insert or replace `k` in an insertion-ordered dict.
-pub(super) fn dict_set(d: &mut Vec<(Value, Value)>, k: Value, v: Value) -> Option<()> {
+/// Set `d[k] = v` (a linear search: every comparison is charged to `b`, so building a large
+/// dict cannot take quadratic time unbounded).
+pub(super) fn dict_set(d: &mut Vec<(Value, Value)>, k: Value, v: Value, b: &Budget) -> Option<()> {
     if matches!(k, Value::List(_) | Value::Dict(_) | Value::Object(_)) && !hashable(&k) {
         return None;
     }
     if d.len() >= super::MAX_ITEMS {
+        b.items(d.len() + 1)?;
         return None;
     }
+    b.charge(d.len() + 1)?;
     match d.iter_mut().find(|(k2, _)| py_eq(&k, k2) == Some(true)) {
         Some(slot) => slot.1 = v,
         None => d.push((k, v)),

@@ -545,14 +545,14 @@ impl<'s> Ev<'s> {
                 Some(k) => {
                     let k = self.eval(k, d)?;
                     flags.absorb(&k);
-                    builtins::dict_set(&mut out, k.value, v.value)?;
+                    builtins::dict_set(&mut out, k.value, v.value, self.budget)?;
                 }
                 None => {
                     let Value::Dict(more) = v.value else {
                         return None;
                     };
                     for (k, x) in more {
-                        builtins::dict_set(&mut out, k, x)?;
+                        builtins::dict_set(&mut out, k, x, self.budget)?;
                     }
                 }
             }
@@ -1256,7 +1256,7 @@ impl<'s> Ev<'s> {
             ev.budget.charge(k.value.size() + v.value.size())?;
             flags.absorb(&k);
             flags.absorb(&v);
-            builtins::dict_set(&mut out, k.value, v.value)
+            builtins::dict_set(&mut out, k.value, v.value, self.budget)
         });
         self.locals.truncate(mark);
         ok?;

@@ -367,7 +367,7 @@ impl<'s> Machine<'s> {
                     return None;
                 };
                 for (k, v) in more {
-                    builtins::dict_set(d, k.clone(), v.clone())?;
+                    builtins::dict_set(d, k.clone(), v.clone(), b)?;
                 }
             }
             (Value::Dict(d), "clear", []) => d.clear(),
@@ -405,8 +405,9 @@ impl<'s> Machine<'s> {
             }
             Expr::Subscript(s) => {
                 let (name, idx) = self.item_target(s)?;
+                let budget = self.ev.budget;
                 let var = self.var_mut(name)?;
-                set_item(&mut var.value, &idx.value, v.value.clone())?;
+                set_item(&mut var.value, &idx.value, v.value.clone(), budget)?;
                 var.absorb(&v);
                 var.absorb(&idx);
                 Some(())
@@ -464,10 +465,11 @@ impl<'s> Machine<'s> {
             }
             Expr::Subscript(s) => {
                 let (name, idx) = self.item_target(s)?;
+                let budget = self.ev.budget;
                 let var = self.var_mut(name)?;
                 let cur = var.map(methods::index(&var.value, &idx.value)?)?;
                 let new = binop_values(a.op, cur, rhs, false, b)?;
-                set_item(&mut var.value, &idx.value, new.value.clone())?;
+                set_item(&mut var.value, &idx.value, new.value.clone(), budget)?;
                 var.absorb(&new);
                 Some(())
             }
@@ -596,7 +598,7 @@ impl Iterator for Items {
 }
 
 /// `container[idx] = v` on a list, bytearray or dict.
-fn set_item(container: &mut Value, idx: &Value, v: Value) -> Option<()> {
+fn set_item(container: &mut Value, idx: &Value, v: Value, b: &Budget) -> Option<()> {
     let at = |len: usize| -> Option<usize> {
         let i = idx.as_int()?;
         let j = if i < 0 { len as i64 + i } else { i };
@@ -611,7 +613,7 @@ fn set_item(container: &mut Value, idx: &Value, v: Value) -> Option<()> {
             let i = at(b.len())?;
             b[i] = u8::try_from(v.as_int()?).ok()?;
         }
-        Value::Dict(d) => builtins::dict_set(d, idx.clone(), v)?,
+        Value::Dict(d) => builtins::dict_set(d, idx.clone(), v, b)?,
         _ => return None,
     }
     Some(())

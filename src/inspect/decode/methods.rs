@@ -877,6 +877,7 @@ fn translate_str(s: &str, table: &Value, b: &Budget) -> Option<Value> {
 
 /// `str.maketrans(...)` (a dict of code points) or `bytes.maketrans(a, b)` (a 256-byte table).
 pub(super) fn maketrans(args: &[Folded], bytes_table: bool) -> Option<Value> {
+    let b = &Budget::per_expr();
     let vals: Vec<&Value> = args.iter().map(|f| &f.value).collect();
     if bytes_table {
         let [from, to] = vals.as_slice() else {
@@ -903,7 +904,7 @@ pub(super) fn maketrans(args: &[Folded], bytes_table: bool) -> Option<Value> {
                     Value::Int(i) => *i,
                     _ => return None,
                 };
-                builtins::dict_set(&mut d, Value::Int(k), v.clone())?;
+                builtins::dict_set(&mut d, Value::Int(k), v.clone(), b)?;
             }
         }
         [Value::Str(x), Value::Str(y), rest @ ..] if rest.len() <= 1 => {
@@ -915,11 +916,17 @@ pub(super) fn maketrans(args: &[Folded], bytes_table: bool) -> Option<Value> {
                     &mut d,
                     Value::Int(i64::from(u32::from(a))),
                     Value::Int(i64::from(u32::from(c))),
+                    b,
                 )?;
             }
             if let Some(Value::Str(z)) = rest.first() {
                 for c in z.chars() {
-                    builtins::dict_set(&mut d, Value::Int(i64::from(u32::from(c))), Value::None)?;
+                    builtins::dict_set(
+                        &mut d,
+                        Value::Int(i64::from(u32::from(c))),
+                        Value::None,
+                        b,
+                    )?;
                 }
             }
         }

@@ -622,6 +622,17 @@ fn bounds_refuse_and_report() {
         Err(Refusal::Bound(Bound::Items))
     );
     assert_eq!(check("x + 1"), Err(Refusal::NotConstant));
+    // Building a dict searches its keys: a large comprehension charges every comparison, so
+    // it stops at the work bound instead of taking quadratic time (nltk has such tables).
+    assert_eq!(
+        check("{i: i for i in range(200000)}"),
+        Err(Refusal::Bound(Bound::Work))
+    );
+    assert_eq!(
+        check("{i: i for i in range(100)}")
+            .map(|f| matches!(f.value, Value::Dict(d) if d.len() == 100)),
+        Ok(true)
+    );
     // A tiny budget runs out, and says so.
     let parsed =
         ruff_python_parser::parse_expression("''.join(chr(c) for c in range(50000))").unwrap();
