@@ -34,6 +34,8 @@ pub const KEYS: Taint = 1 << 9;
 /// Decoded at run time from data that is neither a constant nor fetched (a pipe, a file):
 /// weaker evidence of obfuscation than `DECODED`.
 pub const DECODED_RT: Taint = 1 << 10;
+/// Who and where the code runs: user name, host name, working directory, machine id.
+pub const HOST: Taint = 1 << 11;
 /// Anything sensitive worth exfiltrating.
 pub const SENSITIVE: Taint = ENV_ALL | SECRET | CRED | SCREEN | CLIP | KEYS;
 

@@ -15,7 +15,7 @@ use std::sync::{LazyLock, OnceLock};
 
 use regex::Regex;
 
-use super::facts::{Taint, CLIP, IMAGE, KEYS, NET, PROC, SCREEN};
+use super::facts::{Taint, CLIP, HOST, IMAGE, KEYS, NET, PROC, SCREEN};
 
 /// `text` with the two non-ASCII characters that Unicode simple case folding maps to ASCII
 /// letters replaced by those letters: U+017F LATIN SMALL LETTER LONG S by `s` and U+212A
@@ -580,6 +580,20 @@ pub fn source_taint(name: &str, method: &str, class: u8) -> Taint {
     }
     if name.starts_with("pynput.keyboard") || name.starts_with("keyboard.") {
         t |= KEYS;
+    }
+    if matches!(
+        name,
+        "socket.gethostname"
+            | "socket.getfqdn"
+            | "getpass.getuser"
+            | "os.getlogin"
+            | "os.getcwd"
+            | "os.uname"
+            | "platform.node"
+            | "platform.uname"
+            | "uuid.getnode"
+    ) {
+        t |= HOST;
     }
     t
 }

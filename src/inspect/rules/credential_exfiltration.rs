@@ -3,7 +3,7 @@
 
 use crate::finding::RuleInfo;
 use crate::finding::{Confidence, Severity};
-use crate::inspect::facts::{CRED, ENV_ALL};
+use crate::inspect::facts::{CRED, ENV_ALL, HOST};
 use crate::inspect::patterns::{self, CredKind, SEND_METHODS};
 use crate::inspect::rules::{mark, string_marks};
 use crate::inspect::{Emitter, FileCx};
@@ -19,7 +19,9 @@ pub static INFO: RuleInfo = RuleInfo {
            those into a network call is high (critical at install or import time). Browser, \
            chat and wallet stores are medium when only read and high in a file that also uses \
            the network; developer credential files that SDKs legitimately read are low when \
-           only read.",
+           only read. Host identity (user name, host name, working directory, machine id) sent \
+           over the network or as a DNS lookup by code that runs at install or import time is \
+           high.",
 };
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
@@ -28,6 +30,41 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     let net_cell = std::cell::OnceCell::new();
     let net = || *net_cell.get_or_init(|| cx.has_network());
     for c in &facts.calls {
+        // Host identity (user, host name, working directory) sent out by code that runs by
+        // itself: the fingerprint beacons of dependency-confusion probes and stealers, over
+        // HTTP or as DNS lookups (`ping <data>.host`).
+        if c.arg_taint() & HOST != 0 && c.ctx.is_automatic() {
+            let beacon = c.is_network()
+                || c.is_process()
+                    && c.args.first().and_then(|a| a.text()).is_some_and(|t| {
+                        let first = t.split_whitespace().next().unwrap_or("");
+                        matches!(
+                            first,
+                            "ping" | "nslookup" | "dig" | "host" | "curl" | "wget"
+                        )
+                    })
+                || c.is_process()
+                    && c.args.first().is_some_and(|a| {
+                        a.atoms.iter().any(|x| {
+                            let w = x.split_whitespace().next().unwrap_or("");
+                            matches!(w, "ping" | "nslookup" | "dig" | "host" | "curl" | "wget")
+                        })
+                    });
+            if beacon {
+                out.emit(
+                    &INFO,
+                    Severity::High,
+                    Confidence::High,
+                    c.line,
+                    format!(
+                        "host identity (user, host name, working directory) is sent with `{}` {}",
+                        c.name,
+                        c.ctx.label()
+                    ),
+                    c.note.as_deref(),
+                );
+            }
+        }
         if c.arg_taint() & (CRED | ENV_ALL) == 0 {
             continue;
         }
