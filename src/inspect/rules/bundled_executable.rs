@@ -26,6 +26,8 @@ pub static INFO: RuleInfo = RuleInfo {
 const BINARY_EXT: &[&str] = &[
     ".so", ".pyd", ".dll", ".dylib", ".exe", ".bin", ".node", ".a", ".o", ".lib", ".sys", ".elf",
     ".out",
+    // GPU code objects, ELF by design: CUDA cubins and fat binaries, ROCm/HIP code objects.
+    ".cubin", ".fatbin", ".co", ".hsaco",
 ];
 
 pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {

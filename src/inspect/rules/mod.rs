@@ -86,6 +86,24 @@ pub(crate) fn string_marks<'a>(cx: &'a FileCx<'_>) -> &'a [u32] {
     })
 }
 
+/// Whether the string `s` reaches a call that `sink` accepts: a call on its line, or one whose
+/// arguments or receiver are built from it (the same literal, or a variable assigned it).
+pub(crate) fn string_reaches(
+    facts: &crate::inspect::facts::Facts,
+    s: &crate::inspect::facts::StrFact,
+    sink: impl Fn(&crate::inspect::facts::Call) -> bool,
+) -> bool {
+    facts.calls.iter().any(|c| {
+        sink(c)
+            && (c.line == s.line
+                || c.args
+                    .iter()
+                    .chain(c.kwargs.iter().map(|(_, a)| a))
+                    .any(|a| a.atoms.contains(&s.text))
+                || c.recv_atoms.contains(&s.text))
+    })
+}
+
 /// Storage for [`string_marks`] in a [`FileCx`].
 pub type StringMarks = OnceCell<Vec<u32>>;
 

@@ -121,8 +121,8 @@ fn capability(name: &str) -> bool {
 }
 
 /// Escapes of printable text make up this share of the file, at least this many of them.
-const ESCAPED_SHARE: f64 = 0.25;
-const ESCAPED_MIN: usize = 64;
+const ESCAPED_SHARE: f64 = 0.4;
+const ESCAPED_MIN: usize = 256;
 /// Distinct non-Latin identifiers that make an install-time file obfuscated.
 const FOREIGN_IDENTS_MIN: usize = 3;
 
@@ -236,7 +236,7 @@ mod tests {
             .bytes()
             .map(|b| format!("\\x{b:02x}"))
             .collect();
-        let src = format!("_ = '{}'\n", word.repeat(8));
+        let src = format!("_ = '{}'\n", word.repeat(40));
         let f = scan("obfuscated-code", "pkg/__init__.py", &src);
         assert_eq!(worst(&f), Some(Severity::High), "{f:?}");
         assert!(

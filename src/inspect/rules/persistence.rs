@@ -104,17 +104,7 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
         // value, a process such as crontab or schtasks) when a writing call on its line or
         // one whose arguments are built from it (the same literal or a variable holding it).
         let writes = || facts.calls.iter().any(is_writer);
-        let reaches_write = |s: &crate::inspect::facts::StrFact| {
-            facts.calls.iter().any(|c| {
-                is_writer(c)
-                    && (c.line == s.line
-                        || c.args
-                            .iter()
-                            .chain(c.kwargs.iter().map(|(_, a)| a))
-                            .any(|a| a.atoms.contains(&s.text))
-                        || c.recv_atoms.contains(&s.text))
-            })
-        };
+        let reaches_write = |s| crate::inspect::rules::string_reaches(facts, s, is_writer);
         for (s, &m) in facts.strings.iter().zip(string_marks(cx)) {
             if s.text.len() > 4000
                 || m & mark::PERSISTENCE == 0

@@ -31,7 +31,14 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     for c in &facts.calls {
         let sink = c.is_code_exec() || c.is_process() || SINKS.contains(&c.name.as_str());
         if sink && c.arg_taint() & NET != 0 {
-            let sev = c.ctx.pick(Severity::Critical, Severity::High);
+            // Unpickling what a socket delivers inside a function (IPC between a program's
+            // own processes) is a risk, not a dropper; exec of fetched code is one anywhere.
+            let unpickle = SINKS.contains(&c.name.as_str()) && c.name != "__import__";
+            let sev = if unpickle {
+                c.ctx.pick(Severity::Critical, Severity::Medium)
+            } else {
+                c.ctx.pick(Severity::Critical, Severity::High)
+            };
             out.emit(
                 &INFO,
                 sev,

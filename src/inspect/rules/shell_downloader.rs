@@ -113,7 +113,19 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
     if let Some(facts) = cx.facts {
         for (s, &m) in facts.strings.iter().zip(string_marks(cx)) {
             if m & mark::SHELL_DOWNLOADER != 0 && pattern_index(&s.text).is_some() {
-                let sev = s.ctx.pick(Severity::Critical, Severity::High);
+                // A command that reaches a process or exec call (or was decoded from hiding)
+                // is graded by where it runs; one only defined or returned (an install hint,
+                // a command list a CLI builds for later) is low.
+                let runs = s.decoded_via.is_some()
+                    || s.note.is_some()
+                    || crate::inspect::rules::string_reaches(facts, s, |c| {
+                        c.is_process() || c.is_code_exec()
+                    });
+                let sev = if runs {
+                    s.ctx.pick(Severity::Critical, Severity::High)
+                } else {
+                    Severity::Low
+                };
                 let decoded = s.decoded_via.map(|_| s.text.as_str()).or(s.note.as_deref());
                 out.emit(
                     &INFO,
