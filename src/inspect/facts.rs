@@ -1628,7 +1628,7 @@ impl<'a> Visitor<'a> for Walker<'_, '_> {
 }
 
 impl Walker<'_, '_> {
-    fn stmt_inner<'a>(&mut self, stmt: &'a Stmt) {
+    fn stmt_inner(&mut self, stmt: &Stmt) {
         match stmt {
             // What an exception says is shown to people.
             Stmt::Raise(_) => {

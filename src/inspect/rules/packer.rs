@@ -30,13 +30,8 @@ fn script_of(c: char) -> u8 {
 /// Greek and Cyrillic letters that look like Latin ones (`е` U+0435, `Ν` U+039D...): only
 /// these make a mixed identifier a homoglyph; `ΔN` or `αx` in scientific code are not.
 fn looks_latin(c: char) -> bool {
-    matches!(
-        c,
-        'А' | 'В' | 'Е' | 'К' | 'М' | 'Н' | 'О' | 'Р' | 'С' | 'Т' | 'Х' | 'а' | 'е' | 'о' | 'р'
-            | 'с' | 'у' | 'х' | 'і' | 'ј' | 'ѕ' | 'І' | 'Ј' | 'Ѕ' | 'ԁ' | 'ԛ' | 'ԝ' | 'Α' | 'Β'
-            | 'Ε' | 'Ζ' | 'Η' | 'Ι' | 'Κ' | 'Μ' | 'Ν' | 'Ο' | 'Ρ' | 'Τ' | 'Υ' | 'Χ' | 'ο' | 'ν'
-            | 'ϲ' | 'ϳ'
-    )
+    const LOOK_LATIN: &str = "АВЕКМНОРСТХаеорсухіјѕІЈЅԁԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧονϲϳ";
+    LOOK_LATIN.contains(c)
 }
 
 /// Mixes Latin letters with Greek or Cyrillic ones in one identifier.
