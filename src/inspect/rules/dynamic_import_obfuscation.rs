@@ -19,7 +19,9 @@ pub static INFO: RuleInfo = RuleInfo {
            for other targets.",
 };
 
-fn dangerous(name: &str) -> bool {
+/// A callable worth hiding: code execution, processes, the network, and the modules behind
+/// them (shared with obfuscated-code).
+pub(crate) fn dangerous(name: &str) -> bool {
     CODE_EXEC_CALLS.contains(&name)
         || is_process_call(name)
         || is_network_call(name)

@@ -68,56 +68,37 @@ const LOOKUPS_MIN: usize = 3;
 /// the network, decoding, attribute and namespace access.
 fn capability(name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name);
-    let root = name.split('.').next().unwrap_or(name);
-    matches!(
-        last,
-        "exec"
-            | "eval"
-            | "compile"
-            | "__import__"
-            | "import_module"
-            | "getattr"
-            | "setattr"
-            | "globals"
-            | "locals"
-            | "vars"
-            | "open"
-            | "system"
-            | "popen"
-            | "Popen"
-            | "run"
-            | "call"
-            | "check_output"
-            | "check_call"
-            | "startfile"
-            | "spawnv"
-            | "execv"
-            | "urlopen"
-            | "urlretrieve"
-            | "loads"
-            | "b64decode"
-            | "decompress"
-            | "fromhex"
-            | "__builtins__"
-            | "builtins"
-            | "__dict__"
-    ) || matches!(
-        root,
-        "os" | "subprocess"
-            | "socket"
-            | "ctypes"
-            | "marshal"
-            | "base64"
-            | "zlib"
-            | "pty"
-            | "requests"
-            | "urllib"
-            | "http"
-            | "builtins"
-            | "importlib"
-            | "pickle"
-            | "shutil"
-    )
+    super::dynamic_import_obfuscation::dangerous(name)
+        || matches!(
+            last,
+            "exec"
+                | "eval"
+                | "compile"
+                | "__import__"
+                | "import_module"
+                | "getattr"
+                | "setattr"
+                | "globals"
+                | "locals"
+                | "vars"
+                | "open"
+                | "system"
+                | "popen"
+                | "Popen"
+                | "startfile"
+                | "urlopen"
+                | "loads"
+                | "b64decode"
+                | "decompress"
+                | "fromhex"
+                | "__builtins__"
+                | "builtins"
+                | "__dict__"
+        )
+        || matches!(
+            name.split('.').next(),
+            Some("requests" | "urllib" | "http" | "importlib" | "pickle" | "shutil")
+        )
 }
 
 /// Escapes of printable text make up this share of the file, at least this many of them.
