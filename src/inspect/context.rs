@@ -138,6 +138,8 @@ const TEST_DIRS: &[&str] = &[
 
 const SDIST_TOOLING_DIRS: &[&str] = &[
     "scripts",
+    // A GitHub Action's own code (black's `action/main.py`): run by CI, never installed.
+    "action",
     "tools",
     "ci",
     ".github",
@@ -242,7 +244,7 @@ pub fn backend_dirs(entries: &[(&str, &[u8])]) -> HashSet<String> {
 }
 
 /// Top-level sdist directories that hold other projects' sources.
-const VENDORED_DIRS: &[&str] = &[
+pub(crate) const VENDORED_DIRS: &[&str] = &[
     "third_party",
     "thirdparty",
     "third-party",
@@ -253,6 +255,14 @@ const VENDORED_DIRS: &[&str] = &[
     "extern",
     "deps",
 ];
+
+/// Whether an sdist file lies in a top-level directory of vendored sources.
+pub fn in_vendored_sources(path: &str, kind: ArtifactKind) -> bool {
+    kind == ArtifactKind::Sdist
+        && sdist_relative(&path.to_ascii_lowercase(), kind)
+            .split_once('/')
+            .is_some_and(|(top, _)| VENDORED_DIRS.contains(&top))
+}
 
 /// Key prefix of [`layout`] entries that name an sdist file no install step runs (a NUL byte
 /// never starts an archive path).
@@ -431,6 +441,10 @@ mod tests {
             FileRole::Test
         );
         assert_eq!(file_role("pkg/scripts/x.py", w, &none), FileRole::Module);
+        assert_eq!(
+            file_role("pkg-1.0/action/main.py", s, &none),
+            FileRole::Test
+        );
     }
 
     #[test]

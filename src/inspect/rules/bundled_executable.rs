@@ -54,6 +54,12 @@ pub fn check(cx: &FileCx<'_>, out: &mut Emitter<'_>) {
             }
         } else if wheel_script {
             Severity::Info
+        } else if !name.contains('.')
+            && crate::inspect::context::in_vendored_sources(cx.path, cx.artifact.kind)
+        {
+            // A build product left in another project's vendored sources (lupa's
+            // `third-party/luajit/src/host/minilua`): an sdist does not install it as it is.
+            Severity::Medium
         } else {
             Severity::High
         };
@@ -131,6 +137,27 @@ mod tests {
         );
         assert_eq!(
             worst("x-1.0.tar.gz", "x-1.0/x/data.txt", &elf()),
+            Some(Severity::High)
+        );
+    }
+
+    #[test]
+    fn bare_build_products_in_vendored_sdist_sources_are_medium() {
+        assert_eq!(
+            worst(
+                "x-1.0.tar.gz",
+                "x-1.0/third-party/luajit/src/host/minilua",
+                &elf()
+            ),
+            Some(Severity::Medium)
+        );
+        // Disguised as text there, or bare in the project's own tree, it stays high.
+        assert_eq!(
+            worst("x-1.0.tar.gz", "x-1.0/third-party/luajit/notes.txt", &elf()),
+            Some(Severity::High)
+        );
+        assert_eq!(
+            worst("x-1.0.tar.gz", "x-1.0/x/minilua", &elf()),
             Some(Severity::High)
         );
     }
