@@ -1419,6 +1419,15 @@ impl<'f> Walker<'f, '_> {
         if let Expr::Attribute(a) = &*c.func {
             self.atoms(&a.value, &mut recv_atoms, 0);
         }
+        // Arguments of a sink are never only shown to people, even inside a print:
+        // `print(os.system("curl … | sh"))` runs its command.
+        let outer_message = self.message;
+        if patterns::call_class(&name)
+            & (patterns::C_PROCESS | patterns::C_CODE | patterns::C_NETWORK)
+            != 0
+        {
+            self.message = 0;
+        }
         let shown = is_message_call(&name);
         self.message += u32::from(shown);
         let args: Vec<Arg> = c.arguments.args.iter().map(|a| self.arg(a)).collect();
@@ -1440,6 +1449,7 @@ impl<'f> Walker<'f, '_> {
             })
             .collect();
         self.message -= u32::from(shown);
+        self.message = outer_message;
         let arg_taint = args
             .iter()
             .chain(kwargs.iter().map(|(_, a)| a))

